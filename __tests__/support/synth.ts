@@ -1,0 +1,44 @@
+/**
+ * Synthesizes an environment stack in-process and gives typed access to the
+ * Terraform JSON: the unit tests assert on this, not on snapshots.
+ */
+import { App, Testing } from 'cdktf';
+import { ConfigInput, resolveConfig } from '../../stacks/config';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { ProviderMode } from '../../stacks/providers';
+
+export type TfJson = {
+  resource: Record<string, Record<string, Record<string, any>>>;
+  output: Record<string, { value: unknown; description?: string; sensitive?: boolean }>;
+  variable?: Record<string, any>;
+  provider: Record<string, any[]>;
+  terraform: Record<string, any>;
+};
+
+export function synthEnvironment(overrides: ConfigInput = {}, environment = 'production', providerMode?: ProviderMode): TfJson {
+  const config = resolveConfig(overrides);
+  const app = Testing.app();
+  const stack = new EnvironmentStack(app, environment, { config, environment, providerMode });
+  return JSON.parse(Testing.synth(stack)) as TfJson;
+}
+
+/** All resources of one type, keyed by logical id. */
+export function resourcesOf(json: TfJson, type: string): Record<string, any> {
+  return json.resource[type] ?? {};
+}
+
+/** The one resource of a type (fails when there are 0 or several). */
+export function onlyResource(json: TfJson, type: string): any {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** A resource whose logical id contains `fragment`. */
+export function resourceNamed(json: TfJson, type: string, fragment: string): any {
+  const hits = Object.entries(resourcesOf(json, type)).filter(([id]) => id.includes(fragment));
+  if (hits.length !== 1) throw new Error(`expected one ${type} matching "${fragment}", found ${hits.map(([id]) => id).join(', ') || 'none'}`);
+  return hits[0][1];
+}
+
+export { App };

@@ -1,0 +1,21 @@
+import { App } from 'cdktf';
+import { ConfigError, loadConfig } from './stacks/config';
+import { EnvironmentStack } from './stacks/environment-stack';
+import { providerModeFromEnv } from './stacks/providers';
+
+try {
+  const config = loadConfig();
+  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out' });
+  const only = process.env.VN_STACKS?.split(',').filter(Boolean);
+  for (const environment of Object.keys(config.environments)) {
+    if (only && !only.includes(environment)) continue;
+    new EnvironmentStack(app, environment, { config, environment, providerMode: providerModeFromEnv() });
+  }
+  app.synth();
+} catch (e) {
+  if (e instanceof ConfigError || (e instanceof Error && /^VN_/.test(e.message))) {
+    process.stderr.write(`synth failed: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,459 @@
+/**
+ * The one configuration object of the project: a zod schema whose defaults are
+ * the migration guide's values. Both halves read it: the stacks (infrastructure)
+ * and the scripts (SSM path, database name, host names).
+ *
+ * Invalid values and invalid combinations fail here, at synth, with a message
+ * that names the field (e.g. `environments.production.service.memory`).
+ */
+import { existsSync, readFileSync } from 'fs';
+import { z } from 'zod';
+
+/** Valid Fargate task sizes: CPU units -> allowed memory (MiB). */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+/**
+ * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
+ * `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its
+ * own name so the intent is visible in the config and the plan).
+ */
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rollback'] as const;
+export type CutoverStage = (typeof CUTOVER_STAGES)[number];
+
+export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel: number }>> = {
+  vercel: { aws: 0, vercel: 100 },
+  canary: { aws: 10, vercel: 90 },
+  '25': { aws: 25, vercel: 75 },
+  '50': { aws: 50, vercel: 50 },
+  aws: { aws: 100, vercel: 0 },
+  rollback: { aws: 0, vercel: 100 },
+};
+
+/** CloudFront origin-facing managed prefix list ids (`com.amazonaws.global.cloudfront.origin-facing`). */
+export const CLOUDFRONT_ORIGIN_PREFIX_LISTS: Readonly<Record<string, string>> = {
+  'us-east-1': 'pl-3b927c52',
+};
+
+const HOSTNAME = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/;
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const AZ = /^[a-z]{2}-[a-z]+-\d[a-z]$/;
+const REGION = /^[a-z]{2}-[a-z]+-\d$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+const MAINT_WINDOW = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const weight = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'Route 53 weights must be within 0..255')
+  .max(255, 'Route 53 weights must be within 0..255');
+
+const retention = z
+  .number()
+  .int()
+  .refine((d) => LOG_RETENTION.includes(d), `must be one of CloudWatch's retention periods: ${LOG_RETENTION.join(', ')}`);
+
+const NetworkSchema = z
+  .object({
+    /** VPC CIDR block. @default "10.0.0.0/16" (production), "10.1.0.0/16" (staging) */
+    cidr: z.string().regex(CIDR, 'must be an IPv4 CIDR such as 10.0.0.0/16'),
+    /** Availability zones, named explicitly so synth and plan need no AWS look-up. @default ["<region>a", "<region>b"] */
+    availabilityZones: z.array(z.string().regex(AZ, 'must be an availability zone name such as us-east-1a')).min(2, 'needs at least 2 availability zones (ALB and Multi-AZ RDS require 2)'),
+    /** One NAT gateway per AZ (resilient) or a single shared one (cheaper). @default true (production), false (staging) */
+    natGatewayPerAz: z.boolean(),
+    /** VPC flow logs retention in days. @default 30 (production), 7 (staging) */
+    flowLogRetentionDays: retention,
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    const prefix = Number(n.cidr.split('/')[1]);
+    if (prefix > 20 || prefix < 16) ctx.addIssue({ code: 'custom', path: ['cidr'], message: `prefix /${prefix} must be between /16 and /20 (subnets are carved as prefix+4)` });
+    if (n.availabilityZones.length > 4) ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'at most 4 availability zones are supported' });
+    if (new Set(n.availabilityZones).size !== n.availabilityZones.length) ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'availability zones must be distinct' });
+  });
+
+const DatabaseSchema = z
+  .object({
+    /** PostgreSQL major version; minor versions are applied automatically. @default "16" */
+    engineVersion: z.string().regex(/^\d{2}$/, 'must be a major version such as "16" (minor versions upgrade automatically; do not pin e.g. "16.1")'),
+    /** @default "db.t3.medium" */
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t3.medium'),
+    /** Storage in GiB (gp3). @default 100 */
+    allocatedStorage: z.number().int().min(20, 'gp3 needs at least 20 GiB').max(65536),
+    /** Storage autoscaling ceiling in GiB; 0 disables autoscaling. @default 200 */
+    maxAllocatedStorage: z.number().int().min(0).max(65536),
+    /** @default true (production), false (staging) */
+    multiAz: z.boolean(),
+    /** @default 7 (production), 1 (staging) */
+    backupRetentionDays: z.number().int().min(0).max(35),
+    /** UTC. @default "03:00-04:00" */
+    backupWindow: z.string().regex(WINDOW, 'must look like 03:00-04:00 (UTC)'),
+    /** UTC. @default "sun:04:00-sun:05:00" */
+    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:04:00-sun:05:00 (UTC)'),
+    /** @default true */
+    deletionProtection: z.boolean(),
+    /** Database created on the instance (the copy target). @default "venturenudge" */
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier'),
+    /** Master user; its password is generated and kept by RDS in Secrets Manager. @default "venturenudge_admin" */
+    username: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier of at most 63 characters').refine((u) => !['admin', 'rdsadmin', 'postgres_rds'].includes(u), 'is reserved by RDS'),
+    /** Performance Insights retention in days (7 is the free tier); 0 disables. @default 7 */
+    performanceInsightsRetentionDays: z.union([z.literal(0), z.literal(7), z.literal(731)]).or(z.number().int().refine((d) => d % 31 === 0 && d <= 713 && d > 0, 'must be 0, 7, 731 or a multiple of 31 up to 713')),
+    /** Enhanced monitoring interval in seconds; 0 disables. @default 60 */
+    monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.maxAllocatedStorage !== 0 && d.maxAllocatedStorage < d.allocatedStorage) {
+      ctx.addIssue({ code: 'custom', path: ['maxAllocatedStorage'], message: `must be 0 (off) or >= allocatedStorage (${d.allocatedStorage})` });
+    }
+  });
+
+const ServiceSchema = z
+  .object({
+    /** Fargate CPU units. Valid memory per CPU: 256 -> 512..2048; 512 -> 1024..4096; 1024 -> 2048..8192; 2048 -> 4096..16384; 4096 -> 8192..30720 (1 GiB steps); 8192 -> 16384..61440 (4 GiB steps); 16384 -> 32768..122880 (8 GiB steps). @default 2048 */
+    cpu: z.number().int(),
+    /** Fargate memory in MiB; see `cpu` for the valid pairs. @default 4096 */
+    memory: z.number().int(),
+    /** Autoscaling floor (also the initial desired count). @default 2 (production), 1 (staging) */
+    minTasks: z.number().int().min(1, 'must be at least 1'),
+    /** Autoscaling ceiling. @default 10 (production), 2 (staging) */
+    maxTasks: z.number().int().min(1, 'must be at least 1'),
+    /** Average CPU % the autoscaler keeps. @default 60 */
+    cpuTargetPercent: z.number().int().min(10).max(95),
+    /** ALB requests per task the autoscaler keeps; 0 disables request-based scaling. @default 1000 */
+    requestsPerTarget: z.number().int().min(0),
+    /** Port the Next.js server listens on. @default 3000 */
+    containerPort: z.number().int().min(1).max(65535),
+    /** Image tag deployed from ECR (the CI pushes the git SHA; env IMAGE_TAG overrides). @default "latest" */
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid Docker tag'),
+    /** Health check path, used by the ALB target group. @default "/api/health" */
+    healthCheckPath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be an absolute URL path'),
+    /** Container log retention in days. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
+    /** Plain (non-secret) container environment. @default { NODE_ENV: "production" } */
+    environment: z.record(z.string().regex(ENV_NAME, 'environment names must match [A-Z_][A-Z0-9_]*'), z.string()),
+    /** Names of secrets read from SSM Parameter Store under `/<appName>/<env>/` (written by `npm run env:sync`). @default the guide's integrations */
+    ssmSecrets: z.array(z.string().regex(ENV_NAME, 'secret names must match [A-Z_][A-Z0-9_]*')),
+    /** Read-only root filesystem, with writable volumes at /tmp and /app/.next/cache. @default true */
+    readonlyRootFilesystem: z.boolean(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const allowed = FARGATE_SIZES[s.cpu];
+    if (!allowed) {
+      ctx.addIssue({ code: 'custom', path: ['cpu'], message: `${s.cpu} is not a Fargate CPU size; use one of ${Object.keys(FARGATE_SIZES).join(', ')}` });
+    } else if (!allowed.includes(s.memory)) {
+      ctx.addIssue({ code: 'custom', path: ['memory'], message: `${s.memory} MiB is not valid with cpu ${s.cpu}; allowed: ${allowed[0]}..${allowed[allowed.length - 1]} in steps of ${allowed.length > 1 ? allowed[1] - allowed[0] : allowed[0]}` });
+    }
+    if (s.minTasks > s.maxTasks) ctx.addIssue({ code: 'custom', path: ['minTasks'], message: `minTasks (${s.minTasks}) must not exceed maxTasks (${s.maxTasks})` });
+    const dup = s.ssmSecrets.find((n) => n in s.environment);
+    if (dup) ctx.addIssue({ code: 'custom', path: ['ssmSecrets'], message: `${dup} is both a plain environment variable and an SSM secret; keep it in one place` });
+    for (const reserved of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE']) {
+      if (reserved in s.environment || s.ssmSecrets.includes(reserved)) {
+        ctx.addIssue({ code: 'custom', path: ['environment'], message: `${reserved} is set by the stack from the RDS instance; remove it` });
+      }
+    }
+  });
+
+const LoadBalancerSchema = z
+  .object({
+    /** HTTPS listener policy. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+    sslPolicy: z.string().regex(/^ELBSecurityPolicy-/, 'must be an ELBSecurityPolicy-* name'),
+    /** @default true (production), false (staging) */
+    deletionProtection: z.boolean(),
+    /** Accept traffic only from CloudFront (origin-facing prefix list + secret header). @default true */
+    cloudfrontOnly: z.boolean(),
+    /** Access logs to an S3 bucket. @default true */
+    accessLogs: z.boolean(),
+  })
+  .strict();
+
+const EdgeSchema = z
+  .object({
+    /** @default "PriceClass_100" */
+    priceClass: z.enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All']),
+    /** IPv6 on CloudFront (AAAA aliases are published once all weight is on AWS). @default true */
+    ipv6: z.boolean(),
+    /** @default "TLSv1.2_2021" */
+    minimumProtocolVersion: z.enum(['TLSv1.2_2021', 'TLSv1.2_2019', 'TLSv1.2_2018']),
+    /** Path pattern cached long at the edge. @default "/_next/static/*" */
+    staticPathPattern: z.string().min(1),
+    /** Id of the CloudFront origin-facing managed prefix list in the region (no look-up at plan). @default known id for us-east-1 */
+    cloudfrontPrefixListId: z.string().regex(/^pl-[0-9a-f]+$/, 'must be a prefix list id such as pl-3b927c52').optional(),
+    /** Host name (label under the domain) that CloudFront uses to reach the ALB. @default "origin" */
+    originLabel: z.string().regex(LABEL, 'must be a single DNS label'),
+    /** WAF rate limit per 5 minutes per IP; 0 disables the rate rule. @default 2000 */
+    wafRateLimit: z.number().int().min(0),
+  })
+  .strict();
+
+const CutoverSchema = z
+  .object({
+    /** Which of the guide's cutover stages the weighted records express. @default "vercel" (0 % on AWS) */
+    stage: z.enum(CUTOVER_STAGES, { error: `must be one of ${CUTOVER_STAGES.join(', ')}` }),
+    /** Explicit weights instead of the stage's (each 0..255). @default the stage's weights */
+    weights: z.object({ aws: weight, vercel: weight }).strict().optional(),
+    /** TTL of the non-alias records (the guide lowers it to 300 s for the cutover). @default 300 */
+    ttl: z.number().int().min(0).max(172800),
+    /** Vercel's apex A record targets. @default ["76.76.21.21"] */
+    vercelApexIps: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).min(1),
+    /** Vercel's CNAME target for `www`. @default "cname.vercel-dns.com" */
+    vercelCname: z.string().regex(HOSTNAME, 'must be a host name'),
+    /** Label of the always-AWS test host (the guide's aws.venturenudge.com). @default "aws" */
+    testHostLabel: z.string().regex(LABEL, 'must be a single DNS label'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
+      ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
+    }
+  });
+
+const BudgetSchema = z
+  .object({
+    /** Monthly cost alert thresholds in USD (the guide's $200, $400, $600). */
+    thresholdsUsd: z.array(z.number().positive()).min(1),
+    /** Email addresses notified by budgets and alarms (SNS). @default [] */
+    alertEmails: z.array(z.email('must be an email address')),
+  })
+  .strict();
+
+const BackendSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('local') }).strict(),
+  z
+    .object({
+      type: z.literal('s3'),
+      bucket: z.string().min(3),
+      /** @default "<appName>/<env>.tfstate" */
+      keyPrefix: z.string().default(''),
+      region: z.string().regex(REGION),
+      dynamodbTable: z.string().min(3),
+    })
+    .strict(),
+]);
+
+export const EnvironmentSchema = z
+  .object({
+    /** Apex domain served by this environment. @default "venturenudge.com" (production), "staging.venturenudge.com" (staging) */
+    domain: z.string().regex(HOSTNAME, 'must be a lower-case domain such as venturenudge.com'),
+    /** Use an existing Route 53 zone instead of creating one. @default undefined (create) */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 zone id such as Z0123456789ABC').optional(),
+    network: NetworkSchema,
+    database: DatabaseSchema,
+    service: ServiceSchema,
+    loadBalancer: LoadBalancerSchema,
+    edge: EdgeSchema,
+    cutover: CutoverSchema,
+    budget: BudgetSchema,
+    /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
+    backend: BackendSchema,
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    /** Prefix of every resource name and of the SSM path. @default "venture-nudge" */
+    appName: z.string().regex(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/, 'must be 3-22 lower-case letters, digits or dashes'),
+    /** @default "us-east-1" */
+    region: z.string().regex(REGION, 'must be an AWS region such as us-east-1'),
+    environments: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'environment names must be lower-case letters and digits'), EnvironmentSchema),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (Object.keys(c.environments).length === 0) ctx.addIssue({ code: 'custom', path: ['environments'], message: 'at least one environment is required' });
+    for (const [name, env] of Object.entries(c.environments)) {
+      const bad = env.network.availabilityZones.find((az) => !az.startsWith(c.region));
+      if (bad) ctx.addIssue({ code: 'custom', path: ['environments', name, 'network', 'availabilityZones'], message: `${bad} is not in region ${c.region}` });
+      if (env.loadBalancer.cloudfrontOnly && !env.edge.cloudfrontPrefixListId && !CLOUDFRONT_ORIGIN_PREFIX_LISTS[c.region]) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'edge', 'cloudfrontPrefixListId'], message: `no known CloudFront origin-facing prefix list for ${c.region}; set it (aws ec2 describe-managed-prefix-lists)` });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+
+/** Deep partial of the config, for overrides from a file or from tests. */
+export type DeepPartial<T> = T extends readonly (infer _U)[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type ConfigInput = DeepPartial<Config>;
+
+/** The guide's integrations (OpenAI, Tavily, Agora) and the session secret. */
+const GUIDE_SECRETS = ['OPENAI_API_KEY', 'TAVILY_API_KEY', 'AGORA_APP_ID', 'AGORA_APP_CERTIFICATE', 'NEXTAUTH_SECRET'];
+
+function productionDefaults(region: string, domain: string): EnvironmentConfig {
+  return {
+    domain,
+    network: { cidr: '10.0.0.0/16', availabilityZones: [`${region}a`, `${region}b`], natGatewayPerAz: true, flowLogRetentionDays: 30 },
+    database: {
+      engineVersion: '16',
+      instanceClass: 'db.t3.medium',
+      allocatedStorage: 100,
+      maxAllocatedStorage: 200,
+      multiAz: true,
+      backupRetentionDays: 7,
+      backupWindow: '03:00-04:00',
+      maintenanceWindow: 'sun:04:00-sun:05:00',
+      deletionProtection: true,
+      name: 'venturenudge',
+      username: 'venturenudge_admin',
+      performanceInsightsRetentionDays: 7,
+      monitoringIntervalSeconds: 60,
+    },
+    service: {
+      cpu: 2048,
+      memory: 4096,
+      minTasks: 2,
+      maxTasks: 10,
+      cpuTargetPercent: 60,
+      requestsPerTarget: 1000,
+      containerPort: 3000,
+      imageTag: 'latest',
+      healthCheckPath: '/api/health',
+      logRetentionDays: 30,
+      environment: { NODE_ENV: 'production' },
+      ssmSecrets: [...GUIDE_SECRETS],
+      readonlyRootFilesystem: true,
+    },
+    loadBalancer: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', deletionProtection: true, cloudfrontOnly: true, accessLogs: true },
+    edge: {
+      priceClass: 'PriceClass_100',
+      ipv6: true,
+      minimumProtocolVersion: 'TLSv1.2_2021',
+      staticPathPattern: '/_next/static/*',
+      originLabel: 'origin',
+      wafRateLimit: 2000,
+    },
+    cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
+    budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
+    backend: { type: 'local' },
+  };
+}
+
+/** The guide's values. Staging is the same shape, smaller and cheaper. */
+export function defaultConfig(region = 'us-east-1'): Config {
+  const production = productionDefaults(region, 'venturenudge.com');
+  const staging = productionDefaults(region, 'staging.venturenudge.com');
+  staging.network = { ...staging.network, cidr: '10.1.0.0/16', natGatewayPerAz: false, flowLogRetentionDays: 7 };
+  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 1, deletionProtection: false };
+  staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
+  staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
+  staging.budget = { ...staging.budget, thresholdsUsd: [50, 100] };
+  staging.cutover = { ...staging.cutover, stage: 'aws' };
+  return { appName: 'venture-nudge', region, environments: { production, staging } };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, arrays and scalars replace. */
+export function mergeDeep<T>(base: T, override: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = k in out ? mergeDeep(out[k], v) : v;
+  return out as T;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates overrides merged onto the defaults. An environment that is not in
+ * the defaults starts from the production defaults. Throws ConfigError whose
+ * lines read `<field path>: <what is wrong and what is allowed>`.
+ */
+export function resolveConfig(overrides: ConfigInput = {}): Config {
+  const region = typeof overrides.region === 'string' ? overrides.region : 'us-east-1';
+  const defaults = defaultConfig(region);
+  const merged = mergeDeep(defaults, { ...overrides, environments: undefined }) as Config;
+  merged.environments = { ...defaults.environments };
+  for (const [name, env] of Object.entries(overrides.environments ?? {})) {
+    if (env === null) {
+      delete merged.environments[name];
+      continue;
+    }
+    const base = defaults.environments[name] ?? productionDefaults(region, `${name}.venturenudge.com`);
+    merged.environments[name] = mergeDeep(base, env);
+  }
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+/** Path of the optional JSON config file (deep-merged onto the defaults). */
+export const CONFIG_FILE_ENV = 'VN_CONFIG';
+export const DEFAULT_CONFIG_FILE = 'venture-nudge.config.json';
+
+/**
+ * Reads the config for a CLI or the app: defaults, then the JSON file named by
+ * $VN_CONFIG (or ./venture-nudge.config.json if present), then IMAGE_TAG.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env[CONFIG_FILE_ENV] ?? (existsSync(`${cwd}/${DEFAULT_CONFIG_FILE}`) ? `${cwd}/${DEFAULT_CONFIG_FILE}` : undefined);
+  let overrides: ConfigInput = {};
+  if (file) {
+    try {
+      overrides = JSON.parse(readFileSync(file, 'utf8')) as ConfigInput;
+    } catch (e) {
+      throw new ConfigError([`${file}: cannot read config file (${(e as Error).message})`]);
+    }
+  }
+  if (env.IMAGE_TAG) {
+    const envs: Record<string, unknown> = { ...(overrides.environments ?? {}) };
+    for (const name of new Set([...Object.keys(defaultConfig().environments), ...Object.keys(envs)])) {
+      envs[name] = mergeDeep(envs[name] ?? {}, { service: { imageTag: env.IMAGE_TAG } });
+    }
+    overrides = { ...overrides, environments: envs as ConfigInput['environments'] };
+  }
+  return resolveConfig(overrides);
+}
+
+/** Weights the cutover records carry for an environment. */
+export function cutoverWeights(c: EnvironmentConfig['cutover']): { aws: number; vercel: number } {
+  return c.weights ?? STAGE_WEIGHTS[c.stage];
+}
+
+/** Names shared by the two halves of the project (stacks and scripts). */
+export function namesFor(config: Config, envName: string) {
+  const env = config.environments[envName];
+  if (!env) throw new ConfigError([`environments.${envName}: unknown environment; known: ${Object.keys(config.environments).join(', ')}`]);
+  const prefix = `${config.appName}-${envName}`;
+  return {
+    prefix,
+    /** SSM Parameter Store path the env sync writes and the task reads. */
+    ssmPath: `/${config.appName}/${envName}/`,
+    cluster: prefix,
+    service: `${config.appName}-service`,
+    taskFamily: `${prefix}-task`,
+    ecrRepository: prefix,
+    dbIdentifier: `${prefix}-db`,
+    dbName: env.database.name,
+    apex: env.domain,
+    www: `www.${env.domain}`,
+    testHost: `${env.cutover.testHostLabel}.${env.domain}`,
+    originHost: `${env.edge.originLabel}.${env.domain}`,
+  };
+}

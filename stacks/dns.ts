@@ -1,0 +1,63 @@
+import { Construct } from 'constructs';
+import { Route53Record, Route53RecordConfig } from '@cdktf/provider-aws/lib/route53-record';
+
+export interface CutoverWeights {
+  /** Route 53 weight of the AWS records (0..255). */
+  readonly aws: number;
+  /** Route 53 weight of the Vercel records (0..255). */
+  readonly vercel: number;
+}
+
+export interface CutoverDnsProps {
+  readonly zoneId: string;
+  /** Apex, e.g. `venturenudge.com`. */
+  readonly apex: string;
+  /** e.g. `www.venturenudge.com`. */
+  readonly www: string;
+  /** Always-AWS host for validation before any weight moves, e.g. `aws.venturenudge.com`. */
+  readonly testHost: string;
+  /** CloudFront domain name and hosted zone id (alias target). */
+  readonly cloudfront: { readonly domainName: string; readonly hostedZoneId: string };
+  readonly weights: CutoverWeights;
+  /** Vercel's apex addresses. @default ["76.76.21.21"] */
+  readonly vercelApexIps?: string[];
+  /** Vercel's CNAME target for www. @default "cname.vercel-dns.com" */
+  readonly vercelCname?: string;
+  /** TTL of non-alias records. @default 300 */
+  readonly ttl?: number;
+  /**
+   * Publish AAAA aliases to CloudFront. At a weighted name AAAA has no Vercel
+   * counterpart, so IPv6 clients would bypass the weights: the weighted AAAA is
+   * published only once Vercel's weight is 0. The test host always gets it.
+   * @default true
+   */
+  readonly ipv6?: boolean;
+}
+
+/**
+ * Weighted record sets for the staged cutover between Vercel and AWS. Each name
+ * keeps one record type on both sides (Route 53 rejects mixed types in a
+ * weighted set): the apex as A records (never a CNAME at the apex), `www` as
+ * CNAMEs.
+ */
+export class CutoverDns extends Construct {
+  constructor(scope: Construct, id: string, props: CutoverDnsProps) {
+    super(scope, id);
+    const ttl = props.ttl ?? 300;
+    const ipv6 = props.ipv6 ?? true;
+    const alias = { name: props.cloudfront.domainName, zoneId: props.cloudfront.hostedZoneId, evaluateTargetHealth: false };
+    const record = (rid: string, cfg: Omit<Route53RecordConfig, 'zoneId'>) => new Route53Record(this, rid, { zoneId: props.zoneId, ...cfg });
+    const weighted = (setIdentifier: string, weight: number) => ({ setIdentifier, weightedRoutingPolicy: { weight } });
+
+    record('apex-aws-a', { name: props.apex, type: 'A', alias, ...weighted('aws', props.weights.aws) });
+    record('apex-vercel-a', { name: props.apex, type: 'A', ttl, records: props.vercelApexIps ?? ['76.76.21.21'], ...weighted('vercel', props.weights.vercel) });
+    if (ipv6 && props.weights.vercel === 0) {
+      record('apex-aws-aaaa', { name: props.apex, type: 'AAAA', alias, ...weighted('aws', props.weights.aws) });
+    }
+    record('www-aws', { name: props.www, type: 'CNAME', ttl, records: [props.cloudfront.domainName], ...weighted('aws', props.weights.aws) });
+    record('www-vercel', { name: props.www, type: 'CNAME', ttl, records: [props.vercelCname ?? 'cname.vercel-dns.com'], ...weighted('vercel', props.weights.vercel) });
+
+    record('test-host-a', { name: props.testHost, type: 'A', alias });
+    if (ipv6) record('test-host-aaaa', { name: props.testHost, type: 'AAAA', alias });
+  }
+}

@@ -1,0 +1,181 @@
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Config, cutoverWeights, namesFor } from './config';
+import { Certificate } from './certificate';
+import { Database } from './database';
+import { CutoverDns } from './dns';
+import { Edge } from './edge';
+import { HostedZone } from './hosted-zone';
+import { LoadBalancer, ORIGIN_VERIFY_HEADER } from './load-balancer';
+import { Network } from './network';
+import { ProviderMode, Providers } from './providers';
+import { Service } from './service';
+import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
+
+export interface EnvironmentStackProps {
+  /** The validated configuration (see stacks/config.ts). */
+  readonly config: Config;
+  /** Key of `config.environments`, e.g. "production". */
+  readonly environment: string;
+  /** How the provider block is written. @default { kind: 'aws' } */
+  readonly providerMode?: ProviderMode;
+}
+
+/** Terraform variable that carries the CloudFront→ALB shared secret (never written into the JSON). */
+export const ORIGIN_SECRET_VARIABLE = 'origin_verify_secret';
+
+/** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
+export class EnvironmentStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const { config, environment } = props;
+    const env = config.environments[environment];
+    const names = namesFor(config, environment);
+
+    if (env.backend.type === 's3') {
+      new S3Backend(this, {
+        bucket: env.backend.bucket,
+        key: `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate`,
+        region: env.backend.region,
+        dynamodbTable: env.backend.dynamodbTable,
+        encrypt: true,
+      });
+    } else {
+      // Relative to the stack's working directory: the JSON stays machine-independent.
+      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    }
+
+    const providers = new Providers(this, 'providers', {
+      region: config.region,
+      defaultTags: { Project: config.appName, Environment: environment, ManagedBy: 'cdktf' },
+      mode: props.providerMode,
+    });
+
+    const originSecret = env.loadBalancer.cloudfrontOnly
+      ? new TerraformVariable(this, ORIGIN_SECRET_VARIABLE, {
+          type: 'string',
+          sensitive: true,
+          nullable: false,
+          description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
+          validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
+        }).stringValue
+      : undefined;
+
+    const network = new Network(this, 'network', {
+      namePrefix: names.prefix,
+      cidr: env.network.cidr,
+      availabilityZones: env.network.availabilityZones,
+      natGatewayPerAz: env.network.natGatewayPerAz,
+    });
+
+    const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
+    const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
+    // In us-east-1 the CloudFront certificate serves the ALB too.
+    const regionalCertificate =
+      config.region === 'us-east-1' ? edgeCertificate : new Certificate(this, 'regional-certificate', { domainName: env.domain, zoneId: zone.zoneId });
+
+    const database = new Database(this, 'database', {
+      identifier: names.dbIdentifier,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      engineVersion: env.database.engineVersion,
+      instanceClass: env.database.instanceClass,
+      allocatedStorage: env.database.allocatedStorage,
+      maxAllocatedStorage: env.database.maxAllocatedStorage,
+      multiAz: env.database.multiAz,
+      backupRetentionDays: env.database.backupRetentionDays,
+      backupWindow: env.database.backupWindow,
+      maintenanceWindow: env.database.maintenanceWindow,
+      deletionProtection: env.database.deletionProtection,
+      databaseName: env.database.name,
+      username: env.database.username,
+      performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
+    });
+
+    const loadBalancer = new LoadBalancer(this, 'load-balancer', {
+      namePrefix: names.prefix,
+      vpcId: network.vpcId,
+      vpcCidr: network.cidr,
+      subnetIds: network.publicSubnetIds,
+      certificateArn: regionalCertificate.certificateArn,
+      targetPort: env.service.containerPort,
+      healthCheckPath: env.service.healthCheckPath,
+      sslPolicy: env.loadBalancer.sslPolicy,
+      deletionProtection: env.loadBalancer.deletionProtection,
+      cloudfrontOnly: originSecret
+        ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecret: originSecret }
+        : undefined,
+      originRecord: { zoneId: zone.zoneId, name: names.originHost },
+    });
+
+    const service = new Service(this, 'service', {
+      namePrefix: names.prefix,
+      serviceName: names.service,
+      region: config.region,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
+      targetGroupArn: loadBalancer.targetGroupArn,
+      requestCountResourceLabel: `${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
+      database: { host: database.endpointAddress, port: database.port, name: database.databaseName, secretArn: database.masterSecretArn },
+      ssmPath: names.ssmPath,
+      ssmSecrets: env.service.ssmSecrets,
+      environment: env.service.environment,
+      cpu: env.service.cpu,
+      memory: env.service.memory,
+      minTasks: env.service.minTasks,
+      maxTasks: env.service.maxTasks,
+      cpuTargetPercent: env.service.cpuTargetPercent,
+      requestsPerTarget: env.service.requestsPerTarget,
+      containerPort: env.service.containerPort,
+      imageTag: env.service.imageTag,
+      logRetentionDays: env.service.logRetentionDays,
+      readonlyRootFilesystem: env.service.readonlyRootFilesystem,
+      dependsOn: [loadBalancer.httpsListener, ...(loadBalancer.forwardRule ? [loadBalancer.forwardRule] : [])],
+    });
+    database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
+
+    const edge = new Edge(this, 'edge', {
+      aliases: [names.apex, names.www, names.testHost],
+      certificateArn: edgeCertificate.certificateArn,
+      originDomainName: names.originHost,
+      originVerify: originSecret ? { header: ORIGIN_VERIFY_HEADER, value: originSecret } : undefined,
+      staticPathPattern: env.edge.staticPathPattern,
+      priceClass: env.edge.priceClass,
+      ipv6: env.edge.ipv6,
+      minimumProtocolVersion: env.edge.minimumProtocolVersion,
+      comment: `${names.prefix} CDN`,
+    });
+
+    const weights = cutoverWeights(env.cutover);
+    new CutoverDns(this, 'cutover', {
+      zoneId: zone.zoneId,
+      apex: names.apex,
+      www: names.www,
+      testHost: names.testHost,
+      cloudfront: { domainName: edge.domainName, hostedZoneId: edge.hostedZoneId },
+      weights,
+      vercelApexIps: env.cutover.vercelApexIps,
+      vercelCname: env.cutover.vercelCname,
+      ttl: env.cutover.ttl,
+      ipv6: env.edge.ipv6,
+    });
+
+    const outputs: Record<string, { value: unknown; description: string; sensitive?: boolean }> = {
+      alb_dns_name: { value: loadBalancer.dnsName, description: 'ALB DNS name (reachable only from CloudFront when cloudfrontOnly)' },
+      cloudfront_domain_name: { value: edge.domainName, description: 'CloudFront distribution domain' },
+      cloudfront_distribution_id: { value: edge.distributionId, description: 'CloudFront distribution id (for invalidations)' },
+      rds_endpoint: { value: database.endpointAddress, description: 'RDS PostgreSQL host name' },
+      rds_master_secret_arn: { value: database.masterSecretArn, description: 'Secrets Manager secret holding the RDS master credentials' },
+      ecr_repository_url: { value: service.repositoryUrl, description: 'ECR repository to push images to' },
+      ecs_cluster_name: { value: service.clusterName, description: 'ECS cluster' },
+      ecs_service_name: { value: service.serviceName, description: 'ECS service' },
+      hosted_zone_id: { value: zone.zoneId, description: 'Route 53 zone id' },
+      name_servers: { value: zone.nameServers, description: 'Name servers to delegate the domain to (empty for an existing zone)' },
+      ssm_path: { value: names.ssmPath, description: 'SSM Parameter Store path the app secrets live under (npm run env:sync)' },
+      test_url: { value: `https://${names.testHost}/`, description: 'Always-AWS host to validate before moving weight' },
+      cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
+    };
+    for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
+  }
+}

@@ -1,0 +1,137 @@
+import { Construct } from 'constructs';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+
+/** Header CloudFront adds and the HTTPS listener requires. */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
+export interface LoadBalancerProps {
+  /** e.g. `venture-nudge-production` (ALB and target group names derive from it; ≤ 28 characters). */
+  readonly namePrefix: string;
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  /** Public subnets, one per AZ. */
+  readonly subnetIds: string[];
+  /** Regional, validated certificate for the HTTPS listener. */
+  readonly certificateArn: string;
+  /** Port the targets listen on. @default 3000 */
+  readonly targetPort?: number;
+  /** @default "/api/health" */
+  readonly healthCheckPath?: string;
+  /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+  readonly sslPolicy?: string;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /**
+   * Accept only CloudFront: ingress from this origin-facing prefix list, and the
+   * HTTPS listener forwards only requests carrying `originVerifySecret`.
+   * @default undefined (open to 0.0.0.0/0, no header check)
+   */
+  readonly cloudfrontOnly?: { readonly prefixListId: string; readonly originVerifySecret: string };
+  /** Bucket for access logs. @default undefined (no access logs) */
+  readonly accessLogsBucket?: string;
+  /** Zone + host name of the alias CloudFront uses as its origin. */
+  readonly originRecord: { readonly zoneId: string; readonly name: string };
+}
+
+/** Internet-facing ALB: HTTPS (TLS 1.3 policy) with HTTP→HTTPS redirect, target group checked on /api/health. */
+export class LoadBalancer extends Construct {
+  readonly dnsName: string;
+  readonly zoneId: string;
+  readonly securityGroupId: string;
+  readonly targetGroupArn: string;
+  readonly arnSuffix: string;
+  readonly targetGroupArnSuffix: string;
+  /** The listener (and rule) the service must wait for. */
+  readonly httpsListener: LbListener;
+  readonly forwardRule?: LbListenerRule;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    const port = props.targetPort ?? 3000;
+    const sg = new SecurityGroup(this, 'sg', {
+      name: `${props.namePrefix}-alb-sg`,
+      description: props.cloudfrontOnly ? `${props.namePrefix} ALB: HTTPS/HTTP from CloudFront only` : `${props.namePrefix} ALB: HTTPS/HTTP from the internet`,
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-alb-sg` },
+      lifecycle: { createBeforeDestroy: true },
+    });
+    this.securityGroupId = sg.id;
+    for (const p of [443, 80]) {
+      new VpcSecurityGroupIngressRule(this, `in-${p}`, {
+        securityGroupId: sg.id,
+        ...(props.cloudfrontOnly ? { prefixListId: props.cloudfrontOnly.prefixListId } : { cidrIpv4: '0.0.0.0/0' }),
+        ipProtocol: 'tcp',
+        fromPort: p,
+        toPort: p,
+        description: props.cloudfrontOnly ? `${p} from CloudFront origin-facing servers` : `${p} from anywhere`,
+      });
+    }
+    new VpcSecurityGroupEgressRule(this, 'to-targets', { securityGroupId: sg.id, cidrIpv4: props.vpcCidr, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'Targets in the VPC' });
+
+    const lb = new Lb(this, 'alb', {
+      name: `${props.namePrefix}-alb`,
+      internal: false,
+      loadBalancerType: 'application',
+      securityGroups: [sg.id],
+      subnets: props.subnetIds,
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: props.deletionProtection ?? true,
+      idleTimeout: 60,
+      accessLogs: props.accessLogsBucket ? { bucket: props.accessLogsBucket, prefix: 'alb', enabled: true } : undefined,
+    });
+    this.dnsName = lb.dnsName;
+    this.zoneId = lb.zoneId;
+    this.arnSuffix = lb.arnSuffix;
+
+    const tg = new LbTargetGroup(this, 'targets', {
+      name: `${props.namePrefix}-tg`,
+      port,
+      protocol: 'HTTP',
+      targetType: 'ip',
+      vpcId: props.vpcId,
+      deregistrationDelay: '30',
+      healthCheck: { enabled: true, path: props.healthCheckPath ?? '/api/health', matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+    });
+    this.targetGroupArn = tg.arn;
+    this.targetGroupArnSuffix = tg.arnSuffix;
+
+    new LbListener(this, 'http', {
+      loadBalancerArn: lb.arn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', statusCode: 'HTTP_301' } }],
+    });
+    this.httpsListener = new LbListener(this, 'https', {
+      loadBalancerArn: lb.arn,
+      port: 443,
+      protocol: 'HTTPS',
+      sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      certificateArn: props.certificateArn,
+      defaultAction: props.cloudfrontOnly
+        ? [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '403', messageBody: 'Forbidden' } }]
+        : [{ type: 'forward', targetGroupArn: tg.arn }],
+    });
+    if (props.cloudfrontOnly) {
+      this.forwardRule = new LbListenerRule(this, 'from-cloudfront', {
+        listenerArn: this.httpsListener.arn,
+        priority: 1,
+        condition: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [props.cloudfrontOnly.originVerifySecret] } }],
+        action: [{ type: 'forward', targetGroupArn: tg.arn }],
+      });
+    }
+
+    new Route53Record(this, 'origin-alias', {
+      zoneId: props.originRecord.zoneId,
+      name: props.originRecord.name,
+      type: 'A',
+      alias: { name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+
+export interface NetworkProps {
+  /** Resource name prefix, e.g. `venture-nudge-production`. */
+  readonly namePrefix: string;
+  /** VPC CIDR; each subnet is carved as prefix+4. @default from config: "10.0.0.0/16" */
+  readonly cidr: string;
+  /** Explicit AZ names (no look-up at plan). At least 2. */
+  readonly availabilityZones: readonly string[];
+  /** One NAT gateway per AZ, or one shared. @default true */
+  readonly natGatewayPerAz?: boolean;
+}
+
+/** VPC with public subnets (ALB, NAT) and private subnets (tasks, database) in each AZ. */
+export class Network extends Construct {
+  readonly vpcId: string;
+  readonly cidr: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
+    const vpc = new Vpc(this, 'vpc', { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: name('vpc') });
+    this.vpcId = vpc.id;
+    this.cidr = props.cidr;
+
+    // The default security group allows all traffic between its members: close it.
+    new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: name('default-closed') });
+
+    const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
+    const publicRt = new RouteTable(this, 'public-rt', { vpcId: vpc.id, tags: name('public') });
+    new Route(this, 'public-default', { routeTableId: publicRt.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
+
+    const perAz = props.natGatewayPerAz ?? true;
+    const nats: NatGateway[] = [];
+    this.publicSubnetIds = [];
+    this.privateSubnetIds = [];
+    props.availabilityZones.forEach((az, i) => {
+      const pub = new Subnet(this, `public-${i}`, {
+        vpcId: vpc.id,
+        availabilityZone: az,
+        cidrBlock: Fn.cidrsubnet(props.cidr, 4, i),
+        mapPublicIpOnLaunch: false,
+        tags: { ...name(`public-${az}`), Tier: 'public' },
+      });
+      new RouteTableAssociation(this, `public-${i}-rta`, { subnetId: pub.id, routeTableId: publicRt.id });
+      this.publicSubnetIds.push(pub.id);
+
+      if (perAz || i === 0) {
+        const eip = new Eip(this, `nat-${i}-eip`, { domain: 'vpc', tags: name(`nat-${az}`) });
+        nats.push(new NatGateway(this, `nat-${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${az}`), dependsOn: [igw] }));
+      }
+
+      const priv = new Subnet(this, `private-${i}`, {
+        vpcId: vpc.id,
+        availabilityZone: az,
+        cidrBlock: Fn.cidrsubnet(props.cidr, 4, i + 8),
+        tags: { ...name(`private-${az}`), Tier: 'private' },
+      });
+      const rt = new RouteTable(this, `private-${i}-rt`, { vpcId: vpc.id, tags: name(`private-${az}`) });
+      new Route(this, `private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nats[perAz ? i : 0].id });
+      new RouteTableAssociation(this, `private-${i}-rta`, { subnetId: priv.id, routeTableId: rt.id });
+      this.privateSubnetIds.push(priv.id);
+    });
+  }
+}
