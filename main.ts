@@ -5,7 +5,8 @@ import { providerModeFromEnv } from './stacks/providers';
 
 try {
   const config = loadConfig();
-  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out' });
+  // VN_HCL=1 writes cdk.tf (HCL) instead of cdk.tf.json, for reviewers who read HCL.
+  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out', hclOutput: process.env.VN_HCL === '1' });
   const only = process.env.VN_STACKS?.split(',').filter(Boolean);
   for (const environment of Object.keys(config.environments)) {
     if (only && !only.includes(environment)) continue;

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 
@@ -35,9 +37,7 @@ export interface DatabaseProps {
   readonly username?: string;
   /** Performance Insights retention days; 0 disables. @default 7 */
   readonly performanceInsightsRetentionDays?: number;
-  /** Enhanced monitoring role ARN; monitoring is off without it. @default undefined */
-  readonly monitoringRoleArn?: string;
-  /** Enhanced monitoring interval in seconds. @default 60 when a role is given */
+  /** Enhanced monitoring interval in seconds (a monitoring role is created); 0 disables. @default 60 */
   readonly monitoringIntervalSeconds?: number;
   /** Customer-managed KMS key for storage and Performance Insights. @default the AWS-managed key */
   readonly kmsKeyArn?: string;
@@ -82,7 +82,17 @@ export class Database extends Construct {
     });
 
     const piDays = props.performanceInsightsRetentionDays ?? 7;
-    const monitoring = props.monitoringRoleArn ? (props.monitoringIntervalSeconds ?? 60) : 0;
+    const monitoring = props.monitoringIntervalSeconds ?? 60;
+    const monitoringRole =
+      monitoring > 0
+        ? new IamRole(this, 'monitoring-role', {
+            name: `${props.identifier}-monitoring`,
+            assumeRolePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+          })
+        : undefined;
+    if (monitoringRole) {
+      new IamRolePolicyAttachment(this, 'monitoring-policy', { role: monitoringRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole' });
+    }
     this.databaseName = props.databaseName ?? 'venturenudge';
     this.port = 5432;
     this.instance = new DbInstance(this, 'instance', {
@@ -117,7 +127,7 @@ export class Database extends Construct {
       performanceInsightsRetentionPeriod: piDays > 0 ? piDays : undefined,
       performanceInsightsKmsKeyId: piDays > 0 ? props.kmsKeyArn : undefined,
       monitoringInterval: monitoring,
-      monitoringRoleArn: monitoring > 0 ? props.monitoringRoleArn : undefined,
+      monitoringRoleArn: monitoringRole?.arn,
       applyImmediately: false,
       tags: { Name: props.identifier },
     });

@@ -11,6 +11,10 @@ import { Network } from './network';
 import { ProviderMode, Providers } from './providers';
 import { Service } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
+import { Encryption } from './encryption';
+import { Observability } from './observability';
+import { PrivateBucket, albLogDeliveryStatement } from './storage';
+import { WebAcl } from './web-acl';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -61,12 +65,28 @@ export class EnvironmentStack extends TerraformStack {
         }).stringValue
       : undefined;
 
+    const encryption = new Encryption(this, 'encryption', { namePrefix: names.prefix, region: config.region });
+
     const network = new Network(this, 'network', {
       namePrefix: names.prefix,
       cidr: env.network.cidr,
       availabilityZones: env.network.availabilityZones,
       natGatewayPerAz: env.network.natGatewayPerAz,
+      flowLogRetentionDays: env.network.flowLogRetentionDays,
+      kmsKeyArn: encryption.keyArn,
     });
+
+    const albLogsBucketName = `${names.prefix}-alb-logs-${encryption.accountId}`;
+    const albLogs = env.loadBalancer.accessLogs
+      ? new PrivateBucket(this, 'alb-logs', {
+          bucketName: albLogsBucketName,
+          versioned: false,
+          expireDays: env.network.flowLogRetentionDays,
+          policyStatements: [albLogDeliveryStatement(config.region, `arn:aws:s3:::${albLogsBucketName}`, 'alb')],
+        })
+      : undefined;
+    const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
+    const webAcl = new WebAcl(this, 'web-acl', { namePrefix: names.prefix, provider: providers.usEast1, rateLimit: env.edge.wafRateLimit });
 
     const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
     const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
@@ -90,6 +110,7 @@ export class EnvironmentStack extends TerraformStack {
       databaseName: env.database.name,
       username: env.database.username,
       performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
+      monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
     });
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
@@ -106,6 +127,7 @@ export class EnvironmentStack extends TerraformStack {
         ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecret: originSecret }
         : undefined,
       originRecord: { zoneId: zone.zoneId, name: names.originHost },
+      accessLogsBucket: albLogs?.bucketName,
     });
 
     const service = new Service(this, 'service', {
@@ -131,6 +153,8 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: env.service.imageTag,
       logRetentionDays: env.service.logRetentionDays,
       readonlyRootFilesystem: env.service.readonlyRootFilesystem,
+      kmsKeyArn: encryption.keyArn,
+      assetsBucket: { name: assets.bucketName, arn: assets.bucketArn },
       dependsOn: [loadBalancer.httpsListener, ...(loadBalancer.forwardRule ? [loadBalancer.forwardRule] : [])],
     });
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
@@ -144,7 +168,23 @@ export class EnvironmentStack extends TerraformStack {
       priceClass: env.edge.priceClass,
       ipv6: env.edge.ipv6,
       minimumProtocolVersion: env.edge.minimumProtocolVersion,
+      webAclArn: webAcl.arn,
       comment: `${names.prefix} CDN`,
+    });
+
+    const observability = new Observability(this, 'observability', {
+      namePrefix: names.prefix,
+      environment,
+      region: config.region,
+      usEast1Provider: providers.usEast1,
+      ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
+      alb: { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix },
+      rds: { identifier: names.dbIdentifier, allocatedStorageGb: env.database.allocatedStorage },
+      cloudfrontDistributionId: edge.distributionId,
+      minHealthyHosts: env.service.minTasks,
+      alertEmails: env.budget.alertEmails,
+      budgetThresholdsUsd: env.budget.thresholdsUsd,
+      kmsKeyArn: encryption.keyArn,
     });
 
     const weights = cutoverWeights(env.cutover);
@@ -174,6 +214,10 @@ export class EnvironmentStack extends TerraformStack {
       name_servers: { value: zone.nameServers, description: 'Name servers to delegate the domain to (empty for an existing zone)' },
       ssm_path: { value: names.ssmPath, description: 'SSM Parameter Store path the app secrets live under (npm run env:sync)' },
       test_url: { value: `https://${names.testHost}/`, description: 'Always-AWS host to validate before moving weight' },
+      kms_key_alias: { value: encryption.aliasName, description: 'KMS key for SSM SecureString parameters (npm run env:sync -- --kms-key-id <alias>)' },
+      assets_bucket: { value: assets.bucketName, description: 'Private S3 bucket for uploads (ASSETS_BUCKET in the task)' },
+      alerts_topic_arn: { value: observability.topicArn, description: 'SNS topic of every alarm and budget alert' },
+      dashboard_url: { value: `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards:name=${names.prefix}`, description: 'CloudWatch dashboard' },
       cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
     };
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);

@@ -9,6 +9,10 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { Route } from '@cdktf/provider-aws/lib/route';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 
 export interface NetworkProps {
   /** Resource name prefix, e.g. `venture-nudge-production`. */
@@ -19,6 +23,10 @@ export interface NetworkProps {
   readonly availabilityZones: readonly string[];
   /** One NAT gateway per AZ, or one shared. @default true */
   readonly natGatewayPerAz?: boolean;
+  /** VPC flow log retention (days); 0 disables flow logs. @default 30 */
+  readonly flowLogRetentionDays?: number;
+  /** KMS key for the flow log group. @default AWS-owned encryption */
+  readonly kmsKeyArn?: string;
 }
 
 /** VPC with public subnets (ALB, NAT) and private subnets (tasks, database) in each AZ. */
@@ -37,6 +45,9 @@ export class Network extends Construct {
 
     // The default security group allows all traffic between its members: close it.
     new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: name('default-closed') });
+
+    const flowDays = props.flowLogRetentionDays ?? 30;
+    if (flowDays > 0) this.addFlowLogs(props.namePrefix, vpc.id, flowDays, props.kmsKeyArn);
 
     const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
     const publicRt = new RouteTable(this, 'public-rt', { vpcId: vpc.id, tags: name('public') });
@@ -73,5 +84,23 @@ export class Network extends Construct {
       new RouteTableAssociation(this, `private-${i}-rta`, { subnetId: priv.id, routeTableId: rt.id });
       this.privateSubnetIds.push(priv.id);
     });
+  }
+
+  /** All accepted and rejected traffic to CloudWatch Logs. */
+  private addFlowLogs(namePrefix: string, vpcId: string, retentionInDays: number, kmsKeyId?: string): void {
+    const group = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${namePrefix}/flow-logs`, retentionInDays, kmsKeyId });
+    const role = new IamRole(this, 'flow-logs-role', {
+      name: `${namePrefix}-flow-logs`,
+      assumeRolePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    });
+    new IamRolePolicy(this, 'flow-logs-write', {
+      name: 'write-flow-logs',
+      role: role.id,
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `${group.arn}:*` }],
+      }),
+    });
+    new FlowLog(this, 'flow-log', { vpcId, trafficType: 'ALL', logDestinationType: 'cloud-watch-logs', logDestination: group.arn, iamRoleArn: role.arn, maxAggregationInterval: 60 });
   }
 }

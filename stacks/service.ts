@@ -67,6 +67,8 @@ export interface ServiceProps {
   readonly kmsKeyArn?: string;
   /** @default true */
   readonly readonlyRootFilesystem?: boolean;
+  /** Bucket the app reads and writes uploads in (env ASSETS_BUCKET). @default undefined */
+  readonly assetsBucket?: { readonly name: string; readonly arn: string };
   /** Resources the service waits for (the listener that attaches the target group). @default [] */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -128,8 +130,21 @@ export class Service extends Construct {
       }),
     });
     const taskRole = new IamRole(this, 'task-role', { name: `${props.namePrefix}-task`, assumeRolePolicy: assume });
+    if (props.assetsBucket) {
+      new IamRolePolicy(this, 'task-assets', {
+        name: 'assets-bucket',
+        role: taskRole.id,
+        policy: Fn.jsonencode({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${props.assetsBucket.arn}/*` },
+            { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: props.assetsBucket.arn },
+          ],
+        }),
+      });
+    }
 
-    const environment = { NODE_ENV: 'production', ...(props.environment ?? {}), PORT: String(port), PGHOST: props.database.host, PGPORT: String(props.database.port), PGDATABASE: props.database.name, PGSSLMODE: 'require' };
+    const environment = { NODE_ENV: 'production', ...(props.environment ?? {}), ...(props.assetsBucket ? { ASSETS_BUCKET: props.assetsBucket.name } : {}), PORT: String(port), PGHOST: props.database.host, PGPORT: String(props.database.port), PGDATABASE: props.database.name, PGSSLMODE: 'require' };
     const secrets = [
       ...(props.ssmSecrets ?? []).map((name) => ({ name, valueFrom: `${ssmArnPrefix}${name}` })),
       { name: 'PGUSER', valueFrom: `${props.database.secretArn}:username::` },

@@ -1,0 +1,128 @@
+import { Construct } from 'constructs';
+import { Fn, TerraformProvider } from 'cdktf';
+import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
+import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+
+export interface ObservabilityProps {
+  /** e.g. `venture-nudge-production`. */
+  readonly namePrefix: string;
+  /** Environment tag value used by the budget's cost filter. */
+  readonly environment: string;
+  readonly region: string;
+  /** us-east-1 provider: CloudFront metrics (and their alarms) live there. */
+  readonly usEast1Provider: TerraformProvider;
+  readonly ecs: { readonly clusterName: string; readonly serviceName: string };
+  /** ALB and target group ARN suffixes (metric dimensions). */
+  readonly alb: { readonly arnSuffix: string; readonly targetGroupArnSuffix: string };
+  readonly rds: { readonly identifier: string; readonly allocatedStorageGb: number };
+  readonly cloudfrontDistributionId: string;
+  /** Minimum healthy tasks; fewer healthy hosts raises an alarm. @default 1 */
+  readonly minHealthyHosts?: number;
+  /** Email subscribers of the alarm topic. @default [] */
+  readonly alertEmails?: string[];
+  /** Monthly budget alerts in USD. @default [200, 400, 600] */
+  readonly budgetThresholdsUsd?: number[];
+  /** KMS key for the topic. @default AWS-managed SNS key */
+  readonly kmsKeyArn?: string;
+}
+
+type Metric = [string, string, ...string[]];
+
+/** Dashboard, alarms on the same metrics, one SNS topic for every notification, and the guide's billing alerts. */
+export class Observability extends Construct {
+  readonly topicArn: string;
+  readonly alarmNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const p = props.namePrefix;
+    const ecsDims = ['ClusterName', props.ecs.clusterName, 'ServiceName', props.ecs.serviceName];
+    const albDims = ['LoadBalancer', props.alb.arnSuffix];
+    const tgDims = ['TargetGroup', props.alb.targetGroupArnSuffix, 'LoadBalancer', props.alb.arnSuffix];
+    const rdsDims = ['DBInstanceIdentifier', props.rds.identifier];
+    const cfDims = ['DistributionId', props.cloudfrontDistributionId, 'Region', 'Global'];
+
+    const topic = new SnsTopic(this, 'alerts', { name: `${p}-alerts`, kmsMasterKeyId: props.kmsKeyArn ?? 'alias/aws/sns' });
+    this.topicArn = topic.arn;
+    new SnsTopicPolicy(this, 'alerts-policy', {
+      arn: topic.arn,
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'AlarmsAndBudgets', Effect: 'Allow', Principal: { Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'] }, Action: 'SNS:Publish', Resource: topic.arn }],
+      }),
+    });
+    (props.alertEmails ?? []).forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: topic.arn, protocol: 'email', endpoint: email }));
+    // Alarm actions must be in the alarm's region: CloudFront alarms (us-east-1) get their own topic elsewhere.
+    const edgeTopicArn =
+      props.region === 'us-east-1'
+        ? topic.arn
+        : new SnsTopic(this, 'edge-alerts', { provider: props.usEast1Provider, name: `${p}-edge-alerts`, kmsMasterKeyId: 'alias/aws/sns' }).arn;
+
+    const alarm = (aid: string, cfg: Omit<CloudwatchMetricAlarmConfig, 'alarmName' | 'alarmActions' | 'okActions' | 'evaluationPeriods'> & { evaluationPeriods?: number }, edge = false) => {
+      const name = `${p}-${aid}`;
+      this.alarmNames.push(name);
+      const actions = [edge ? edgeTopicArn : topic.arn];
+      new CloudwatchMetricAlarm(this, `alarm-${aid}`, { alarmName: name, evaluationPeriods: 3, treatMissingData: 'notBreaching', alarmActions: actions, okActions: actions, ...cfg, provider: edge ? props.usEast1Provider : undefined });
+    };
+    const gt = 'GreaterThanThreshold';
+    alarm('ecs-cpu-high', { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: dims(ecsDims), statistic: 'Average', period: 300, threshold: 85, comparisonOperator: gt, alarmDescription: 'Service CPU above 85% for 15 minutes (autoscaling at its ceiling?)' });
+    alarm('ecs-memory-high', { namespace: 'AWS/ECS', metricName: 'MemoryUtilization', dimensions: dims(ecsDims), statistic: 'Average', period: 300, threshold: 85, comparisonOperator: gt, alarmDescription: 'Service memory above 85%' });
+    alarm('alb-requests-high', { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: dims(albDims), statistic: 'Sum', period: 300, threshold: 300000, comparisonOperator: gt, alarmDescription: 'More than 1000 requests/s sustained: check scaling and WAF' });
+    alarm('alb-target-5xx', { namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensions: dims(albDims), statistic: 'Sum', period: 60, threshold: 10, comparisonOperator: gt, alarmDescription: 'App answered 5xx more than 10 times a minute' });
+    alarm('alb-elb-5xx', { namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_ELB_5XX_Count', dimensions: dims(albDims), statistic: 'Sum', period: 60, threshold: 10, comparisonOperator: gt, alarmDescription: 'Load balancer 5xx (no healthy targets?)' });
+    alarm('alb-p95-latency', { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: dims(albDims), extendedStatistic: 'p95', period: 300, threshold: 0.5, comparisonOperator: gt, alarmDescription: 'p95 response time above the guide\'s 500 ms API budget' });
+    alarm('alb-healthy-hosts', { namespace: 'AWS/ApplicationELB', metricName: 'HealthyHostCount', dimensions: dims(tgDims), statistic: 'Minimum', period: 60, threshold: props.minHealthyHosts ?? 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'breaching', alarmDescription: 'Fewer healthy tasks than the service minimum' });
+    alarm('rds-cpu-high', { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: dims(rdsDims), statistic: 'Average', period: 300, threshold: 80, comparisonOperator: gt, alarmDescription: 'Database CPU above 80%' });
+    alarm('rds-connections-high', { namespace: 'AWS/RDS', metricName: 'DatabaseConnections', dimensions: dims(rdsDims), statistic: 'Maximum', period: 300, threshold: 300, comparisonOperator: gt, alarmDescription: 'Connections near db.t3.medium\'s max_connections (~400)' });
+    alarm('rds-free-storage-low', { namespace: 'AWS/RDS', metricName: 'FreeStorageSpace', dimensions: dims(rdsDims), statistic: 'Minimum', period: 300, threshold: Math.round(props.rds.allocatedStorageGb * 0.1 * 1024 ** 3), comparisonOperator: 'LessThanThreshold', alarmDescription: 'Less than 10% of allocated storage free' });
+    alarm('rds-read-latency', { namespace: 'AWS/RDS', metricName: 'ReadLatency', dimensions: dims(rdsDims), statistic: 'Average', period: 300, threshold: 0.02, comparisonOperator: gt, alarmDescription: 'Read latency above 20 ms' });
+    alarm('rds-write-latency', { namespace: 'AWS/RDS', metricName: 'WriteLatency', dimensions: dims(rdsDims), statistic: 'Average', period: 300, threshold: 0.02, comparisonOperator: gt, alarmDescription: 'Write latency above 20 ms' });
+    alarm('cloudfront-5xx-rate', { namespace: 'AWS/CloudFront', metricName: '5xxErrorRate', dimensions: dims(cfDims), statistic: 'Average', period: 300, threshold: 1, comparisonOperator: gt, alarmDescription: 'More than 1% of edge responses are 5xx' }, true);
+    alarm('cloudfront-requests-high', { namespace: 'AWS/CloudFront', metricName: 'Requests', dimensions: dims(cfDims), statistic: 'Sum', period: 300, threshold: 1500000, comparisonOperator: gt, alarmDescription: 'Edge traffic above 5000 requests/s: attack or launch?' }, true);
+
+    const widget = (title: string, metrics: Metric[], opts: Record<string, unknown> = {}) => ({ type: 'metric', width: 8, height: 6, properties: { title, metrics, region: props.region, period: 300, stat: 'Average', ...opts } });
+    new CloudwatchDashboard(this, 'dashboard', {
+      dashboardName: p,
+      dashboardBody: Fn.jsonencode({
+        widgets: [
+          widget('ECS CPU / memory %', [['AWS/ECS', 'CPUUtilization', ...ecsDims], ['AWS/ECS', 'MemoryUtilization', ...ecsDims]]),
+          widget('ALB requests', [['AWS/ApplicationELB', 'RequestCount', ...albDims]], { stat: 'Sum' }),
+          widget('ALB 5xx', [['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', ...albDims], ['AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', ...albDims]], { stat: 'Sum' }),
+          widget('Target response time p95 (s)', [['AWS/ApplicationELB', 'TargetResponseTime', ...albDims]], { stat: 'p95' }),
+          widget('Healthy tasks', [['AWS/ApplicationELB', 'HealthyHostCount', ...tgDims]], { stat: 'Minimum' }),
+          widget('RDS CPU %', [['AWS/RDS', 'CPUUtilization', ...rdsDims]]),
+          widget('RDS connections', [['AWS/RDS', 'DatabaseConnections', ...rdsDims]], { stat: 'Maximum' }),
+          widget('RDS free storage (bytes)', [['AWS/RDS', 'FreeStorageSpace', ...rdsDims]], { stat: 'Minimum' }),
+          widget('RDS read / write latency (s)', [['AWS/RDS', 'ReadLatency', ...rdsDims], ['AWS/RDS', 'WriteLatency', ...rdsDims]]),
+          widget('CloudFront requests', [['AWS/CloudFront', 'Requests', ...cfDims]], { stat: 'Sum', region: 'us-east-1' }),
+          widget('CloudFront error rate %', [['AWS/CloudFront', '5xxErrorRate', ...cfDims], ['AWS/CloudFront', 'TotalErrorRate', ...cfDims]], { region: 'us-east-1' }),
+        ],
+      }),
+    });
+
+    const thresholds = [...(props.budgetThresholdsUsd ?? [200, 400, 600])].sort((a, b) => a - b);
+    new BudgetsBudget(this, 'budget', {
+      name: `${p}-monthly`,
+      budgetType: 'COST',
+      timeUnit: 'MONTHLY',
+      limitAmount: String(thresholds[thresholds.length - 1]),
+      limitUnit: 'USD',
+      // Needs "Environment" activated as a cost allocation tag in the billing console.
+      costFilter: [{ name: 'TagKeyValue', values: [`user:Environment$${props.environment}`] }],
+      notification: [
+        ...thresholds.map((t) => ({ comparisonOperator: 'GREATER_THAN', threshold: t, thresholdType: 'ABSOLUTE_VALUE', notificationType: 'ACTUAL', subscriberSnsTopicArns: [topic.arn] })),
+        { comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE', notificationType: 'FORECASTED', subscriberSnsTopicArns: [topic.arn] },
+      ],
+    });
+  }
+}
+
+function dims(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return out;
+}
