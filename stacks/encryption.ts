@@ -36,7 +36,7 @@ export class Encryption extends Construct {
     this.accountId = account;
     const policy = new KmsKeyPolicy(this, 'policy', {
       keyId: key.keyId,
-      policy: Fn.jsonencode({
+      policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
           { Sid: 'AccountAdmin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },

@@ -96,7 +96,7 @@ export class Network extends Construct {
     new IamRolePolicy(this, 'flow-logs-write', {
       name: 'write-flow-logs',
       role: role.id,
-      policy: Fn.jsonencode({
+      policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `${group.arn}:*` }],
       }),

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -120,7 +120,7 @@ export class Service extends Construct {
     new IamRolePolicy(this, 'execution-secrets', {
       name: 'read-app-secrets',
       role: executionRole.id,
-      policy: Fn.jsonencode({
+      policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
           { Sid: 'SsmParameters', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: `${ssmArnPrefix}*` },
@@ -134,7 +134,7 @@ export class Service extends Construct {
       new IamRolePolicy(this, 'task-assets', {
         name: 'assets-bucket',
         role: taskRole.id,
-        policy: Fn.jsonencode({
+        policy: JSON.stringify({
           Version: '2012-10-17',
           Statement: [
             { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${props.assetsBucket.arn}/*` },
@@ -177,7 +177,7 @@ export class Service extends Construct {
       taskRoleArn: taskRole.arn,
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       volume: readonlyRoot ? [{ name: 'tmp' }, { name: 'next-cache' }] : [],
-      containerDefinitions: Fn.jsonencode([container]),
+      containerDefinitions: JSON.stringify([container]),
     });
 
     const sg = new SecurityGroup(this, 'sg', {

@@ -61,7 +61,7 @@ export class PrivateBucket extends Construct {
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: bucket.id, rule: rules });
     const policy = new S3BucketPolicy(this, 'policy', {
       bucket: bucket.id,
-      policy: Fn.jsonencode({
+      policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
           { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket.arn, `${bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
