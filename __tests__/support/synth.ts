@@ -11,6 +11,7 @@ export type TfJson = {
   resource: Record<string, Record<string, Record<string, any>>>;
   output: Record<string, { value: unknown; description?: string; sensitive?: boolean }>;
   variable?: Record<string, any>;
+  data?: Record<string, any>;
   provider: Record<string, any[]>;
   terraform: Record<string, any>;
 };
@@ -42,3 +43,17 @@ export function resourceNamed(json: TfJson, type: string, fragment: string): any
 }
 
 export { App };
+
+/**
+ * Parses a JSON document string from the Terraform JSON (policies, container
+ * definitions) whose values may contain `${...}` references; references are
+ * kept as text, with inner quotes neutralised so JSON.parse accepts them.
+ */
+export function parseJsonAttr(value: string): any {
+  return JSON.parse(value.replace(/\$\{[^}]*\}/g, (ref) => ref.replace(/"/g, "'")));
+}
+
+/** Every `${...}` reference in a string, e.g. to check which resource an attribute points at. */
+export function refsIn(value: unknown): string[] {
+  return JSON.stringify(value).match(/\$\{[^}]*\}/g) ?? [];
+}

@@ -1,0 +1,84 @@
+import { ConfigInput } from '../../stacks/config';
+import { onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
+
+const atStage = (cutover: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  synthEnvironment({ environments: { production: { cutover, ...extra } } } as ConfigInput);
+
+function records(json: ReturnType<typeof synthEnvironment>) {
+  return Object.values(resourcesOf(json, 'aws_route53_record')).filter((r) => r.weighted_routing_policy || ['aws.venturenudge.com'].includes(r.name));
+}
+const weighted = (json: ReturnType<typeof synthEnvironment>, name: string, type: string) =>
+  Object.fromEntries(records(json).filter((r) => r.name === name && r.type === type && r.weighted_routing_policy).map((r) => [r.set_identifier, r]));
+
+describe('CutoverDns', () => {
+  const canary = atStage({ stage: 'canary' });
+
+  test('creates the hosted zone for the domain when no zone id is configured', () => {
+    expect(onlyResource(canary, 'aws_route53_zone').name).toBe('venturenudge.com');
+  });
+
+  test('uses an existing zone id without creating or looking up a zone', () => {
+    const json = atStage({ stage: 'canary' }, { hostedZoneId: 'Z0123456789ABC' });
+    expect(resourcesOf(json, 'aws_route53_zone')).toEqual({});
+    expect(records(json).every((r) => r.zone_id === 'Z0123456789ABC')).toBe(true);
+  });
+
+  test('weights the apex A records 10/90 at the canary stage: alias to CloudFront vs Vercel 76.76.21.21', () => {
+    const apex = weighted(canary, 'venturenudge.com', 'A');
+    expect(apex.aws.weighted_routing_policy.weight).toBe(10);
+    expect(apex.aws.alias.name).toMatch(/aws_cloudfront_distribution\..*domain_name/);
+    expect(apex.vercel).toMatchObject({ records: ['76.76.21.21'], ttl: 300, weighted_routing_policy: { weight: 90 } });
+  });
+
+  test('never puts a CNAME at the apex', () => {
+    for (const stage of ['vercel', 'canary', '25', '50', 'aws', 'rollback']) {
+      const json = atStage({ stage });
+      expect(records(json).filter((r) => r.name === 'venturenudge.com' && r.type === 'CNAME')).toEqual([]);
+    }
+  });
+
+  test('weights www as CNAMEs on both sides (one type per weighted name)', () => {
+    const www = weighted(canary, 'www.venturenudge.com', 'CNAME');
+    expect(www.aws.records[0]).toMatch(/aws_cloudfront_distribution\..*domain_name/);
+    expect(www.vercel.records).toEqual(['cname.vercel-dns.com']);
+    expect([www.aws.weighted_routing_policy.weight, www.vercel.weighted_routing_policy.weight]).toEqual([10, 90]);
+    const types = new Set(records(canary).filter((r) => r.name === 'www.venturenudge.com').map((r) => r.type));
+    expect([...types]).toEqual(['CNAME']);
+  });
+
+  test.each([
+    ['vercel', 0, 100],
+    ['25', 25, 75],
+    ['50', 50, 50],
+    ['aws', 100, 0],
+    ['rollback', 0, 100],
+  ])('stage %s sets AWS %i / Vercel %i on apex and www', (stage, aws, vercel) => {
+    const json = atStage({ stage });
+    for (const [name, type] of [['venturenudge.com', 'A'], ['www.venturenudge.com', 'CNAME']]) {
+      const set = weighted(json, name, type);
+      expect([set.aws.weighted_routing_policy.weight, set.vercel.weighted_routing_policy.weight]).toEqual([aws, vercel]);
+    }
+  });
+
+  test('publishes the weighted apex AAAA only once Vercel has no weight, so IPv6 clients cannot bypass the split', () => {
+    expect(Object.keys(weighted(canary, 'venturenudge.com', 'AAAA'))).toEqual([]);
+    const aws = atStage({ stage: 'aws' });
+    expect(Object.keys(weighted(aws, 'venturenudge.com', 'AAAA'))).toEqual(['aws']);
+  });
+
+  test('keeps the aws. test host a plain A and AAAA alias to CloudFront at every stage', () => {
+    const test = records(canary).filter((r) => r.name === 'aws.venturenudge.com');
+    expect(test.map((r) => r.type).sort()).toEqual(['A', 'AAAA']);
+    expect(test.every((r) => !r.weighted_routing_policy && /aws_cloudfront_distribution/.test(r.alias.name))).toBe(true);
+  });
+
+  test('uses the configured TTL and Vercel targets', () => {
+    const json = atStage({ stage: '50', ttl: 60, vercelApexIps: ['76.76.21.22'], vercelCname: 'custom.vercel-dns.com' });
+    expect(weighted(json, 'venturenudge.com', 'A').vercel).toMatchObject({ ttl: 60, records: ['76.76.21.22'] });
+    expect(weighted(json, 'www.venturenudge.com', 'CNAME').vercel).toMatchObject({ ttl: 60, records: ['custom.vercel-dns.com'] });
+  });
+
+  test('reports the current weights as an output', () => {
+    expect(canary.output.cutover_weights.value).toEqual({ stage: 'canary', aws: 10, vercel: 90 });
+  });
+});

@@ -1,0 +1,96 @@
+import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthEnvironment } from '../support/synth';
+
+describe('Service', () => {
+  const json = synthEnvironment();
+  const task = onlyResource(json, 'aws_ecs_task_definition');
+  const [container] = parseJsonAttr(task.container_definitions);
+  const service = onlyResource(json, 'aws_ecs_service');
+
+  test('ECR repository scans on push, has immutable tags and a lifecycle policy', () => {
+    expect(onlyResource(json, 'aws_ecr_repository')).toMatchObject({ name: 'venture-nudge-production', image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true } });
+    const rules = JSON.parse(onlyResource(json, 'aws_ecr_lifecycle_policy').policy).rules;
+    expect(rules.map((r: any) => r.selection.tagStatus)).toEqual(['untagged', 'any']);
+  });
+
+  test('cluster is named per the guide and has container insights on', () => {
+    expect(onlyResource(json, 'aws_ecs_cluster')).toMatchObject({ name: 'venture-nudge-production', setting: [{ name: 'containerInsights', value: 'enabled' }] });
+  });
+
+  test('task is Fargate with 2 vCPU and 4 GB', () => {
+    expect(task).toMatchObject({ requires_compatibilities: ['FARGATE'], network_mode: 'awsvpc', cpu: '2048', memory: '4096' });
+  });
+
+  test('container reads each configured secret from SSM under /venture-nudge/production/', () => {
+    const ssm = container.secrets.filter((s: any) => s.valueFrom.includes(':parameter/'));
+    expect(ssm.map((s: any) => s.name)).toEqual(['OPENAI_API_KEY', 'TAVILY_API_KEY', 'AGORA_APP_ID', 'AGORA_APP_CERTIFICATE', 'NEXTAUTH_SECRET']);
+    for (const s of ssm) expect(s.valueFrom).toMatch(new RegExp(`^arn:aws:ssm:us-east-1:.+:parameter/venture-nudge/production/${s.name}$`));
+  });
+
+  test('container gets the database user and password from the RDS-managed secret', () => {
+    const byName = Object.fromEntries(container.secrets.map((s: any) => [s.name, s.valueFrom]));
+    expect(byName.PGUSER).toMatch(/aws_db_instance\..*master_user_secret\[0\]\.secret_arn.*:username::$/);
+    expect(byName.PGPASSWORD).toMatch(/master_user_secret\[0\]\.secret_arn.*:password::$/);
+  });
+
+  test('container environment carries no secret values, only the database host and settings', () => {
+    const env = Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ NODE_ENV: 'production', PORT: '3000', PGDATABASE: 'venturenudge', PGSSLMODE: 'require' });
+    expect(Object.keys(env)).not.toContain('PGPASSWORD');
+  });
+
+  test('execution role may read only the app SSM path and the database secret', () => {
+    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-secrets').policy);
+    const byAction = Object.fromEntries(policy.Statement.map((s: any) => [s.Action[0], s.Resource]));
+    expect(byAction['ssm:GetParameters']).toMatch(/:parameter\/venture-nudge\/production\/\*$/);
+    expect(byAction['secretsmanager:GetSecretValue']).toMatch(/master_user_secret/);
+  });
+
+  test('container has a read-only root filesystem with writable /tmp and Next.js cache', () => {
+    expect(container.readonlyRootFilesystem).toBe(true);
+    expect(container.mountPoints.map((m: any) => m.containerPath)).toEqual(['/tmp', '/app/.next/cache']);
+  });
+
+  test('logs go to a log group with a retention', () => {
+    const group = Object.values(resourcesOf(json, 'aws_cloudwatch_log_group')).find((g) => g.name === '/ecs/venture-nudge-production');
+    expect(group.retention_in_days).toBe(30);
+    expect(container.logConfiguration.options['awslogs-group']).toMatch(/aws_cloudwatch_log_group\.service_logs/);
+  });
+
+  test('service rolls back failed deployments and leaves desired_count to the autoscaler', () => {
+    expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
+    expect(service.lifecycle.ignore_changes).toEqual(['desired_count']);
+    expect(service.desired_count).toBe(2);
+  });
+
+  test('service runs in private subnets without public IPs', () => {
+    expect(service.network_configuration.assign_public_ip).toBe(false);
+    expect(refsIn(service.network_configuration.subnets).every((r) => r.includes('network_private'))).toBe(true);
+  });
+
+  test('service waits for the listener that attaches its target group', () => {
+    expect(service.depends_on.some((d: string) => d.startsWith('aws_lb_listener'))).toBe(true);
+  });
+
+  test('autoscaling keeps between 2 and 10 tasks with CPU target tracking', () => {
+    expect(onlyResource(json, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 2, max_capacity: 10, scalable_dimension: 'ecs:service:DesiredCount' });
+    const cpu = resourceNamed(json, 'aws_appautoscaling_policy', 'scale-on-cpu');
+    expect(cpu.target_tracking_scaling_policy_configuration).toMatchObject({ target_value: 60, predefined_metric_specification: { predefined_metric_type: 'ECSServiceAverageCPUUtilization' } });
+  });
+
+  test('autoscaling also tracks ALB requests per task', () => {
+    const req = resourceNamed(json, 'aws_appautoscaling_policy', 'scale-on-requests');
+    expect(req.target_tracking_scaling_policy_configuration.predefined_metric_specification.predefined_metric_type).toBe('ALBRequestCountPerTarget');
+  });
+
+  test('tasks accept the container port only from the load balancer', () => {
+    const rule = resourceNamed(json, 'aws_vpc_security_group_ingress_rule', 'service_from-alb');
+    expect(rule).toMatchObject({ from_port: 3000, to_port: 3000 });
+    expect(rule.referenced_security_group_id).toMatch(/aws_security_group\.load-balancer_sg/);
+  });
+
+  test('a staging task of 1 vCPU / 2 GB scales between 1 and 2', () => {
+    const staging = synthEnvironment({}, 'staging');
+    expect(onlyResource(staging, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048' });
+    expect(onlyResource(staging, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 1, max_capacity: 2 });
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * Test helpers around the moto launcher (scripts/lib/moto.ts): one local AWS
+ * API per test file, started in beforeAll and stopped in afterAll (also when a
+ * test fails), its log kept under the OS temp dir.
+ */
+import { MotoOptions, MotoServer, startMoto } from '../../scripts/lib/moto';
+
+export { FAKE_AWS_KEYS, MOTO_ENV, freePort, startMoto, withMoto } from '../../scripts/lib/moto';
+export type { MotoOptions, MotoServer } from '../../scripts/lib/moto';
+
+/** Starts moto before the tests of the calling file and stops it after them; returns a getter. */
+export function useMoto(opts: MotoOptions = {}): () => MotoServer {
+  let server: MotoServer | undefined;
+  beforeAll(async () => {
+    server = await startMoto(opts);
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('moto is not running (did beforeAll fail?)');
+    return server;
+  };
+}
