@@ -1,0 +1,81 @@
+/**
+ * Synth benchmark: wall time and peak RSS of synthesizing the production stack
+ * (`node dist/main.js`, as `npm run synth` runs it after the build), against
+ * `npx cdktf synth` measured in the same run, interleaved.
+ *
+ *   npm run bench:synth [-- --rounds 5] [--json]
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parseArgs } from 'util';
+
+const ROOT = join(__dirname, '..');
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+if (values.help) {
+  process.stdout.write('Usage: npm run bench:synth [-- --rounds N] [--json]\nTimes `node dist/main.js` (production stack) and `npx cdktf synth`, interleaved, and prints median wall time and peak RSS.\n');
+  process.exit(0);
+}
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write('--rounds must be a positive integer\n');
+  process.exit(2);
+}
+
+interface Sample { seconds: number; rssMb: number | null }
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const env = { ...process.env, CHECKPOINT_DISABLE: '1', VN_STACKS: 'production' };
+
+function ours(): Sample {
+  const dir = mkdtempSync(join(tmpdir(), 'vn-bench-synth-'));
+  const rssFile = join(dir, 'rss');
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-r', join(ROOT, 'bench', 'maxrss.js'), join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: join(dir, 'out'), VN_MAXRSS_FILE: rssFile }, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
+  const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, rssMb };
+}
+
+function cdktf(): Sample {
+  const dir = mkdtempSync(join(tmpdir(), 'vn-bench-cdktf-'));
+  const args = ['node_modules/.bin/cdktf', 'synth', '--output', join(dir, 'out')];
+  const started = process.hrtime.bigint();
+  const r = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', 'VN_MAXRSS_KB=%M', ...args], { cwd: ROOT, env, encoding: 'utf8' })
+    : spawnSync(args[0], args.slice(1), { cwd: ROOT, env, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`cdktf synth failed: ${r.stderr || r.stdout}`);
+  const m = /VN_MAXRSS_KB=(\d+)/.exec(r.stderr);
+  return { seconds, rssMb: m ? Number(m[1]) / 1024 : null };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+process.stderr.write('building (npm run build)...\n');
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+const a: Sample[] = [];
+const b: Sample[] = [];
+for (let i = 0; i < rounds; i++) {
+  a.push(ours());
+  b.push(cdktf());
+  process.stderr.write(`round ${i + 1}/${rounds}: node dist/main.js ${a[i].seconds.toFixed(2)} s, cdktf synth ${b[i].seconds.toFixed(2)} s\n`);
+}
+const summary = (s: Sample[]) => ({
+  medianSeconds: Number(median(s.map((x) => x.seconds)).toFixed(3)),
+  minSeconds: Number(Math.min(...s.map((x) => x.seconds)).toFixed(3)),
+  peakRssMb: s[0].rssMb === null ? null : Number(Math.max(...s.map((x) => x.rssMb ?? 0)).toFixed(1)),
+});
+const result = { rounds, stack: 'production', synth: summary(a), cdktfSynth: summary(b), targets: { seconds: 1.0, rssMb: 150 } };
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  const row = (name: string, s: ReturnType<typeof summary>) => `${name.padEnd(26)} ${s.medianSeconds.toFixed(2).padStart(8)} s ${s.minSeconds.toFixed(2).padStart(8)} s ${s.peakRssMb === null ? '     n/a' : `${s.peakRssMb.toFixed(0).padStart(6)} MB`}`;
+  process.stdout.write(`${'production stack'.padEnd(26)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'peak RSS'.padStart(9)}\n`);
+  process.stdout.write(`${row('node dist/main.js', result.synth)}\n${row('npx cdktf synth', result.cdktfSynth)}\n`);
+  const ok = result.synth.medianSeconds <= 1 && (result.synth.peakRssMb ?? 0) <= 150;
+  process.stdout.write(`target <= 1.0 s and <= 150 MB: ${ok ? 'met' : 'NOT met'}\n`);
+}
