@@ -139,7 +139,7 @@ export class EnvironmentStack extends TerraformStack {
       loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
       targetGroupArn: loadBalancer.targetGroupArn,
       requestCountResourceLabel: `${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
-      database: { host: database.endpointAddress, port: database.port, name: database.databaseName, secretArn: database.masterSecretArn },
+      database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
       environment: env.service.environment,

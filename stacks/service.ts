@@ -19,6 +19,8 @@ export interface ServiceDatabase {
   readonly host: string;
   readonly port: number;
   readonly name: string;
+  /** Security group of the database: the only PostgreSQL destination tasks may reach. */
+  readonly securityGroupId: string;
   /** Secrets Manager secret (RDS-managed JSON with `username` and `password`). */
   readonly secretArn: string;
 }
@@ -189,9 +191,9 @@ export class Service extends Construct {
     });
     this.securityGroupId = sg.id;
     new VpcSecurityGroupIngressRule(this, 'from-alb', { securityGroupId: sg.id, referencedSecurityGroupId: props.loadBalancerSecurityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'App port from the ALB' });
-    // Tasks call out to ECR, SSM, OpenAI etc. over HTTPS (through NAT) and to the database.
+    // Tasks call out to ECR, SSM, OpenAI etc. over HTTPS (through NAT), and to the database.
     new VpcSecurityGroupEgressRule(this, 'https-out', { securityGroupId: sg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs and integrations' });
-    new VpcSecurityGroupEgressRule(this, 'postgres-out', { securityGroupId: sg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: props.database.port, toPort: props.database.port, description: 'PostgreSQL (RDS accepts this group only)' });
+    new VpcSecurityGroupEgressRule(this, 'postgres-out', { securityGroupId: sg.id, referencedSecurityGroupId: props.database.securityGroupId, ipProtocol: 'tcp', fromPort: props.database.port, toPort: props.database.port, description: 'PostgreSQL to the database only' });
 
     const service = new EcsService(this, 'service', {
       name: props.serviceName,

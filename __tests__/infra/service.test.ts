@@ -88,6 +88,13 @@ describe('Service', () => {
     expect(rule.referenced_security_group_id).toMatch(/aws_security_group\.load-balancer_sg/);
   });
 
+  test('tasks reach PostgreSQL only at the database security group', () => {
+    const rule = resourceNamed(json, 'aws_vpc_security_group_egress_rule', 'service_postgres-out');
+    expect(rule).toMatchObject({ from_port: 5432, to_port: 5432 });
+    expect(rule.referenced_security_group_id).toMatch(/aws_security_group\.database_sg/);
+    expect(rule).not.toHaveProperty('cidr_ipv4');
+  });
+
   test('a staging task of 1 vCPU / 2 GB scales between 1 and 2', () => {
     const staging = synthEnvironment({}, 'staging');
     expect(onlyResource(staging, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048' });
