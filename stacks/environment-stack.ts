@@ -15,6 +15,7 @@ import { Encryption } from './encryption';
 import { Observability } from './observability';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
+import { applyPolicyPack, PolicyOptions } from './policy';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -23,6 +24,8 @@ export interface EnvironmentStackProps {
   readonly environment: string;
   /** How the provider block is written. @default { kind: 'aws' } */
   readonly providerMode?: ProviderMode;
+  /** Policy pack options; false disables it (only for tests of deliberately weakened configs). @default applied with the environment's levels */
+  readonly policy?: Omit<PolicyOptions, 'environment'> | false;
 }
 
 /** Terraform variable that carries the CloudFront→ALB shared secret (never written into the JSON). */
@@ -221,5 +224,7 @@ export class EnvironmentStack extends TerraformStack {
       cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
     };
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
+
+    if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
   }
 }

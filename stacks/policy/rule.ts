@@ -31,10 +31,11 @@ export interface PolicyResource {
    */
   readonly config: Readonly<Record<string, any>>;
   /**
-   * A JSON-document attribute (e.g. `container_definitions`) as a value:
-   * a literal JSON string is parsed, `Fn.jsonencode(...)` is read from its
-   * argument (references inside stay `${...}` strings). `undefined` when absent
-   * or not decodable (e.g. the whole document comes from a variable).
+   * A JSON-document attribute (e.g. `container_definitions`) as a value. Reads
+   * a JSON string (`JSON.stringify(...)`, references inside allowed) and
+   * `Fn.jsonencode(...)` (from its argument); references inside become `${...}`
+   * strings. `undefined` when absent or not decodable (e.g. the whole document
+   * comes from a variable).
    */
   json(attribute: string): unknown;
 }
@@ -119,7 +120,7 @@ function escapeRegExp(s: string): string {
 
 /** True when `value` (a string or list) references any attribute of `target`, e.g. `${aws_vpc.main.id}`. */
 export function references(value: unknown, target: PolicyResource): boolean {
-  const pattern = new RegExp(`(?<![\\w-])${escapeRegExp(target.address)}(?=[.\\[])`);
+  const pattern = new RegExp(`(?<![\\w.-])${escapeRegExp(target.address)}(?=[.\\[])`);
   return listOf(value).some((v) => typeof v === 'string' && v.includes('${') && pattern.test(v));
 }
 
@@ -165,20 +166,25 @@ export function describeResource(stack: TerraformStack, resource: TerraformResou
 
 function decodeJsonAttribute(stack: TerraformStack, resource: TerraformResource, attribute: string, rendered: unknown): unknown {
   if (typeof rendered !== 'string') return rendered ?? undefined;
-  if (!rendered.includes('${')) {
+  const parse = (text: string): unknown => {
     try {
-      return JSON.parse(rendered);
+      return JSON.parse(text);
     } catch {
       return undefined;
     }
-  }
-  // `Fn.jsonencode(value)` renders as `${jsonencode(...)}` (HCL, not JSON): read the function's argument instead.
-  if (!rendered.startsWith('${jsonencode(')) return undefined;
+  };
+  if (!rendered.includes('${')) return parse(rendered);
+  // With references inside, read the attribute before resolution: token placeholders are plain JSON strings.
   const unresolved = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes()[attribute];
   if (typeof unresolved !== 'string') return undefined;
+  // `Fn.jsonencode(value)` renders as `${jsonencode(...)}` (HCL, not JSON): take the function's argument.
   const fragments = Tokenization.reverseString(unresolved);
-  const call = fragments.length === 1 ? (fragments.firstToken as unknown as { name?: unknown; args?: unknown }) : undefined;
-  if (!call || call.name !== 'jsonencode' || !Array.isArray(call.args) || call.args.length !== 1) return undefined;
-  const value = resolveInStack(stack, call.args[0]);
-  return isUnknown(value) ? undefined : value;
+  const call = fragments.length === 1 ? (fragments.firstToken as unknown as { name?: unknown; args?: unknown } | undefined) : undefined;
+  if (call && call.name === 'jsonencode' && Array.isArray(call.args) && call.args.length === 1) {
+    const value = resolveInStack(stack, call.args[0]);
+    return isUnknown(value) ? undefined : value;
+  }
+  // `JSON.stringify(value)` with references inside: JSON around `${TfToken[...]}` strings.
+  const parsed = parse(unresolved);
+  return parsed === undefined ? undefined : resolveInStack(stack, parsed);
 }
