@@ -1,0 +1,97 @@
+/**
+ * The CLIs end to end as child processes: exit codes, JSON on stdout, one-line errors on stderr,
+ * no password anywhere in the output.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { PASSWORD, useClusters } from '../support/postgres';
+
+const ROOT = join(__dirname, '..', '..');
+const [source, target] = useClusters(2);
+let env: NodeJS.ProcessEnv;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const [file, ...args] = command;
+  const isNpm = file === 'npm';
+  const child = isNpm
+    ? spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: { ...env, ...extraEnv } })
+    : spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file, ...args], { cwd: ROOT, env: { ...env, ...extraEnv } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+function expectNoSecret(r: Run) {
+  expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  expect(r.stdout + r.stderr).not.toContain(encodeURIComponent(PASSWORD));
+}
+
+beforeAll(async () => {
+  const src = await source().createDatabase('app');
+  await source().sql('app', `CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) SELECT 'a' || g FROM generate_series(1, 100) g`);
+  const dst = await target().createDatabase('app');
+  env = { ...process.env, CI: 'true', SOURCE_DATABASE_URL: src, TARGET_DATABASE_URL: dst, TS_NODE_TRANSPILE_ONLY: 'true' };
+});
+
+test('db:copy copies, verifies, prints a JSON summary and exits 0', async () => {
+  const r = await run(['scripts/db-copy.ts', '--json']);
+  expect(r.stderr).not.toMatch(/error/);
+  expect(r.code).toBe(0);
+  const summary = JSON.parse(r.stdout);
+  expect(summary.ok).toBe(true);
+  expect(summary.timings.map((t: { phase: string }) => t.phase)).toEqual(['preflight', 'schema:pre', 'data', 'sequences', 'schema:post', 'verify']);
+  expect(summary.tables).toEqual([expect.objectContaining({ table: 'public.accounts', rows: 100 })]);
+  expect(r.stderr).toMatch(/\[data\] public\.accounts: 100 rows/);
+  expectNoSecret(r);
+});
+
+test('db:copy into the now non-empty target exits 1 with one line naming the fix', async () => {
+  const r = await run(['scripts/db-copy.ts']);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(/^error: \[preflight\] target database 127\.0\.0\.1:\d+\/app is not empty .* pass --force/);
+  expectNoSecret(r);
+});
+
+test('db:verify exits 1 and names the table when the target differs', async () => {
+  await target().sql('app', `DELETE FROM accounts WHERE id = 5`);
+  const r = await run(['scripts/db-verify.ts', '--json']);
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).mismatches).toEqual(['table public.accounts: 100 rows on source, 99 on target']);
+  expect(r.stderr).toContain('mismatch: table public.accounts: 100 rows on source, 99 on target');
+  expectNoSecret(r);
+});
+
+test('db:rollback copies the target back into the source (data-only, forced)', async () => {
+  await target().sql('app', `INSERT INTO accounts (name) VALUES ('written after cutover')`);
+  const r = await run(['npm', 'db:rollback', '--', '--data-only', '--force', '--json']);
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout).verify.ok).toBe(true);
+  const [row] = await source().sql('app', `SELECT count(*)::int AS n, bool_or(name = 'written after cutover') AS has FROM accounts`);
+  expect(row).toEqual({ n: 100, has: true });
+});
+
+test('db:audit reads the URL from the variable named by --url-env', async () => {
+  const r = await run(['scripts/db-audit.ts', '--url-env', 'MY_DB', '--json'], { MY_DB: env.SOURCE_DATABASE_URL });
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout).tables[0]).toEqual(expect.objectContaining({ table: 'public.accounts', exactRows: 100 }));
+});
+
+test('--help prints usage and exits 0; an unknown flag exits 2 naming it', async () => {
+  const help = await run(['scripts/db-copy.ts', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/--dry-run +print the DDL and the plan, write nothing/);
+  const bad = await run(['scripts/db-verify.ts', '--frm', 'x']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim()).toMatch(/^error: Unknown option '--frm'.*--help/);
+});

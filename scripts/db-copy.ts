@@ -1,0 +1,118 @@
+/**
+ * db:copy — copy a PostgreSQL database (schema, data, sequences) and verify it.
+ * Also db:rollback (same script with source and target env vars swapped).
+ * See docs/data-migration.md.
+ */
+import { parseCli, runCli, UsageError } from './lib/args';
+import { maskUrl, redactSecrets, resolveUrl } from './lib/connection';
+import { copyDatabase, type CopyMode, type CopySummary } from './lib/copy';
+import { createLogger } from './lib/log';
+import { createProgress, formatBytes, formatMs } from './lib/progress';
+
+const spec = {
+  name: 'npm run db:copy --',
+  summary:
+    'Copy a database: schema from the catalogs (phase schema:pre), table data in parallel from one consistent snapshot (data),\n' +
+    'sequence values (sequences), keys/indexes/triggers/policies (schema:post), then verification (verify).',
+  options: {
+    from: { type: 'string', valueName: 'url', description: 'source URL (prefer --from-env: argv is visible to other users)' },
+    'from-env': { type: 'string', valueName: 'NAME', description: 'environment variable holding the source URL', default: 'SOURCE_DATABASE_URL' },
+    to: { type: 'string', valueName: 'url', description: 'target URL (prefer --to-env)' },
+    'to-env': { type: 'string', valueName: 'NAME', description: 'environment variable holding the target URL', default: 'TARGET_DATABASE_URL' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: '2' },
+    force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate the copied objects (data-only: truncate and reload)' },
+    'dry-run': { type: 'boolean', description: 'print the DDL and the plan, write nothing' },
+    'schema-only': { type: 'boolean', description: 'copy the schema, no data' },
+    'data-only': { type: 'boolean', description: 'target schema exists (app migrations): truncate + copy data and sequences' },
+    tables: { type: 'string', multiple: true, valueName: 'patterns', description: 'only these tables (comma-separated globs: users,public.event*)' },
+    'exclude-tables': { type: 'string', multiple: true, valueName: 'patterns', description: 'leave these tables out (comma-separated globs)' },
+    'no-verify': { type: 'boolean', description: 'skip the verify phase' },
+    format: { type: 'string', valueName: 'auto|binary|text', description: 'COPY format', default: 'auto' },
+    verbose: { type: 'boolean', short: 'v', description: 'log every DDL statement' },
+  },
+  epilog: `Examples:
+  SOURCE_DATABASE_URL=... TARGET_DATABASE_URL=... npm run db:copy -- --jobs 4
+  npm run db:copy -- --from-env VERCEL_DATABASE_URL --to-env RDS_DATABASE_URL --dry-run
+  npm run db:copy -- --data-only --force            # final sync into a schema made by the app's migrations
+  npm run db:rollback -- --force --data-only        # copy TARGET_DATABASE_URL back into SOURCE_DATABASE_URL
+
+A failed run names its phase and table; rerun with --force (the copied objects are dropped and recreated).
+Exit codes: 0 copied and verified, 1 failure or verification mismatch, 2 bad command line.`,
+} as const;
+
+const splitList = (v?: string[]) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+
+export function printSummary(s: CopySummary, out: NodeJS.WritableStream = process.stdout): void {
+  const lines: string[] = [];
+  lines.push(`${s.dryRun ? 'dry run' : 'copy'} ${s.source} (PostgreSQL ${s.sourceVersion}) -> ${s.target} (PostgreSQL ${s.targetVersion}), mode ${s.mode}`);
+  if (s.dryRun) {
+    if (s.ddl) lines.push('', s.ddl);
+    lines.push('-- data plan (phase data), largest first:');
+    for (const p of s.plan) lines.push(`--   ${p.table}  ${p.format}  ~${Math.round(p.estimatedRows)} rows  ${formatBytes(p.bytes)}`);
+    for (const w of s.warnings) lines.push(`-- warning: ${w}`);
+    lines.push('-- nothing was written');
+    out.write(lines.join('\n') + '\n');
+    return;
+  }
+  lines.push('', 'phase        time');
+  for (const t of s.timings) lines.push(`${t.phase.padEnd(12)} ${formatMs(t.ms)}`);
+  if (s.tables.length) {
+    const w = Math.max(5, ...s.tables.map((t) => t.table.length));
+    lines.push('', `${'table'.padEnd(w)}  ${'rows'.padStart(10)}  ${'size'.padStart(9)}  ${'time'.padStart(8)}  format`);
+    for (const t of s.tables) lines.push(`${t.table.padEnd(w)}  ${String(t.rows).padStart(10)}  ${formatBytes(t.bytes).padStart(9)}  ${formatMs(t.ms).padStart(8)}  ${t.format}`);
+  }
+  lines.push('', `sequences set: ${s.sequences.length}; statements: ${s.statements.pre} pre-data, ${s.statements.post} post-data; total ${formatMs(s.totalMs)}`);
+  if (s.verify) {
+    lines.push(
+      s.verify.ok
+        ? `verify: OK (${s.verify.tables.length} tables with equal row counts and content hashes, schema identical, ${s.verify.sequences.length} sequences equal)`
+        : `verify: MISMATCH\n  ${s.verify.mismatches.join('\n  ')}`,
+    );
+  } else lines.push('verify: skipped');
+  out.write(lines.join('\n') + '\n');
+}
+
+async function main(): Promise<number> {
+  const args = parseCli(process.argv.slice(2), spec);
+  if (!args) return 0;
+  const mode: CopyMode = args['schema-only'] ? 'schema-only' : args['data-only'] ? 'data-only' : 'full';
+  if (args['schema-only'] && args['data-only']) throw new UsageError('--schema-only and --data-only exclude each other: pick one');
+  const jobs = Number(args.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${args.jobs})`);
+  const format = args.format as 'auto' | 'binary' | 'text';
+  if (!['auto', 'binary', 'text'].includes(format)) throw new UsageError(`--format must be auto, binary or text (got ${args.format})`);
+  const from = resolveUrl({ url: args.from, env: args['from-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'source', flags: ['--from', '--from-env'] });
+  const to = resolveUrl({ url: args.to, env: args['to-env'], defaultEnv: 'TARGET_DATABASE_URL', role: 'target', flags: ['--to', '--to-env'] });
+  const redact = (s: string) => redactSecrets(s, [from, to]);
+  const log = createLogger({ level: args.verbose ? 'debug' : undefined, redact });
+  if ((args.from && maskUrl(args.from) !== args.from) || (args.to && maskUrl(args.to) !== args.to)) {
+    log.warn('a password was given on the command line (visible in the process list): prefer --from-env / --to-env');
+  }
+  const progress = createProgress(log);
+  let summary: CopySummary;
+  try {
+    summary = await copyDatabase({
+      from,
+      to,
+      jobs,
+      mode,
+      force: args.force,
+      dryRun: args['dry-run'],
+      tables: { include: splitList(args.tables), exclude: splitList(args['exclude-tables']) },
+      verify: !args['no-verify'],
+      format,
+      onEvent: progress.handle,
+    });
+  } finally {
+    progress.stop();
+  }
+  if (args.json) process.stdout.write(redact(JSON.stringify({ ...summary, ddl: summary.dryRun ? summary.ddl : undefined }, null, 2)) + '\n');
+  else printSummary(summary);
+  if (!summary.ok) {
+    log.error(`verification failed: ${summary.verify?.mismatches[0] ?? 'unknown'}${(summary.verify?.mismatches.length ?? 0) > 1 ? ` (and ${summary.verify!.mismatches.length - 1} more)` : ''}`);
+    return 1;
+  }
+  return 0;
+}
+
+if (require.main === module) runCli(main, (s) => redactSecrets(s, [process.env.SOURCE_DATABASE_URL, process.env.TARGET_DATABASE_URL]));

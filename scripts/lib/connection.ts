@@ -1,0 +1,325 @@
+/**
+ * Database URLs, connections and the errors a user can act on.
+ *
+ * - URLs come from flags or, preferably, from environment variables named by flags; they are
+ *   never printed with their password (`maskUrl`, `redactSecrets`).
+ * - `sslmode` follows libpq: disable, allow/prefer (TLS without verification, plain TCP when the
+ *   server has no TLS), require (TLS without verification), verify-ca (CA checked, host name not),
+ *   verify-full (CA and host name checked). `sslrootcert`, `sslcert`, `sslkey` name PEM files.
+ * - Connection failures become one-line {@link MigrationError}s naming the problem and the fix.
+ */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Client, type ClientConfig } from 'pg';
+
+/** Named steps of a copy, used in logs, errors and timings alike. */
+export type Phase = 'connect' | 'preflight' | 'schema:pre' | 'data' | 'sequences' | 'schema:post' | 'verify';
+
+/** A failure the user can act on; `phase` and `table` say where it happened. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(
+    message: string,
+    readonly details: { readonly phase?: Phase; readonly table?: string; readonly code?: string; readonly cause?: unknown } = {},
+  ) {
+    super(message);
+  }
+  get phase(): Phase | undefined {
+    return this.details.phase;
+  }
+  get table(): string | undefined {
+    return this.details.table;
+  }
+}
+
+export type Role = 'source' | 'target' | 'database';
+
+export interface ParsedUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: string;
+  readonly sslmode: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  readonly params: Readonly<Record<string, string>>;
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/** Parses a libpq-style URL (postgres:// or postgresql://). */
+export function parseUrl(url: string, role: Role = 'database'): ParsedUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MigrationError(`${role} URL is not a valid postgres:// URL: use postgres://user:password@host:5432/dbname`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new MigrationError(`${role} URL must start with postgres:// or postgresql:// (got ${u.protocol}//)`);
+  }
+  const params: Record<string, string> = {};
+  u.searchParams.forEach((v, k) => (params[k] = v));
+  const sslmode = (params.sslmode ?? 'prefer') as ParsedUrl['sslmode'];
+  if (!SSL_MODES.includes(sslmode)) {
+    throw new MigrationError(`${role} URL has sslmode=${sslmode}: use one of ${SSL_MODES.join(', ')}`);
+  }
+  const dec = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const host = params.host ?? (dec(u.hostname).replace(/^\[(.*)\]$/, '$1') || 'localhost');
+  const user = params.user ?? (dec(u.username) || process.env.PGUSER || 'postgres');
+  const password = params.password ?? (u.password ? dec(u.password) : undefined);
+  const database = params.dbname ?? (dec(u.pathname.replace(/^\//, '')) || user);
+  const port = Number(params.port ?? (u.port || 5432));
+  return { host, port, database, user, password, sslmode, params };
+}
+
+/** The URL with its password replaced by `***`; safe to print. */
+export function maskUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+}
+
+/** Short description for messages: `host:port/db`. */
+export function describeUrl(url: string): string {
+  const p = parseUrl(url);
+  return `${p.host}:${p.port}/${p.database}`;
+}
+
+/**
+ * Removes every password of the given URLs (and any postgres URL's password) from a text.
+ * Applied to every log line and error message the scripts print.
+ */
+export function redactSecrets(text: string, urls: readonly (string | undefined)[] = []): string {
+  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*:)[^@/?#\s]*@/gi, '$1***@');
+  for (const url of urls) {
+    if (!url) continue;
+    let pw: string | undefined;
+    try {
+      pw = parseUrl(url).password;
+    } catch {
+      pw = undefined;
+    }
+    if (pw && pw.length >= 3) out = out.split(pw).join('***');
+  }
+  return out;
+}
+
+export interface UrlSource {
+  /** URL given directly on the command line. */
+  readonly url?: string;
+  /** Name of an environment variable holding the URL. */
+  readonly env?: string;
+  /** Variable read when neither is given, e.g. SOURCE_DATABASE_URL. */
+  readonly defaultEnv: string;
+  readonly role: Role;
+  /** Flags that set url and env, for the error message, e.g. ['--from', '--from-env']. */
+  readonly flags: readonly [string, string];
+}
+
+/** Picks the URL from the flag, the named environment variable or the default one. */
+export function resolveUrl(src: UrlSource, env: NodeJS.ProcessEnv = process.env): string {
+  if (src.url) return src.url;
+  const name = src.env ?? src.defaultEnv;
+  const value = env[name];
+  if (!value) {
+    const how = src.env ? `environment variable ${name} is empty or unset` : `no ${src.role} database URL`;
+    throw new MigrationError(`${how}: set ${name}, name another variable with ${src.flags[1]} NAME, or pass ${src.flags[0]} <url>`);
+  }
+  return value;
+}
+
+function readPem(path: string, what: string, role: Role): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new MigrationError(`${role}: cannot read ${what} file ${path} (${(err as NodeJS.ErrnoException).code}): fix the path in the URL`);
+  }
+}
+
+/** TLS options for a parsed URL, or false for plain TCP. */
+export function sslOptions(p: ParsedUrl, role: Role = 'database'): false | ConnectionOptions {
+  if (p.sslmode === 'disable') return false;
+  const opts: ConnectionOptions = {};
+  if (p.params.sslcert) opts.cert = readPem(p.params.sslcert, 'sslcert', role);
+  if (p.params.sslkey) opts.key = readPem(p.params.sslkey, 'sslkey', role);
+  if (p.sslmode === 'verify-ca' || p.sslmode === 'verify-full') {
+    if (p.params.sslrootcert && p.params.sslrootcert !== 'system') opts.ca = readPem(p.params.sslrootcert, 'sslrootcert', role);
+    opts.rejectUnauthorized = true;
+    if (p.sslmode === 'verify-ca') opts.checkServerIdentity = () => undefined;
+  } else {
+    // libpq's require/prefer/allow: encrypted, but neither CA nor host name is checked.
+    opts.rejectUnauthorized = false;
+  }
+  return opts;
+}
+
+export interface ConnectOptions {
+  readonly role?: Role;
+  /** Shown in pg_stat_activity. @default 'venture-nudge-migrate' */
+  readonly applicationName?: string;
+  /** @default 15000 */
+  readonly connectTimeoutMs?: number;
+}
+
+/** pg client configuration for a URL (TLS resolved as libpq would). */
+export function clientConfig(url: string, opts: ConnectOptions = {}): ClientConfig {
+  const role = opts.role ?? 'database';
+  const p = parseUrl(url, role);
+  return {
+    host: p.host,
+    port: p.port,
+    user: p.user,
+    password: p.password ?? process.env.PGPASSWORD,
+    database: p.database,
+    ssl: sslOptions(p, role),
+    application_name: opts.applicationName ?? p.params.application_name ?? 'venture-nudge-migrate',
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 15000,
+    keepAlive: true,
+  };
+}
+
+/** Turns a connection failure into one line naming the problem and the fix. */
+export function connectionError(err: unknown, url: string, role: Role): MigrationError {
+  const p = parseUrl(url, role);
+  const where = `${p.host}:${p.port}`;
+  const e = err as NodeJS.ErrnoException & { code?: string; message: string };
+  const code = e?.code;
+  const who = role === 'database' ? 'database' : `${role} database`;
+  let msg: string;
+  switch (code) {
+    case '28P01':
+      msg = `${who}: password authentication failed for user "${p.user}" at ${where}: check the password in the ${role} URL`;
+      break;
+    case '28000':
+      msg = `${who}: server at ${where} rejected user "${p.user}" for database "${p.database}" (${e.message}): check the user name and the server's pg_hba.conf / sslmode`;
+      break;
+    case '3D000':
+      msg = `${who}: database "${p.database}" does not exist on ${where}: create it (CREATE DATABASE "${p.database}") or fix the database name in the URL`;
+      break;
+    case '53300':
+      msg = `${who}: too many connections at ${where}: lower --jobs or free connections`;
+      break;
+    case 'ECONNREFUSED':
+      msg = `${who}: cannot reach ${where} (connection refused): check the host and port in the URL and that the server is running`;
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      msg = `${who}: cannot resolve host "${p.host}": check the host name in the URL`;
+      break;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      msg = `${who}: cannot reach ${where} (${code}): check the host, port and network access (security group, firewall)`;
+      break;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      msg = `${who}: TLS certificate of ${where} failed verification (${code}) under sslmode=${p.sslmode}: add sslrootcert=<CA file> to the URL, or use sslmode=require to encrypt without verification`;
+      break;
+    default:
+      if (/does not support SSL/i.test(e?.message ?? '')) {
+        msg = `${who}: server at ${where} does not support TLS but sslmode=${p.sslmode} requires it: enable TLS on the server or use sslmode=prefer`;
+      } else if (/timeout/i.test(e?.message ?? '')) {
+        msg = `${who}: connecting to ${where} timed out: check the host, port and network access`;
+      } else {
+        msg = `${who}: cannot connect to ${where}: ${(e?.message ?? String(err)).split('\n')[0]}`;
+      }
+  }
+  return new MigrationError(redactSecrets(msg, [url]), { phase: 'connect', code, cause: err });
+}
+
+/** Opens a connection; failures become one-line {@link MigrationError}s. */
+export async function connect(url: string, opts: ConnectOptions = {}): Promise<Client> {
+  const role = opts.role ?? 'database';
+  const config = clientConfig(url, opts);
+  const attempt = async (cfg: ClientConfig): Promise<Client> => {
+    const client = new Client(cfg);
+    client.on('error', () => undefined); // errors surface through the pending query instead
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  };
+  try {
+    return await attempt(config);
+  } catch (err) {
+    const mode = parseUrl(url, role).sslmode;
+    if ((mode === 'prefer' || mode === 'allow') && /does not support SSL/i.test((err as Error).message ?? '')) {
+      try {
+        return await attempt({ ...config, ssl: false });
+      } catch (err2) {
+        throw connectionError(err2, url, role);
+      }
+    }
+    throw connectionError(err, url, role);
+  }
+}
+
+/**
+ * Session settings that make text output identical on both sides (used by verify and the
+ * copy): time zone, date and interval styles, float digits and bytea format.
+ */
+export const STABLE_SESSION_SQL = [
+  "SET TimeZone = 'UTC'",
+  "SET DateStyle = 'ISO, MDY'",
+  "SET IntervalStyle = 'postgres'",
+  'SET extra_float_digits = 1',
+  "SET bytea_output = 'hex'",
+  "SET client_encoding = 'UTF8'",
+].join('; ');
+
+/** Identity of the database a client is connected to, for the "--from equals --to" check. */
+export async function serverIdentity(client: Client): Promise<string> {
+  const r = await client.query<{ id: string }>(
+    `SELECT concat_ws('/', pg_postmaster_start_time()::text, (SELECT oid FROM pg_database WHERE datname = current_database())::text,
+                      current_database(), coalesce(inet_server_port()::text, '')) AS id`,
+  );
+  return r.rows[0].id;
+}
+
+function canonicalHost(h: string): string {
+  const lower = h.toLowerCase();
+  return lower === 'localhost' || lower === '::1' || lower === '127.0.0.1' || lower === '[::1]' ? 'loopback' : lower;
+}
+
+/** True when two URLs name the same host, port and database. */
+export function sameDatabase(a: string, b: string): boolean {
+  const pa = parseUrl(a);
+  const pb = parseUrl(b);
+  return canonicalHost(pa.host) === canonicalHost(pb.host) && pa.port === pb.port && pa.database === pb.database;
+}
+
+/** Quotes an identifier the way PostgreSQL's quote_ident does. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a string literal. */
+export function quoteLiteral(value: string): string {
+  return value.includes('\\') ? `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${value.replace(/'/g, "''")}'`;
+}
+
+/** `schema.name`, each part quoted. */
+export function qualified(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+// Reserved key words that always need quoting (subset sufficient for generated identifiers).
+const RESERVED = new Set(
+  ('all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation column concurrently ' +
+    'constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp current_user default ' +
+    'deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in initially inner ' +
+    'intersect into is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or ' +
+    'order outer overlaps placing primary references returning right select session_user similar some symmetric system_user table tablesample then to ' +
+    'trailing true union unique user using variadic verbose when where window with').split(' '),
+);

@@ -1,0 +1,3 @@
+/** Catalog reader and DDL generator: see catalog.ts and ddl.ts. */
+export * from './catalog';
+export * from './ddl';

@@ -1,0 +1,247 @@
+/**
+ * Verification of a copy: per table exact row counts and an order-independent content hash
+ * computed inside each database (constant memory: a sum of 64-bit row hashes), plus a
+ * comparison of the schema objects and of sequence values.
+ *
+ * Both sides run with the same session settings (STABLE_SESSION_SQL) so the text form of
+ * every row is identical when the data is. Within db:copy the source side reads the copy's
+ * exported snapshot, so verification is exact even while the source keeps taking writes.
+ */
+import type { Client } from 'pg';
+import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
+import { readSchema, type SchemaModel } from './schema/catalog';
+import { schemaSignature, selectTables, type TableFilter } from './schema/ddl';
+
+export interface SequenceValue {
+  readonly sequence: string;
+  readonly lastValue: string;
+  readonly isCalled: boolean;
+}
+
+export interface TableCheck {
+  readonly table: string;
+  readonly sourceRows: number;
+  readonly targetRows: number | null;
+  readonly sourceHash: string;
+  readonly targetHash: string | null;
+  readonly match: boolean;
+  readonly ms: number;
+}
+
+export interface SchemaDiff {
+  readonly object: string;
+  readonly problem: 'missing on target' | 'extra on target' | 'differs';
+  readonly source?: string;
+  readonly target?: string;
+}
+
+export interface SequenceCheck {
+  readonly sequence: string;
+  readonly source: string;
+  readonly target: string | null;
+  readonly match: boolean;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly tables: TableCheck[];
+  readonly schema: SchemaDiff[];
+  readonly sequences: SequenceCheck[];
+  /** One human line per problem, naming the table or object. */
+  readonly mismatches: string[];
+  readonly ms: number;
+}
+
+export type VerifyEvent = { readonly type: 'verify-table'; readonly table: string; readonly match: boolean; readonly ms: number };
+
+export interface VerifyOptions {
+  readonly from: string;
+  readonly to: string;
+  /** Tables hashed at the same time (each uses one connection per side). @default 2 */
+  readonly jobs?: number;
+  readonly tables?: TableFilter;
+  /** Compare schema objects too. @default true */
+  readonly schema?: boolean;
+  /** Compare table contents and sequence values. @default true */
+  readonly data?: boolean;
+  /** Read the source through this exported snapshot (db:copy passes its own). */
+  readonly sourceSnapshot?: string;
+  /** Compare target sequences to these values instead of the source's current ones. */
+  readonly expectedSequences?: readonly SequenceValue[];
+  readonly onEvent?: (event: VerifyEvent) => void;
+}
+
+/**
+ * Built-in types whose extended hash function is portable between clusters (the ones hash
+ * partitioning relies on), with their array types. Other columns are hashed as text.
+ */
+const HASHABLE_TYPES = new Set([
+  16, 17, 18, 19, 20, 21, 23, 25, 26, 650, 700, 701, 774, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3220, 3802,
+  1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1040, 1041, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 2951, 3221, 3807,
+]);
+
+export interface HashColumn {
+  readonly name: string;
+  readonly typeOid: number;
+}
+
+/**
+ * SQL computing `n` (row count) and `h` (order-independent content hash) of one table: the sum
+ * of one 64-bit hash per row, so memory stays constant whatever the table size.
+ *
+ * With `record` (both servers 14+) the row is hashed with hash_record_extended, columns of
+ * built-in hashable types as they are and every other column as its text form; otherwise the
+ * whole row's text form is hashed with hashtextextended.
+ */
+export function tableHashSql(qname: string, columns: readonly (string | HashColumn)[], method: 'record' | 'text' = 'text'): string {
+  const cols = columns.map((c) => (typeof c === 'string' ? { name: c, typeOid: 0 } : c));
+  let rowHash: string;
+  if (method === 'record' && cols.length > 0) {
+    const parts = cols.map((c) => (HASHABLE_TYPES.has(c.typeOid) ? `t.${quoteIdent(c.name)}` : `t.${quoteIdent(c.name)}::text`));
+    rowHash = `hash_record_extended(ROW(${parts.join(', ')}), 0)`;
+  } else {
+    rowHash = `hashtextextended(ROW(${cols.map((c) => `t.${quoteIdent(c.name)}`).join(', ')})::text, 0)`;
+  }
+  return `SELECT count(*)::bigint AS n, coalesce(sum(${rowHash}), 0)::text AS h FROM ONLY ${qname} AS t`;
+}
+
+/** Reads `last_value` and `is_called` of sequences (schema-qualified, quoted names). */
+export async function readSequenceValues(client: Client, sequences: readonly string[]): Promise<SequenceValue[]> {
+  if (!sequences.length) return [];
+  const sql = sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s}`).join(' UNION ALL ');
+  const rows = (await client.query<{ i: number; v: string; c: boolean }>(sql)).rows.sort((a, b) => a.i - b.i);
+  return rows.map((r) => ({ sequence: sequences[r.i], lastValue: r.v, isCalled: r.c }));
+}
+
+/** Sequences that belong to the selection: owned by a selected table, or free-standing. */
+export function selectedSequences(model: SchemaModel, filter: TableFilter = {}): string[] {
+  const selected = new Set(selectTables(model, filter).map((t) => t.oid));
+  const filtered = Boolean(filter.include?.length || filter.exclude?.length);
+  return model.sequences.filter((s) => (s.ownedBy ? selected.has(s.ownedBy.tableOid) : !filtered)).map((s) => s.qname);
+}
+
+/** Opens a session with the stable settings; on the source optionally inside a snapshot. */
+export async function openVerifySession(url: string, role: 'source' | 'target', snapshot?: string): Promise<Client> {
+  const client = await connect(url, { role, applicationName: `db-verify ${role}` });
+  await client.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
+  if (snapshot) {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, '')}'`);
+  }
+  return client;
+}
+
+/** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
+export async function runPool<T>(items: readonly T[], jobs: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (w: number) => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item, w);
+      } catch (err) {
+        if (failure === undefined) failure = err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, (_, w) => worker(w)));
+  if (failure !== undefined) throw failure;
+}
+
+export async function closeQuietly(client: Client | undefined): Promise<void> {
+  if (!client) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.end().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+  if (timer) clearTimeout(timer);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (client as any).connection?.stream?.destroy?.();
+}
+
+function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableFilter): SchemaDiff[] {
+  const a = schemaSignature(source, filter);
+  const b = schemaSignature(target, filter);
+  const diffs: SchemaDiff[] = [];
+  for (const [object, sql] of a) {
+    const other = b.get(object);
+    if (other === undefined) diffs.push({ object, problem: 'missing on target', source: sql });
+    else if (other !== sql) diffs.push({ object, problem: 'differs', source: sql, target: other });
+  }
+  // An extension installed only on the target (e.g. a provider's monitoring extension) is not a difference.
+  for (const [object, sql] of b) if (!a.has(object) && !object.startsWith('extension ')) diffs.push({ object, problem: 'extra on target', target: sql });
+  return diffs;
+}
+
+/** Compares two databases; `ok` is false when any table, object or sequence differs. */
+export async function verifyDatabases(options: VerifyOptions): Promise<VerifyReport> {
+  const started = Date.now();
+  const jobs = Math.max(1, options.jobs ?? 2);
+  const filter = options.tables ?? {};
+  const sources: Client[] = [];
+  const targets: Client[] = [];
+  try {
+    sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+    targets.push(await openVerifySession(options.to, 'target'));
+    const [sourceModel, targetModel] = await Promise.all([readSchema(sources[0]), readSchema(targets[0])]);
+    for (let i = 1; i < jobs; i++) {
+      sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+      targets.push(await openVerifySession(options.to, 'target'));
+    }
+    const mismatches: string[] = [];
+    const schema = options.schema === false ? [] : compareSchemas(sourceModel, targetModel, filter);
+    for (const d of schema) mismatches.push(`schema: ${d.object} ${d.problem}`);
+
+    const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));
+    const method = sourceModel.serverVersionNum >= 140000 && targetModel.serverVersionNum >= 140000 ? 'record' : 'text';
+    const tables = selectTables(sourceModel, filter)
+      .filter((t) => t.kind === 'r' && options.data !== false)
+      .sort((x, y) => y.bytes - x.bytes);
+    const checks: TableCheck[] = [];
+    await runPool(tables, jobs, async (t, w) => {
+      const t0 = Date.now();
+      const other = targetTables.get(t.qname);
+      const columns = t.columns.map((c) => c.name);
+      const missingCols = other ? columns.filter((c) => !other.columns.some((o) => o.name === c)) : [];
+      if (!other || missingCols.length) {
+        const [src] = (await sources[w].query(tableHashSql(t.qname, t.columns, method))).rows;
+        const why = !other ? 'missing on target' : `column(s) ${missingCols.join(', ')} missing on target`;
+        mismatches.push(`table ${t.qname}: ${why}`);
+        checks.push({ table: t.qname, sourceRows: Number(src.n), targetRows: null, sourceHash: src.h, targetHash: null, match: false, ms: Date.now() - t0 });
+        options.onEvent?.({ type: 'verify-table', table: t.qname, match: false, ms: Date.now() - t0 });
+        return;
+      }
+      // a column whose type differs between the sides is hashed as text on both
+      const hashCols = t.columns.map((c) => ({ name: c.name, typeOid: other.columns.find((o) => o.name === c.name)?.typeOid === c.typeOid ? c.typeOid : 0 }));
+      const sql = tableHashSql(t.qname, hashCols, method);
+      let src: { n: string; h: string };
+      let dst: { n: string; h: string };
+      try {
+        [src, dst] = await Promise.all([sources[w].query(sql).then((r) => r.rows[0]), targets[w].query(sql).then((r) => r.rows[0])]);
+      } catch (err) {
+        throw new MigrationError(`[verify] table ${t.qname}: ${(err as Error).message}`, { phase: 'verify', table: t.qname, cause: err });
+      }
+      const match = src.n === dst.n && src.h === dst.h;
+      if (src.n !== dst.n) mismatches.push(`table ${t.qname}: ${src.n} rows on source, ${dst.n} on target`);
+      else if (src.h !== dst.h) mismatches.push(`table ${t.qname}: content differs (same row count ${src.n})`);
+      checks.push({ table: t.qname, sourceRows: Number(src.n), targetRows: Number(dst.n), sourceHash: src.h, targetHash: dst.h, match, ms: Date.now() - t0 });
+      options.onEvent?.({ type: 'verify-table', table: t.qname, match, ms: Date.now() - t0 });
+    });
+    checks.sort((a, b) => a.table.localeCompare(b.table));
+
+    const seqNames = options.data === false ? [] : selectedSequences(sourceModel, filter);
+    const expected = options.expectedSequences ?? (await readSequenceValues(sources[0], seqNames));
+    const targetSeqNames = new Set(targetModel.sequences.map((s) => s.qname));
+    const present = expected.filter((s) => targetSeqNames.has(s.sequence));
+    const actual = new Map((await readSequenceValues(targets[0], present.map((s) => s.sequence))).map((s) => [s.sequence, s]));
+    const fmt = (s: SequenceValue) => `${s.lastValue}${s.isCalled ? '' : ' (not called)'}`;
+    const sequences: SequenceCheck[] = expected.map((s) => {
+      const t = actual.get(s.sequence);
+      const match = Boolean(t && t.lastValue === s.lastValue && t.isCalled === s.isCalled);
+      if (!match) mismatches.push(`sequence ${s.sequence}: ${fmt(s)} on source, ${t ? fmt(t) : 'missing'} on target`);
+      return { sequence: s.sequence, source: fmt(s), target: t ? fmt(t) : null, match };
+    });
+    return { ok: mismatches.length === 0, tables: checks, schema, sequences, mismatches, ms: Date.now() - started };
+  } finally {
+    await Promise.all([...sources, ...targets].map(closeQuietly));
+  }
+}
