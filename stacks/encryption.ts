@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { jsonDocument } from './json-document';
 import { Fn } from 'cdktf';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -36,7 +37,7 @@ export class Encryption extends Construct {
     this.accountId = account;
     const policy = new KmsKeyPolicy(this, 'policy', {
       keyId: key.keyId,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'AccountAdmin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },

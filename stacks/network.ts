@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { jsonDocument } from './json-document';
 import { Fn } from 'cdktf';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
@@ -91,12 +92,12 @@ export class Network extends Construct {
     const group = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${namePrefix}/flow-logs`, retentionInDays, kmsKeyId });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-flow-logs`,
-      assumeRolePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      assumeRolePolicy: jsonDocument(this, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
     });
     new IamRolePolicy(this, 'flow-logs-write', {
       name: 'write-flow-logs',
       role: role.id,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `${group.arn}:*` }],
       }),

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { jsonDocument } from './json-document';
 import { TerraformProvider } from 'cdktf';
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
@@ -50,7 +51,7 @@ export class Observability extends Construct {
     this.topicArn = topic.arn;
     new SnsTopicPolicy(this, 'alerts-policy', {
       arn: topic.arn,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [{ Sid: 'AlarmsAndBudgets', Effect: 'Allow', Principal: { Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'] }, Action: 'SNS:Publish', Resource: topic.arn }],
       }),
@@ -87,7 +88,7 @@ export class Observability extends Construct {
     const widget = (title: string, metrics: Metric[], opts: Record<string, unknown> = {}) => ({ type: 'metric', width: 8, height: 6, properties: { title, metrics, region: props.region, period: 300, stat: 'Average', ...opts } });
     new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: p,
-      dashboardBody: JSON.stringify({
+      dashboardBody: jsonDocument(this, {
         widgets: [
           widget('ECS CPU / memory %', [['AWS/ECS', 'CPUUtilization', ...ecsDims], ['AWS/ECS', 'MemoryUtilization', ...ecsDims]]),
           widget('ALB requests', [['AWS/ApplicationELB', 'RequestCount', ...albDims]], { stat: 'Sum' }),

@@ -52,11 +52,14 @@ function providerModeSettings(mode: ProviderMode): Partial<AwsProviderConfig> {
     case 'rehearsal':
       // skip_requesting_account_id stays off: moto's STS answers 123456789012, and
       // without it SG rule ids and budgets ids drift (see README, rehearsal).
+      // max_retries: an operation moto does not implement answers HTTP 500, which the
+      // SDK would retry for ~10 minutes; fail in seconds with the error instead.
       return {
         skipCredentialsValidation: true,
         skipMetadataApiCheck: 'true',
         skipRegionValidation: true,
         s3UsePathStyle: true,
+        maxRetries: 3,
         endpoints: [Object.fromEntries(REHEARSAL_SERVICES.map((s) => [s, mode.endpoint]))],
       };
   }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { jsonDocument } from './json-document';
 import { ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -98,7 +99,7 @@ export class Service extends Construct {
     });
     new EcrLifecyclePolicy(this, 'repository-lifecycle', {
       repository: repo.name,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         rules: [
           { rulePriority: 1, description: 'Expire untagged images after 7 days', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } },
           { rulePriority: 2, description: 'Keep the last 30 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }, action: { type: 'expire' } },
@@ -115,14 +116,14 @@ export class Service extends Construct {
     const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
-    const assume = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const assume = jsonDocument(this, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
     const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume });
     new IamRolePolicyAttachment(this, 'execution-managed', { role: executionRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
     const ssmArnPrefix = `arn:aws:ssm:${props.region}:${this.accountId}:parameter${props.ssmPath}`;
     new IamRolePolicy(this, 'execution-secrets', {
       name: 'read-app-secrets',
       role: executionRole.id,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'SsmParameters', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: `${ssmArnPrefix}*` },
@@ -136,7 +137,7 @@ export class Service extends Construct {
       new IamRolePolicy(this, 'task-assets', {
         name: 'assets-bucket',
         role: taskRole.id,
-        policy: JSON.stringify({
+        policy: jsonDocument(this, {
           Version: '2012-10-17',
           Statement: [
             { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${props.assetsBucket.arn}/*` },
@@ -179,7 +180,7 @@ export class Service extends Construct {
       taskRoleArn: taskRole.arn,
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       volume: readonlyRoot ? [{ name: 'tmp' }, { name: 'next-cache' }] : [],
-      containerDefinitions: JSON.stringify([container]),
+      containerDefinitions: jsonDocument(this, [container]),
     });
 
     const sg = new SecurityGroup(this, 'sg', {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { jsonDocument } from './json-document';
 import { Fn } from 'cdktf';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
@@ -61,7 +62,7 @@ export class PrivateBucket extends Construct {
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: bucket.id, rule: rules });
     const policy = new S3BucketPolicy(this, 'policy', {
       bucket: bucket.id,
-      policy: JSON.stringify({
+      policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket.arn, `${bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { TerraformProvider } from 'cdktf';
-import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { App, TerraformProvider } from 'cdktf';
+import { Wafv2WebAcl, Wafv2WebAclRule } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 
 export interface WebAclProps {
   /** e.g. `venture-nudge-production`. */
@@ -22,44 +22,60 @@ export class WebAcl extends Construct {
 
   constructor(scope: Construct, id: string, props: WebAclProps) {
     super(scope, id);
-    const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true });
-    const managed = (name: string, priority: number, countOnly: string[] = []) => ({
-      name,
-      priority,
-      overrideAction: { none: {} },
-      statement: {
-        managed_rule_group_statement: {
-          name,
-          vendor_name: 'AWS',
-          rule_action_override: countOnly.map((rule) => ({ name: rule, action_to_use: { count: {} } })),
-        },
-      },
-      visibilityConfig: visibility(name),
-    });
-    const rules: any[] = [
-      managed('AWSManagedRulesAmazonIpReputationList', 1),
-      managed('AWSManagedRulesCommonRuleSet', 2, props.countOnlyRules ?? ['SizeRestrictions_BODY']),
-      managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
-    ];
     const rate = props.rateLimit ?? 2000;
-    if (rate > 0) {
-      rules.push({
-        name: 'rate-limit-per-ip',
-        priority: 10,
-        action: { block: {} },
-        statement: { rate_based_statement: { limit: rate, aggregate_key_type: 'IP' } },
-        visibilityConfig: visibility('rate-limit-per-ip'),
-      });
-    }
+    const specs: RuleSpec[] = [
+      { kind: 'managed', name: 'AWSManagedRulesAmazonIpReputationList', priority: 1, countOnly: [] },
+      { kind: 'managed', name: 'AWSManagedRulesCommonRuleSet', priority: 2, countOnly: props.countOnlyRules ?? ['SizeRestrictions_BODY'] },
+      { kind: 'managed', name: 'AWSManagedRulesKnownBadInputsRuleSet', priority: 3, countOnly: [] },
+      ...(rate > 0 ? [{ kind: 'rate', name: 'rate-limit-per-ip', priority: 10, limit: rate } as const] : []),
+    ];
+    // cdktf leaves `rule.statement` untyped and its HCL writer cannot express it, so
+    // HCL output carries the same rules as `rule_json` (WAF API shape). JSON output
+    // keeps typed `rule` blocks, which Terraform checks for drift.
+    const hcl = App.of(this).hclOutput;
     const acl = new Wafv2WebAcl(this, 'acl', {
       provider: props.provider,
       name: `${props.namePrefix}-edge`,
       description: `${props.namePrefix} CloudFront protection`,
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
-      rule: rules,
-      visibilityConfig: visibility(`${props.namePrefix}-edge`),
+      ...(hcl ? { ruleJson: JSON.stringify(specs.map(apiRule)) } : { rule: specs.map(providerRule) }),
+      visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: `${props.namePrefix}-edge`, sampledRequestsEnabled: true },
     });
     this.arn = acl.arn;
   }
+}
+
+type RuleSpec =
+  | { readonly kind: 'managed'; readonly name: string; readonly priority: number; readonly countOnly: readonly string[] }
+  | { readonly kind: 'rate'; readonly name: string; readonly priority: number; readonly limit: number };
+
+/** A rule as the provider's `rule` block (statement keys in Terraform's snake_case). */
+function providerRule(r: RuleSpec): Wafv2WebAclRule {
+  const visibilityConfig = { cloudwatchMetricsEnabled: true, metricName: r.name, sampledRequestsEnabled: true };
+  if (r.kind === 'rate') {
+    return { name: r.name, priority: r.priority, action: { block: {} }, statement: { rate_based_statement: { limit: r.limit, aggregate_key_type: 'IP' } }, visibilityConfig };
+  }
+  return {
+    name: r.name,
+    priority: r.priority,
+    overrideAction: { none: {} },
+    statement: { managed_rule_group_statement: { name: r.name, vendor_name: 'AWS', rule_action_override: r.countOnly.map((name) => ({ name, action_to_use: { count: {} } })) } },
+    visibilityConfig,
+  };
+}
+
+/** The same rule in the WAFv2 API shape, for `rule_json`. */
+function apiRule(r: RuleSpec): Record<string, unknown> {
+  const VisibilityConfig = { CloudWatchMetricsEnabled: true, MetricName: r.name, SampledRequestsEnabled: true };
+  if (r.kind === 'rate') {
+    return { Name: r.name, Priority: r.priority, Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: r.limit, AggregateKeyType: 'IP' } }, VisibilityConfig };
+  }
+  return {
+    Name: r.name,
+    Priority: r.priority,
+    OverrideAction: { None: {} },
+    Statement: { ManagedRuleGroupStatement: { Name: r.name, VendorName: 'AWS', ...(r.countOnly.length ? { RuleActionOverrides: r.countOnly.map((Name) => ({ Name, ActionToUse: { Count: {} } })) } : {}) } },
+    VisibilityConfig,
+  };
 }

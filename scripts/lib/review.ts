@@ -1,0 +1,411 @@
+/**
+ * The plan-review pipeline behind `npm run plan` and `npm run validate`, as
+ * named phases: synth -> init -> validate -> plan -> show. Each phase is timed;
+ * a failure names its phase and stack.
+ *
+ * Offline mode (the default when no AWS credentials are around) synthesizes with
+ * VN_PROVIDER_MODE=offline, installs the provider from the local mirror, uses
+ * fake static keys and a local backend, and never refreshes: the plan shows
+ * what the configuration would create from empty state.
+ */
+import { spawn } from 'child_process';
+import { createHash, randomBytes } from 'crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'fs';
+import { homedir } from 'os';
+import { join, relative, resolve } from 'path';
+import { loadConfig } from '../../stacks/config';
+import { ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
+import { OFFLINE_AWS_ENV, terraform, TerraformError } from './terraform';
+import { PlanDocument, PlanSummary, renderSummaryMarkdown, summarizePlan } from './plan-summary';
+
+/** Repository root (scripts/lib/ -> ../..). */
+export const PROJECT_DIR = resolve(__dirname, '..', '..');
+export const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
+export type Phase = (typeof PHASES)[number];
+export const ORIGIN_SECRET_ENV = `TF_VAR_${ORIGIN_SECRET_VARIABLE}`;
+
+/** A failure that names the phase (and stack) it happened in. */
+export class ReviewError extends Error {
+  constructor(readonly phase: Phase | 'setup', readonly stack: string | undefined, message: string) {
+    super(`${phase}${stack ? ` (${stack})` : ''}: ${message}`);
+    this.name = 'ReviewError';
+  }
+}
+
+/** True when the usual AWS credential chain has something to find (env keys, profile, web identity, container role, ~/.aws files). */
+export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = homedir()): boolean {
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true;
+  return existsSync(join(home, '.aws', 'credentials')) || existsSync(join(home, '.aws', 'config'));
+}
+
+/**
+ * The CloudFront->ALB secret the plan needs. Taken from $TF_VAR_origin_verify_secret;
+ * in offline mode a random throwaway one is generated when unset. Never logged.
+ */
+export function originSecret(env: NodeJS.ProcessEnv, offline: boolean): { value: string; generated: boolean } {
+  const given = env[ORIGIN_SECRET_ENV];
+  if (given !== undefined && given !== '') {
+    if (given.length < 32) throw new ReviewError('setup', undefined, `${ORIGIN_SECRET_ENV} must be at least 32 characters (it is ${given.length}); generate one with: openssl rand -base64 33`);
+    return { value: given, generated: false };
+  }
+  if (!offline) throw new ReviewError('setup', undefined, `${ORIGIN_SECRET_ENV} is not set; export the CloudFront->ALB shared secret (>= 32 characters) before planning against AWS`);
+  return { value: randomBytes(32).toString('base64url'), generated: true };
+}
+
+export interface SynthOptions {
+  /** Directory cdktf writes to (`stacks/<name>/cdk.tf.json` below it). */
+  readonly outdir: string;
+  /** Stacks to synthesize. @default every environment in the config */
+  readonly stacks?: readonly string[];
+  /** Write the offline provider block (VN_PROVIDER_MODE=offline). */
+  readonly offline: boolean;
+  /** HCL (`cdk.tf`) instead of JSON (`cdk.tf.json`), via VN_HCL=1. @default false */
+  readonly hcl?: boolean;
+  /** Config file (VN_CONFIG) deep-merged onto the defaults. @default $VN_CONFIG or ./venture-nudge.config.json */
+  readonly configFile?: string;
+  /**
+   * `dist`: `tsc` (only when dist/ is older than the sources) then `node dist/main.js`, as `npm run synth` does.
+   * `ts-node`: `main.ts` directly, writing nothing to dist/ (tests, which run in parallel).
+   * @default 'dist'
+   */
+  readonly runner?: 'dist' | 'ts-node';
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface SynthResult {
+  readonly seconds: number;
+  /** `built`, `up to date` (tsc skipped) or `ts-node`. */
+  readonly build: 'built' | 'up to date' | 'ts-node';
+  /** Synthesized file per stack. */
+  readonly files: Record<string, string>;
+}
+
+interface ProcResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ProcResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const st = statSync(p);
+    if (st.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(p).map((f) => join(p, f))));
+    else if (/\.(ts|json)$/.test(p)) newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
+
+/** `file` is missing or older than main.ts, stacks/ or the tsconfigs. */
+export function olderThanSources(file: string, projectDir = PROJECT_DIR): boolean {
+  if (!existsSync(file)) return true;
+  const sources = newestMtime(['main.ts', 'stacks', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(projectDir, p)));
+  return sources > statSync(file).mtimeMs;
+}
+
+/** Written after each build that synth can use (tsc leaves unchanged outputs untouched, so their mtimes say nothing). */
+const BUILD_STAMP = join('dist', '.vn-synth-build');
+
+/** dist/ was not built since the last change to main.ts, stacks/ or the tsconfigs. */
+export function distIsStale(projectDir = PROJECT_DIR): boolean {
+  return !existsSync(join(projectDir, 'dist', 'main.js')) || olderThanSources(join(projectDir, BUILD_STAMP), projectDir);
+}
+
+/**
+ * Compiles with tsconfig.build.json. Type errors in main.ts or stacks/ fail the
+ * synth; errors elsewhere (a script being edited) only warn, since tsc still
+ * emits and synth needs only main.ts and stacks/.
+ */
+async function build(projectDir: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  const tsc = join(projectDir, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: projectDir, env });
+  // Stamped with the start time: a source saved during the build makes the next run build again.
+  const stamp = () => {
+    writeFileSync(join(projectDir, BUILD_STAMP), '');
+    utimesSync(join(projectDir, BUILD_STAMP), new Date(started), new Date(started));
+  };
+  if (r.code === 0) return stamp();
+  const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
+  const relevant = errors.filter((l) => /^(main\.ts|stacks\/)/.test(l));
+  if (relevant.length || !errors.length || !existsSync(join(projectDir, 'dist', 'main.js'))) {
+    throw new ReviewError('synth', undefined, `tsc failed:\n${(relevant.length ? relevant : errors).slice(0, 20).join('\n') || r.stdout || r.stderr}`);
+  }
+  const files = [...new Set(errors.map((l) => l.split('(')[0]))];
+  log(`build: type errors outside main.ts/stacks ignored for synth (${files.join(', ')})`);
+  stamp();
+}
+
+/** Stack names in the config (the environments), honouring a config file. */
+export function stackNames(configFile?: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const config = loadConfig(configFile ? { ...env, VN_CONFIG: configFile } : env, PROJECT_DIR);
+  return Object.keys(config.environments);
+}
+
+/** Synthesizes the stacks the way main.ts does (same entry point), into `outdir`. */
+export async function synthStacks(opts: SynthOptions): Promise<SynthResult> {
+  const started = process.hrtime.bigint();
+  const log = opts.log ?? (() => undefined);
+  const baseEnv = opts.env ?? process.env;
+  let known: string[];
+  try {
+    known = stackNames(opts.configFile, baseEnv);
+  } catch (e) {
+    throw new ReviewError('synth', undefined, (e as Error).message);
+  }
+  const stacks = opts.stacks?.length ? [...opts.stacks] : known;
+  const unknown = stacks.filter((s) => !known.includes(s));
+  if (unknown.length) throw new ReviewError('synth', undefined, `unknown stack ${unknown.join(', ')}; known: ${known.join(', ')} (--stack takes an environment name from the config)`);
+
+  const outdir = resolve(opts.outdir);
+  // Only the synthesized files: a stack directory may hold .terraform and a local state file.
+  for (const s of stacks) for (const f of ['cdk.tf', 'cdk.tf.json', 'metadata.json']) rmSync(join(outdir, 'stacks', s, f), { force: true });
+  mkdirSync(outdir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...baseEnv, CDKTF_OUTDIR: outdir, VN_STACKS: stacks.join(','), VN_HCL: opts.hcl ? '1' : '0' };
+  delete env.SYNTH_HCL_OUTPUT; // cdktf's own switch would override VN_HCL
+  if (opts.offline) env.VN_PROVIDER_MODE = 'offline';
+  if (opts.configFile) env.VN_CONFIG = resolve(opts.configFile);
+
+  let buildState: SynthResult['build'] = 'ts-node';
+  let args: string[];
+  if ((opts.runner ?? 'dist') === 'dist') {
+    buildState = distIsStale() ? 'built' : 'up to date';
+    if (buildState === 'built') await build(PROJECT_DIR, baseEnv, log);
+    args = [join(PROJECT_DIR, 'dist', 'main.js')];
+  } else {
+    args = ['-r', 'ts-node/register/transpile-only', join(PROJECT_DIR, 'main.ts')];
+  }
+  const r = await run(process.execPath, args, { cwd: PROJECT_DIR, env });
+  if (r.code !== 0) throw new ReviewError('synth', undefined, (r.stderr || r.stdout).trim().split('\n').slice(0, 30).join('\n'));
+
+  const files: Record<string, string> = {};
+  for (const s of stacks) {
+    const file = join(outdir, 'stacks', s, opts.hcl ? 'cdk.tf' : 'cdk.tf.json');
+    if (!existsSync(file)) throw new ReviewError('synth', s, `expected ${relative(PROJECT_DIR, file)} after synth, found nothing`);
+    files[s] = file;
+  }
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, build: buildState, files };
+}
+
+export interface StackReviewOptions {
+  readonly stack: string;
+  /** Synthesized `cdk.tf.json` or `cdk.tf`. */
+  readonly synthFile: string;
+  /** Working directory kept between runs (`.plan/<stack>`): its `.terraform` is reused. */
+  readonly workdir: string;
+  readonly offline: boolean;
+  /** Value for TF_VAR_origin_verify_secret (redacted from plan.json). */
+  readonly originSecret: string;
+  /** Run `terraform plan` + `show` (false: init + validate only). @default true */
+  readonly plan?: boolean;
+  /** Run `terraform validate` (plan validates too; tests comparing plans skip it). @default true */
+  readonly validate?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface StackReview {
+  readonly stack: string;
+  readonly workdir: string;
+  /** Seconds per phase (synth is reported by the caller, once for all stacks). */
+  readonly timings: Partial<Record<Phase, number>>;
+  /** init was skipped because `.terraform` already matched the providers and backend. */
+  readonly initCached: boolean;
+  readonly validateWarnings: string[];
+  readonly planJsonFile?: string;
+  readonly summaryFile?: string;
+  readonly plan?: PlanDocument;
+  readonly summary?: PlanSummary;
+}
+
+const INIT_STAMP = '.vn-init-stamp';
+
+/** Replaces every occurrence of `secret` in string values with a marker. */
+export function redact<T>(value: T, secret: string, marker = '(redacted)'): T {
+  if (!secret) return value;
+  if (typeof value === 'string') return (value.includes(secret) ? value.split(secret).join(marker) : value) as T;
+  if (Array.isArray(value)) return value.map((v) => redact(v, secret, marker)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, secret, marker)])) as T;
+  }
+  return value;
+}
+
+/**
+ * Copies the synthesized file into the working directory. Offline, a remote
+ * backend is swapped for a local one (an offline plan cannot read remote state).
+ * Returns the stamp that decides whether `terraform init` can be skipped.
+ */
+function prepareWorkdir(o: StackReviewOptions, log: (l: string) => void): string | undefined {
+  mkdirSync(o.workdir, { recursive: true });
+  for (const f of ['cdk.tf', 'cdk.tf.json', 'plan.bin', 'plan.json', 'summary.md']) rmSync(join(o.workdir, f), { force: true });
+  if (o.synthFile.endsWith('.json')) {
+    const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Record<string, unknown> } };
+    const backend = doc.terraform?.backend ?? {};
+    if (o.offline && Object.keys(backend).some((b) => b !== 'local')) {
+      log(`${o.stack}: offline, so the ${Object.keys(backend).join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
+      doc.terraform = { ...doc.terraform, backend: { local: { path: `terraform.${o.stack}.tfstate` } } };
+    }
+    if (!o.offline && Object.keys(backend).includes('local')) {
+      log(`${o.stack}: local backend, so this plan reads the state in ${relative(process.cwd(), o.workdir) || '.'} (none = everything is new); use the S3 backend for team reviews`);
+    }
+    writeFileSync(join(o.workdir, 'cdk.tf.json'), JSON.stringify(doc, null, 2));
+    return createHash('sha256').update(JSON.stringify(doc.terraform ?? {})).update(o.offline ? 'offline' : 'aws').digest('hex');
+  }
+  copyFileSync(o.synthFile, join(o.workdir, 'cdk.tf'));
+  return undefined; // HCL: always init
+}
+
+/** Keeps the first lines of a long Terraform error; the rest is one rerun away. */
+function shorten(message: string, workdir: string, max = 25): string {
+  const lines = message.split('\n');
+  if (lines.length <= max) return message;
+  const where = [...new Set([...message.matchAll(/in resource "([^"]+)" "([^"]+)"/g)].map((m) => `${m[1]}.${m[2]}`))];
+  return [
+    lines[0],
+    ...(where.length ? [`Terraform points at: ${where.join(', ')}`] : []),
+    ...lines.slice(1, max),
+    `... (${lines.length - max} more lines; rerun terraform in ${relative(process.cwd(), workdir) || '.'} for all of it)`,
+  ].join('\n');
+}
+
+/** init + validate (+ plan + show) for one synthesized stack; writes plan.json and summary.md. */
+export async function reviewStack(o: StackReviewOptions): Promise<StackReview> {
+  const log = o.log ?? (() => undefined);
+  const timings: Partial<Record<Phase, number>> = {};
+  const env: NodeJS.ProcessEnv = { ...(o.offline ? OFFLINE_AWS_ENV : {}), ...o.env, [ORIGIN_SECRET_ENV]: o.originSecret };
+  const tf = async (phase: Phase, args: string[], allowCodes: number[] = []) => {
+    try {
+      return await terraform(o.workdir, args, { env, allowCodes });
+    } catch (e) {
+      if (e instanceof TerraformError) throw new ReviewError(phase, o.stack, shorten(redact(e.message, o.originSecret), o.workdir));
+      throw new ReviewError(phase, o.stack, (e as Error).message);
+    }
+  };
+
+  const stamp = prepareWorkdir(o, log);
+  const stampFile = join(o.workdir, INIT_STAMP);
+  const initCached =
+    stamp !== undefined && existsSync(join(o.workdir, '.terraform', 'providers')) && existsSync(join(o.workdir, '.terraform.lock.hcl')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
+  if (initCached) {
+    timings.init = 0;
+  } else {
+    rmSync(stampFile, { force: true });
+    // Offline the backend is always local, so -reconfigure is safe (JSON <-> HCL switches, swapped backends).
+    timings.init = (await tf('init', ['init', '-input=false', ...(o.offline ? ['-reconfigure'] : [])])).seconds;
+    if (stamp) writeFileSync(stampFile, stamp);
+  }
+
+  const validate = (o.validate === false ? Promise.resolve(undefined) : tf('validate', ['validate', '-json'], [1])).then((r) => {
+    if (!r) return [];
+    type Diagnostics = { valid: boolean; diagnostics?: { severity: string; summary: string; detail?: string; range?: { filename: string; start: { line: number } } }[] };
+    let out: Diagnostics;
+    try {
+      out = JSON.parse(r.stdout) as Diagnostics;
+    } catch {
+      throw new ReviewError('validate', o.stack, shorten(redact(`terraform validate gave no JSON:\n${r.stderr || r.stdout}`, o.originSecret), o.workdir));
+    }
+    const where = (d: NonNullable<typeof out.diagnostics>[number]) => (d.range ? ` (${d.range.filename}:${d.range.start.line})` : '');
+    const errors = (out.diagnostics ?? []).filter((d) => d.severity === 'error');
+    if (!out.valid) {
+      const text = errors.map((d) => `${d.summary}${where(d)}${d.detail ? `: ${d.detail}` : ''}`).join('\n') || 'configuration is invalid';
+      throw new ReviewError('validate', o.stack, shorten(redact(text, o.originSecret), o.workdir));
+    }
+    timings.validate = r.seconds;
+    return (out.diagnostics ?? []).filter((d) => d.severity === 'warning').map((d) => `${d.summary}${where(d)}`);
+  });
+  if (o.plan === false) {
+    const validateWarnings = await validate;
+    return { stack: o.stack, workdir: o.workdir, timings, initCached, validateWarnings };
+  }
+  // validate and plan run side by side: both only read the configuration, and plan re-validates anyway.
+  const planArgs = ['plan', '-input=false', '-out=plan.bin', ...(o.offline ? ['-refresh=false', '-lock=false'] : [])];
+  const [validateResult, planResult] = await Promise.allSettled([validate, tf('plan', planArgs)]);
+  if (validateResult.status === 'rejected') throw validateResult.reason;
+  if (planResult.status === 'rejected') throw planResult.reason;
+  timings.plan = planResult.value.seconds;
+  chmodSync(join(o.workdir, 'plan.bin'), 0o600);
+
+  const show = await tf('show', ['show', '-json', 'plan.bin']);
+  timings.show = show.seconds;
+  const plan = redact(JSON.parse(show.stdout) as PlanDocument, o.originSecret, `(redacted: ${ORIGIN_SECRET_VARIABLE})`);
+  const summary = summarizePlan(plan);
+  const planJsonFile = join(o.workdir, 'plan.json');
+  const summaryFile = join(o.workdir, 'summary.md');
+  writeFileSync(planJsonFile, JSON.stringify(plan, null, 1), { mode: 0o600 });
+  writeFileSync(summaryFile, renderSummaryMarkdown(summary, o.stack));
+  return { stack: o.stack, workdir: o.workdir, timings, initCached, validateWarnings: validateResult.value, planJsonFile, summaryFile, plan, summary };
+}
+
+export interface ReviewOptions {
+  /** @default every environment in the config */
+  readonly stacks?: readonly string[];
+  /** Root of the review folder: `<outdir>/<stack>/` per stack, `<outdir>/.synth/` for synth. @default <repo>/.plan */
+  readonly outdir?: string;
+  /** @default true when no AWS credentials are found (see hasAwsCredentials) */
+  readonly offline?: boolean;
+  readonly hcl?: boolean;
+  readonly configFile?: string;
+  readonly runner?: 'dist' | 'ts-node';
+  /** Stop after validate. @default true (plan) */
+  readonly plan?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface ReviewResult {
+  readonly offline: boolean;
+  readonly originSecretGenerated: boolean;
+  readonly synth: SynthResult;
+  readonly stacks: StackReview[];
+  /** Sum per phase over all stacks (synth once). */
+  readonly timings: Record<Phase, number>;
+  /** Wall time of the whole run. */
+  readonly totalSeconds: number;
+}
+
+/** synth once, then init/validate/plan/show per stack. */
+export async function runReview(opts: ReviewOptions = {}): Promise<ReviewResult> {
+  const started = process.hrtime.bigint();
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? (() => undefined);
+  const offline = opts.offline ?? !hasAwsCredentials(env);
+  const secret = originSecret(env, offline);
+  const outdir = resolve(opts.outdir ?? join(PROJECT_DIR, '.plan'));
+  log(`synth${opts.hcl ? ' (HCL)' : ''}${offline ? ' (offline provider mode)' : ''}...`);
+  const synth = await synthStacks({ outdir: join(outdir, '.synth'), stacks: opts.stacks, offline, hcl: opts.hcl, configFile: opts.configFile, runner: opts.runner, env, log });
+  const stacks: StackReview[] = [];
+  for (const [stack, synthFile] of Object.entries(synth.files)) {
+    log(`${stack}: init, validate${opts.plan === false ? '' : ', plan, show'}...`);
+    stacks.push(await reviewStack({ stack, synthFile, workdir: join(outdir, stack), offline, originSecret: secret.value, plan: opts.plan, env: offline ? {} : env, log }));
+  }
+  const timings = Object.fromEntries(PHASES.map((p) => [p, p === 'synth' ? synth.seconds : stacks.reduce((s, r) => s + (r.timings[p] ?? 0), 0)])) as Record<Phase, number>;
+  return { offline, originSecretGenerated: secret.generated, synth, stacks, timings, totalSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** The per-phase timing lines printed by the CLIs and the benchmark. */
+export function formatTimings(r: ReviewResult): string {
+  const lines = [`synth     ${r.timings.synth.toFixed(2)} s  (build: ${r.synth.build})`];
+  for (const p of PHASES.slice(1)) {
+    const per = r.stacks.map((s) => (s.timings[p] === undefined ? undefined : `${s.stack} ${s.timings[p]!.toFixed(2)}${p === 'init' && s.initCached ? ' cached' : ''}`)).filter(Boolean);
+    if (!per.length) continue;
+    lines.push(`${p.padEnd(9)} ${r.timings[p].toFixed(2)} s  (${per.join(', ')}${p === 'validate' && r.stacks.some((s) => s.timings.plan !== undefined) ? '; runs alongside plan' : ''})`);
+  }
+  lines.push(`total     ${r.totalSeconds.toFixed(2)} s wall`);
+  return lines.join('\n');
+}

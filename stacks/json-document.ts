@@ -1,0 +1,14 @@
+import { IConstruct } from 'constructs';
+import { App, Fn } from 'cdktf';
+
+/**
+ * A JSON document attribute (IAM/KMS/S3 policies, container definitions, dashboard body).
+ *
+ * In JSON output it is a JSON string with `${...}` references inside, readable in
+ * the synthesized JSON and in plans. cdktf's HCL writer does not escape quotes in
+ * such strings, so for HCL output (`VN_HCL=1`) Terraform encodes the document
+ * instead (`jsonencode`). Both evaluate to the same document.
+ */
+export function jsonDocument(scope: IConstruct, value: unknown): string {
+  return App.of(scope).hclOutput ? Fn.jsonencode(value) : JSON.stringify(value);
+}
