@@ -3,6 +3,7 @@
  * API per test file, started in beforeAll and stopped in afterAll (also when a
  * test fails), its log kept under the OS temp dir.
  */
+import { readFileSync } from 'fs';
 import { MotoOptions, MotoServer, startMoto } from '../../scripts/lib/moto';
 
 export { FAKE_AWS_KEYS, MOTO_ENV, freePort, startMoto, withMoto } from '../../scripts/lib/moto';
@@ -21,4 +22,18 @@ export function useMoto(opts: MotoOptions = {}): () => MotoServer {
     if (!server) throw new Error('moto is not running (did beforeAll fail?)');
     return server;
   };
+}
+
+/** True while `pid` is a live process (a zombie, killed but not yet reaped, counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }

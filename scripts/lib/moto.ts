@@ -1,0 +1,252 @@
+/**
+ * Starts a local AWS API (moto 5.2.1) on a free loopback port and stops it by
+ * its PID in every outcome: `stop()`, an exception in `withMoto`, SIGINT /
+ * SIGTERM, or the Node process exiting.
+ *
+ * By default the server is `scripts/lib/moto_patched.py`, moto's own server
+ * after a few documented patches that fill gaps in the emulator (see
+ * MOTO_PATCHES); `patched: false` runs plain `python3 -m moto.server`.
+ * The server's output goes to `<logDir>/moto-<port>.log`.
+ *
+ * Used by the env-sync tests, the rehearsal tests and `npm run rehearse`.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'fs';
+import { request } from 'http';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+/** Environment moto needs for this stack (certificates issue at once; IAM knows the AWS managed policies). */
+export const MOTO_ENV: Readonly<Record<string, string>> = {
+  MOTO_ACM_VALIDATION_WAIT: '0',
+  MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
+};
+
+/** The emulator gaps moto_patched.py fills, with what each patch does (printed in the rehearsal verdict). */
+export const MOTO_PATCHES: Readonly<Record<string, string>> = {
+  'appautoscaling-tags':
+    'application-autoscaling TagResource/UntagResource/ListTagsForResource answered from a tag store (moto: NotImplemented -> HTTP 500, provider retries 10+ min); RegisterScalableTarget keeps its Tags',
+  'budgets-subscribers': 'budgets DescribeSubscribersForNotification answered from the stored notification (moto: NotImplemented)',
+  'budgets-tags': 'budgets TagResource/UntagResource/ListTagsForResource answered from a tag store; CreateBudget keeps ResourceTags (moto: NotImplemented)',
+  'ecs-service-echo': 'ECS CreateService keeps request fields moto does not model (availabilityZoneRebalancing, ...) so DescribeServices echoes them',
+  'cloudfront-echo': 'CloudFront returns ForwardedValues only when sent, and CloudFrontDefaultCertificate/SSLSupportMethod as sent for an ACM certificate',
+  'ec2-rule-descriptions': 'DescribeSecurityGroupRules returns the description of rules whose source is a security group or prefix list (moto drops it)',
+  'rds-unique-resource-id': 'RDS gives each DB instance its own DbiResourceId (moto: one hard-coded id for all, so with both stacks on one moto the provider finds two instances and fails)',
+  'rds-monitoring-echo': 'RDS DescribeDBInstances returns MonitoringInterval, MonitoringRoleArn and the Performance Insights settings as set (moto drops them)',
+  'rds-parameter-source': 'RDS DescribeDBParameters reports parameters set on a group with Source=user (moto omits it, so the provider ignores them) and honours the Source filter',
+  'rds-adjacent-windows': 'RDS accepts a backup window that ends when the maintenance window starts (moto: rejected as overlapping; AWS accepts it)',
+};
+
+/** moto_patched.py, found next to this file or (when running from dist/) in the source tree. */
+export const PATCHED_SERVER = [join(__dirname, 'moto_patched.py'), resolve(__dirname, '../../../scripts/lib/moto_patched.py')].find((p) => existsSync(p)) ?? join(__dirname, 'moto_patched.py');
+
+/** Fake static credentials pointing the AWS SDK and the provider at nothing real. */
+export const FAKE_AWS_KEYS: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'AKIAREHEARSAL0000000',
+  AWS_SECRET_ACCESS_KEY: 'rehearsal-fake-secret-not-a-key',
+  // A real session token from the caller's environment must not travel with the fake keys.
+  AWS_SESSION_TOKEN: '',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+export interface MotoOptions {
+  /** Folder for the server log (created). @default a folder under the OS temp dir */
+  readonly logDir?: string;
+  /** Run moto_patched.py (true) or plain `python3 -m moto.server` (false). @default true */
+  readonly patched?: boolean;
+  /** Port; picked free on 127.0.0.1 when omitted. */
+  readonly port?: number;
+  /** Seconds to wait for the server to answer. @default 60 */
+  readonly startTimeoutSeconds?: number;
+  /** Python interpreter. @default $VN_PYTHON or "python3" */
+  readonly python?: string;
+}
+
+export interface MotoServer {
+  readonly pid: number;
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly endpoint: string;
+  /** Path of the server's log file. */
+  readonly logFile: string;
+  /** Environment for an AWS SDK / terraform client that should talk to this server (fake keys, AWS_ENDPOINT_URL). */
+  readonly clientEnv: Readonly<Record<string, string>>;
+  /** Last lines of the server log. */
+  logTail(lines?: number): string;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s); resolves when it has exited. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const running = new Map<number, ChildProcess>();
+let handlersInstalled = false;
+
+function killAllSync(): void {
+  for (const [pid] of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAllSync();
+  uninstallHandlers();
+  // Re-raise so the default behaviour (or other listeners) still apply.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllSync);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+function uninstallHandlers(): void {
+  if (!handlersInstalled) return;
+  handlersInstalled = false;
+  process.removeListener('exit', killAllSync);
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const req = request({ host: '127.0.0.1', port, path: '/moto-api/', method: 'GET', timeout: 2000 }, (res) => {
+      res.resume();
+      done(true);
+    });
+    req.on('error', () => done(false));
+    req.on('timeout', () => {
+      req.destroy();
+      done(false);
+    });
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tail(file: string, lines: number): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Starts moto and resolves once it answers HTTP; rejects (with the log tail) if it exits or does not answer in time. */
+export async function startMoto(opts: MotoOptions = {}): Promise<MotoServer> {
+  const port = opts.port ?? (await freePort());
+  const logDir = resolve(opts.logDir ?? join(tmpdir(), 'venture-nudge-moto'));
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `moto-${port}.log`);
+  const fd = openSync(logFile, 'w');
+  const python = opts.python ?? process.env.VN_PYTHON ?? 'python3';
+  const args = opts.patched === false ? ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)] : [PATCHED_SERVER, '-H', '127.0.0.1', '-p', String(port)];
+  let child: ChildProcess;
+  try {
+    child = spawn(python, args, { env: { ...process.env, ...MOTO_ENV, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  let exited: number | null | undefined;
+  let spawnError: Error | undefined;
+  const exitedPromise = new Promise<void>((r) => child.once('exit', (code, signal) => ((exited = code ?? (signal ? -1 : null)), r())));
+  child.once('error', (e) => (spawnError = e));
+  if (child.pid === undefined) {
+    await sleep(50);
+    throw new Error(`cannot start moto with ${python} (${spawnError?.message ?? 'spawn failed'}); is moto installed (pip install "moto[server]==5.2.1")?`);
+  }
+  const pid = child.pid;
+  running.set(pid, child);
+  installHandlers();
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return exitedPromise;
+    stopped = true;
+    if (exited === undefined) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    running.delete(pid);
+    if (running.size === 0) uninstallHandlers();
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const server: MotoServer = {
+    pid,
+    port,
+    endpoint,
+    logFile,
+    clientEnv: { ...FAKE_AWS_KEYS, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint },
+    logTail: (lines = 40) => tail(logFile, lines),
+    stop,
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutSeconds ?? 60) * 1000;
+  for (;;) {
+    if (exited !== undefined || spawnError) {
+      await stop();
+      throw new Error(`moto exited before answering (exit ${exited ?? spawnError?.message}); log ${logFile}:\n${tail(logFile, 20)}`);
+    }
+    if (await answers(port)) return server;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`moto did not answer on ${endpoint} within ${opts.startTimeoutSeconds ?? 60} s; log ${logFile}:\n${tail(logFile, 20)}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** Runs `fn` with a moto server and stops the server afterwards, whatever happens. */
+export async function withMoto<T>(fn: (moto: MotoServer) => Promise<T>, opts: MotoOptions = {}): Promise<T> {
+  const moto = await startMoto(opts);
+  try {
+    return await fn(moto);
+  } finally {
+    await moto.stop();
+  }
+}
+
+/** Patches moto_patched.py reports as applied (`--list-patches`); empty when plain moto would be used. */
+export function appliedPatches(python = process.env.VN_PYTHON ?? 'python3'): Promise<string[]> {
+  return new Promise((done, reject) => {
+    const child = spawn(python, [PATCHED_SERVER, '--list-patches'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? done(out.split('\n').filter(Boolean)) : reject(new Error(`moto_patched.py --list-patches failed:\n${err.trim()}`))));
+  });
+}

@@ -1,0 +1,472 @@
+/**
+ * The deploy rehearsal: real Terraform (offline hashicorp/aws mirror) against a
+ * local AWS API (moto, see ./moto.ts). Per stack, in named phases:
+ *
+ *   init     terraform init (offline mirror)
+ *   apply    terraform apply -auto-approve
+ *   plan     terraform plan -detailed-exitcode; exit 2 (changes) is drift: failure
+ *   unprotect  only when protected resources (RDS, ALB) are in state: set
+ *            deletion_protection / enable_deletion_protection false on them and
+ *            apply with -target; must be in-place updates only (what a real
+ *            teardown does first)
+ *   destroy  terraform destroy -auto-approve (runs after any failure too)
+ *   state    terraform state list must be empty
+ *
+ * The stack JSON is synthesized in rehearsal provider mode, which differs from
+ * the real one only in the provider block (a test holds us to that).
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join, resolve } from 'path';
+import { App } from 'cdktf';
+import { Config } from '../../stacks/config';
+import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
+import { terraformEnv } from './terraform';
+import { FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, startMoto } from './moto';
+
+export const PHASES = ['synth', 'init', 'apply', 'plan', 'unprotect', 'destroy', 'state'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseResult {
+  readonly phase: Phase;
+  readonly ok: boolean;
+  readonly seconds: number;
+  /** One-line outcome (e.g. "93 added", "no changes", "2 resources left in state"). */
+  readonly summary: string;
+}
+
+export interface StackResult {
+  readonly stack: string;
+  readonly dir: string;
+  readonly logFile: string;
+  readonly ok: boolean;
+  readonly phases: PhaseResult[];
+  /** Errors, in order, with the provider's message (never the origin secret). */
+  readonly errors: string[];
+  /** Resource addresses still in state after destroy (must be empty). */
+  readonly leftovers: string[];
+  readonly seconds: number;
+}
+
+/** A gap between moto and AWS, and how the rehearsal handles it. */
+export interface Gap {
+  readonly gap: string;
+  readonly handling: string;
+}
+
+export interface RehearsalReport {
+  readonly ok: boolean;
+  readonly stacks: StackResult[];
+  /** Every emulator gap handled and how (printed with the verdict). */
+  readonly gaps: Gap[];
+  /** What the rehearsal does not prove, with the reason. */
+  readonly notRehearsed: Gap[];
+  readonly motoLog: string;
+  readonly motoPid: number;
+  readonly logDir: string;
+  readonly seconds: number;
+}
+
+/** Limits for one terraform command (the provider retries HTTP 500s for a long time). */
+export const DEFAULT_PHASE_TIMEOUT_SECONDS = 900;
+
+export interface StackRunOptions {
+  /** Environment for terraform (fake keys, TF_VAR_origin_verify_secret, endpoint). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The same stack with deletion protection off (cdk.tf.json path) and the resources that differ; applied (targeted) before destroy. */
+  readonly unprotect?: { readonly json: string; readonly addresses: readonly string[] };
+  /** Progress lines (stderr in the CLI). */
+  readonly log?: (line: string) => void;
+  /** @default DEFAULT_PHASE_TIMEOUT_SECONDS */
+  readonly phaseTimeoutSeconds?: number;
+  /** Secret values masked in logs and errors. */
+  readonly secrets?: readonly string[];
+}
+
+interface Run {
+  code: number;
+  output: string;
+  seconds: number;
+  timedOut: boolean;
+}
+
+/** terraform processes started by the rehearsal, killed if the process is interrupted. */
+const children = new Set<ChildProcess>();
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  // Each terraform runs in its own process group: signal the group, so the
+  // provider plugins stop with it and terraform can release its state.
+  for (const child of children) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  children.clear();
+  process.removeListener('SIGINT', onInterrupt);
+  process.removeListener('SIGTERM', onInterrupt);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+/** Runs terraform in `dir`, appending all output to `logFile`; stops it (SIGINT, then SIGKILL) after the timeout. */
+function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number): Promise<Run> {
+  const started = process.hrtime.bigint();
+  appendFileSync(logFile, `\n$ terraform ${args.join(' ')}\n`);
+  return new Promise((done, reject) => {
+    const child = spawn('terraform', args, { cwd: dir, env: terraformEnv({ env: { ...env } }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.add(child);
+    if (children.size === 1) {
+      process.once('SIGINT', onInterrupt);
+      process.once('SIGTERM', onInterrupt);
+    }
+    let output = '';
+    let timedOut = false;
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      appendFileSync(logFile, d);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          if (child.pid) process.kill(-child.pid, sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      signal('SIGINT'); // terraform stops gracefully and writes its state
+      setTimeout(() => signal('SIGKILL'), 60_000).unref();
+    }, timeoutSeconds * 1000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run terraform (${e.message}); is it on PATH?`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (children.size === 0) {
+        process.removeListener('SIGINT', onInterrupt);
+        process.removeListener('SIGTERM', onInterrupt);
+      }
+      done({ code: code ?? -1, output, seconds: Number(process.hrtime.bigint() - started) / 1e9, timedOut });
+    });
+  });
+}
+
+/** The `Error:` blocks of terraform output (the provider's own messages), secrets masked. */
+export function terraformErrors(output: string, secrets: readonly string[] = []): string {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /^(│ )?Error: /.test(l.trim()) || /^╷/.test(l.trim()));
+  const text = (start >= 0 ? lines.slice(start) : lines.slice(-15)).join('\n').trim();
+  return mask(text, secrets);
+}
+
+function mask(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 8).reduce((t, s) => t.split(s).join('***'), text);
+}
+
+/** Resources with changes in a plan's human output ("# aws_x.y will be updated in-place"). */
+export function plannedChanges(output: string): string[] {
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^# \S+ (will be|must be) /.test(l))
+    .map((l) => l.slice(2));
+}
+
+/** The resource changes of a plan's human output (between the header and "Plan:"), at most `max` lines. */
+export function planBody(output: string, max = 120): string {
+  const lines = output.split('\n');
+  const from = lines.findIndex((l) => /Terraform will perform the following actions/.test(l));
+  const to = lines.findIndex((l, i) => i > from && /^Plan: /.test(l));
+  const body = lines.slice(from < 0 ? 0 : from + 1, to < 0 ? undefined : to + 1).filter((l) => l.trim() !== '');
+  return body.length > max ? [...body.slice(0, max), `  ... ${body.length - max} more lines`].join('\n') : body.join('\n');
+}
+
+function applySummary(output: string): string {
+  const m = /(\d+) added, (\d+) changed, (\d+) destroyed/.exec(output);
+  return m ? `${m[1]} added, ${m[2]} changed, ${m[3]} destroyed` : '';
+}
+
+/**
+ * Rehearses one synthesized stack directory (it holds cdk.tf.json). Never
+ * throws for terraform failures: they are in the result. Destroy and the state
+ * check run whatever happened before, so nothing is left in moto's state.
+ */
+export async function rehearseStackDir(stack: string, dir: string, logFile: string, opts: StackRunOptions): Promise<StackResult> {
+  const started = Date.now();
+  const timeout = opts.phaseTimeoutSeconds ?? DEFAULT_PHASE_TIMEOUT_SECONDS;
+  const secrets = opts.secrets ?? [];
+  const log = opts.log ?? (() => undefined);
+  const phases: PhaseResult[] = [];
+  const errors: string[] = [];
+  let leftovers: string[] = [];
+  writeFileSync(logFile, `rehearsal of stack ${stack} in ${dir}\n`, { flag: 'a' });
+
+  const phase = async (name: Phase, args: string[], judge: (r: Run) => { ok: boolean; summary: string; error?: string }): Promise<Run & { ok: boolean }> => {
+    log(`[${stack}] ${name}: terraform ${args.join(' ')}`);
+    const r = await runTerraform(dir, args, logFile, opts.env, timeout);
+    const verdict = r.timedOut ? { ok: false, summary: `timed out after ${timeout} s`, error: `timed out after ${timeout} s:\n${terraformErrors(r.output, secrets)}` } : judge(r);
+    phases.push({ phase: name, ok: verdict.ok, seconds: r.seconds, summary: verdict.summary });
+    if (!verdict.ok) errors.push(`${stack} ${name}: ${verdict.error ?? verdict.summary}`);
+    log(`[${stack}] ${name}: ${verdict.ok ? 'ok' : 'FAILED'} in ${r.seconds.toFixed(1)} s${verdict.summary ? ` (${verdict.summary})` : ''}`);
+    return { ...r, ok: verdict.ok };
+  };
+  const failed = (r: Run) => ({ ok: false, summary: `exit ${r.code}`, error: terraformErrors(r.output, secrets) });
+
+  /** Lifts deletion protection on the protected resources that are in state (in-place updates only). */
+  const unprotect = async (u: { json: string; addresses: readonly string[] }, extra: string[]) => {
+    const list = await runTerraform(dir, ['state', 'list'], logFile, opts.env, timeout);
+    const inState = new Set(list.code === 0 ? list.output.split('\n').map((l) => l.trim()) : []);
+    const targets = u.addresses.filter((a) => inState.has(a));
+    copyFileSync(u.json, join(dir, 'cdk.tf.json'));
+    if (targets.length === 0) {
+      phases.push({ phase: 'unprotect', ok: true, seconds: list.seconds, summary: 'nothing protected in state' });
+      return;
+    }
+    // After a failed apply a protected resource may be tainted; lifting its protection must not replace it.
+    for (const t of targets) await runTerraform(dir, ['untaint', '-allow-missing', t], logFile, opts.env, timeout);
+    await phase('unprotect', ['apply', '-no-color', '-input=false', '-auto-approve', ...extra, ...targets.map((t) => `-target=${t}`)], (r) => {
+      if (r.code !== 0) return failed(r);
+      const m = /(\d+) added, (\d+) changed, (\d+) destroyed/.exec(r.output);
+      if (m && (m[1] !== '0' || m[3] !== '0')) {
+        return { ok: false, summary: applySummary(r.output), error: `lifting deletion protection must only update in place, but it ${applySummary(r.output)}` };
+      }
+      return { ok: true, summary: `${targets.length} resource(s): ${applySummary(r.output) || 'no changes'}` };
+    });
+  };
+
+  const init = await phase('init', ['init', '-no-color', '-input=false'], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)));
+  if (init.ok) {
+    const apply = await phase('apply', ['apply', '-no-color', '-input=false', '-auto-approve'], (r) => (r.code === 0 ? { ok: true, summary: applySummary(r.output) } : failed(r)));
+    // Once the plan has refreshed every resource and found no drift, the
+    // teardown commands need not refresh again (saves ~30 s per command on 2 cores).
+    let refreshed = false;
+    if (apply.ok) {
+      const plan = await phase('plan', ['plan', '-no-color', '-input=false', '-detailed-exitcode', '-lock=false'], (r) => {
+        if (r.code === 0) return { ok: true, summary: 'no changes' };
+        if (r.code === 2) {
+          const changes = plannedChanges(r.output);
+          return { ok: false, summary: `drift: ${changes.length} resource(s) would change`, error: `drift after apply (plan is not empty):\n${planBody(r.output)}\n(full plan in ${logFile})` };
+        }
+        return failed(r);
+      });
+      refreshed = plan.ok;
+    }
+    const refresh = refreshed ? ['-refresh=false'] : [];
+    if (opts.unprotect) {
+      await unprotect(opts.unprotect, refresh);
+    }
+    await phase('destroy', ['destroy', '-no-color', '-input=false', '-auto-approve', ...refresh], (r) => {
+      if (r.code !== 0) return failed(r);
+      const m = /(\d+) destroyed/.exec(r.output);
+      return { ok: true, summary: m ? `${m[1]} destroyed` : '' };
+    });
+    await phase('state', ['state', 'list'], (r) => {
+      if (r.code !== 0 && !/No state file was found/.test(r.output)) return failed(r);
+      leftovers = r.code === 0 ? r.output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('$')) : [];
+      return leftovers.length === 0
+        ? { ok: true, summary: 'empty' }
+        : { ok: false, summary: `${leftovers.length} resource(s) left in state`, error: `left in state after destroy:\n  ${leftovers.join('\n  ')}` };
+    });
+  }
+  return { stack, dir, logFile, ok: phases.every((p) => p.ok), phases, errors, leftovers, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Deletion-protection arguments of the AWS provider (RDS, ALB, and any later resource using the same names). */
+export const PROTECTION_ARGUMENTS = ['deletion_protection', 'enable_deletion_protection'] as const;
+
+/**
+ * The same stack JSON with deletion protection lifted on every resource that
+ * sets it: what an operator applies before a teardown. Returns the new JSON and
+ * the addresses changed.
+ */
+export function withoutDeletionProtection(json: any): { json: any; addresses: string[] } {
+  const copy = JSON.parse(JSON.stringify(json));
+  const addresses: string[] = [];
+  for (const [type, byName] of Object.entries((copy.resource ?? {}) as Record<string, Record<string, any>>)) {
+    for (const [name, body] of Object.entries(byName)) {
+      for (const arg of PROTECTION_ARGUMENTS) {
+        if (body[arg] === true || body[arg] === 'true') {
+          body[arg] = false;
+          addresses.push(`${type}.${name}`);
+        }
+      }
+    }
+  }
+  return { json: copy, addresses: [...new Set(addresses)] };
+}
+
+/**
+ * Provider `endpoints` key that serves each resource type prefix. The rehearsal
+ * refuses a stack with a resource type it cannot place (add it here and to
+ * REHEARSAL_SERVICES in stacks/providers.ts).
+ */
+export const ENDPOINT_FOR_TYPE: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^aws_(vpc|subnet|route|route_table|internet_gateway|nat_gateway|eip|security_group|default_security_group|flow_log|network_acl|default_network_acl|default_route_table|ec2_|vpc_endpoint|egress_only_internet_gateway)/, 'ec2'],
+  [/^aws_(lb|alb)(_|$)/, 'elbv2'],
+  [/^aws_db_/, 'rds'],
+  [/^aws_cloudwatch_log_/, 'cloudwatchlogs'],
+  [/^aws_cloudwatch_(metric_alarm|dashboard|composite_alarm)/, 'cloudwatch'],
+  [/^aws_appautoscaling_/, 'applicationautoscaling'],
+  [/^aws_s3_/, 's3'],
+  [/^aws_kms_/, 'kms'],
+  [/^aws_sns_/, 'sns'],
+  [/^aws_budgets_/, 'budgets'],
+  [/^aws_wafv2_/, 'wafv2'],
+  [/^aws_acm_/, 'acm'],
+  [/^aws_route53_/, 'route53'],
+  [/^aws_cloudfront_/, 'cloudfront'],
+  [/^aws_iam_/, 'iam'],
+  [/^aws_ecr_/, 'ecr'],
+  [/^aws_ecs_/, 'ecs'],
+  [/^aws_ssm_/, 'ssm'],
+  [/^aws_secretsmanager_/, 'secretsmanager'],
+  [/^aws_caller_identity$|^aws_partition$|^aws_region$/, 'sts'],
+];
+
+/** Resource and data types of a stack JSON whose service has no endpoint in its rehearsal provider block. */
+export function typesWithoutEndpoint(json: any): string[] {
+  const endpoints = new Set(Object.keys(json.provider?.aws?.[0]?.endpoints?.[0] ?? {}));
+  const types = [...Object.keys(json.resource ?? {}), ...Object.keys(json.data ?? {})];
+  return types.filter((t) => {
+    const hit = ENDPOINT_FOR_TYPE.find(([re]) => re.test(t));
+    return !hit || !endpoints.has(hit[1]);
+  });
+}
+
+/** Synthesizes `stacks` in rehearsal mode into `outDir`; returns each stack's directory. */
+export function synthRehearsal(config: Config, stacks: readonly string[], outDir: string, endpoint: string): Record<string, string> {
+  const app = new App({ outdir: outDir });
+  for (const stack of stacks) new EnvironmentStack(app, stack, { config, environment: stack, providerMode: { kind: 'rehearsal', endpoint } });
+  app.synth();
+  return Object.fromEntries(stacks.map((s) => [s, join(outDir, 'stacks', s)]));
+}
+
+/** Gaps between moto 5.2.1 and AWS that are handled outside moto_patched.py. */
+export const REHEARSAL_SETTINGS: readonly Gap[] = [
+  {
+    gap: 'moto enforces RDS deletion protection on delete (as AWS does)',
+    handling: 'unprotect phase: before destroy, deletion_protection / enable_deletion_protection is set false on the protected resources in state and applied with -target (in-place updates only, checked), as a real teardown must',
+  },
+  {
+    gap: 'no AWS account behind moto',
+    handling: 'fake static keys; moto STS answers account 123456789012 (the rehearsal provider keeps account-id lookup on, so ids match AWS formats)',
+  },
+];
+
+export const NOT_REHEARSED: readonly Gap[] = [
+  { gap: 'ECS tasks never run in moto', handling: 'not rehearsed: container start, health checks and steady state (wait_for_steady_state stays off)' },
+  { gap: 'no real DNS or certificate validation', handling: 'not rehearsed: ACM DNS validation completes at once (MOTO_ACM_VALIDATION_WAIT=0), Route 53 records are not resolvable' },
+  { gap: 'moto does not evaluate IAM policies, quotas or service-side validation in full', handling: 'not rehearsed: permission errors, service quotas and some AWS-side argument validation only show up on real AWS' },
+];
+
+export interface RehearseOptions {
+  readonly config: Config;
+  /** @default every environment of the config */
+  readonly stacks?: readonly string[];
+  /** Git-ignored folder for the synthesized stacks and logs. @default ".rehearsal" */
+  readonly workDir?: string;
+  /** Stacks rehearsed at the same time (one moto serves them all). @default 2 */
+  readonly concurrency?: number;
+  readonly log?: (line: string) => void;
+  readonly phaseTimeoutSeconds?: number;
+  /** Edit a synthesized stack JSON before the run (used by tests to break a stack on purpose). */
+  readonly editJson?: (stack: string, json: any) => any;
+  /** Keep .terraform folders (provider links) after the run. @default false */
+  readonly keepTerraformDirs?: boolean;
+}
+
+/** Full rehearsal: start moto, synthesize, rehearse every stack, stop moto (in every outcome). */
+export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> {
+  const started = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const stacks = opts.stacks ?? Object.keys(opts.config.environments);
+  for (const s of stacks) {
+    if (!opts.config.environments[s]) throw new Error(`--stack ${s}: unknown stack; known: ${Object.keys(opts.config.environments).join(', ')}`);
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const logDir = resolve(opts.workDir ?? '.rehearsal', stamp);
+  mkdirSync(logDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url'); // 43 chars; never printed
+  const patches = await appliedPatches();
+  const moto: MotoServer = await startMoto({ logDir });
+  log(`moto ${moto.endpoint} (pid ${moto.pid}), log ${moto.logFile}`);
+  try {
+    const t0 = Date.now();
+    const dirs = synthRehearsal(opts.config, stacks, join(logDir, 'synth'), moto.endpoint);
+    const unprotected: Record<string, StackRunOptions['unprotect']> = {};
+    for (const s of stacks) {
+      const main = join(dirs[s], 'cdk.tf.json');
+      if (opts.editJson) writeFileSync(main, JSON.stringify(opts.editJson(s, JSON.parse(readFileSync(main, 'utf8'))), null, 2));
+      const lifted = withoutDeletionProtection(JSON.parse(readFileSync(main, 'utf8')));
+      if (lifted.addresses.length) {
+        const json = join(logDir, `${s}.unprotected.tf.json`);
+        writeFileSync(json, JSON.stringify(lifted.json, null, 2));
+        unprotected[s] = { json, addresses: lifted.addresses };
+      }
+    }
+    for (const s of stacks) {
+      const missing = typesWithoutEndpoint(JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8')));
+      if (missing.length) {
+        throw new Error(`stack ${s} uses ${missing.join(', ')} but the rehearsal provider has no endpoint for ${missing.length === 1 ? 'it' : 'them'}: add the service to ENDPOINT_FOR_TYPE (scripts/lib/rehearsal.ts) and REHEARSAL_SERVICES (stacks/providers.ts)`);
+      }
+    }
+    const synthSeconds = (Date.now() - t0) / 1000;
+    log(`synthesized ${stacks.join(', ')} in ${synthSeconds.toFixed(1)} s into ${join(logDir, 'synth')}`);
+
+    const env: Record<string, string> = {
+      ...FAKE_AWS_KEYS,
+      AWS_REGION: opts.config.region,
+      // Safety net: any client the endpoints list misses still talks to moto, never to AWS.
+      AWS_ENDPOINT_URL: moto.endpoint,
+      [`TF_VAR_${ORIGIN_SECRET_VARIABLE}`]: secret,
+    };
+    const queue = [...stacks];
+    const results: StackResult[] = [];
+    const worker = async () => {
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+        const r = await rehearseStackDir(s, dirs[s], join(logDir, `${s}.log`), {
+          env,
+          unprotect: unprotected[s],
+          log,
+          phaseTimeoutSeconds: opts.phaseTimeoutSeconds,
+          secrets: [secret],
+        });
+        results.push({ ...r, phases: [{ phase: 'synth', ok: true, seconds: synthSeconds, summary: '' }, ...r.phases] });
+        if (!opts.keepTerraformDirs) rmSync(join(dirs[s], '.terraform'), { recursive: true, force: true });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, stacks.length)) }, worker));
+    results.sort((a, b) => stacks.indexOf(a.stack) - stacks.indexOf(b.stack));
+    const gaps: Gap[] = [
+      ...patches.map((p) => ({ gap: p, handling: `moto_patched.py: ${MOTO_PATCHES[p] ?? 'see scripts/lib/moto_patched.py'}` })),
+      ...REHEARSAL_SETTINGS,
+    ];
+    return { ok: results.every((r) => r.ok), stacks: results, gaps, notRehearsed: [...NOT_REHEARSED], motoLog: moto.logFile, motoPid: moto.pid, logDir, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await moto.stop();
+    log(`moto stopped (pid ${moto.pid})`);
+  }
+}
+
+/** Per-phase timing table (seconds), one row per stack. */
+export function timingTable(report: RehearsalReport): string {
+  const header = ['stack', ...PHASES, 'total', 'result'];
+  const rows = report.stacks.map((s) => [
+    s.stack,
+    ...PHASES.map((p) => {
+      const r = s.phases.find((x) => x.phase === p);
+      return r ? `${r.seconds.toFixed(1)}${r.ok ? '' : ' FAIL'}` : '-';
+    }),
+    s.seconds.toFixed(1),
+    s.ok ? 'ok' : 'FAILED',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
