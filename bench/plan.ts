@@ -9,13 +9,18 @@ import { spawn } from 'child_process';
 import { rmSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
-import { parseArgs } from 'util';
+import { parseCli, runCli, UsageError } from '../scripts/lib/args';
 
-const HELP = `Usage: npm run bench:plan -- [--runs N] [--cold] [--stack name]
-
-Runs \`npm run plan -- --stack <name> --json --out .bench/plan\` N times (default 3)
-and prints wall time and per-phase times (synth, init, validate, plan, show).
---cold removes .bench/plan first so the first run includes a fresh terraform init.`;
+const spec = {
+  name: 'npm run bench:plan --',
+  summary: `Runs \`npm run plan -- --stack <name> --json --offline --out .bench/plan\` N times
+and prints wall time and per-phase times (synth, init, validate, plan, show).`,
+  options: {
+    runs: { type: 'string', valueName: 'N', description: 'how many runs', default: '3' },
+    cold: { type: 'boolean', description: 'remove .bench/plan first so the first run includes a fresh terraform init', default: false },
+    stack: { type: 'string', valueName: 'name', description: 'environment to plan', default: 'production' },
+  },
+} as const;
 
 const ROOT = join(__dirname, '..');
 const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
@@ -44,37 +49,38 @@ function runPlan(stack: string, out: string): Promise<{ wall: number; result: Pl
   });
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, cold: { type: 'boolean', default: false }, stack: { type: 'string', default: 'production' }, help: { type: 'boolean', short: 'h', default: false } },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
+async function main(): Promise<number> {
+  const values = parseCli(process.argv.slice(2), spec);
+  if (!values) return 0;
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number');
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a positive whole number, got "${values.runs}"`);
   const out = join(ROOT, '.bench', 'plan');
   if (values.cold) rmSync(out, { recursive: true, force: true });
 
   const cols = ['run', 'wall s', ...PHASES, 'tsc', 'init', 'load1'];
-  process.stdout.write(`npm run plan -- --stack ${values.stack} (offline), ${runs} run(s)\n${cols.map((c) => c.padStart(9)).join('')}\n`);
-  const walls: number[] = [];
+  const print = (text: string) => {
+    if (!values.json) process.stdout.write(text);
+  };
+  print(`npm run plan -- --stack ${values.stack} (offline), ${runs} run(s)\n${cols.map((c) => c.padStart(9)).join('')}\n`);
+  const rows: { run: number; wallSeconds: number; timings: PlanJson['timings']; tsc: string; init: string; load1: number }[] = [];
   for (let i = 1; i <= runs; i++) {
     const { wall, result } = await runPlan(values.stack, out);
-    walls.push(wall);
-    const row = [String(i), wall.toFixed(2), ...PHASES.map((p) => result.timings[p].toFixed(2)), result.build === 'built' ? 'ran' : 'skipped', result.stacks[0]?.initCached ? 'cached' : 'ran', loadavg()[0].toFixed(1)];
-    process.stdout.write(`${row.map((c) => c.padStart(9)).join('')}\n`);
+    const r = { run: i, wallSeconds: wall, timings: result.timings, tsc: result.build === 'built' ? 'ran' : 'skipped', init: result.stacks[0]?.initCached ? 'cached' : 'ran', load1: loadavg()[0] };
+    rows.push(r);
+    const row = [String(i), wall.toFixed(2), ...PHASES.map((p) => result.timings[p].toFixed(2)), r.tsc, r.init, r.load1.toFixed(1)];
+    print(`${row.map((c) => c.padStart(9)).join('')}\n`);
   }
-  const sorted = [...walls].sort((a, b) => a - b);
-  process.stdout.write(
-    `median wall ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} s, best ${sorted[0].toFixed(2)} s (target <= 12 s); phases exclude npm/ts-node start-up; validate runs alongside plan;\n` +
+  const sorted = rows.map((r) => r.wallSeconds).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ stack: values.stack, runs: rows, medianWallSeconds: median, bestWallSeconds: sorted[0], targetSeconds: 12 }, null, 2)}\n`);
+    return 0;
+  }
+  print(
+    `median wall ${median.toFixed(2)} s, best ${sorted[0].toFixed(2)} s (target <= 12 s); phases exclude npm/ts-node start-up; validate runs alongside plan;\n` +
       `load1 = 1-minute load average after the run (2 cores: above ~2 other work is competing, and figures grow with it)\n`,
   );
+  return 0;
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench:plan failed: ${(e as Error).message}\n`);
-  process.exit(1);
-});
+if (require.main === module) runCli(main, { errorPrefix: 'bench:plan failed: ', fullMessage: true });

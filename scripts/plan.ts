@@ -5,62 +5,51 @@
  * and summary.md (changes by type; destroyed/replaced stateful resources first).
  */
 import { readFileSync } from 'fs';
-import { parseArgs } from 'util';
 import { join, relative } from 'path';
-import { fail, log, negations } from './lib/review-cli';
+import { parseCli, runCli, UsageError } from './lib/args';
+import { createLogger } from './lib/log';
 import { formatTimings, hasAwsCredentials, ORIGIN_SECRET_ENV, PROJECT_DIR, runReview, stackNames } from './lib/review';
 
-const HELP = `Usage: npm run plan -- [options]
-
-Synthesizes the stacks, then terraform init, validate, plan -out and show -json,
+const spec = {
+  name: 'npm run plan --',
+  summary: `Synthesizes the stacks, then terraform init, validate, plan -out and show -json,
 and writes per stack into .plan/<stack>/:
   plan.json    terraform show -json of the plan (${ORIGIN_SECRET_ENV} redacted)
   summary.md   resources to add/change/destroy/replace by type; any destroy or
                replacement of the database, buckets, zone, KMS keys... on top
   plan.bin     the saved plan (mode 600)
-Prints the summaries and the time per phase (synth, init, validate, plan, show).
-
-Options:
-  --stack <name>     environment to plan (repeatable) [default: all in the config]
-  --offline          offline provider mode: fake static keys, provider from the local
-                     mirror, local backend, no refresh; plans from empty state
-                     [default: on when no AWS credentials are found]
-  --no-offline       plan against AWS with your credentials and the configured backend
-  --hcl              synthesize HCL (cdk.tf) instead of JSON
-  --config <file>    config file merged onto the defaults [default: $VN_CONFIG]
-  --out <dir>        review folder [default: .plan]
-  --fail-on-danger   exit 2 when a stateful resource is destroyed or replaced
-  --json             machine-readable result on stdout (logs stay on stderr)
-  --dry-run          print what would run and be written; run and write nothing
-  -h, --help         this help
-
-Environment:
-  ${ORIGIN_SECRET_ENV}   CloudFront->ALB secret (>= 32 chars). Offline, a random one
-                     is generated when unset. Never printed.`;
-
-async function main(): Promise<void> {
-  const { rest, negated } = negations(process.argv.slice(2), ['offline']);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      stack: { type: 'string', multiple: true },
-      offline: { type: 'boolean' },
-      hcl: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      out: { type: 'string' },
-      'fail-on-danger': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+Prints the summaries and the time per phase (synth, init, validate, plan, show).`,
+  options: {
+    stack: { type: 'string', multiple: true, valueName: 'name', description: 'environment to plan (repeatable) (default: all in the config)' },
+    offline: {
+      type: 'boolean',
+      description: `offline provider mode: fake static keys, provider from the local
+mirror, local backend, no refresh; plans from empty state
+(default: on when no AWS credentials are found)`,
     },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  if (values.offline && negated.has('offline')) throw new Error('--offline and --no-offline contradict each other; pick one');
-  const offline = values.offline ? true : negated.has('offline') ? false : !hasAwsCredentials();
+    'no-offline': { type: 'boolean', description: 'plan against AWS with your credentials and the configured backend' },
+    hcl: { type: 'boolean', description: 'synthesize HCL (cdk.tf) instead of JSON', default: false },
+    config: { type: 'string', valueName: 'file', description: 'config file merged onto the defaults (default: $VN_CONFIG)' },
+    out: { type: 'string', valueName: 'dir', description: 'review folder (default: .plan)' },
+    'fail-on-danger': { type: 'boolean', description: 'exit 2 when a stateful resource is destroyed or replaced', default: false },
+    'dry-run': { type: 'boolean', description: 'print what would run and be written; run and write nothing', default: false },
+  },
+  epilog: `Environment:
+  ${ORIGIN_SECRET_ENV}
+      CloudFront->ALB secret (>= 32 chars). Offline, a random one is generated
+      when unset. Never printed.
+
+Exit codes: 0 planned, 1 a failure or a bad command line, 2 a stateful resource is
+destroyed or replaced (with --fail-on-danger).`,
+} as const;
+
+async function main(): Promise<number> {
+  const values = parseCli(process.argv.slice(2), spec);
+  if (!values) return 0;
+  if (values.offline && values['no-offline']) throw new UsageError('--offline and --no-offline contradict each other; pick one');
+  const log = createLogger();
+  const line = (l: string) => log.info(l);
+  const offline = values.offline ? true : values['no-offline'] ? false : !hasAwsCredentials();
   const outdir = values.out ?? join(PROJECT_DIR, '.plan');
 
   if (values['dry-run']) {
@@ -81,11 +70,11 @@ async function main(): Promise<void> {
       process.stdout.write(`Would synthesize ${stacks.join(', ')} (${offline ? 'offline' : 'aws'} provider mode${values.hcl ? ', HCL' : ''}) into ${plan.synth.outdir}, then per stack:\n`);
       for (const s of plan.stacks) process.stdout.write(`  ${s.stack} in ${s.workdir}: ${s.commands.join(' -> ')}\n    writes ${s.writes.join(', ')}\n`);
     }
-    return;
+    return 0;
   }
 
-  const result = await runReview({ stacks: values.stack, outdir, offline, hcl: values.hcl, configFile: values.config, log });
-  if (result.originSecretGenerated) log(`${ORIGIN_SECRET_ENV} was unset: used a random throwaway value for this offline plan`);
+  const result = await runReview({ stacks: values.stack, outdir, offline, hcl: values.hcl, configFile: values.config, log: line });
+  if (result.originSecretGenerated) log.info(`${ORIGIN_SECRET_ENV} was unset: used a random throwaway value for this offline plan`);
   const danger = result.stacks.some((s) => (s.summary?.alerts.length ?? 0) > 0);
   if (values.json) {
     process.stdout.write(
@@ -122,13 +111,15 @@ async function main(): Promise<void> {
     process.stdout.write(`Timing per phase:\n${formatTimings(result)}\n`);
   }
   if (danger && values['fail-on-danger']) {
-    log('a stateful resource is destroyed or replaced (see summary.md); exiting 2 (--fail-on-danger)');
-    process.exit(2);
+    log.error('a stateful resource is destroyed or replaced (see summary.md); exiting 2 (--fail-on-danger)');
+    return 2;
   }
+  return 0;
 }
 
 function renderFile(file: string | undefined): string {
   return file ? readFileSync(file, 'utf8') : '';
 }
 
-main().catch((e) => fail('plan', e));
+// Usage errors exit 1 here: 2 means a dangerous plan (--fail-on-danger).
+runCli(main, { errorPrefix: 'plan failed: ', fullMessage: true, usageExitCode: 1 });

@@ -7,64 +7,33 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { loadConfig } from '../stacks/config';
+import { parseCli, runCli, UsageError } from './lib/args';
+import { createLogger } from './lib/log';
 import { DEFAULT_PHASE_TIMEOUT_SECONDS, RehearsalReport, rehearse, timingTable } from './lib/rehearsal';
 
-const HELP = `Usage: npm run rehearse [-- options]
-
-Deploy rehearsal against a local AWS API (moto 5.2.1, patched where it lacks
+const spec = {
+  name: 'npm run rehearse --',
+  summary: `Deploy rehearsal against a local AWS API (moto 5.2.1, patched where it lacks
 APIs the stack uses): for each stack, terraform init, apply, plan (must show
 no changes), lift deletion protection, destroy, and check the state is empty.
-Synthesized stacks and logs (moto, terraform) go to .rehearsal/<timestamp>/.
-
-Options:
-  --stack <name>       rehearse only this stack (repeatable or comma list); default: all
-  --concurrency <n>    stacks rehearsed at the same time (default 2)
-  --timeout <seconds>  limit per terraform command (default ${DEFAULT_PHASE_TIMEOUT_SECONDS})
-  --work-dir <dir>     where runs are kept (default .rehearsal, git-ignored)
-  --json               machine-readable report on stdout
-  --help               this text
-
-Needs python3 with moto[server]==5.2.1, terraform, and the hashicorp/aws
+Synthesized stacks and logs (moto, terraform) go to .rehearsal/<timestamp>/.`,
+  options: {
+    stack: { type: 'string', multiple: true, valueName: 'name', description: 'rehearse only this stack (repeatable or comma list) (default: all)' },
+    concurrency: { type: 'string', valueName: 'n', description: 'stacks rehearsed at the same time', default: '2' },
+    timeout: { type: 'string', valueName: 'seconds', description: 'limit per terraform command', default: String(DEFAULT_PHASE_TIMEOUT_SECONDS) },
+    'work-dir': { type: 'string', valueName: 'dir', description: 'where runs are kept (git-ignored)', default: '.rehearsal' },
+  },
+  epilog: `Needs python3 with moto[server]==5.2.1, terraform, and the hashicorp/aws
 provider mirror (/opt/tf-plugins or $VN_TF_PLUGIN_DIR). Sends no traffic
 anywhere but 127.0.0.1. The origin secret is random per run and never printed.
-Exit codes: 0 all stacks passed, 1 a phase failed / drift / leftovers, 2 usage.`;
+Exit codes: 0 all stacks passed, 1 a phase failed / drift / leftovers, 2 usage.`,
+} as const;
 
-interface Args {
-  stacks?: string[];
-  concurrency: number;
-  timeout: number;
-  workDir: string;
-  json: boolean;
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${v}"`);
+  return n;
 }
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { concurrency: 2, timeout: DEFAULT_PHASE_TIMEOUT_SECONDS, workDir: '.rehearsal', json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    const positive = (name: string, v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, got "${v}"`);
-      return n;
-    };
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(`${HELP}\n`);
-      process.exit(0);
-    } else if (a === '--stack') args.stacks = [...(args.stacks ?? []), ...value().split(',').filter(Boolean)];
-    else if (a === '--concurrency') args.concurrency = positive(a, value());
-    else if (a === '--timeout') args.timeout = positive(a, value());
-    else if (a === '--work-dir') args.workDir = value();
-    else if (a === '--json') args.json = true;
-    else throw new UsageError(`unknown option ${a}; see --help`);
-  }
-  return args;
-}
-
-class UsageError extends Error {}
 
 function verdict(report: RehearsalReport): string {
   const out: string[] = [];
@@ -93,34 +62,24 @@ function verdict(report: RehearsalReport): string {
 }
 
 async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`rehearse: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const args = parseCli(process.argv.slice(2), spec);
+  if (!args) return 0;
+  const concurrency = positive('--concurrency', args.concurrency);
+  const timeout = positive('--timeout', args.timeout);
+  const stacks = args.stack?.flatMap((s) => s.split(',')).filter(Boolean);
+  const log = createLogger();
   const config = loadConfig();
   const report = await rehearse({
     config,
-    stacks: args.stacks,
-    workDir: args.workDir,
-    concurrency: args.concurrency,
-    phaseTimeoutSeconds: args.timeout,
-    log: (line) => process.stderr.write(`${line}\n`),
+    stacks: stacks?.length ? stacks : undefined,
+    workDir: args['work-dir'],
+    concurrency,
+    phaseTimeoutSeconds: timeout,
+    log: (line) => log.info(line),
   });
-  process.stderr.write(`${verdict(report)}\n`);
+  log.info(verdict(report));
   if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    process.stderr.write(`rehearse failed: ${e.message}\n`);
-    process.exit(1);
-  },
-);
+runCli(main, { errorPrefix: 'rehearse failed: ', fullMessage: true });

@@ -164,6 +164,14 @@ describe('env:sync (SSM Parameter Store on moto)', () => {
     await expect(syncEnvToSsm({ path, entries: { OPENAI_API_KEY: 'sk-value' }, client, expected: ['OPENAI_API_KEY', 'TAVILY_API_KEY'], strict: true })).rejects.toThrow(/expects TAVILY_API_KEY/);
   });
 
+  test('the CLI rejects an unknown option with one line naming it and exit 2, writing nothing', () => {
+    const cli = join(__dirname, '../../scripts/env-sync.ts');
+    const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', cli, '--fil', 'x'], { env: { ...process.env, ...moto().clientEnv }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([`env:sync: Unknown option '--fil'; run npm run env:sync -- --help for the list of options`]);
+  });
+
   test('the CLI never prints a value, in dry run, real run and --json', () => {
     const secrets = { OPENAI_API_KEY: 'sk-live-VERY-SECRET-0123456789', NEXTAUTH_SECRET: 'nextauth=secret==value', MULTI: 'first-secret-line\nsecond-secret-line' };
     const file = envFile('.env.cli', Object.entries(secrets).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n'));

@@ -42,6 +42,31 @@ test('an unknown flag is a UsageError naming the flag and pointing at --help', (
   expect(() => parseCli(['--form', 'x'], spec)).toThrow(/Unknown option '--form'.*run demo --help/);
 });
 
+test('a value missing its argument is a one-line UsageError, however node:util words it', () => {
+  let error: unknown;
+  try {
+    parseCli(['--from', '--force'], spec);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(UsageError);
+  expect((error as Error).message).toMatch(/^Option '--from' argument is ambiguous\. .*; run demo --help for the list of options$/);
+  expect((error as Error).message).not.toContain('\n');
+});
+
+test('a negative switch is an option named no-<flag>', () => {
+  const negatable = { name: 'demo', summary: 'A demo.', options: { offline: { type: 'boolean', description: 'offline' }, 'no-offline': { type: 'boolean', description: 'online' } } } as const;
+  const v = parseCli(['--no-offline'], negatable)!;
+  expect(v['no-offline']).toBe(true);
+  expect(v.offline).toBeUndefined();
+});
+
+test('--help indents the later lines of a multi-line description under the first', () => {
+  const text = usage({ name: 'demo', summary: 'A demo.', options: { mode: { type: 'boolean', description: 'first line\nsecond line' } } });
+  const [first, second] = text.split('\n').filter((l) => l.includes('line'));
+  expect(second.indexOf('second')).toBe(first.indexOf('first'));
+});
+
 test('the logger writes leveled lines to its stream, redacted, and drops lines below its level', () => {
   const out = sink();
   const log = createLogger({ level: 'info', stream: out.stream, redact: (s) => s.replace('secret', '***') });

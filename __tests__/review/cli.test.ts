@@ -41,6 +41,12 @@ describe('npm run plan', () => {
     expect(r.stderr.trim().split('\n')).toEqual(['plan failed: --offline and --no-offline contradict each other; pick one']);
   });
 
+  it('exits 1, not 2, on a bad command line (2 means a dangerous plan with --fail-on-danger)', () => {
+    const r = cli('plan.ts', ['--stak', 'production']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`plan failed: Unknown option '--stak'; run npm run plan -- --help for the list of options`]);
+  });
+
   it('refuses to plan against AWS without the origin secret, before running anything', () => {
     const r = cli('plan.ts', ['--no-offline', '--stack', 'production', '--out', join(dir, 'aws')], { TF_VAR_origin_verify_secret: '' });
     expect(r.code).toBe(1);
@@ -54,6 +60,12 @@ describe('npm run validate', () => {
     const r = cli('validate.ts', ['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/terraform init .*validate/s);
+  });
+
+  it('rejects an unknown option with a one-line error naming it and exit 2', () => {
+    const r = cli('validate.ts', ['--no-plans']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`validate failed: Unknown option '--no-plans'; run npm run validate -- --help for the list of options`]);
   });
 });
 

@@ -12,12 +12,16 @@
  * (machine-readable output on stdout). Unknown flags and missing values throw a
  * {@link UsageError} whose message names the flag; `runCli` turns it into a one-line
  * error and exit code 2.
+ *
+ * Negative switches are ordinary boolean options whose name starts with `no-`
+ * (`'no-verify': { type: 'boolean', ... }` accepts `--no-verify`); a script that also
+ * has the positive form checks the pair itself (`--x and --no-x contradict each other`).
  */
 import { parseArgs } from 'node:util';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
-  /** One line shown by --help. */
+  /** Shown by --help. May span lines: continuation lines are indented under the first. */
   readonly description: string;
   readonly short?: string;
   readonly default?: string | boolean;
@@ -36,11 +40,16 @@ export interface CliSpec<O extends Record<string, OptionSpec>> {
   readonly epilog?: string;
 }
 
+/** An option with a `default` is always present in the parsed values. */
 type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
-  ? boolean | undefined
+  ? S extends { readonly default: boolean }
+    ? boolean
+    : boolean | undefined
   : S['multiple'] extends true
     ? string[] | undefined
-    : string | undefined;
+    : S extends { readonly default: string }
+      ? string
+      : string | undefined;
 
 export type CliValues<O extends Record<string, OptionSpec>> = { [K in keyof O]: ValueOf<O[K]> } & {
   help: boolean;
@@ -67,7 +76,10 @@ export function usage<O extends Record<string, OptionSpec>>(spec: CliSpec<O>): s
   });
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   const lines = [`Usage: ${spec.name} [options]`, '', spec.summary, '', 'Options:'];
-  for (const [f, d] of rows) lines.push(`  ${f.padEnd(width)}${d}`);
+  for (const [f, d] of rows) {
+    const [first, ...more] = d.split('\n');
+    lines.push(`  ${f.padEnd(width)}${first}`, ...more.map((m) => `  ${''.padEnd(width)}${m.trim()}`));
+  }
   if (spec.epilog) lines.push('', spec.epilog.trim());
   return lines.join('\n') + '\n';
 }
@@ -91,7 +103,11 @@ export function parseCli<O extends Record<string, OptionSpec>>(
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (err) {
-    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // node:util's messages may span lines and end with a period; keep the error one line.
+    const msg = (err as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\.$/, '');
     throw new UsageError(`${msg}; run ${spec.name} --help for the list of options`);
   }
   if (values.help) {
@@ -101,20 +117,38 @@ export function parseCli<O extends Record<string, OptionSpec>>(
   return { ...values, help: Boolean(values.help), json: Boolean(values.json) } as CliValues<O>;
 }
 
+export interface RunCliOptions {
+  /** Applied to everything written on stderr (e.g. password masking). @default identity */
+  readonly redact?: (s: string) => string;
+  /** Text before the error message, e.g. `plan failed: `. @default 'error: ' */
+  readonly errorPrefix?: string;
+  /**
+   * Write the whole message instead of its first line, for errors whose later lines are
+   * the point (an invalid config lists one field per line). @default false
+   */
+  readonly fullMessage?: boolean;
+  /** Exit code for a {@link UsageError}; change it only when 2 already means something else. @default 2 */
+  readonly usageExitCode?: number;
+}
+
 /**
- * Runs a script's main function and exits with its code. Any thrown error becomes one line
- * on stderr (`error: <message>`) and exit code 1 (2 for a UsageError).
+ * Runs a script's main function and sets the exit code it returns. Any thrown error becomes
+ * one line on stderr (`error: <message>`, see {@link RunCliOptions}) and exit code 1
+ * (2 for a UsageError). With DEBUG set, the stack follows. `options` may also be just the
+ * redact function (the db:* scripts pass one).
  */
-export function runCli(main: () => Promise<number>, redact: (s: string) => string = (s) => s): void {
+export function runCli(main: () => Promise<number>, options: RunCliOptions | ((s: string) => string) = {}): void {
+  const o: RunCliOptions = typeof options === 'function' ? { redact: options } : options;
+  const redact = o.redact ?? ((s: string) => s);
   main().then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(redact(`error: ${message.split('\n')[0]}`) + '\n');
+      process.stderr.write(redact(`${o.errorPrefix ?? 'error: '}${o.fullMessage ? message : message.split('\n')[0]}`) + '\n');
       if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
-      process.exitCode = err instanceof UsageError ? 2 : 1;
+      process.exitCode = err instanceof UsageError ? (o.usageExitCode ?? 2) : 1;
     },
   );
 }
