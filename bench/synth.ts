@@ -9,20 +9,9 @@ import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseArgs } from 'util';
+import { parseCli, runCli, UsageError } from '../scripts/lib/args';
 
 const ROOT = join(__dirname, '..');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
-if (values.help) {
-  process.stdout.write('Usage: npm run bench:synth [-- --rounds N] [--json]\nTimes `node dist/main.js` (production stack) and `npx cdktf synth`, interleaved, and prints median wall time and peak RSS.\n');
-  process.exit(0);
-}
-const rounds = Number(values.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) {
-  process.stderr.write('--rounds must be a positive integer\n');
-  process.exit(2);
-}
-
 interface Sample { seconds: number; rssMb: number | null }
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const env = { ...process.env, CHECKPOINT_DISABLE: '1', VN_STACKS: 'production' };
@@ -55,27 +44,40 @@ function cdktf(): Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-process.stderr.write('building (npm run build)...\n');
-execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-const a: Sample[] = [];
-const b: Sample[] = [];
-for (let i = 0; i < rounds; i++) {
-  a.push(ours());
-  b.push(cdktf());
-  process.stderr.write(`round ${i + 1}/${rounds}: node dist/main.js ${a[i].seconds.toFixed(2)} s, cdktf synth ${b[i].seconds.toFixed(2)} s\n`);
+async function main(): Promise<number> {
+  const values = parseCli(process.argv.slice(2), {
+    name: 'npm run bench:synth --',
+    summary: 'Times `node dist/main.js` (production stack) and `npx cdktf synth`, interleaved, and prints median wall time and peak RSS.',
+    options: { rounds: { type: 'string', default: '5', valueName: 'n', description: 'interleaved rounds' } },
+  });
+  if (!values) return 0;
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
+  process.stderr.write('building (npm run build)...\n');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(ours());
+    b.push(cdktf());
+    process.stderr.write(`round ${i + 1}/${rounds}: node dist/main.js ${a[i].seconds.toFixed(2)} s, cdktf synth ${b[i].seconds.toFixed(2)} s\n`);
+  }
+  const summary = (s: Sample[]) => ({
+    medianSeconds: Number(median(s.map((x) => x.seconds)).toFixed(3)),
+    minSeconds: Number(Math.min(...s.map((x) => x.seconds)).toFixed(3)),
+    peakRssMb: s[0].rssMb === null ? null : Number(Math.max(...s.map((x) => x.rssMb ?? 0)).toFixed(1)),
+  });
+  const result = { rounds, stack: 'production', synth: summary(a), cdktfSynth: summary(b), targets: { seconds: 1.0, rssMb: 150 } };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const row = (name: string, s: ReturnType<typeof summary>) => `${name.padEnd(26)} ${s.medianSeconds.toFixed(2).padStart(8)} s ${s.minSeconds.toFixed(2).padStart(8)} s ${s.peakRssMb === null ? '     n/a' : `${s.peakRssMb.toFixed(0).padStart(6)} MB`}`;
+    process.stdout.write(`${'production stack'.padEnd(26)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'peak RSS'.padStart(9)}\n`);
+    process.stdout.write(`${row('node dist/main.js', result.synth)}\n${row('npx cdktf synth', result.cdktfSynth)}\n`);
+    const ok = result.synth.medianSeconds <= 1 && (result.synth.peakRssMb ?? 0) <= 150;
+    process.stdout.write(`target <= 1.0 s and <= 150 MB: ${ok ? 'met' : 'NOT met'}\n`);
+  }
+  return 0;
 }
-const summary = (s: Sample[]) => ({
-  medianSeconds: Number(median(s.map((x) => x.seconds)).toFixed(3)),
-  minSeconds: Number(Math.min(...s.map((x) => x.seconds)).toFixed(3)),
-  peakRssMb: s[0].rssMb === null ? null : Number(Math.max(...s.map((x) => x.rssMb ?? 0)).toFixed(1)),
-});
-const result = { rounds, stack: 'production', synth: summary(a), cdktfSynth: summary(b), targets: { seconds: 1.0, rssMb: 150 } };
-if (values.json) {
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-} else {
-  const row = (name: string, s: ReturnType<typeof summary>) => `${name.padEnd(26)} ${s.medianSeconds.toFixed(2).padStart(8)} s ${s.minSeconds.toFixed(2).padStart(8)} s ${s.peakRssMb === null ? '     n/a' : `${s.peakRssMb.toFixed(0).padStart(6)} MB`}`;
-  process.stdout.write(`${'production stack'.padEnd(26)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'peak RSS'.padStart(9)}\n`);
-  process.stdout.write(`${row('node dist/main.js', result.synth)}\n${row('npx cdktf synth', result.cdktfSynth)}\n`);
-  const ok = result.synth.medianSeconds <= 1 && (result.synth.peakRssMb ?? 0) <= 150;
-  process.stdout.write(`target <= 1.0 s and <= 150 MB: ${ok ? 'met' : 'NOT met'}\n`);
-}
+
+runCli(main, { errorPrefix: 'bench:synth failed: ' });
