@@ -13,9 +13,11 @@
 import { ChildProcess, spawn } from 'child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'fs';
 import { request } from 'http';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { freePort } from './net';
+
+export { freePort };
 
 /** Environment moto needs for this stack (certificates issue at once; IAM knows the AWS managed policies). */
 export const MOTO_ENV: Readonly<Record<string, string>> = {
@@ -115,19 +117,6 @@ function uninstallHandlers(): void {
   process.removeListener('SIGTERM', onSignal);
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((done) => {
