@@ -22,6 +22,9 @@ try {
     new EnvironmentStack(app, environment, { config, environment, providerMode: providerModeFromEnv(), policy: { onReport: report } });
   }
   app.synth();
+  for (const stack of app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack)) {
+    process.stderr.write(`synthesized ${stack.node.id} -> ${app.outdir}/stacks/${stack.node.id}/${hcl ? 'cdk.tf' : 'cdk.tf.json'}\n`);
+  }
 } catch (e) {
   if (e instanceof ConfigError || e instanceof PolicyViolationError || (e instanceof Error && /^VN_/.test(e.message))) {
     process.stderr.write(`synth failed: ${e.message}\n`);
