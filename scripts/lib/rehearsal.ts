@@ -15,14 +15,13 @@
  * The stack JSON is synthesized in rehearsal provider mode, which differs from
  * the real one only in the provider block (a test holds us to that).
  */
-import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { App } from 'cdktf';
 import { Config } from '../../stacks/config';
 import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
-import { terraformEnv } from './terraform';
+import { terraform, TerraformResult } from './terraform';
 import { FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, startMoto } from './moto';
 
 export const PHASES = ['synth', 'init', 'apply', 'plan', 'unprotect', 'destroy', 'state'] as const;
@@ -84,77 +83,11 @@ export interface StackRunOptions {
   readonly secrets?: readonly string[];
 }
 
-interface Run {
-  code: number;
-  output: string;
-  seconds: number;
-  timedOut: boolean;
-}
+type Run = TerraformResult;
 
-/** terraform processes started by the rehearsal, killed if the process is interrupted. */
-const children = new Set<ChildProcess>();
-
-function onInterrupt(signal: NodeJS.Signals): void {
-  // Each terraform runs in its own process group: signal the group, so the
-  // provider plugins stop with it and terraform can release its state.
-  for (const child of children) {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.clear();
-  process.removeListener('SIGINT', onInterrupt);
-  process.removeListener('SIGTERM', onInterrupt);
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-/** Runs terraform in `dir`, appending all output to `logFile`; stops it (SIGINT, then SIGKILL) after the timeout. */
+/** Runs terraform in `dir`, appending all output to `logFile`; stops it after the timeout. The caller judges the exit code. */
 function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number): Promise<Run> {
-  const started = process.hrtime.bigint();
-  appendFileSync(logFile, `\n$ terraform ${args.join(' ')}\n`);
-  return new Promise((done, reject) => {
-    const child = spawn('terraform', args, { cwd: dir, env: terraformEnv({ env: { ...env } }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    children.add(child);
-    if (children.size === 1) {
-      process.once('SIGINT', onInterrupt);
-      process.once('SIGTERM', onInterrupt);
-    }
-    let output = '';
-    let timedOut = false;
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      appendFileSync(logFile, d);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      const signal = (sig: NodeJS.Signals) => {
-        try {
-          if (child.pid) process.kill(-child.pid, sig);
-        } catch {
-          /* already gone */
-        }
-      };
-      signal('SIGINT'); // terraform stops gracefully and writes its state
-      setTimeout(() => signal('SIGKILL'), 60_000).unref();
-    }, timeoutSeconds * 1000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run terraform (${e.message}); is it on PATH?`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (children.size === 0) {
-        process.removeListener('SIGINT', onInterrupt);
-        process.removeListener('SIGTERM', onInterrupt);
-      }
-      done({ code: code ?? -1, output, seconds: Number(process.hrtime.bigint() - started) / 1e9, timedOut });
-    });
-  });
+  return terraform(dir, args, { env: { ...env }, logFile, timeoutSeconds, anyExitCode: true });
 }
 
 /** The `Error:` blocks of terraform output (the provider's own messages), secrets masked. */

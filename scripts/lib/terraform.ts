@@ -4,8 +4,8 @@
  * /opt/tf-plugins, or $VN_TF_PLUGIN_DIR), no telemetry, no prompts.
  * Used by the tests, `npm run plan` and the rehearsal.
  */
-import { spawn } from 'child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { ChildProcess, spawn } from 'child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -15,12 +15,16 @@ export interface TerraformResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** stdout and stderr interleaved as they arrived. */
+  readonly output: string;
   readonly seconds: number;
+  /** Stopped by `timeoutSeconds`. */
+  readonly timedOut: boolean;
 }
 
 export class TerraformError extends Error {
   constructor(readonly command: string, readonly result: TerraformResult) {
-    super(`terraform ${command} failed (exit ${result.code}):\n${(result.stderr || result.stdout).trim()}`);
+    super(`terraform ${command} ${result.timedOut ? 'timed out' : `failed (exit ${result.code})`}:\n${(result.stderr || result.stdout).trim()}`);
     this.name = 'TerraformError';
   }
 }
@@ -54,29 +58,95 @@ export function terraformEnv(opts: TerraformEnvOptions = {}): NodeJS.ProcessEnv 
   return env;
 }
 
-/** Runs `terraform <args>` in `cwd`; resolves with the result, rejects with TerraformError unless `allowCodes` includes the exit code. */
-export function terraform(cwd: string, args: string[], opts: TerraformEnvOptions & { allowCodes?: number[]; onOutput?: (chunk: string) => void } = {}): Promise<TerraformResult> {
+export interface TerraformRunOptions extends TerraformEnvOptions {
+  /** Exit codes that resolve instead of rejecting (e.g. 2 for `plan -detailed-exitcode`). @default [0] */
+  readonly allowCodes?: number[];
+  /** Resolve whatever the exit code or timeout; the caller judges the result. @default false */
+  readonly anyExitCode?: boolean;
+  /** Called with every chunk of output as it arrives. */
+  readonly onOutput?: (chunk: string) => void;
+  /** Appends `$ terraform <args>` and all output to this file. @default undefined */
+  readonly logFile?: string;
+  /** Stops terraform after this long: SIGINT (it saves its state), SIGKILL 60 s later. @default no limit */
+  readonly timeoutSeconds?: number;
+}
+
+/** Running terraform processes (each in its own process group), stopped if this process is interrupted. */
+const running = new Set<ChildProcess>();
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  // Signal each group, so the provider plugins stop with terraform and it can release its state.
+  for (const child of running) signalGroup(child, 'SIGTERM');
+  running.clear();
+  process.removeListener('SIGINT', onInterrupt);
+  process.removeListener('SIGTERM', onInterrupt);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+/** Commands that take `-no-color` right after their name. */
+const TAKES_NO_COLOR = new Set(['init', 'validate', 'plan', 'apply', 'destroy', 'refresh', 'import', 'taint', 'untaint']);
+
+/**
+ * Runs `terraform <args>` in `cwd` (adding `-no-color` to the commands that take it). Resolves with
+ * the result; rejects with TerraformError on another exit code unless `allowCodes` or
+ * `anyExitCode` accepts it.
+ */
+export function terraform(cwd: string, args: string[], opts: TerraformRunOptions = {}): Promise<TerraformResult> {
   const started = process.hrtime.bigint();
+  const argv = !TAKES_NO_COLOR.has(args[0]) || args.includes('-no-color') ? args : [args[0], '-no-color', ...args.slice(1)];
+  if (opts.logFile) appendFileSync(opts.logFile, `\n$ terraform ${argv.join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn('terraform', [...args.slice(0, 1), ...(args[0] === 'show' || args[0] === 'output' || args[0] === 'version' ? [] : ['-no-color']), ...args.slice(1)], {
-      cwd,
-      env: terraformEnv(opts),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn('terraform', argv, { cwd, env: terraformEnv(opts), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
+    if (running.size === 1) {
+      process.once('SIGINT', onInterrupt);
+      process.once('SIGTERM', onInterrupt);
+    }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      opts.onOutput?.(d.toString());
+    let output = '';
+    let timedOut = false;
+    const collect = (into: 'stdout' | 'stderr') => (d: Buffer) => {
+      const text = d.toString();
+      if (into === 'stdout') stdout += text;
+      else stderr += text;
+      output += text;
+      if (opts.logFile) appendFileSync(opts.logFile, d);
+      opts.onOutput?.(text);
+    };
+    child.stdout!.on('data', collect('stdout'));
+    child.stderr!.on('data', collect('stderr'));
+    const timer = opts.timeoutSeconds
+      ? setTimeout(() => {
+          timedOut = true;
+          signalGroup(child, 'SIGINT');
+          setTimeout(() => signalGroup(child, 'SIGKILL'), 60_000).unref();
+        }, opts.timeoutSeconds * 1000)
+      : undefined;
+    const settle = () => {
+      if (timer) clearTimeout(timer);
+      running.delete(child);
+      if (running.size === 0) {
+        process.removeListener('SIGINT', onInterrupt);
+        process.removeListener('SIGTERM', onInterrupt);
+      }
+    };
+    child.on('error', (e) => {
+      settle();
+      reject(new Error(`cannot run terraform (${e.message}); is it on PATH?`));
     });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      opts.onOutput?.(d.toString());
-    });
-    child.on('error', (e) => reject(new Error(`cannot run terraform (${e.message}); is it on PATH?`)));
     child.on('close', (code) => {
-      const result = { code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-      if (result.code === 0 || opts.allowCodes?.includes(result.code)) resolve(result);
+      settle();
+      const result: TerraformResult = { code: code ?? -1, stdout, stderr, output, seconds: Number(process.hrtime.bigint() - started) / 1e9, timedOut };
+      if (opts.anyExitCode || (!timedOut && (result.code === 0 || opts.allowCodes?.includes(result.code)))) resolve(result);
       else reject(new TerraformError(args.join(' '), result));
     });
   });
