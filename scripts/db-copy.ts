@@ -4,8 +4,9 @@
  * See docs/data-migration.md.
  */
 import { parseCli, runCli, UsageError } from './lib/args';
-import { maskUrl, redactSecrets, resolveUrl } from './lib/connection';
+import { maskUrl, redactSecrets } from './lib/connection';
 import { copyDatabase, type CopyMode, type CopySummary } from './lib/copy';
+import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/db-cli';
 import { createLogger } from './lib/log';
 import { createProgress, formatBytes, formatMs } from './lib/progress';
 
@@ -15,17 +16,13 @@ const spec = {
     'Copy a database: schema from the catalogs (phase schema:pre), table data in parallel from one consistent snapshot (data),\n' +
     'sequence values (sequences), keys/indexes/triggers/policies (schema:post), then verification (verify).',
   options: {
-    from: { type: 'string', valueName: 'url', description: 'source URL (prefer --from-env: argv is visible to other users)' },
-    'from-env': { type: 'string', valueName: 'NAME', description: 'environment variable holding the source URL', default: 'SOURCE_DATABASE_URL' },
-    to: { type: 'string', valueName: 'url', description: 'target URL (prefer --to-env)' },
-    'to-env': { type: 'string', valueName: 'NAME', description: 'environment variable holding the target URL', default: 'TARGET_DATABASE_URL' },
+    ...SOURCE_TARGET_OPTIONS,
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: '2' },
     force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate the copied objects (data-only: truncate and reload)' },
     'dry-run': { type: 'boolean', description: 'print the DDL and the plan, write nothing' },
     'schema-only': { type: 'boolean', description: 'copy the schema, no data' },
     'data-only': { type: 'boolean', description: 'target schema exists (app migrations): truncate + copy data and sequences' },
-    tables: { type: 'string', multiple: true, valueName: 'patterns', description: 'only these tables (comma-separated globs: users,public.event*)' },
-    'exclude-tables': { type: 'string', multiple: true, valueName: 'patterns', description: 'leave these tables out (comma-separated globs)' },
+    ...TABLE_OPTIONS,
     'no-verify': { type: 'boolean', description: 'skip the verify phase' },
     format: { type: 'string', valueName: 'auto|binary|text', description: 'COPY format', default: 'auto' },
     verbose: { type: 'boolean', short: 'v', description: 'log every DDL statement' },
@@ -39,8 +36,6 @@ const spec = {
 A failed run names its phase and table; rerun with --force (the copied objects are dropped and recreated).
 Exit codes: 0 copied and verified, 1 failure or verification mismatch, 2 bad command line.`,
 } as const;
-
-const splitList = (v?: string[]) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function printSummary(s: CopySummary, out: NodeJS.WritableStream = process.stdout): void {
   const lines: string[] = [];
@@ -77,13 +72,10 @@ async function main(): Promise<number> {
   if (!args) return 0;
   const mode: CopyMode = args['schema-only'] ? 'schema-only' : args['data-only'] ? 'data-only' : 'full';
   if (args['schema-only'] && args['data-only']) throw new UsageError('--schema-only and --data-only exclude each other: pick one');
-  const jobs = Number(args.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${args.jobs})`);
+  const jobs = parseJobs(args.jobs);
   const format = args.format as 'auto' | 'binary' | 'text';
   if (!['auto', 'binary', 'text'].includes(format)) throw new UsageError(`--format must be auto, binary or text (got ${args.format})`);
-  const from = resolveUrl({ url: args.from, env: args['from-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'source', flags: ['--from', '--from-env'] });
-  const to = resolveUrl({ url: args.to, env: args['to-env'], defaultEnv: 'TARGET_DATABASE_URL', role: 'target', flags: ['--to', '--to-env'] });
-  const redact = (s: string) => redactSecrets(s, [from, to]);
+  const { from, to, redact } = resolveSourceTarget(args);
   const log = createLogger({ level: args.verbose ? 'debug' : undefined, redact });
   if ((args.from && maskUrl(args.from) !== args.from) || (args.to && maskUrl(args.to) !== args.to)) {
     log.warn('a password was given on the command line (visible in the process list): prefer --from-env / --to-env');
@@ -98,7 +90,7 @@ async function main(): Promise<number> {
       mode,
       force: args.force,
       dryRun: args['dry-run'],
-      tables: { include: splitList(args.tables), exclude: splitList(args['exclude-tables']) },
+      tables: tableFilter(args),
       verify: !args['no-verify'],
       format,
       onEvent: progress.handle,
