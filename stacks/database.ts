@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { jsonDocument } from './json-document';
+import { assumeRolePolicy } from './json-document';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -88,7 +88,7 @@ export class Database extends Construct {
       monitoring > 0
         ? new IamRole(this, 'monitoring-role', {
             name: `${props.identifier}-monitoring`,
-            assumeRolePolicy: jsonDocument(this, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+            assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com'),
           })
         : undefined;
     if (monitoringRole) {

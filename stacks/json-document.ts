@@ -12,3 +12,8 @@ import { App, Fn } from 'cdktf';
 export function jsonDocument(scope: IConstruct, value: unknown): string {
   return App.of(scope).hclOutput ? Fn.jsonencode(value) : JSON.stringify(value);
 }
+
+/** Trust policy letting one AWS service assume a role (e.g. `ecs-tasks.amazonaws.com`). */
+export function assumeRolePolicy(scope: IConstruct, service: string): string {
+  return jsonDocument(scope, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+}

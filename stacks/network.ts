@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { jsonDocument } from './json-document';
+import { assumeRolePolicy, jsonDocument } from './json-document';
 import { Fn } from 'cdktf';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
@@ -92,7 +92,7 @@ export class Network extends Construct {
     const group = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${namePrefix}/flow-logs`, retentionInDays, kmsKeyId });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-flow-logs`,
-      assumeRolePolicy: jsonDocument(this, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      assumeRolePolicy: assumeRolePolicy(this, 'vpc-flow-logs.amazonaws.com'),
     });
     new IamRolePolicy(this, 'flow-logs-write', {
       name: 'write-flow-logs',

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { jsonDocument } from './json-document';
+import { assumeRolePolicy, jsonDocument } from './json-document';
 import { ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -116,7 +116,7 @@ export class Service extends Construct {
     const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
-    const assume = jsonDocument(this, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
     const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume });
     new IamRolePolicyAttachment(this, 'execution-managed', { role: executionRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
     const ssmArnPrefix = `arn:aws:ssm:${props.region}:${this.accountId}:parameter${props.ssmPath}`;
