@@ -10,11 +10,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseCli, runCli } from '../scripts/lib/args';
-import { copyDatabase } from '../scripts/lib/copy';
-import { createLogger } from '../scripts/lib/log';
-import { formatBytes } from '../scripts/lib/progress';
-import { verifyDatabases } from '../scripts/lib/verify';
+import { parseCli, runCli } from '../scripts/lib/cli/args';
+import { copyDatabase } from '../scripts/lib/db/copy/index';
+import { createLogger } from '../scripts/lib/cli/log';
+import { formatBytes } from '../scripts/lib/cli/progress';
+import { verifyDatabases } from '../scripts/lib/db/verify';
 import { PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
 
 const spec = {

@@ -9,7 +9,7 @@ import { spawn } from 'child_process';
 import { rmSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
-import { parseCli, runCli, UsageError } from '../scripts/lib/args';
+import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 
 const spec = {
   name: 'npm run bench:plan --',

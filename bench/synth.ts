@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseCli, runCli, UsageError } from '../scripts/lib/args';
+import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 
 const ROOT = join(__dirname, '..');
 interface Sample { seconds: number; rssMb: number | null }

@@ -7,10 +7,10 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config';
-import { parseCli, runCli } from './lib/args';
-import { createLogger } from './lib/log';
-import { estimateCost, renderCostReport, TerraformJson } from './lib/pricing';
-import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/review';
+import { parseCli, runCli } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { estimateCost, renderCostReport, TerraformJson } from './lib/terraform/pricing';
+import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/terraform/review';
 
 const spec = {
   name: 'npm run cost --',

@@ -1,10 +1,10 @@
 /**
  * db:audit — inventory of a database before a migration. See docs/data-migration.md.
  */
-import { parseCli, runCli } from './lib/args';
-import { redactSecrets, resolveUrl } from './lib/connection';
-import { auditDatabase, type AuditReport } from './lib/audit';
-import { formatBytes } from './lib/progress';
+import { parseCli, runCli } from './lib/cli/args';
+import { redactSecrets, resolveUrl } from './lib/db/connection';
+import { auditDatabase, type AuditReport } from './lib/db/audit';
+import { formatBytes } from './lib/cli/progress';
 
 const spec = {
   name: 'npm run db:audit --',

@@ -3,12 +3,12 @@
  * Also db:rollback (same script with source and target env vars swapped).
  * See docs/data-migration.md.
  */
-import { parseCli, runCli, UsageError } from './lib/args';
-import { maskUrl, redactSecrets } from './lib/connection';
-import { copyDatabase, type CopyMode, type CopySummary } from './lib/copy';
-import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/db-cli';
-import { createLogger } from './lib/log';
-import { createProgress, formatBytes, formatMs } from './lib/progress';
+import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { maskUrl, redactSecrets } from './lib/db/connection';
+import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
+import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
+import { createLogger } from './lib/cli/log';
+import { createProgress, formatBytes, formatMs } from './lib/cli/progress';
 
 const spec = {
   name: 'npm run db:copy --',

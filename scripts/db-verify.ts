@@ -2,12 +2,12 @@
  * db:verify — compare two databases: per table exact row counts and content hashes computed
  * in the databases, schema objects and sequence values. See docs/data-migration.md.
  */
-import { parseCli, runCli } from './lib/args';
-import { describeUrl, MigrationError, redactSecrets, sameDatabase } from './lib/connection';
-import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/db-cli';
-import { createLogger } from './lib/log';
-import { formatMs } from './lib/progress';
-import { verifyDatabases } from './lib/verify';
+import { parseCli, runCli } from './lib/cli/args';
+import { describeUrl, MigrationError, redactSecrets, sameDatabase } from './lib/db/connection';
+import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
+import { createLogger } from './lib/cli/log';
+import { formatMs } from './lib/cli/progress';
+import { verifyDatabases } from './lib/db/verify';
 
 const spec = {
   name: 'npm run db:verify --',

@@ -6,9 +6,9 @@
  * reads them. See docs/env-sync.md. Values are never printed.
  */
 import { loadConfig, namesFor } from '../stacks/config';
-import { parseCli, runCli } from './lib/args';
-import { createLogger } from './lib/log';
-import { SyncError, SyncResult, readEnvFile, syncEnvToSsm } from './lib/ssm';
+import { parseCli, runCli } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { SyncError, SyncResult, readEnvFile, syncEnvToSsm } from './lib/aws/ssm';
 
 const spec = {
   name: 'npm run env:sync --',

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'fs';
 import { join, relative } from 'path';
-import { parseCli, runCli, UsageError } from './lib/args';
-import { createLogger } from './lib/log';
-import { formatTimings, hasAwsCredentials, ORIGIN_SECRET_ENV, PROJECT_DIR, runReview, stackNames } from './lib/review';
+import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { formatTimings, hasAwsCredentials, ORIGIN_SECRET_ENV, PROJECT_DIR, runReview, stackNames } from './lib/terraform/review';
 
 const spec = {
   name: 'npm run plan --',

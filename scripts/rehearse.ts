@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { loadConfig } from '../stacks/config';
-import { parseCli, runCli, UsageError } from './lib/args';
-import { createLogger } from './lib/log';
-import { DEFAULT_PHASE_TIMEOUT_SECONDS, RehearsalReport, rehearse, timingTable } from './lib/rehearsal';
+import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { DEFAULT_PHASE_TIMEOUT_SECONDS, RehearsalReport, rehearse, timingTable } from './lib/rehearsal/rehearsal';
 
 const spec = {
   name: 'npm run rehearse --',

@@ -5,9 +5,9 @@
  * then terraform init + validate + plan each. Exits non-zero on any error.
  */
 import { join, relative } from 'path';
-import { parseCli, runCli } from './lib/args';
-import { createLogger } from './lib/log';
-import { formatTimings, PROJECT_DIR, runReview, stackNames } from './lib/review';
+import { parseCli, runCli } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { formatTimings, PROJECT_DIR, runReview, stackNames } from './lib/terraform/review';
 
 const spec = {
   name: 'npm run validate --',

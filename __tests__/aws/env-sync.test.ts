@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { existingParameters, readEnvFile, syncEnvToSsm, SyncError } from '../../scripts/lib/ssm';
+import { existingParameters, readEnvFile, syncEnvToSsm, SyncError } from '../../scripts/lib/aws/ssm';
 import { useMoto } from '../support/moto';
 
 const moto = useMoto();

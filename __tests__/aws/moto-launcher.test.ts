@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { request } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { appliedPatches, MOTO_PATCHES, startMoto, withMoto } from '../../scripts/lib/moto';
+import { appliedPatches, MOTO_PATCHES, startMoto, withMoto } from '../../scripts/lib/rehearsal/moto';
 import { isRunning } from '../support/moto';
 
 let logDir: string;

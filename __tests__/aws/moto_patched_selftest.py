@@ -1,5 +1,5 @@
 """
-Checks each patch of scripts/lib/moto_patched.py with boto3 against moto itself
+Checks each patch of scripts/lib/rehearsal/moto_patched.py with boto3 against moto itself
 (in-process). Run by __tests__/aws/moto-launcher.test.ts; prints one line per
 check and exits non-zero when one fails.
 """

@@ -2,7 +2,7 @@
  * The rehearsal synthesizes the very stack that ships: only the provider block
  * differs, and that block points every service the stack uses at moto.
  */
-import { PROTECTION_ARGUMENTS, typesWithoutEndpoint, withoutDeletionProtection } from '../../scripts/lib/rehearsal';
+import { PROTECTION_ARGUMENTS, typesWithoutEndpoint, withoutDeletionProtection } from '../../scripts/lib/rehearsal/rehearsal';
 import { REHEARSAL_SERVICES } from '../../stacks/providers';
 import { synthEnvironment } from '../support/synth';
 

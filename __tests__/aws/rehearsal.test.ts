@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { RehearsalReport, rehearse, rehearseStackDir, timingTable } from '../../scripts/lib/rehearsal';
+import { RehearsalReport, rehearse, rehearseStackDir, timingTable } from '../../scripts/lib/rehearsal/rehearsal';
 import { resolveConfig } from '../../stacks/config';
 import { isRunning } from '../support/moto';
 

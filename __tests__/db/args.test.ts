@@ -1,9 +1,9 @@
 /**
- * The small shared CLI helpers (scripts/lib/args.ts, scripts/lib/log.ts).
+ * The small shared CLI helpers (scripts/lib/cli/args.ts, scripts/lib/cli/log.ts).
  */
 import { PassThrough } from 'node:stream';
-import { parseCli, usage, UsageError } from '../../scripts/lib/args';
-import { createLogger, isInteractive } from '../../scripts/lib/log';
+import { parseCli, usage, UsageError } from '../../scripts/lib/cli/args';
+import { createLogger, isInteractive } from '../../scripts/lib/cli/log';
 
 const spec = {
   name: 'demo',

@@ -1,7 +1,7 @@
 /**
  * db:audit against the fixture database.
  */
-import { auditDatabase, type AuditReport } from '../../scripts/lib/audit';
+import { auditDatabase, type AuditReport } from '../../scripts/lib/db/audit';
 import { useClusters } from '../support/postgres';
 import { createFixtureDatabase } from './fixture';
 

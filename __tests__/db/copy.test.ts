@@ -2,11 +2,11 @@
  * db:copy engine against two real PostgreSQL clusters (source and target).
  */
 import { Client } from 'pg';
-import { MigrationError } from '../../scripts/lib/connection';
-import { copyDatabase, type CopyEvent } from '../../scripts/lib/copy';
-import { readSchema } from '../../scripts/lib/schema/catalog';
-import { schemaSignature } from '../../scripts/lib/schema/ddl';
-import { verifyDatabases } from '../../scripts/lib/verify';
+import { MigrationError } from '../../scripts/lib/db/connection';
+import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
+import { readSchema } from '../../scripts/lib/db/schema/catalog';
+import { schemaSignature } from '../../scripts/lib/db/schema/ddl';
+import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { useClusters } from '../support/postgres';
 import { createFixtureDatabase, FIXTURE_SQL, relationCount } from './fixture';
 

@@ -2,8 +2,8 @@
  * Connection problems and refusals: each is one line naming the problem and the fix, and
  * nothing is written. The cluster serves TLS with a self-signed certificate for the sslmode tests.
  */
-import { connect, maskUrl, MigrationError, redactSecrets, resolveUrl } from '../../scripts/lib/connection';
-import { copyDatabase } from '../../scripts/lib/copy';
+import { connect, maskUrl, MigrationError, redactSecrets, resolveUrl } from '../../scripts/lib/db/connection';
+import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { freePort, PASSWORD, useClusters } from '../support/postgres';
 import { relationCount } from './fixture';
 

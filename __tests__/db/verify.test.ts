@@ -3,7 +3,7 @@
  * Two databases on one cluster are enough here (the copy tests use two clusters).
  */
 import { Client } from 'pg';
-import { tableHashSql, verifyDatabases } from '../../scripts/lib/verify';
+import { tableHashSql, verifyDatabases } from '../../scripts/lib/db/verify';
 import { useClusters } from '../support/postgres';
 
 const [cluster] = useClusters(1);

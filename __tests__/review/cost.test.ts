@@ -2,8 +2,8 @@
  * The cost estimate reads sizes from the synthesized Terraform JSON, so
  * changing the config changes exactly the lines it should.
  */
-import { estimateCost, renderCostReport, TerraformJson } from '../../scripts/lib/pricing';
-import prices from '../../scripts/lib/prices-us-east-1.json';
+import { estimateCost, renderCostReport, TerraformJson } from '../../scripts/lib/terraform/pricing';
+import prices from '../../scripts/lib/terraform/prices-us-east-1.json';
 import { synthEnvironment } from '../support/synth';
 
 const synth = (overrides: Parameters<typeof synthEnvironment>[0] = {}, env = 'production') => synthEnvironment(overrides, env) as unknown as TerraformJson;

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { PlanDocument } from '../../scripts/lib/plan-summary';
-import { reviewStack, synthStacks } from '../../scripts/lib/review';
+import { PlanDocument } from '../../scripts/lib/terraform/plan-summary';
+import { reviewStack, synthStacks } from '../../scripts/lib/terraform/review';
 
 // One fixed secret for both plans: the CloudFront origin header and the listener rule embed it.
 const SECRET = 'cutover-test-secret-0123456789-abcdefghij';

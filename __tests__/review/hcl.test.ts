@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { plannedResourceAddresses } from '../../scripts/lib/plan-summary';
-import { ReviewResult, runReview } from '../../scripts/lib/review';
+import { plannedResourceAddresses } from '../../scripts/lib/terraform/plan-summary';
+import { ReviewResult, runReview } from '../../scripts/lib/terraform/review';
 import { synthEnvironment } from '../support/synth';
 
 let dir: string;

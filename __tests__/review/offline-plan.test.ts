@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { PlanDocument, plannedResourceAddresses } from '../../scripts/lib/plan-summary';
-import { PHASES, ReviewResult, reviewStack, runReview, StackReview } from '../../scripts/lib/review';
+import { PlanDocument, plannedResourceAddresses } from '../../scripts/lib/terraform/plan-summary';
+import { PHASES, ReviewResult, reviewStack, runReview, StackReview } from '../../scripts/lib/terraform/review';
 
 const SECRET = 'test-origin-secret-0123456789-abcdefghij';
 let dir: string;

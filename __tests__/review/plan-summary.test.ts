@@ -2,7 +2,7 @@
  * The plan summary on small hand-made `terraform show -json` documents:
  * what a reviewer must not miss is at the top, counts add up by type.
  */
-import { changeKind, PlanDocument, renderSummaryMarkdown, ResourceChange, summarizePlan } from '../../scripts/lib/plan-summary';
+import { changeKind, PlanDocument, renderSummaryMarkdown, ResourceChange, summarizePlan } from '../../scripts/lib/terraform/plan-summary';
 
 function change(address: string, actions: string[], extra: { before?: unknown; replacePaths?: string[][]; actionReason?: string } = {}): ResourceChange {
   const [type, name] = address.split('.');

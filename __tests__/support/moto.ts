@@ -1,13 +1,13 @@
 /**
- * Test helpers around the moto launcher (scripts/lib/moto.ts): one local AWS
+ * Test helpers around the moto launcher (scripts/lib/rehearsal/moto.ts): one local AWS
  * API per test file, started in beforeAll and stopped in afterAll (also when a
  * test fails), its log kept under the OS temp dir.
  */
 import { readFileSync } from 'fs';
-import { MotoOptions, MotoServer, startMoto } from '../../scripts/lib/moto';
+import { MotoOptions, MotoServer, startMoto } from '../../scripts/lib/rehearsal/moto';
 
-export { FAKE_AWS_KEYS, MOTO_ENV, freePort, startMoto, withMoto } from '../../scripts/lib/moto';
-export type { MotoOptions, MotoServer } from '../../scripts/lib/moto';
+export { FAKE_AWS_KEYS, MOTO_ENV, freePort, startMoto, withMoto } from '../../scripts/lib/rehearsal/moto';
+export type { MotoOptions, MotoServer } from '../../scripts/lib/rehearsal/moto';
 
 /** Starts moto before the tests of the calling file and stops it after them; returns a getter. */
 export function useMoto(opts: MotoOptions = {}): () => MotoServer {

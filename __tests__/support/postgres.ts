@@ -13,7 +13,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../scripts/lib/net';
+import { freePort } from '../../scripts/lib/proc/net';
 
 export { freePort };
 

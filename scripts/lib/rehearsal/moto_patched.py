@@ -2,10 +2,10 @@
 moto 5.2.1 server with the gaps that the venture-nudge rehearsal hits filled in.
 
 Usage (same arguments as `python3 -m moto.server`):
-    python3 scripts/lib/moto_patched.py -H 127.0.0.1 -p 5000
+    python3 scripts/lib/rehearsal/moto_patched.py -H 127.0.0.1 -p 5000
 
 Each patch makes moto answer the way AWS answers; none of them changes what the
-stack asks for. scripts/lib/moto.ts starts this file and lists the patches in
+stack asks for. scripts/lib/rehearsal/moto.ts starts this file and lists the patches in
 MOTO_PATCHES (the rehearsal's verdict prints them). Patches that add a missing
 operation or field assert that moto still lacks it (the server then refuses to
 start, naming the patch to drop), `--list-patches` prints which patches

@@ -18,10 +18,10 @@
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, serverIdentity, STABLE_SESSION_SQL, type Phase } from './connection';
-import { readSchema, type SchemaModel, type Table } from './schema/catalog';
-import { buildDdl, renderDdl, selectTables, unmatchedPatterns, type DdlPlan, type Statement, type TableFilter } from './schema/ddl';
-import { closeQuietly, readSequenceValues, runPool, selectedSequences, verifyDatabases, type SequenceValue, type VerifyEvent, type VerifyReport } from './verify';
+import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, serverIdentity, STABLE_SESSION_SQL, type Phase } from '../connection';
+import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
+import { buildDdl, renderDdl, selectTables, unmatchedPatterns, type DdlPlan, type Statement, type TableFilter } from '../schema/ddl';
+import { closeQuietly, readSequenceValues, runPool, selectedSequences, verifyDatabases, type SequenceValue, type VerifyEvent, type VerifyReport } from '../verify';
 
 export type CopyMode = 'full' | 'schema-only' | 'data-only';
 export type CopyFormat = 'auto' | 'binary' | 'text';

@@ -4,7 +4,7 @@
  * this is the only place that decides how they look.
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { CopyEvent } from './copy';
+import type { CopyEvent } from '../db/copy/index';
 import { isInteractive, type Logger } from './log';
 
 export interface ProgressReporter {

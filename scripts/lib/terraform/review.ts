@@ -13,13 +13,13 @@ import { createHash, randomBytes } from 'crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { join, relative, resolve } from 'path';
-import { loadConfig } from '../../stacks/config';
-import { ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
-import { OFFLINE_AWS_ENV, terraform, TerraformError } from './terraform';
+import { loadConfig } from '../../../stacks/config';
+import { ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { OFFLINE_AWS_ENV, terraform, TerraformError } from './run';
 import { PlanDocument, PlanSummary, renderSummaryMarkdown, summarizePlan } from './plan-summary';
 
-/** Repository root (scripts/lib/ -> ../..). */
-export const PROJECT_DIR = resolve(__dirname, '..', '..');
+/** Repository root (scripts/lib/terraform/ -> ../../..). */
+export const PROJECT_DIR = resolve(__dirname, '..', '..', '..');
 export const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
 export type Phase = (typeof PHASES)[number];
 export const ORIGIN_SECRET_ENV = `TF_VAR_${ORIGIN_SECRET_VARIABLE}`;

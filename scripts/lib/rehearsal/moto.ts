@@ -3,7 +3,7 @@
  * its PID in every outcome: `stop()`, an exception in `withMoto`, SIGINT /
  * SIGTERM, or the Node process exiting.
  *
- * By default the server is `scripts/lib/moto_patched.py`, moto's own server
+ * By default the server is `scripts/lib/rehearsal/moto_patched.py`, moto's own server
  * after a few documented patches that fill gaps in the emulator (see
  * MOTO_PATCHES); `patched: false` runs plain `python3 -m moto.server`.
  * The server's output goes to `<logDir>/moto-<port>.log`.
@@ -15,7 +15,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'fs';
 import { request } from 'http';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { freePort } from './net';
+import { freePort } from '../proc/net';
 
 export { freePort };
 
@@ -41,7 +41,7 @@ export const MOTO_PATCHES: Readonly<Record<string, string>> = {
 };
 
 /** moto_patched.py, found next to this file or (when running from dist/) in the source tree. */
-export const PATCHED_SERVER = [join(__dirname, 'moto_patched.py'), resolve(__dirname, '../../../scripts/lib/moto_patched.py')].find((p) => existsSync(p)) ?? join(__dirname, 'moto_patched.py');
+export const PATCHED_SERVER = [join(__dirname, 'moto_patched.py'), resolve(__dirname, '../../../../scripts/lib/rehearsal/moto_patched.py')].find((p) => existsSync(p)) ?? join(__dirname, 'moto_patched.py');
 
 /** Fake static credentials pointing the AWS SDK and the provider at nothing real. */
 export const FAKE_AWS_KEYS: Readonly<Record<string, string>> = {

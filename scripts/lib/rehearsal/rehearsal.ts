@@ -19,9 +19,9 @@ import { randomBytes } from 'crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { App } from 'cdktf';
-import { Config } from '../../stacks/config';
-import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
-import { terraform, TerraformResult } from './terraform';
+import { Config } from '../../../stacks/config';
+import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { terraform, TerraformResult } from '../terraform/run';
 import { FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, startMoto } from './moto';
 
 export const PHASES = ['synth', 'init', 'apply', 'plan', 'unprotect', 'destroy', 'state'] as const;
@@ -346,7 +346,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     for (const s of stacks) {
       const missing = typesWithoutEndpoint(JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8')));
       if (missing.length) {
-        throw new Error(`stack ${s} uses ${missing.join(', ')} but the rehearsal provider has no endpoint for ${missing.length === 1 ? 'it' : 'them'}: add the service to ENDPOINT_FOR_TYPE (scripts/lib/rehearsal.ts) and REHEARSAL_SERVICES (stacks/providers.ts)`);
+        throw new Error(`stack ${s} uses ${missing.join(', ')} but the rehearsal provider has no endpoint for ${missing.length === 1 ? 'it' : 'them'}: add the service to ENDPOINT_FOR_TYPE (scripts/lib/rehearsal/rehearsal.ts) and REHEARSAL_SERVICES (stacks/providers.ts)`);
       }
     }
     const synthSeconds = (Date.now() - t0) / 1000;
@@ -377,7 +377,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, stacks.length)) }, worker));
     results.sort((a, b) => stacks.indexOf(a.stack) - stacks.indexOf(b.stack));
     const gaps: Gap[] = [
-      ...patches.map((p) => ({ gap: p, handling: `moto_patched.py: ${MOTO_PATCHES[p] ?? 'see scripts/lib/moto_patched.py'}` })),
+      ...patches.map((p) => ({ gap: p, handling: `moto_patched.py: ${MOTO_PATCHES[p] ?? 'see scripts/lib/rehearsal/moto_patched.py'}` })),
       ...REHEARSAL_SETTINGS,
     ];
     return { ok: results.every((r) => r.ok), stacks: results, gaps, notRehearsed: [...NOT_REHEARSED], motoLog: moto.logFile, motoPid: moto.pid, logDir, seconds: (Date.now() - started) / 1000 };
