@@ -5,8 +5,10 @@
  * replication readiness and anything the copy cannot carry.
  */
 import { connect, describeUrl, STABLE_SESSION_SQL } from './connection';
+import { describeNotCarried } from './schema/carried';
 import { readSchema } from './schema/catalog';
-import { closeQuietly, readSequenceValues } from './verify';
+import { closeQuietly } from './pool';
+import { readSequenceValues } from './sequences';
 
 export interface AuditTable {
   readonly table: string;
@@ -105,7 +107,7 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditReport>
       unloggedTables: unlogged,
       largeObjects: Number(info.large_objects),
       replication: { walLevel: info.wal_level, maxReplicationSlots: Number(info.slots), maxWalSenders: Number(info.senders), ready: notes.length === 0, notes },
-      notCarried: model.unsupported,
+      notCarried: model.unsupported.map(describeNotCarried),
       counts: {
         views: model.views.filter((v) => v.kind === 'v').length,
         materializedViews: model.views.filter((v) => v.kind === 'm').length,

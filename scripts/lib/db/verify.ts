@@ -8,15 +8,12 @@
  * exported snapshot, so verification is exact even while the source keeps taking writes.
  */
 import type { Client } from 'pg';
+import { closeQuietly, runPool } from './pool';
+import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
 import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
 import { readSchema, type SchemaModel } from './schema/catalog';
 import { schemaSignature, selectTables, type TableFilter } from './schema/ddl';
 
-export interface SequenceValue {
-  readonly sequence: string;
-  readonly lastValue: string;
-  readonly isCalled: boolean;
-}
 
 export interface TableCheck {
   readonly table: string;
@@ -105,21 +102,6 @@ export function tableHashSql(qname: string, columns: readonly (string | HashColu
   return `SELECT count(*)::bigint AS n, coalesce(sum(${rowHash}), 0)::text AS h FROM ONLY ${qname} AS t`;
 }
 
-/** Reads `last_value` and `is_called` of sequences (schema-qualified, quoted names). */
-export async function readSequenceValues(client: Client, sequences: readonly string[]): Promise<SequenceValue[]> {
-  if (!sequences.length) return [];
-  const sql = sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s}`).join(' UNION ALL ');
-  const rows = (await client.query<{ i: number; v: string; c: boolean }>(sql)).rows.sort((a, b) => a.i - b.i);
-  return rows.map((r) => ({ sequence: sequences[r.i], lastValue: r.v, isCalled: r.c }));
-}
-
-/** Sequences that belong to the selection: owned by a selected table, or free-standing. */
-export function selectedSequences(model: SchemaModel, filter: TableFilter = {}): string[] {
-  const selected = new Set(selectTables(model, filter).map((t) => t.oid));
-  const filtered = Boolean(filter.include?.length || filter.exclude?.length);
-  return model.sequences.filter((s) => (s.ownedBy ? selected.has(s.ownedBy.tableOid) : !filtered)).map((s) => s.qname);
-}
-
 /** Opens a session with the stable settings; on the source optionally inside a snapshot. */
 export async function openVerifySession(url: string, role: 'source' | 'target', snapshot?: string): Promise<Client> {
   const client = await connect(url, { role, applicationName: `db-verify ${role}` });
@@ -131,32 +113,6 @@ export async function openVerifySession(url: string, role: 'source' | 'target', 
   return client;
 }
 
-/** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
-export async function runPool<T>(items: readonly T[], jobs: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (w: number) => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++];
-      try {
-        await work(item, w);
-      } catch (err) {
-        if (failure === undefined) failure = err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, (_, w) => worker(w)));
-  if (failure !== undefined) throw failure;
-}
-
-export async function closeQuietly(client: Client | undefined): Promise<void> {
-  if (!client) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([client.end().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
-  if (timer) clearTimeout(timer);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (client as any).connection?.stream?.destroy?.();
-}
 
 function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableFilter): SchemaDiff[] {
   const a = schemaSignature(source, filter);

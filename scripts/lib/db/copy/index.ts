@@ -19,9 +19,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, serverIdentity, STABLE_SESSION_SQL, type Phase } from '../connection';
+import { describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, renderDdl, selectTables, unmatchedPatterns, type DdlPlan, type Statement, type TableFilter } from '../schema/ddl';
-import { closeQuietly, readSequenceValues, runPool, selectedSequences, verifyDatabases, type SequenceValue, type VerifyEvent, type VerifyReport } from '../verify';
+import { closeQuietly, runPool } from '../pool';
+import { readSequenceValues, selectedSequences, type SequenceValue } from '../sequences';
+import { verifyDatabases, type VerifyEvent, type VerifyReport } from '../verify';
 
 export type CopyMode = 'full' | 'schema-only' | 'data-only';
 export type CopyFormat = 'auto' | 'binary' | 'text';
@@ -317,7 +320,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
         const missing = model.extensions.filter((x) => !names.has(x.name)).map((x) => x.name);
         if (missing.length) throw new MigrationError(`[preflight] extension(s) ${missing.join(', ')} not available on the target: install them there (RDS: check the parameter group / supported extensions)`, { phase: 'preflight' });
       }
-      for (const u of model.unsupported) warn(`not carried: ${u}`);
+      for (const u of model.unsupported) warn(`not carried: ${describeNotCarried(u)}`);
       return { model, targetModel, plan: buildDdl(model, filter) };
     });
     for (const s of plan.skipped) warn(`skipped ${s}`);

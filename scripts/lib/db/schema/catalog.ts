@@ -6,7 +6,8 @@
  * belong to extensions and system schemas are left out (the extension brings them).
  */
 import type { ClientBase } from 'pg';
-import { quoteIdent } from '../connection';
+import { quoteIdent } from '../sql';
+import type { NotCarried } from './carried';
 
 export interface Column {
   readonly name: string;
@@ -150,8 +151,8 @@ export interface SchemaModel {
   readonly triggers: Trigger[];
   readonly policies: Policy[];
   readonly comments: CommentDef[];
-  /** What the copy cannot carry, one human line each (also reported by db:audit). */
-  readonly unsupported: string[];
+  /** What the copy cannot carry (also reported by db:audit); see carried.ts. */
+  readonly unsupported: NotCarried[];
 }
 
 const SYSTEM_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
@@ -175,7 +176,7 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     `SELECT current_setting('server_version') AS server_version, current_setting('server_version_num')::int AS num`,
   );
   const v = Number(num);
-  const unsupported: string[] = [];
+  const unsupported: NotCarried[] = [];
 
   const schemas = (
     await q(client, `SELECT n.nspname AS name FROM pg_namespace n WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_namespace', 'n.oid')} ORDER BY n.nspname`)
@@ -222,7 +223,7 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     } else if (r.typtype === 'c') {
       types.push({ oid: r.oid, qname: r.qname, kind: 'composite', sql: `CREATE TYPE ${r.qname} AS (${(r.attrs ?? []).join(', ')})` });
     } else {
-      unsupported.push(`type ${r.qname} (${r.typtype === 'r' || r.typtype === 'm' ? 'range' : 'base'} type): not carried, create it on the target first`);
+      unsupported.push({ kind: r.typtype === 'r' || r.typtype === 'm' ? 'range-types' : 'base-types', object: `type ${r.qname}`, reason: 'not carried: create it on the target first' });
     }
   }
 
@@ -237,7 +238,7 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     )
   ).flatMap((r) => {
     if (!r.sql) {
-      unsupported.push(`${r.prokind === 'a' ? 'aggregate' : 'window function'} ${r.identity}: not carried, create it on the target first`);
+      unsupported.push({ kind: r.prokind === 'a' ? 'aggregates' : 'window-functions', object: `${r.prokind === 'a' ? 'aggregate' : 'window function'} ${r.identity}`, reason: 'not carried: create it on the target first' });
       return [];
     }
     return [{ oid: r.oid as number, identity: r.identity as string, sql: (r.sql as string).trim() }];
@@ -342,7 +343,7 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     checks: checksBy.get(Number(r.oid)) ?? [],
   }));
   for (const t of tables) {
-    if (t.plainInheritance) unsupported.push(`table ${t.qname} uses plain inheritance (INHERITS): copied as a standalone table`);
+    if (t.plainInheritance) unsupported.push({ kind: 'inheritance', object: `table ${t.qname}`, reason: 'uses plain inheritance (INHERITS): copied as a standalone table' });
   }
 
   // --- sequences
@@ -538,12 +539,12 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
             (SELECT count(*) FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_operator', 'o.oid')})::int AS operators,
             (SELECT count(*) FROM pg_publication)::int AS publications`,
   );
-  if (misc.large_objects > 0) unsupported.push(`${misc.large_objects} large object(s) (pg_largeobject): not carried; move them into bytea columns first`);
-  if (misc.foreign_tables > 0) unsupported.push(`${misc.foreign_tables} foreign table(s): not carried`);
-  if (misc.event_triggers > 0) unsupported.push(`${misc.event_triggers} event trigger(s): not carried (need superuser)`);
-  if (misc.collations > 0) unsupported.push(`${misc.collations} user-defined collation(s): not carried, create them on the target first`);
-  if (misc.operators > 0) unsupported.push(`${misc.operators} user-defined operator(s): not carried, create them on the target first`);
-  if (misc.publications > 0) unsupported.push(`${misc.publications} publication(s): not carried`);
+  if (misc.large_objects > 0) unsupported.push({ kind: 'large-objects', object: `${misc.large_objects} large object(s)`, reason: 'pg_largeobject is not carried: move them into bytea columns first' });
+  if (misc.foreign_tables > 0) unsupported.push({ kind: 'foreign-tables', object: `${misc.foreign_tables} foreign table(s)`, reason: 'not carried' });
+  if (misc.event_triggers > 0) unsupported.push({ kind: 'event-triggers', object: `${misc.event_triggers} event trigger(s)`, reason: 'not carried: they need a superuser, which RDS does not grant' });
+  if (misc.collations > 0) unsupported.push({ kind: 'collations', object: `${misc.collations} user-defined collation(s)`, reason: 'not carried: create them on the target first' });
+  if (misc.operators > 0) unsupported.push({ kind: 'operators', object: `${misc.operators} user-defined operator(s)`, reason: 'not carried: create them on the target first' });
+  if (misc.publications > 0) unsupported.push({ kind: 'publications', object: `${misc.publications} publication(s)`, reason: 'not carried' });
 
   return {
     serverVersion,

@@ -9,7 +9,7 @@
  *   NOT VALID checks, then triggers, row-level security, policies, materialized view refresh
  *   and comments.
  */
-import { quoteIdent } from '../connection';
+import { quoteIdent } from '../sql';
 import type { Column, SchemaModel, Table, View } from './catalog';
 
 export interface Statement {

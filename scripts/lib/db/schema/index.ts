@@ -1,3 +1,4 @@
 /** Catalog reader and DDL generator: see catalog.ts and ddl.ts. */
 export * from './catalog';
 export * from './ddl';
+export * from './carried';

@@ -1,0 +1,29 @@
+/** Bounded parallelism and quiet connection shutdown, shared by copy, verify, audit and sync. */
+import type { Client } from 'pg';
+
+/** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
+export async function runPool<T>(items: readonly T[], jobs: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (w: number) => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item, w);
+      } catch (err) {
+        if (failure === undefined) failure = err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, (_, w) => worker(w)));
+  if (failure !== undefined) throw failure;
+}
+
+export async function closeQuietly(client: Client | undefined): Promise<void> {
+  if (!client) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.end().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+  if (timer) clearTimeout(timer);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (client as any).connection?.stream?.destroy?.();
+}

@@ -1,0 +1,56 @@
+/**
+ * The one rule for every object kind: carry it exactly, or refuse before any data moves.
+ *
+ * The catalog reader lists what it cannot carry as {@link NotCarried} items, each with a
+ * `kind` the user can name in `--skip <kind>`. A copy refuses to start while any item is
+ * neither carried nor skipped; what was skipped is listed in the final report.
+ */
+import { MigrationError } from '../errors';
+
+/** One object (or group of objects) the copy does not carry, and why. */
+export interface NotCarried {
+  /** Kind the user names in `--skip <kind>`, e.g. `large-objects`, `foreign-tables`, `event-triggers`. */
+  readonly kind: string;
+  /** The object(s), e.g. `public.legacy (foreign table)` or `3 large object(s)`. */
+  readonly object: string;
+  /** Why, and what to do about it. */
+  readonly reason: string;
+}
+
+export interface CarriedCheck {
+  /** Items whose kind was not named in `skip`: the copy must refuse. */
+  readonly refused: NotCarried[];
+  /** Items the user explicitly skipped: listed in the final report. */
+  readonly skipped: NotCarried[];
+  /** Kinds named in `skip` that match nothing (probably a typo). */
+  readonly unknownSkips: string[];
+}
+
+/** One line for logs and reports. */
+export function describeNotCarried(n: NotCarried): string {
+  return `${n.object} [${n.kind}]: ${n.reason}`;
+}
+
+/** Splits what is not carried into refused and explicitly skipped. */
+export function checkCarried(items: readonly NotCarried[], skip: readonly string[] = []): CarriedCheck {
+  const wanted = new Set(skip);
+  const refused = items.filter((i) => !wanted.has(i.kind));
+  const skipped = items.filter((i) => wanted.has(i.kind));
+  const known = new Set(items.map((i) => i.kind));
+  return { refused, skipped, unknownSkips: [...wanted].filter((k) => !known.has(k)) };
+}
+
+/** Throws a preflight error naming every refused object, unless the user skipped its kind. */
+export function assertCarried(items: readonly NotCarried[], skip: readonly string[] = []): CarriedCheck {
+  const check = checkCarried(items, skip);
+  if (check.refused.length) {
+    const kinds = [...new Set(check.refused.map((r) => r.kind))];
+    throw new MigrationError(
+      `[preflight] the copy cannot carry ${check.refused.length} object(s); nothing was written:\n` +
+        check.refused.map((r) => `  - ${describeNotCarried(r)}`).join('\n') +
+        `\nfix them on the source, or accept the loss explicitly with ${kinds.map((k) => `--skip ${k}`).join(' ')}`,
+      { phase: 'preflight' },
+    );
+  }
+  return check;
+}
