@@ -4,7 +4,7 @@
  */
 import type { Client } from 'pg';
 import { describeUrl, MigrationError } from '../connection';
-import { assertCarried } from '../schema/carried';
+import { assertCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
@@ -69,6 +69,18 @@ async function checkEmptyTarget(s: Session, model: SchemaModel): Promise<void> {
   if (missing.length) fail(`extension(s) ${missing.join(', ')} not available on the target: install them there (RDS: check the parameter group / supported extensions)`);
 }
 
+/**
+ * ACCESS SHARE locks on the selected tables inside the snapshot transaction, as pg_dump takes
+ * them: a concurrent TRUNCATE or ALTER (not MVCC-safe) waits until the run is done instead of
+ * emptying or changing a table under the snapshot.
+ */
+async function lockSelection(s: Session, tables: readonly Table[]): Promise<void> {
+  for (let i = 0; i < tables.length; i += 500) {
+    const names = tables.slice(i, i + 500).map((t) => t.qname);
+    await s.source.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+  }
+}
+
 /** Reads both schemas, checks the target and plans the run. */
 export async function preflight(s: Session): Promise<RunContext> {
   return runPhase(s, 'preflight', async () => {
@@ -77,11 +89,14 @@ export async function preflight(s: Session): Promise<RunContext> {
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
     const selection = computeSelection(model, targetModel, s.filter);
+    await lockSelection(s, selection.tables);
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else await checkEmptyTarget(s, model);
-    for (const u of model.unsupported) s.warn(`not carried: ${u.object} [${u.kind}]: ${u.reason}`);
-    const notCarried: RunContext['notCarried'] = [];
-    void assertCarried;
+    // Anything not carried refuses the run, unless the user named its kind in `skip`.
+    const carried = assertCarried(model.unsupported, s.options.skip);
+    for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
+    for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
+    const notCarried = carried.skipped;
     const plan = buildDdl(model, s.filter);
     for (const sk of plan.skipped) s.warn(`skipped ${sk}`);
     const sameOrNewer = Math.floor(targetModel.serverVersionNum / 10000) >= Math.floor(model.serverVersionNum / 10000);

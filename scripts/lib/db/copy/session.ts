@@ -3,7 +3,7 @@
  * refusal, and the snapshot transaction every worker and the verification read.
  */
 import type { Client } from 'pg';
-import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
+import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, sameServerDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
 import { closeQuietly } from '../pool';
 import type { Session } from './context';
 import type { CopyEvent, CopyOptions } from './types';
@@ -22,7 +22,7 @@ export async function openSession(options: CopyOptions): Promise<Session> {
   try {
     source = await connect(options.from, { role: 'source', applicationName: 'db-copy snapshot' });
     target = await connect(options.to, { role: 'target', applicationName: 'db-copy ddl' });
-    if ((await serverIdentity(source)) === (await serverIdentity(target))) {
+    if (sameServerDatabase(await serverIdentity(source), await serverIdentity(target))) {
       throw new MigrationError(`--from and --to reach the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
     }
     // The snapshot every worker reads; held open (with its locks) until verification is done.

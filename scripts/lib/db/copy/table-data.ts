@@ -27,10 +27,23 @@ function quoteCols(cols: readonly string[]): string {
   return cols.map(ident).join(', ');
 }
 
-/** Picks binary COPY only when every copied column has a built-in type of the same OID on both sides. */
+/**
+ * OID-alias types (regclass, regtype, regproc, ... and their arrays): their binary form is the
+ * raw OID, which names another object (or nothing) on the target; their text form is the name.
+ */
+export const OID_ALIAS_TYPES: ReadonlySet<number> = new Set([
+  24, 2202, 2203, 2204, 2205, 2206, 3734, 3769, 4089, 4096, 4191, // regproc .. regcollation
+  1008, 2207, 2208, 2209, 2210, 2211, 3735, 3770, 4090, 4097, 4192, // their arrays
+]);
+
+/**
+ * Picks binary COPY only when every copied column has a built-in type of the same OID on both
+ * sides and none is an OID alias (regclass and kin always go as text, whatever `format` says).
+ */
 export function chooseFormat(t: Table, target: Table | undefined, format: CopyFormat, sameOrNewer: boolean): Format {
-  if (format !== 'auto') return format;
   const cols = t.columns.filter((c) => c.generated === '');
+  if (cols.some((c) => OID_ALIAS_TYPES.has(c.typeOid))) return 'text';
+  if (format !== 'auto') return format;
   if (!sameOrNewer || !cols.every((c) => c.builtinType)) return 'text';
   if (target) {
     // data-only: the target's column types must match exactly for binary
