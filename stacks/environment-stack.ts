@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
@@ -31,6 +31,28 @@ export interface EnvironmentStackProps {
 
 /** Terraform variable that carries the CloudFront→ALB shared secret (never written into the JSON). */
 export const ORIGIN_SECRET_VARIABLE = 'origin_verify_secret';
+/** The secret being rotated out: the ALB accepts it too until CloudFront sends the new one everywhere. */
+export const PREVIOUS_ORIGIN_SECRET_VARIABLE = 'origin_verify_secret_previous';
+
+/** The secret CloudFront sends, and the values the ALB accepts (current, plus previous during a rotation). */
+function originSecretVariables(scope: Construct): { current: string; accepted: string[] } {
+  const current = new TerraformVariable(scope, ORIGIN_SECRET_VARIABLE, {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
+    validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
+  });
+  const previous = new TerraformVariable(scope, PREVIOUS_ORIGIN_SECRET_VARIABLE, {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    default: '',
+    description: 'During a rotation only: the secret being replaced, still accepted by the ALB until CloudFront has deployed the new one. Empty otherwise.',
+    validation: [{ condition: `\${length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) == 0 || length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret_previous must be empty or at least 32 characters.' }],
+  });
+  return { current: current.stringValue, accepted: Fn.compact([current.stringValue, previous.stringValue]) };
+}
 
 /** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
 export class EnvironmentStack extends TerraformStack {
@@ -59,15 +81,7 @@ export class EnvironmentStack extends TerraformStack {
       mode: props.providerMode,
     });
 
-    const originSecret = env.loadBalancer.cloudfrontOnly
-      ? new TerraformVariable(this, ORIGIN_SECRET_VARIABLE, {
-          type: 'string',
-          sensitive: true,
-          nullable: false,
-          description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
-          validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
-        }).stringValue
-      : undefined;
+    const originSecrets = env.loadBalancer.cloudfrontOnly ? originSecretVariables(this) : undefined;
 
     const encryption = new Encryption(this, 'encryption', { namePrefix: names.prefix, region: config.region });
 
@@ -103,6 +117,7 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       engineVersion: env.database.engineVersion,
+      allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
       instanceClass: env.database.instanceClass,
       allocatedStorage: env.database.allocatedStorage,
       maxAllocatedStorage: env.database.maxAllocatedStorage,
@@ -115,6 +130,8 @@ export class EnvironmentStack extends TerraformStack {
       username: env.database.username,
       performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
       monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
+      logRetentionDays: env.database.logRetentionDays,
+      logsKmsKeyArn: encryption.keyArn,
     });
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
@@ -127,8 +144,8 @@ export class EnvironmentStack extends TerraformStack {
       healthCheckPath: env.service.healthCheckPath,
       sslPolicy: env.loadBalancer.sslPolicy,
       deletionProtection: env.loadBalancer.deletionProtection,
-      cloudfrontOnly: originSecret
-        ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecret: originSecret }
+      cloudfrontOnly: originSecrets
+        ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecrets: originSecrets.accepted }
         : undefined,
       originRecord: { zoneId: zone.zoneId, name: names.originHost },
       accessLogsBucket: albLogs?.bucketName,
@@ -174,7 +191,7 @@ export class EnvironmentStack extends TerraformStack {
       aliases: [names.apex, names.www, names.testHost],
       certificateArn: edgeCertificate.certificateArn,
       originDomainName: names.originHost,
-      originVerify: originSecret ? { header: ORIGIN_VERIFY_HEADER, value: originSecret } : undefined,
+      originVerify: originSecrets ? { header: ORIGIN_VERIFY_HEADER, value: originSecrets.current } : undefined,
       staticPathPattern: env.edge.staticPathPattern,
       priceClass: env.edge.priceClass,
       ipv6: env.edge.ipv6,
