@@ -14,6 +14,7 @@ import { AutoscaledService } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
 import { Observability } from './observability';
+import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
 import { applyPolicyPack, PolicyOptions } from './policy';
@@ -56,6 +57,9 @@ function originSecretVariables(scope: Construct): { current: string; accepted: s
 
 /** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
 export class EnvironmentStack extends TerraformStack {
+  /** What an operator should know about this stack (printed by main.ts at synth). */
+  readonly warnings: string[] = [];
+
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { config, environment } = props;
@@ -84,6 +88,11 @@ export class EnvironmentStack extends TerraformStack {
     const originSecrets = env.loadBalancer.cloudfrontOnly ? originSecretVariables(this) : undefined;
 
     const encryption = new Encryption(this, 'encryption', { namePrefix: names.prefix, region: config.region });
+    // us-east-1 resources (CloudFront alarms' topic, WAF logs) need a key in us-east-1.
+    const edgeKeyArn =
+      config.region === 'us-east-1'
+        ? encryption.keyArn
+        : new Encryption(this, 'edge-encryption', { namePrefix: `${names.prefix}-edge`, region: 'us-east-1', provider: providers.usEast1, purpose: 'CloudFront alarms topic, WAF logs (us-east-1)' }).keyArn;
 
     const network = new Network(this, 'network', {
       namePrefix: names.prefix,
@@ -162,7 +171,7 @@ export class EnvironmentStack extends TerraformStack {
       serviceName: names.service,
       region: config.region,
       accountId: repository.accountId,
-      image: { repositoryUrl: repository.repositoryUrl, tag: env.service.imageTag },
+      image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.repositoryArn, tag: env.service.imageTag },
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
@@ -207,13 +216,22 @@ export class EnvironmentStack extends TerraformStack {
       usEast1Provider: providers.usEast1,
       ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
       alb: { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix },
-      rds: { identifier: names.dbIdentifier, allocatedStorageGb: env.database.allocatedStorage },
+      accountId: encryption.accountId,
+      rds: {
+        identifier: names.dbIdentifier,
+        allocatedStorageGb: env.database.allocatedStorage,
+        maxAllocatedStorageGb: env.database.maxAllocatedStorage,
+        // The schema guarantees one of the two (a known class or an explicit value).
+        maxConnections: env.database.maxConnections ?? defaultMaxConnections(env.database.instanceClass)!,
+      },
       cloudfrontDistributionId: edge.distributionId,
       minHealthyHosts: env.service.minTasks,
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
+      usEast1KmsKeyArn: edgeKeyArn,
     });
+    this.warnings.push(...observability.warnings);
 
     const weights = cutoverWeights(env.cutover);
     new CutoverDns(this, 'cutover', {
