@@ -50,6 +50,8 @@ export interface RunContext extends Session {
   readonly notCarried: NotCarried[];
   /** Statements `force` runs on the target before recreating the selection. */
   readonly drops: string[];
+  /** Selected tables the target already holds with the same definition: reloaded in place (force.ts). */
+  readonly reload: string[];
 }
 
 /** One line for a driver error; a lost connection says so. */

@@ -9,7 +9,7 @@ import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
 import { runPhase, type RunContext, type Selection, type Session } from './context';
-import { dropStatements } from './pre-data';
+import { planForce } from './force';
 import { chooseFormat, copyColumns } from './table-data';
 
 function fail(message: string, table?: string): never {
@@ -107,7 +107,7 @@ export async function preflight(s: Session): Promise<RunContext> {
       estimatedRows: t.estimatedRows,
       bytes: t.bytes,
     }));
-    const drops = s.options.force && s.mode !== 'data-only' ? dropStatements(model, selection) : [];
-    return { ...s, model, targetModel, plan, selection, dataPlan, notCarried, drops };
+    const force = s.options.force && s.mode !== 'data-only' ? await planForce(s.target, model, targetModel, selection, s.filter, plan) : { drops: [], reload: [], plan };
+    return { ...s, model, targetModel, plan: force.plan, selection, dataPlan, notCarried, drops: force.drops, reload: force.reload };
   });
 }
