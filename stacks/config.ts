@@ -8,23 +8,9 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { z } from 'zod';
+import { fargateSizeProblem } from './fargate';
 
-/** Valid Fargate task sizes: CPU units -> allowed memory (MiB). */
-export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16384, 1024),
-  4096: range(8192, 30720, 1024),
-  8192: range(16384, 61440, 4096),
-  16384: range(32768, 122880, 8192),
-};
-
-function range(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let v = from; v <= to; v += step) out.push(v);
-  return out;
-}
+export { FARGATE_SIZES } from './fargate';
 
 /**
  * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
@@ -156,12 +142,8 @@ const ServiceSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const allowed = FARGATE_SIZES[s.cpu];
-    if (!allowed) {
-      ctx.addIssue({ code: 'custom', path: ['cpu'], message: `${s.cpu} is not a Fargate CPU size; use one of ${Object.keys(FARGATE_SIZES).join(', ')}` });
-    } else if (!allowed.includes(s.memory)) {
-      ctx.addIssue({ code: 'custom', path: ['memory'], message: `${s.memory} MiB is not valid with cpu ${s.cpu}; allowed: ${allowed[0]}..${allowed[allowed.length - 1]} in steps of ${allowed.length > 1 ? allowed[1] - allowed[0] : allowed[0]}` });
-    }
+    const size = fargateSizeProblem(s.cpu, s.memory);
+    if (size) ctx.addIssue({ code: 'custom', path: [size.field], message: size.message });
     if (s.minTasks > s.maxTasks) ctx.addIssue({ code: 'custom', path: ['minTasks'], message: `minTasks (${s.minTasks}) must not exceed maxTasks (${s.maxTasks})` });
     const dup = s.ssmSecrets.find((n) => n in s.environment);
     if (dup) ctx.addIssue({ code: 'custom', path: ['ssmSecrets'], message: `${dup} is both a plain environment variable and an SSM secret; keep it in one place` });

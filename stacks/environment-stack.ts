@@ -9,7 +9,8 @@ import { HostedZone } from './hosted-zone';
 import { LoadBalancer, ORIGIN_VERIFY_HEADER } from './load-balancer';
 import { Network } from './network';
 import { ProviderMode, Providers } from './providers';
-import { Service } from './service';
+import { ContainerRepository } from './repository';
+import { AutoscaledService } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
 import { Observability } from './observability';
@@ -133,10 +134,18 @@ export class EnvironmentStack extends TerraformStack {
       accessLogsBucket: albLogs?.bucketName,
     });
 
-    const service = new Service(this, 'service', {
+    const repository = new ContainerRepository(this, 'repository', {
+      name: names.ecrRepository,
+      kmsKeyArn: encryption.keyArn,
+      // Where the repository lived before the service construct was split in two.
+      movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
+    });
+    const service = new AutoscaledService(this, 'service', {
       namePrefix: names.prefix,
       serviceName: names.service,
       region: config.region,
+      accountId: repository.accountId,
+      image: { repositoryUrl: repository.repositoryUrl, tag: env.service.imageTag },
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
@@ -153,7 +162,6 @@ export class EnvironmentStack extends TerraformStack {
       cpuTargetPercent: env.service.cpuTargetPercent,
       requestsPerTarget: env.service.requestsPerTarget,
       containerPort: env.service.containerPort,
-      imageTag: env.service.imageTag,
       logRetentionDays: env.service.logRetentionDays,
       readonlyRootFilesystem: env.service.readonlyRootFilesystem,
       kmsKeyArn: encryption.keyArn,
@@ -210,7 +218,7 @@ export class EnvironmentStack extends TerraformStack {
       cloudfront_distribution_id: { value: edge.distributionId, description: 'CloudFront distribution id (for invalidations)' },
       rds_endpoint: { value: database.endpointAddress, description: 'RDS PostgreSQL host name' },
       rds_master_secret_arn: { value: database.masterSecretArn, description: 'Secrets Manager secret holding the RDS master credentials' },
-      ecr_repository_url: { value: service.repositoryUrl, description: 'ECR repository to push images to' },
+      ecr_repository_url: { value: repository.repositoryUrl, description: 'ECR repository to push images to' },
       ecs_cluster_name: { value: service.clusterName, description: 'ECS cluster' },
       ecs_service_name: { value: service.serviceName, description: 'ECS service' },
       hosted_zone_id: { value: zone.zoneId, description: 'Route 53 zone id' },

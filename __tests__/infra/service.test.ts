@@ -6,12 +6,6 @@ describe('Service', () => {
   const [container] = parseJsonAttr(task.container_definitions);
   const service = onlyResource(json, 'aws_ecs_service');
 
-  test('ECR repository scans on push, has immutable tags and a lifecycle policy', () => {
-    expect(onlyResource(json, 'aws_ecr_repository')).toMatchObject({ name: 'venture-nudge-production', image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true } });
-    const rules = JSON.parse(onlyResource(json, 'aws_ecr_lifecycle_policy').policy).rules;
-    expect(rules.map((r: any) => r.selection.tagStatus)).toEqual(['untagged', 'any']);
-  });
-
   test('cluster is named per the guide and has container insights on', () => {
     expect(onlyResource(json, 'aws_ecs_cluster')).toMatchObject({ name: 'venture-nudge-production', setting: [{ name: 'containerInsights', value: 'enabled' }] });
   });
@@ -99,5 +93,32 @@ describe('Service', () => {
     const staging = synthEnvironment({}, 'staging');
     expect(onlyResource(staging, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048' });
     expect(onlyResource(staging, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 1, max_capacity: 2 });
+  });
+});
+
+describe('AutoscaledService on its own', () => {
+  const { TerraformStack, Testing } = require('cdktf') as typeof import('cdktf');
+  const { AutoscaledService } = require('../../stacks/service') as typeof import('../../stacks/service');
+  const props = {
+    namePrefix: 'demo', serviceName: 'demo-service', region: 'us-east-1', accountId: '123456789012',
+    image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', tag: 'abc123' },
+    vpcId: 'vpc-1', subnetIds: ['subnet-1'], loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg',
+    database: { host: 'db', port: 5432, name: 'app', securityGroupId: 'sg-db', secretArn: 'arn:secret' },
+    ssmPath: '/demo/', ssmSecrets: [], environment: { NODE_ENV: 'production' },
+    cpu: 256, memory: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 0, containerPort: 3000, logRetentionDays: 7, readonlyRootFilesystem: true,
+  };
+  const build = (over: Partial<typeof props>) => {
+    const stack = new TerraformStack(Testing.app(), 'svc');
+    new AutoscaledService(stack, 'service', { ...props, ...over });
+    return JSON.parse(Testing.synth(stack));
+  };
+
+  test('runs the image tag it is given', () => {
+    const [c] = parseJsonAttr(onlyResource(build({}), 'aws_ecs_task_definition').container_definitions);
+    expect(c.image).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:abc123');
+  });
+
+  test('rejects a CPU/memory pair Fargate does not offer, with the same message as the config', () => {
+    expect(() => build({ cpu: 256, memory: 4096 })).toThrow(/memory: 4096 MiB is not valid with cpu 256/);
   });
 });
