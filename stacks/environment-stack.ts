@@ -113,7 +113,21 @@ export class EnvironmentStack extends TerraformStack {
         })
       : undefined;
     const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
-    const webAcl = new WebAcl(this, 'web-acl', { namePrefix: names.prefix, provider: providers.usEast1, rateLimit: env.edge.wafRateLimit });
+    const edgeLogs = env.edge.accessLogs
+      ? new PrivateBucket(this, 'cdn-logs', {
+          bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
+          versioned: false,
+          expireDays: env.edge.logRetentionDays,
+          // CloudFront standard logging writes with an ACL grant it adds itself.
+          objectOwnership: 'BucketOwnerPreferred',
+        })
+      : undefined;
+    const webAcl = new WebAcl(this, 'web-acl', {
+      namePrefix: names.prefix,
+      provider: providers.usEast1,
+      rateLimit: env.edge.wafRateLimit,
+      logs: env.edge.accessLogs ? { retentionDays: env.edge.logRetentionDays, kmsKeyArn: edgeKeyArn, accountId: encryption.accountId } : undefined,
+    });
 
     const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
     const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
@@ -206,6 +220,7 @@ export class EnvironmentStack extends TerraformStack {
       ipv6: env.edge.ipv6,
       minimumProtocolVersion: env.edge.minimumProtocolVersion,
       webAclArn: webAcl.arn,
+      logsBucketDomainName: edgeLogs?.bucketDomainName,
       comment: `${names.prefix} CDN`,
     });
 
