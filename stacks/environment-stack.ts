@@ -17,6 +17,7 @@ import { Observability } from './observability';
 import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
+import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions } from './policy';
 
 export interface EnvironmentStackProps {
@@ -248,6 +249,14 @@ export class EnvironmentStack extends TerraformStack {
     });
     this.warnings.push(...observability.warnings);
 
+    new ZoneRecords(this, 'zone-records', {
+      zoneId: zone.zoneId,
+      domain: env.domain,
+      records: env.dns.records,
+      delegations: this.delegations(config, environment),
+      takeOverExisting: Boolean(env.hostedZoneId),
+    });
+
     const weights = cutoverWeights(env.cutover);
     new CutoverDns(this, 'cutover', {
       zoneId: zone.zoneId,
@@ -284,5 +293,21 @@ export class EnvironmentStack extends TerraformStack {
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /**
+   * Other environments whose domain lies under this one's and that have their own zone
+   * (e.g. `staging.` under production): delegated by NS records once their name servers
+   * are in the config; until then a warning says how.
+   */
+  private delegations(config: Config, environment: string): Delegation[] {
+    const domain = config.environments[environment].domain;
+    const out: Delegation[] = [];
+    for (const [name, other] of Object.entries(config.environments)) {
+      if (name === environment || !other.domain.endsWith(`.${domain}`) || other.hostedZoneId) continue;
+      if (other.dns.nameServers.length > 0) out.push({ domain: other.domain, nameServers: other.dns.nameServers });
+      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Delegation")`);
+    }
+    return out;
   }
 }
