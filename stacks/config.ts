@@ -193,6 +193,10 @@ const EdgeSchema = z
     originLabel: z.string().regex(LABEL, 'must be a single DNS label'),
     /** WAF rate limit per 5 minutes per IP; 0 disables the rate rule. @default 2000 */
     wafRateLimit: z.number().int().min(0),
+    /** Collect CloudFront standard logs (S3 bucket) and WAF logs (CloudWatch Logs, us-east-1). @default true */
+    accessLogs: z.boolean(),
+    /** Days CloudFront and WAF logs are kept. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
   })
   .strict();
 
@@ -398,6 +402,8 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       staticPathPattern: '/_next/static/*',
       originLabel: 'origin',
       wafRateLimit: 2000,
+      accessLogs: true,
+      logRetentionDays: 30,
     },
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
@@ -414,6 +420,7 @@ export function defaultConfig(region = 'us-east-1'): Config {
   staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
+  staging.edge = { ...staging.edge, logRetentionDays: 7 };
   staging.budget = { ...staging.budget, thresholdsUsd: [50, 100] };
   staging.cutover = { ...staging.cutover, stage: 'aws' };
   return { appName: 'venture-nudge', region, environments: { production, staging } };

@@ -17,6 +17,7 @@ import { Observability } from './observability';
 import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
+import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions } from './policy';
 
 export interface EnvironmentStackProps {
@@ -113,7 +114,21 @@ export class EnvironmentStack extends TerraformStack {
         })
       : undefined;
     const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
-    const webAcl = new WebAcl(this, 'web-acl', { namePrefix: names.prefix, provider: providers.usEast1, rateLimit: env.edge.wafRateLimit });
+    const edgeLogs = env.edge.accessLogs
+      ? new PrivateBucket(this, 'cdn-logs', {
+          bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
+          versioned: false,
+          expireDays: env.edge.logRetentionDays,
+          // CloudFront standard logging writes with an ACL grant it adds itself.
+          objectOwnership: 'BucketOwnerPreferred',
+        })
+      : undefined;
+    const webAcl = new WebAcl(this, 'web-acl', {
+      namePrefix: names.prefix,
+      provider: providers.usEast1,
+      rateLimit: env.edge.wafRateLimit,
+      logs: env.edge.accessLogs ? { retentionDays: env.edge.logRetentionDays, kmsKeyArn: edgeKeyArn, accountId: encryption.accountId } : undefined,
+    });
 
     const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
     const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
@@ -206,6 +221,7 @@ export class EnvironmentStack extends TerraformStack {
       ipv6: env.edge.ipv6,
       minimumProtocolVersion: env.edge.minimumProtocolVersion,
       webAclArn: webAcl.arn,
+      logsBucketDomainName: edgeLogs?.bucketDomainName,
       comment: `${names.prefix} CDN`,
     });
 
@@ -232,6 +248,14 @@ export class EnvironmentStack extends TerraformStack {
       usEast1KmsKeyArn: edgeKeyArn,
     });
     this.warnings.push(...observability.warnings);
+
+    new ZoneRecords(this, 'zone-records', {
+      zoneId: zone.zoneId,
+      domain: env.domain,
+      records: env.dns.records,
+      delegations: this.delegations(config, environment),
+      takeOverExisting: Boolean(env.hostedZoneId),
+    });
 
     const weights = cutoverWeights(env.cutover);
     new CutoverDns(this, 'cutover', {
@@ -269,5 +293,21 @@ export class EnvironmentStack extends TerraformStack {
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /**
+   * Other environments whose domain lies under this one's and that have their own zone
+   * (e.g. `staging.` under production): delegated by NS records once their name servers
+   * are in the config; until then a warning says how.
+   */
+  private delegations(config: Config, environment: string): Delegation[] {
+    const domain = config.environments[environment].domain;
+    const out: Delegation[] = [];
+    for (const [name, other] of Object.entries(config.environments)) {
+      if (name === environment || !other.domain.endsWith(`.${domain}`) || other.hostedZoneId) continue;
+      if (other.dns.nameServers.length > 0) out.push({ domain: other.domain, nameServers: other.dns.nameServers });
+      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Delegation")`);
+    }
+    return out;
   }
 }
