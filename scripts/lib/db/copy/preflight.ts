@@ -3,7 +3,7 @@
  * refuse before anything is written when the run cannot succeed or cannot carry everything.
  */
 import type { Client } from 'pg';
-import { describeUrl, MigrationError } from '../connection';
+import { connect, describeUrl, MigrationError, STABLE_SESSION_SQL } from '../connection';
 import { assertCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
@@ -74,10 +74,30 @@ async function checkEmptyTarget(s: Session, model: SchemaModel): Promise<void> {
  * them: a concurrent TRUNCATE or ALTER (not MVCC-safe) waits until the run is done instead of
  * emptying or changing a table under the snapshot.
  */
-async function lockSelection(s: Session, tables: readonly Table[]): Promise<void> {
+async function lockSelection(client: Client, tables: readonly Table[], nowait: boolean): Promise<void> {
   for (let i = 0; i < tables.length; i += 500) {
     const names = tables.slice(i, i + 500).map((t) => t.qname);
-    await s.source.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+    await client.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE${nowait ? ' NOWAIT' : ''}`);
+  }
+}
+
+/**
+ * Opens the reader sessions: each joins the snapshot and takes the same locks at once, NOWAIT
+ * (as pg_dump's workers do): an exclusive lock request queued in between is named, not waited on.
+ */
+async function openReaders(s: Session, tables: readonly Table[], count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
+    s.readers.push(c);
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
+    await c.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
+    try {
+      await lockSelection(c, tables, true);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03') throw err;
+      fail(`${(err as Error).message}: another session asked for an exclusive lock (TRUNCATE, ALTER, DROP, VACUUM FULL) on the source as the copy started; rerun when it is done`);
+    }
   }
 }
 
@@ -89,7 +109,9 @@ export async function preflight(s: Session): Promise<RunContext> {
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
     const selection = computeSelection(model, targetModel, s.filter);
-    await lockSelection(s, selection.tables);
+    await lockSelection(s.source, selection.tables, false);
+    const reading = !s.options.dryRun && s.mode !== 'schema-only';
+    if (reading) await openReaders(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else await checkEmptyTarget(s, model);
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
