@@ -3,8 +3,9 @@
  * refuse before anything is written when the run cannot succeed or cannot carry everything.
  */
 import type { Client } from 'pg';
-import { connect, describeUrl, MigrationError, STABLE_SESSION_SQL } from '../connection';
-import { assertCarried, describeNotCarried } from '../schema/carried';
+import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } from '../connection';
+import { missingRoles, policyRoles } from './roles';
+import { checkCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
@@ -101,6 +102,16 @@ async function openReaders(s: Session, tables: readonly Table[], count: number):
   }
 }
 
+/** Every role the copied policies name exists on the target (checked before any data moves). */
+async function checkRoles(s: Session, tables: readonly Table[]): Promise<void> {
+  const missing = await missingRoles(s.target, await policyRoles(s.source, tables.map((t) => t.qname)));
+  if (!missing.length) return;
+  fail(
+    `role(s) missing on the target: ${missing.map((m) => `${m.role} (named by policy ${m.usedBy.join(', policy ')})`).join('; ')}: ` +
+      `create them on the target first, e.g. ${missing.map((m) => `CREATE ROLE ${quoteIdent(m.role)} NOLOGIN;`).join(' ')}`,
+  );
+}
+
 /** Reads both schemas, checks the target and plans the run. */
 export async function preflight(s: Session): Promise<RunContext> {
   return runPhase(s, 'preflight', async () => {
@@ -113,9 +124,17 @@ export async function preflight(s: Session): Promise<RunContext> {
     const reading = !s.options.dryRun && s.mode !== 'schema-only';
     if (reading) await openReaders(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
-    else await checkEmptyTarget(s, model);
+    else {
+      await checkEmptyTarget(s, model);
+      await checkRoles(s, selection.tables);
+    }
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
-    const carried = assertCarried(model.unsupported, s.options.skip);
+    const carried = checkCarried(model.unsupported, s.options.skip);
+    if (carried.refused.length) {
+      // assertCarried's message, on one line (the CLI prints an error's first line)
+      const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
+      fail(`the copy cannot carry ${carried.refused.length} object(s), nothing was written: ${carried.refused.map(describeNotCarried).join('; ')}. Fix them on the source, or accept the loss explicitly with ${kinds.join(' ')}`);
+    }
     for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
     for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
     const notCarried = carried.skipped;
