@@ -153,12 +153,13 @@ async function loadTask(ctx: RunContext, w: Worker, task: DataTask, format: Form
 /** Builds a table's keys and indexes on the worker that just loaded it. */
 async function buildIndexes(ctx: RunContext, target: Client, table: string, statements: readonly Statement[]): Promise<void> {
   for (const st of statements) {
+    const t0 = Date.now();
     try {
       await target.query(st.sql);
     } catch (err) {
       throw phaseError('schema:post', new Error(`${st.object}: ${errText(err)}`), table, ctx.mode);
     }
-    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object });
+    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object, ms: Date.now() - t0 });
   }
 }
 
