@@ -19,6 +19,7 @@ import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
 import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions } from './policy';
+import { localStatePath } from './state-backend';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -76,8 +77,8 @@ export class EnvironmentStack extends TerraformStack {
         encrypt: true,
       });
     } else {
-      // Relative to the stack's working directory: the JSON stays machine-independent.
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Outside the build folder, relative to the stack folder (see state-backend.ts).
+      new LocalBackend(this, { path: localStatePath(id) });
     }
 
     const providers = new Providers(this, 'providers', {
