@@ -24,6 +24,7 @@ try {
   app.synth();
   for (const stack of app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack)) {
     process.stderr.write(`synthesized ${stack.node.id} -> ${app.outdir}/stacks/${stack.node.id}/${hcl ? 'cdk.tf' : 'cdk.tf.json'}\n`);
+    for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
   }
 } catch (e) {
   if (e instanceof ConfigError || e instanceof PolicyViolationError || (e instanceof Error && /^VN_/.test(e.message))) {

@@ -33,7 +33,7 @@ describe('configuration defaults', () => {
   test('make the database a Multi-AZ db.t3.medium PostgreSQL 16 with 7-day backups in the guide windows', () => {
     expect(production.database).toMatchObject({
       engineVersion: '16', instanceClass: 'db.t3.medium', allocatedStorage: 100, multiAz: true, backupRetentionDays: 7,
-      backupWindow: '03:00-04:00', maintenanceWindow: 'sun:04:00-sun:05:00', deletionProtection: true, name: 'venturenudge',
+      backupWindow: '03:00-04:00', maintenanceWindow: 'sun:07:00-sun:10:00', deletionProtection: true, name: 'venturenudge',
     });
   });
 

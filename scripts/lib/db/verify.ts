@@ -128,6 +128,26 @@ function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableF
   return diffs;
 }
 
+/**
+ * Runs a table's hash query on the target. A table with FORCE ROW LEVEL SECURITY refuses
+ * `row_security = off` to its owner when the owner lacks BYPASSRLS (as the RDS master user
+ * does): it is then read with FORCE lifted inside a transaction that is rolled back.
+ */
+async function hashTargetTable(client: Client, qname: string, sql: string): Promise<{ n: string; h: string }> {
+  try {
+    return (await client.query(sql)).rows[0];
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501' || !/row-level security/i.test((err as Error).message)) throw err;
+    await client.query('BEGIN');
+    try {
+      await client.query(`ALTER TABLE ${qname} NO FORCE ROW LEVEL SECURITY`);
+      return (await client.query(sql)).rows[0];
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+}
+
 /** Compares two databases; `ok` is false when any table, object or sequence differs. */
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
@@ -172,7 +192,7 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
       let src: { n: string; h: string };
       let dst: { n: string; h: string };
       try {
-        [src, dst] = await Promise.all([sources[w].query(sql).then((r) => r.rows[0]), targets[w].query(sql).then((r) => r.rows[0])]);
+        [src, dst] = await Promise.all([sources[w].query(sql).then((r) => r.rows[0]), hashTargetTable(targets[w], t.qname, sql)]);
       } catch (err) {
         throw new MigrationError(`[verify] table ${t.qname}: ${(err as Error).message}`, { phase: 'verify', table: t.qname, cause: err });
       }

@@ -1,0 +1,104 @@
+/**
+ * load (scripts/lib/http/load.ts, on autocannon) against servers this file starts on 127.0.0.1.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { join } from 'path';
+import { runLoad, rampPlan, LoadOptionsError } from '../../scripts/lib/http/load';
+import { formatLoadReport, wafCaveat } from '../../scripts/lib/http/load-report';
+import { ensureFdLimit, readFdLimit } from '../../scripts/lib/http/generator';
+import { json, LocalServer, startHttp } from './servers';
+
+const servers: LocalServer[] = [];
+async function serve(p: Promise<LocalServer>): Promise<string> {
+  const s = await p;
+  servers.push(s);
+  return s.url;
+}
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((c) => c.kill()));
+
+/** The fixture server in a child process; resolves to its URL. */
+function serverProcess(): Promise<string> {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures/ok-server.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => resolve(`http://127.0.0.1:${d.toString().trim()}/`));
+  });
+}
+
+const ok = () => startHttp((_req, res) => json(res, 200, { status: 'healthy', database: 'connected' }));
+
+describe('load', () => {
+  test('1,000 concurrent connections against a local server complete and report their percentiles', async () => {
+    const url = await serverProcess();
+    const r = await runLoad({ url, connections: 1000, durationSec: 3 });
+    expect(r.connections).toBe(1000);
+    expect(r.connectionsOpenPeak).toBeGreaterThanOrEqual(1000);
+    expect(r.connectionsAnswered).toBeGreaterThan(0);
+    expect(r.errors).toBe(0);
+    expect(r.non2xx).toBe(0);
+    expect(r.requests).toBeGreaterThan(0);
+    expect(r.requestsPerSec).toBeGreaterThan(0);
+    const l = r.latencyMs;
+    for (const v of [l.p50, l.p95, l.p99, l.max]) expect(Number.isFinite(v)).toBe(true);
+    expect(l.p50).toBeLessThanOrEqual(l.p95);
+    expect(l.p95).toBeLessThanOrEqual(l.p99);
+    expect(l.p99).toBeLessThanOrEqual(l.max);
+    expect(r.generator.fdLimit.soft).toBeGreaterThanOrEqual(1000);
+    expect(r.generator.verdict).toMatch(new RegExp(`held ${r.connectionsOpenPeak} of 1000 connections open \\(${r.connectionsAnswered} answered\\) and ${r.requestsPerSec} requests/s`));
+    expect(formatLoadReport(r)).toMatch(/latency \(ms\) +p50 [\d.]+ +p95 [\d.]+ +p99 [\d.]+/);
+  }, 90_000);
+
+  test('non-2xx answers are counted apart from errors', async () => {
+    const url = await serve(startHttp((_req, res) => json(res, 503, { status: 'unhealthy', database: 'disconnected' })));
+    const r = await runLoad({ url, connections: 10, durationSec: 1 });
+    expect(r.requests).toBeGreaterThan(0);
+    expect(r.non2xx).toBe(r.requests);
+    expect(r.statusCodes).toEqual({ 503: r.requests });
+    expect(r.errors).toBe(0);
+  });
+
+  test('connections the server resets are counted as errors with their code', async () => {
+    const url = await serve(startHttp((req) => req.socket.resetAndDestroy()));
+    const r = await runLoad({ url, connections: 2, durationSec: 1 });
+    expect(r.requests).toBe(0);
+    expect(r.errors).toBeGreaterThan(0);
+    expect(r.errorCodes).toEqual({ ECONNRESET: r.errors });
+  });
+
+  test('a ramp opens the connections in steps that stay open, and reports the ramp apart', async () => {
+    const url = await serve(ok());
+    const r = await runLoad({ url, connections: 40, durationSec: 2, rampSec: 2 });
+    expect(r.ramp.requests).toBeGreaterThan(0);
+    expect(r.connectionsAnswered).toBe(40);
+  });
+
+  test('the ramp plan splits the connections over steps started evenly across the ramp', () => {
+    expect(rampPlan(10, 4, 4)).toEqual([{ connections: 3, startSec: 0 }, { connections: 3, startSec: 1 }, { connections: 2, startSec: 2 }, { connections: 2, startSec: 3 }]);
+    expect(rampPlan(10, 0, 4)).toEqual([{ connections: 10, startSec: 0 }]);
+  });
+
+  test('invalid options are rejected naming the option', async () => {
+    await expect(runLoad({ url: 'nope', connections: 1, durationSec: 1 })).rejects.toThrow(LoadOptionsError);
+    await expect(runLoad({ url: 'http://127.0.0.1:1/', connections: 0, durationSec: 1 })).rejects.toThrow(/--users 0/);
+  });
+
+  test('10,000 connections fit under the open-file limit of this process (raised when needed)', () => {
+    const fd = ensureFdLimit(10_000);
+    expect(fd.problem).toBeUndefined();
+    expect(readFdLimit()!.soft).toBeGreaterThanOrEqual(10_064);
+  });
+
+  test('the WAF caveat quotes the rate limit and both ways of running a test properly', () => {
+    const text = wafCaveat(2000, 'https://aws.venturenudge.com/');
+    expect(text).toMatch(/after 2000 requests in 5 minutes/);
+    expect(text).toMatch(/allow-listed IP set in config/);
+    expect(text).toMatch(/spread the source/);
+    expect(text).not.toMatch(/is local/);
+  });
+});

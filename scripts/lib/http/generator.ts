@@ -1,0 +1,137 @@
+/**
+ * What one machine can do as a load generator: the open-file limit (every connection is
+ * a file descriptor), the ephemeral port range (one source IP can hold at most that many
+ * connections to one destination), and how busy the generator itself was during a run.
+ */
+import { spawnSync } from 'child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'fs';
+import { monitorEventLoopDelay, performance } from 'perf_hooks';
+
+/** Descriptors kept free for the process itself (stdio, DNS, log files, ...). */
+export const FD_HEADROOM = 64;
+
+export interface FdLimit {
+  readonly soft: number;
+  readonly hard: number;
+  /** The soft limit before this process raised it. */
+  readonly raisedFrom?: number;
+  /** Why it could not be raised far enough. */
+  readonly problem?: string;
+}
+
+/** Soft and hard RLIMIT_NOFILE of `pid` from /proc (Linux); undefined elsewhere. */
+export function readFdLimit(pid: number | 'self' = 'self'): { soft: number; hard: number } | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const m = line?.match(/Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/);
+    if (!m) return undefined;
+    const n = (s: string) => (s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
+    return { soft: n(m[1]), hard: n(m[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes sure `connections` sockets fit under this process's open-file soft limit, raising
+ * the soft limit towards the hard limit with prlimit(1) on our own pid when needed (no
+ * privileges needed up to the hard limit). Node has no setrlimit of its own.
+ */
+export function ensureFdLimit(connections: number): FdLimit {
+  const needed = connections + FD_HEADROOM;
+  const before = readFdLimit();
+  if (!before) return { soft: NaN, hard: NaN, problem: 'open-file limit unknown (no /proc): check `ulimit -n` is above the connection count' };
+  if (before.soft >= needed) return before;
+  const target = Math.min(before.hard, Math.max(needed, before.soft));
+  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${before.hard}`], { encoding: 'utf8' });
+  const after = readFdLimit() ?? before;
+  const raised = after.soft > before.soft ? { raisedFrom: before.soft } : {};
+  if (after.soft >= needed) return { ...after, ...raised };
+  const why = r.error ? 'prlimit is not available' : r.status !== 0 ? `prlimit failed: ${(r.stderr ?? '').trim()}` : `the hard limit is ${before.hard}`;
+  return { ...after, ...raised, problem: `${connections} connections need ${needed} open files but the soft limit is ${after.soft} (${why}); raise it before running: \`ulimit -n ${needed}\` (and the hard limit in /etc/security/limits.conf or the container's --ulimit nofile)` };
+}
+
+/** Size of the local ephemeral port range (Linux), or undefined. */
+export function ephemeralPorts(): number | undefined {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return hi - lo + 1;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface GeneratorUsage {
+  /** CPU time of this process over wall time, in % of one core (the generator runs on one thread). */
+  readonly cpuPercent: number;
+  /** 99th percentile of the event-loop delay, ms: high means the generator fell behind its own timers. */
+  readonly eventLoopDelayP99Ms: number;
+  /** Peak resident memory, MiB. */
+  readonly rssMiB: number;
+}
+
+/** Starts measuring this process; call the returned function at the end of the run. */
+export function measureGenerator(): () => GeneratorUsage {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let rss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 500);
+  sampler.unref();
+  return () => {
+    clearInterval(sampler);
+    loop.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - t0;
+    return {
+      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(wall, 1)) * 100),
+      eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
+      rssMiB: Math.round(Math.max(rss, process.memoryUsage().rss) / 1048576),
+    };
+  };
+}
+
+/** Socket inodes of this process (Linux /proc/self/fd), or undefined off Linux. */
+function ownSocketInodes(): Set<string> | undefined {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    return inodes;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * TCP connections of this process in state ESTABLISHED to `port` (remote), counted by
+ * the kernel (/proc/net/tcp and tcp6): the concurrency the generator really holds,
+ * whether or not the server has accepted and answered them yet. Undefined off Linux.
+ */
+export function establishedTo(port: number): number | undefined {
+  const inodes = ownSocketInodes();
+  if (!inodes) return undefined;
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let count = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+      if (f.length > 9 && f[3] === '01' && f[2].endsWith(`:${hexPort}`) && inodes.has(f[9])) count++;
+    }
+  }
+  return count;
+}
