@@ -4,7 +4,7 @@
  * be reviewed (and tested) without running them.
  */
 import { join } from 'node:path';
-import { PROJECT_DIR, synthStacks } from '../terraform/review';
+import { PROJECT_DIR, synthStacks } from '../terraform/synth';
 import { terraform } from '../terraform/run';
 
 export interface ApplyStep {
