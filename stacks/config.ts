@@ -14,12 +14,19 @@ import { defaultMaxConnections } from './rds-sizes';
 export { FARGATE_SIZES } from './fargate';
 
 /**
- * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
- * `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its
- * own name so the intent is visible in the config and the plan).
+ * Cutover stages, on two axes: web weights and the database of record.
+ * `vercel`..`aws` move web traffic while every side uses the source database (Vercel
+ * Postgres); `rds` moves the database of record to RDS with web at 100 % AWS (allowed only
+ * after a successful `db:sync finish`). `rollback` returns all weight to Vercel (same weights
+ * as `vercel`, kept as its own name so the intent is visible in the config and the plan).
  */
-export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rollback'] as const;
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rds', 'rollback'] as const;
 export type CutoverStage = (typeof CUTOVER_STAGES)[number];
+
+/** The one database that takes writes at a stage. */
+export function databaseOfRecord(stage: CutoverStage): 'source' | 'rds' {
+  return stage === 'rds' ? 'rds' : 'source';
+}
 
 export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel: number }>> = {
   vercel: { aws: 0, vercel: 100 },
@@ -27,6 +34,7 @@ export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel:
   '25': { aws: 25, vercel: 75 },
   '50': { aws: 50, vercel: 50 },
   aws: { aws: 100, vercel: 0 },
+  rds: { aws: 100, vercel: 0 },
   rollback: { aws: 0, vercel: 100 },
 };
 
@@ -219,6 +227,13 @@ const CutoverSchema = z
   .superRefine((c, ctx) => {
     if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
+    }
+    if (c.stage === 'rds' && c.weights && c.weights.vercel > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weights'],
+        message: `stage rds makes RDS the database of record, but vercel weight ${c.weights.vercel} keeps sending users to Vercel, which writes to Vercel Postgres: two databases would take writes. Remove weights (rds is 100 % AWS) or go back to stage aws`,
+      });
     }
   });
 
