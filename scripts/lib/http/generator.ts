@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'fs';
+import { cpus, loadavg } from 'os';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
 
 /** Descriptors kept free for the process itself (stdio, DNS, log files, ...). */
@@ -64,31 +65,49 @@ export function ephemeralPorts(): number | undefined {
 export interface GeneratorUsage {
   /** CPU time of this process over wall time, in % of one core (the generator runs on one thread). */
   readonly cpuPercent: number;
-  /** 99th percentile of the event-loop delay, ms: high means the generator fell behind its own timers. */
-  readonly eventLoopDelayP99Ms: number;
+  /** 99th percentile of the event-loop delay, ms: high means the generator fell behind its own timers. Undefined when no sample was taken. */
+  readonly eventLoopDelayP99Ms?: number;
   /** Peak resident memory, MiB. */
   readonly rssMiB: number;
+  /** 1-minute load average at the end and the machine's core count: a load above the cores means the generator was starved of CPU by other processes. */
+  readonly loadAverage: number;
+  readonly cores: number;
 }
 
-/** Starts measuring this process; call the returned function at the end of the run. */
-export function measureGenerator(): () => GeneratorUsage {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+export interface GeneratorMeter {
+  /** Restarts the CPU and event-loop figures (called when full load begins, so set-up does not count). */
+  reset(): void;
+  stop(): GeneratorUsage;
+}
+
+/** Starts measuring this process. */
+export function measureGenerator(): GeneratorMeter {
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   let rss = process.memoryUsage().rss;
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 500);
   sampler.unref();
-  return () => {
-    clearInterval(sampler);
-    loop.disable();
-    const cpu = process.cpuUsage(cpu0);
-    const wall = performance.now() - t0;
-    return {
-      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(wall, 1)) * 100),
-      eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
-      rssMiB: Math.round(Math.max(rss, process.memoryUsage().rss) / 1048576),
-    };
+  return {
+    reset: () => {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      loop.reset();
+    },
+    stop: () => {
+      clearInterval(sampler);
+      loop.disable();
+      const cpu = process.cpuUsage(cpu0);
+      const wall = performance.now() - t0;
+      return {
+        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(wall, 1)) * 100),
+        ...(loop.count > 0 ? { eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10 } : {}),
+        rssMiB: Math.round(Math.max(rss, process.memoryUsage().rss) / 1048576),
+        loadAverage: Math.round(loadavg()[0] * 10) / 10,
+        cores: cpus().length,
+      };
+    },
   };
 }
 
