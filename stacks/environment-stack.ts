@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { Config, cutoverWeights, namesFor } from './config';
+import { businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -145,7 +145,7 @@ export class EnvironmentStack extends TerraformStack {
       database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
-      environment: env.service.environment,
+      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
       cpu: env.service.cpu,
       memory: env.service.memory,
       minTasks: env.service.minTasks,
@@ -188,6 +188,7 @@ export class EnvironmentStack extends TerraformStack {
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
     });
 
     const weights = cutoverWeights(env.cutover);
