@@ -1,7 +1,7 @@
 /**
  * load (scripts/lib/http/load.ts, on autocannon) against servers this file starts on 127.0.0.1.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { runLoad, rampPlan, LoadOptionsError } from '../../scripts/lib/http/load';
 import { formatLoadReport, wafCaveat } from '../../scripts/lib/http/load-report';
@@ -101,4 +101,17 @@ describe('load', () => {
     expect(text).toMatch(/spread the source/);
     expect(text).not.toMatch(/is local/);
   });
+
+  test('the CLI prints the WAF caveat before starting, then the report; a bad flag exits 2', async () => {
+    const url = await serverProcess();
+    const cli = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', join(__dirname, '../../scripts/load.ts')];
+    const r = spawnSync(process.execPath, [...cli, '--url', url, '--users', '3', '--duration', '1'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr.indexOf('WAF: the CloudFront web ACL blocks a client IP after 2000 requests')).toBe(0);
+    expect(r.stdout).toMatch(/^load: .*3 connections/);
+    expect(r.stdout).toMatch(/latency \(ms\) +p50/);
+    const bad = spawnSync(process.execPath, [...cli, '--url', url, '--users', 'many'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('load: --users "many": must be a number');
+  }, 60_000);
 });
