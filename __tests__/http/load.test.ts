@@ -88,7 +88,28 @@ describe('load', () => {
     await expect(runLoad({ url: 'http://127.0.0.1:1/', connections: 0, durationSec: 1 })).rejects.toThrow(/--users 0/);
   });
 
-  test('10,000 connections fit under the open-file limit of this process (raised when needed)', () => {
+  describe('open-file limit', () => {
+    const generator = join(__dirname, '../../scripts/lib/http/generator.ts');
+    /** ensureFdLimit(n) in a child whose limits prlimit(1) set to soft:hard. */
+    const inChild = (limits: string, n: number) => {
+      const code = `process.stdout.write(JSON.stringify(require(${JSON.stringify(generator)}).ensureFdLimit(${n})))`;
+      const r = spawnSync('prlimit', [`--nofile=${limits}`, process.execPath, '-r', 'ts-node/register/transpile-only', '-e', code], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+
+    test('a soft limit below the connections is raised to the hard limit (Node does it at start-up)', () => {
+      expect(inChild('1024:20000', 5000)).toEqual({ soft: 20000, hard: 20000 });
+    });
+
+    test('a hard limit below the connections is reported with the command that fixes it', () => {
+      const fd = inChild('256:512', 5000);
+      expect(fd).toMatchObject({ soft: 512, hard: 512 });
+      expect(fd.problem).toMatch(/^5000 connections need 5064 open files but the soft limit is 512 \(the hard limit is 512\); raise it before running: `ulimit -n 5064`/);
+    });
+  });
+
+  test('10,000 connections fit under the open-file limit of this process', () => {
     const fd = ensureFdLimit(10_000);
     expect(fd.problem).toBeUndefined();
     expect(readFdLimit()!.soft).toBeGreaterThanOrEqual(10_064);

@@ -3,7 +3,6 @@
  * a file descriptor), the ephemeral port range (one source IP can hold at most that many
  * connections to one destination), and how busy the generator itself was during a run.
  */
-import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
@@ -14,9 +13,7 @@ export const FD_HEADROOM = 64;
 export interface FdLimit {
   readonly soft: number;
   readonly hard: number;
-  /** The soft limit before this process raised it. */
-  readonly raisedFrom?: number;
-  /** Why it could not be raised far enough. */
+  /** Why the limit is too low for the connections asked for. */
   readonly problem?: string;
 }
 
@@ -34,22 +31,18 @@ export function readFdLimit(pid: number | 'self' = 'self'): { soft: number; hard
 }
 
 /**
- * Makes sure `connections` sockets fit under this process's open-file soft limit, raising
- * the soft limit towards the hard limit with prlimit(1) on our own pid when needed (no
- * privileges needed up to the hard limit). Node has no setrlimit of its own.
+ * Checks that `connections` sockets fit under this process's open-file limit. Node itself
+ * raises its soft RLIMIT_NOFILE to the hard limit at start-up (on Linux and macOS), so the
+ * soft limit is already as high as an unprivileged process can make it; when the hard
+ * limit is too low, the problem says what to raise.
  */
 export function ensureFdLimit(connections: number): FdLimit {
   const needed = connections + FD_HEADROOM;
-  const before = readFdLimit();
-  if (!before) return { soft: NaN, hard: NaN, problem: 'open-file limit unknown (no /proc): check `ulimit -n` is above the connection count' };
-  if (before.soft >= needed) return before;
-  const target = Math.min(before.hard, Math.max(needed, before.soft));
-  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${before.hard}`], { encoding: 'utf8' });
-  const after = readFdLimit() ?? before;
-  const raised = after.soft > before.soft ? { raisedFrom: before.soft } : {};
-  if (after.soft >= needed) return { ...after, ...raised };
-  const why = r.error ? 'prlimit is not available' : r.status !== 0 ? `prlimit failed: ${(r.stderr ?? '').trim()}` : `the hard limit is ${before.hard}`;
-  return { ...after, ...raised, problem: `${connections} connections need ${needed} open files but the soft limit is ${after.soft} (${why}); raise it before running: \`ulimit -n ${needed}\` (and the hard limit in /etc/security/limits.conf or the container's --ulimit nofile)` };
+  const limit = readFdLimit();
+  if (!limit) return { soft: NaN, hard: NaN, problem: 'open-file limit unknown (no /proc): check `ulimit -n` is above the connection count' };
+  if (limit.soft >= needed) return limit;
+  const why = limit.hard < needed ? `the hard limit is ${limit.hard}` : `the hard limit is ${limit.hard}, but the soft limit was not raised`;
+  return { ...limit, problem: `${connections} connections need ${needed} open files but the soft limit is ${limit.soft} (${why}); raise it before running: \`ulimit -n ${needed}\` (as root, or the hard limit in /etc/security/limits.conf or the container's --ulimit nofile)` };
 }
 
 /** Size of the local ephemeral port range (Linux), or undefined. */
