@@ -323,6 +323,11 @@ export const EnvironmentSchema = z
     cutover: CutoverSchema,
     budget: BudgetSchema,
     dns: DnsSchema,
+    /**
+     * CloudWatch namespace the app writes business metrics to (embedded metric format in its logs): the
+     * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
+     */
+    businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
   })
@@ -563,4 +568,9 @@ export function namesFor(config: Config, envName: string) {
     testHost: `${env.cutover.testHostLabel}.${env.domain}`,
     originHost: `${env.edge.originLabel}.${env.domain}`,
   };
+}
+
+/** The environment's business-metrics namespace (config `businessMetricsNamespace`, default `VentureNudge/<env>`). */
+export function businessMetricsNamespace(config: Config, envName: string): string {
+  return config.environments[envName]?.businessMetricsNamespace ?? `VentureNudge/${envName}`;
 }

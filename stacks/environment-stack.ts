@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { Config, cutoverWeights, namesFor } from './config';
+import { businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -196,7 +196,7 @@ export class EnvironmentStack extends TerraformStack {
       database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
-      environment: env.service.environment,
+      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
       cpu: env.service.cpu,
       memory: env.service.memory,
       minTasks: env.service.minTasks,
@@ -247,6 +247,7 @@ export class EnvironmentStack extends TerraformStack {
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
       usEast1KmsKeyArn: edgeKeyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
     });
     this.warnings.push(...observability.warnings);
 

@@ -101,7 +101,7 @@ describe('Observability', () => {
 
   test('dashboard shows ECS, ALB, RDS and CloudFront metrics', () => {
     const body = parseJsonAttr(onlyResource(json, 'aws_cloudwatch_dashboard').dashboard_body);
-    const shown = new Set(body.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => `${m[0]} ${m[1]}`)));
+    const shown = new Set(body.widgets.flatMap((w: any) => (w.properties.metrics ?? []).map((m: string[]) => `${m[0]} ${m[1]}`)));
     for (const m of ['AWS/ECS CPUUtilization', 'AWS/ECS MemoryUtilization', 'AWS/ApplicationELB RequestCount', 'AWS/ApplicationELB HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB TargetResponseTime', 'AWS/ApplicationELB HealthyHostCount', 'AWS/RDS CPUUtilization', 'AWS/RDS DatabaseConnections', 'AWS/RDS FreeStorageSpace', 'AWS/RDS ReadLatency', 'AWS/RDS WriteLatency', 'AWS/CloudFront Requests', 'AWS/CloudFront 5xxErrorRate']) {
       expect(shown).toContain(m);
     }
