@@ -6,7 +6,7 @@
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { maskUrl, redactSecrets } from './lib/db/connection';
 import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
-import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
+import { parseJobs, resolveSourceTarget, skipKinds, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { createProgress, formatBytes, formatMs } from './lib/cli/progress';
 
@@ -23,6 +23,7 @@ const spec = {
     'schema-only': { type: 'boolean', description: 'copy the schema, no data' },
     'data-only': { type: 'boolean', description: 'target schema exists (app migrations): truncate + copy data and sequences' },
     ...TABLE_OPTIONS,
+    skip: { type: 'string', multiple: true, valueName: 'kind', description: 'accept losing objects of a kind the copy cannot carry (e.g. large-objects); repeatable or comma-separated' },
     'no-verify': { type: 'boolean', description: 'skip the verify phase' },
     format: { type: 'string', valueName: 'auto|binary|text', description: 'COPY format', default: 'auto' },
     verbose: { type: 'boolean', short: 'v', description: 'log every DDL statement' },
@@ -33,7 +34,9 @@ const spec = {
   npm run db:copy -- --data-only --force            # final sync into a schema made by the app's migrations
   npm run db:rollback -- --force --data-only        # copy TARGET_DATABASE_URL back into SOURCE_DATABASE_URL
 
-A failed run names its phase and table; rerun with --force (the copied objects are dropped and recreated).
+Anything the copy cannot carry (large objects, foreign tables, ...) stops the run before any data moves;
+--skip <kind> accepts the loss explicitly, and the summary lists what was skipped.
+A failed run names its phase and table, and says whether a rerun with --force helps.
 Exit codes: 0 copied and verified, 1 failure or verification mismatch, 2 bad command line.`,
 } as const;
 
@@ -42,6 +45,7 @@ export function printSummary(s: CopySummary, out: NodeJS.WritableStream = proces
   lines.push(`${s.dryRun ? 'dry run' : 'copy'} ${s.source} (PostgreSQL ${s.sourceVersion}) -> ${s.target} (PostgreSQL ${s.targetVersion}), mode ${s.mode}`);
   if (s.dryRun) {
     if (s.ddl) lines.push('', s.ddl);
+    for (const d of s.drops) lines.push(`-- --force drops: ${d}`);
     lines.push('-- data plan (phase data), largest first:');
     for (const p of s.plan) lines.push(`--   ${p.table}  ${p.format}  ~${Math.round(p.estimatedRows)} rows  ${formatBytes(p.bytes)}`);
     for (const w of s.warnings) lines.push(`-- warning: ${w}`);
@@ -56,6 +60,7 @@ export function printSummary(s: CopySummary, out: NodeJS.WritableStream = proces
     lines.push('', `${'table'.padEnd(w)}  ${'rows'.padStart(10)}  ${'size'.padStart(9)}  ${'time'.padStart(8)}  format`);
     for (const t of s.tables) lines.push(`${t.table.padEnd(w)}  ${String(t.rows).padStart(10)}  ${formatBytes(t.bytes).padStart(9)}  ${formatMs(t.ms).padStart(8)}  ${t.format}`);
   }
+  for (const n of s.notCarried) lines.push('', `not carried (--skip ${n.kind}): ${n.object}: ${n.reason}`);
   lines.push('', `sequences set: ${s.sequences.length}; statements: ${s.statements.pre} pre-data, ${s.statements.post} post-data; total ${formatMs(s.totalMs)}`);
   if (s.verify) {
     lines.push(
@@ -91,6 +96,7 @@ async function main(): Promise<number> {
       force: args.force,
       dryRun: args['dry-run'],
       tables: tableFilter(args),
+      skip: skipKinds(args.skip),
       verify: !args['no-verify'],
       format,
       onEvent: progress.handle,

@@ -8,23 +8,10 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { z } from 'zod';
+import { fargateSizeProblem } from './fargate';
+import { defaultMaxConnections } from './rds-sizes';
 
-/** Valid Fargate task sizes: CPU units -> allowed memory (MiB). */
-export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16384, 1024),
-  4096: range(8192, 30720, 1024),
-  8192: range(16384, 61440, 4096),
-  16384: range(32768, 122880, 8192),
-};
-
-function range(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let v = from; v <= to; v += step) out.push(v);
-  return out;
-}
+export { FARGATE_SIZES } from './fargate';
 
 /**
  * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
@@ -101,12 +88,18 @@ const DatabaseSchema = z
     maxAllocatedStorage: z.number().int().min(0).max(65536),
     /** @default true (production), false (staging) */
     multiAz: z.boolean(),
-    /** @default 7 (production), 1 (staging) */
+    /** @default 7 */
     backupRetentionDays: z.number().int().min(0).max(35),
     /** UTC. @default "03:00-04:00" */
     backupWindow: z.string().regex(WINDOW, 'must look like 03:00-04:00 (UTC)'),
-    /** UTC. @default "sun:04:00-sun:05:00" */
-    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:04:00-sun:05:00 (UTC)'),
+    /** UTC. Inside the guide's "Sunday 2-6 AM ET" in both EST (UTC-5) and EDT (UTC-4). @default "sun:07:00-sun:10:00" */
+    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:07:00-sun:10:00 (UTC)'),
+    /** Let an `engineVersion` change move to a new major version (RDS refuses it otherwise). @default true */
+    allowMajorVersionUpgrade: z.boolean(),
+    /** Retention of the exported PostgreSQL and upgrade log groups, in days. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
+    /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
+    maxConnections: z.number().int().min(1).optional(),
     /** @default true */
     deletionProtection: z.boolean(),
     /** Database created on the instance (the copy target). @default "venturenudge" */
@@ -122,6 +115,9 @@ const DatabaseSchema = z
   .superRefine((d, ctx) => {
     if (d.maxAllocatedStorage !== 0 && d.maxAllocatedStorage < d.allocatedStorage) {
       ctx.addIssue({ code: 'custom', path: ['maxAllocatedStorage'], message: `must be 0 (off) or >= allocatedStorage (${d.allocatedStorage})` });
+    }
+    if (d.maxConnections === undefined && defaultMaxConnections(d.instanceClass) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['instanceClass'], message: `cannot tell the memory (and so max_connections) of ${d.instanceClass}; set database.maxConnections` });
     }
   });
 
@@ -156,12 +152,8 @@ const ServiceSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const allowed = FARGATE_SIZES[s.cpu];
-    if (!allowed) {
-      ctx.addIssue({ code: 'custom', path: ['cpu'], message: `${s.cpu} is not a Fargate CPU size; use one of ${Object.keys(FARGATE_SIZES).join(', ')}` });
-    } else if (!allowed.includes(s.memory)) {
-      ctx.addIssue({ code: 'custom', path: ['memory'], message: `${s.memory} MiB is not valid with cpu ${s.cpu}; allowed: ${allowed[0]}..${allowed[allowed.length - 1]} in steps of ${allowed.length > 1 ? allowed[1] - allowed[0] : allowed[0]}` });
-    }
+    const size = fargateSizeProblem(s.cpu, s.memory);
+    if (size) ctx.addIssue({ code: 'custom', path: [size.field], message: size.message });
     if (s.minTasks > s.maxTasks) ctx.addIssue({ code: 'custom', path: ['minTasks'], message: `minTasks (${s.minTasks}) must not exceed maxTasks (${s.maxTasks})` });
     const dup = s.ssmSecrets.find((n) => n in s.environment);
     if (dup) ctx.addIssue({ code: 'custom', path: ['ssmSecrets'], message: `${dup} is both a plain environment variable and an SSM secret; keep it in one place` });
@@ -201,6 +193,10 @@ const EdgeSchema = z
     originLabel: z.string().regex(LABEL, 'must be a single DNS label'),
     /** WAF rate limit per 5 minutes per IP; 0 disables the rate rule. @default 2000 */
     wafRateLimit: z.number().int().min(0),
+    /** Collect CloudFront standard logs (S3 bucket) and WAF logs (CloudWatch Logs, us-east-1). @default true */
+    accessLogs: z.boolean(),
+    /** Days CloudFront and WAF logs are kept. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
   })
   .strict();
 
@@ -235,6 +231,45 @@ const BudgetSchema = z
   })
   .strict();
 
+/** Record types `dns.records` may carry into the zone. */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'CAA', 'SRV', 'NS'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+const DnsRecordSchema = z
+  .object({
+    /** Name relative to the domain: "@" for the apex, e.g. "mail", "_dmarc", "selector1._domainkey". */
+    name: z.string().regex(/^(@|(\*\.)?([a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63})$/, 'must be "@" (the apex) or a name relative to the domain such as "_dmarc" or "selector1._domainkey"'),
+    type: z.enum(DNS_RECORD_TYPES, { error: `must be one of ${DNS_RECORD_TYPES.join(', ')}` }),
+    /** @default 300 */
+    ttl: z.number().int().min(0).max(172800).default(300),
+    /** Values as Route 53 takes them: `10 mx.example.com.` for MX, the text (unquoted) for TXT. */
+    values: z.array(z.string().min(1)).min(1, 'needs at least one value'),
+  })
+  .strict();
+
+const DnsSchema = z
+  .object({
+    /**
+     * Records the domain already has (MX, SPF, DKIM, verification TXT, ...) that the
+     * Route 53 zone must also hold, or they vanish when the domain is delegated to it.
+     * `npm run dns:check` compares them with what the domain's servers answer today. @default []
+     */
+    records: z.array(DnsRecordSchema),
+    /**
+     * Name servers of this environment's own zone, once it exists (`terraform output name_servers`).
+     * An environment whose domain contains this one (production for `staging.`) publishes them as NS records. @default []
+     */
+    nameServers: z.array(z.string().regex(HOSTNAME, 'must be a name server host name')).max(8),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    d.records.forEach((r, i) => {
+      if (r.type === 'CNAME' && r.name === '@') ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: 'a CNAME at the apex is invalid DNS; use A/AAAA records' });
+      if (r.type === 'CNAME' && d.records.some((o, j) => j !== i && o.name === r.name)) ctx.addIssue({ code: 'custom', path: ['records', i], message: `${r.name} has a CNAME and other records; a CNAME must be alone at its name` });
+      if (d.records.some((o, j) => j < i && o.name === r.name && o.type === r.type)) ctx.addIssue({ code: 'custom', path: ['records', i], message: `${r.name} ${r.type} is listed twice; put every value in one entry` });
+    });
+  });
+
 const BackendSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }).strict(),
   z
@@ -249,12 +284,22 @@ const BackendSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** Labels the stack itself publishes records at, as `dns.records` names. */
+function managedNames(env: { cutover: { testHostLabel: string }; edge: { originLabel: string } }): Record<string, string> {
+  return { '@': 'the apex (cutover A/AAAA records)', www: 'www (cutover CNAMEs)', [env.cutover.testHostLabel]: 'the test host', [env.edge.originLabel]: 'the CloudFront origin' };
+}
+
 export const EnvironmentSchema = z
   .object({
     /** Apex domain served by this environment. @default "venturenudge.com" (production), "staging.venturenudge.com" (staging) */
     domain: z.string().regex(HOSTNAME, 'must be a lower-case domain such as venturenudge.com'),
-    /** Use an existing Route 53 zone instead of creating one. @default undefined (create) */
+    /**
+     * Use the existing Route 53 zone the domain is already delegated to, instead of creating one:
+     * certificates validate at once, and records already in it are kept. @default undefined (create)
+     */
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 zone id such as Z0123456789ABC').optional(),
+    /** Marks an environment that is not one of the defaults (production, staging) as intended, not a typo. @default undefined */
+    new: z.boolean().optional(),
     network: NetworkSchema,
     database: DatabaseSchema,
     service: ServiceSchema,
@@ -267,10 +312,22 @@ export const EnvironmentSchema = z
      * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
      */
     businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
+    dns: DnsSchema,
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const managed = managedNames(e);
+    e.dns.records.forEach((r, i) => {
+      const owner = managed[r.name];
+      const clash = owner && (r.name === 'www' || ['A', 'AAAA', 'CNAME'].includes(r.type));
+      if (clash) ctx.addIssue({ code: 'custom', path: ['dns', 'records', i, 'name'], message: `${r.name} ${r.type} is managed by the stack (${owner}); remove it from dns.records` });
+    });
+  });
+
+/** Longest name ELB accepts for a load balancer or a target group. */
+export const MAX_ELB_NAME = 32;
 
 export const ConfigSchema = z
   .object({
@@ -284,6 +341,10 @@ export const ConfigSchema = z
   .superRefine((c, ctx) => {
     if (Object.keys(c.environments).length === 0) ctx.addIssue({ code: 'custom', path: ['environments'], message: 'at least one environment is required' });
     for (const [name, env] of Object.entries(c.environments)) {
+      const alb = `${c.appName}-${name}-alb`;
+      if (alb.length > MAX_ELB_NAME) {
+        ctx.addIssue({ code: 'custom', path: ['appName'], message: `with environment "${name}" the load balancer would be named ${alb} (${alb.length} characters; ELB allows ${MAX_ELB_NAME}); shorten appName or the environment name` });
+      }
       const bad = env.network.availabilityZones.find((az) => !az.startsWith(c.region));
       if (bad) ctx.addIssue({ code: 'custom', path: ['environments', name, 'network', 'availabilityZones'], message: `${bad} is not in region ${c.region}` });
       if (env.loadBalancer.cloudfrontOnly && !env.edge.cloudfrontPrefixListId && !CLOUDFRONT_ORIGIN_PREFIX_LISTS[c.region]) {
@@ -314,7 +375,9 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       multiAz: true,
       backupRetentionDays: 7,
       backupWindow: '03:00-04:00',
-      maintenanceWindow: 'sun:04:00-sun:05:00',
+      maintenanceWindow: 'sun:07:00-sun:10:00',
+      allowMajorVersionUpgrade: true,
+      logRetentionDays: 30,
       deletionProtection: true,
       name: 'venturenudge',
       username: 'venturenudge_admin',
@@ -344,9 +407,12 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       staticPathPattern: '/_next/static/*',
       originLabel: 'origin',
       wafRateLimit: 2000,
+      accessLogs: true,
+      logRetentionDays: 30,
     },
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
+    dns: { records: [], nameServers: [] },
     backend: { type: 'local' },
   };
 }
@@ -356,9 +422,10 @@ export function defaultConfig(region = 'us-east-1'): Config {
   const production = productionDefaults(region, 'venturenudge.com');
   const staging = productionDefaults(region, 'staging.venturenudge.com');
   staging.network = { ...staging.network, cidr: '10.1.0.0/16', natGatewayPerAz: false, flowLogRetentionDays: 7 };
-  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false };
+  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
+  staging.edge = { ...staging.edge, logRetentionDays: 7 };
   staging.budget = { ...staging.budget, thresholdsUsd: [50, 100] };
   staging.cutover = { ...staging.cutover, stage: 'aws' };
   return { appName: 'venture-nudge', region, environments: { production, staging } };
@@ -392,20 +459,45 @@ export function resolveConfig(overrides: ConfigInput = {}): Config {
   const region = typeof overrides.region === 'string' ? overrides.region : 'us-east-1';
   const defaults = defaultConfig(region);
   const merged = mergeDeep(defaults, { ...overrides, environments: undefined }) as Config;
-  merged.environments = { ...defaults.environments };
-  for (const [name, env] of Object.entries(overrides.environments ?? {})) {
-    if (env === null) {
-      delete merged.environments[name];
-      continue;
-    }
-    const base = defaults.environments[name] ?? productionDefaults(region, `${name}.venturenudge.com`);
-    merged.environments[name] = mergeDeep(base, env);
+  const given = overrides.environments ?? {};
+  const unknown = Object.entries(given).filter(([name, env]) => !(name in defaults.environments) && env !== null && env?.new !== true);
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map(([name]) => `environments.${name}: unknown environment (known: ${Object.keys(defaults.environments).join(', ')}${closest(name, Object.keys(defaults.environments))}); to add a new one, set "new": true in it`));
+  }
+  // Every other environment's domain derives from production's: staging.<production domain>.
+  const productionDomain = given.production?.domain ?? defaults.environments.production.domain;
+  merged.environments = {};
+  for (const name of new Set([...Object.keys(defaults.environments), ...Object.keys(given)])) {
+    const env = given[name];
+    if (env === null) continue;
+    const base = defaults.environments[name] ?? productionDefaults(region, productionDomain);
+    const domain = name === 'production' ? base.domain : `${name}.${productionDomain}`;
+    merged.environments[name] = mergeDeep({ ...base, domain }, env ?? {});
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** ", did you mean production?" when `name` is one or two edits away from a known name. */
+function closest(name: string, known: string[]): string {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length];
+  };
+  const hit = known.find((k) => distance(name, k) <= 2);
+  return hit ? `; did you mean ${hit}?` : '';
 }
 
 /** Path of the optional JSON config file (deep-merged onto the defaults). */

@@ -4,17 +4,15 @@ import { ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
-import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { fargateSizeProblem } from './fargate';
 
 export interface ServiceDatabase {
   readonly host: string;
@@ -26,12 +24,32 @@ export interface ServiceDatabase {
   readonly secretArn: string;
 }
 
-export interface ServiceProps {
-  /** e.g. `venture-nudge-production`: cluster, repository, log group and family names derive from it. */
+/** The image the task runs: a repository (see ContainerRepository) and a tag. */
+export interface ServiceImage {
+  readonly repositoryUrl: string;
+  /** The execution role may pull from this repository only. */
+  readonly repositoryArn: string;
+  readonly tag: string;
+}
+
+/** Writable mounts of a read-only root filesystem: volume name -> path in the container. */
+const WRITABLE_PATHS: Readonly<Record<string, string>> = { tmp: '/tmp', 'next-cache': '/app/.next/cache' };
+/** Name of the short-lived container that hands the writable volumes to the app user. */
+export const VOLUME_INIT_CONTAINER = 'volume-permissions';
+
+/**
+ * Props of the service. Everything the config always supplies is required here
+ * (its default lives in stacks/config.ts, the one home of each default).
+ */
+export interface AutoscaledServiceProps {
+  /** e.g. `venture-nudge-production`: cluster, log group, role and family names derive from it. */
   readonly namePrefix: string;
-  /** ECS service name. @default "<appName>-service" */
+  /** ECS service name, e.g. `venture-nudge-service`. */
   readonly serviceName: string;
   readonly region: string;
+  /** Account id (for the SSM parameter ARNs), e.g. the repository's registry id. */
+  readonly accountId: string;
+  readonly image: ServiceImage;
   readonly vpcId: string;
   /** Private subnets for the tasks (no public IPs). */
   readonly subnetIds: string[];
@@ -39,94 +57,113 @@ export interface ServiceProps {
   readonly loadBalancerSecurityGroupId: string;
   /** Target group the service registers in. */
   readonly targetGroupArn: string;
-  /** `app/<name>/<id>/targetgroup/<name>/<id>` label for request-count scaling. */
+  /** `app/<name>/<id>/targetgroup/<name>/<id>` label for request-count scaling. @default undefined (no request-count scaling) */
   readonly requestCountResourceLabel?: string;
   readonly database: ServiceDatabase;
   /** SSM Parameter Store path, e.g. `/venture-nudge/production/`. */
   readonly ssmPath: string;
-  /** Secret names read from `ssmPath`. @default [] */
-  readonly ssmSecrets?: readonly string[];
-  /** Plain environment. @default { NODE_ENV: "production" } */
-  readonly environment?: Record<string, string>;
-  /** Fargate CPU units. @default 2048 */
-  readonly cpu?: number;
-  /** Fargate memory (MiB). @default 4096 */
-  readonly memory?: number;
-  /** @default 2 */
-  readonly minTasks?: number;
-  /** @default 10 */
-  readonly maxTasks?: number;
-  /** @default 60 */
-  readonly cpuTargetPercent?: number;
-  /** 0 disables request-count scaling. @default 1000 */
-  readonly requestsPerTarget?: number;
-  /** @default 3000 */
-  readonly containerPort?: number;
-  /** @default "latest" */
-  readonly imageTag?: string;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  /** Secret names read from `ssmPath`. */
+  readonly ssmSecrets: readonly string[];
+  /** Plain environment (NODE_ENV etc.); PORT and the PG* variables are added by the construct. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Fargate CPU units; the pair with `memory` must be valid (stacks/fargate.ts). */
+  readonly cpu: number;
+  /** Fargate memory (MiB). */
+  readonly memory: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  readonly cpuTargetPercent: number;
+  /** ALB requests per task; 0 disables request-count scaling. */
+  readonly requestsPerTarget: number;
+  readonly containerPort: number;
+  readonly logRetentionDays: number;
+  readonly readonlyRootFilesystem: boolean;
+  /**
+   * uid the app runs as; the writable volumes are handed to it before the app starts (the
+   * guide's Dockerfile runs Next.js as `nextjs`, uid 1001). @default 1001
+   */
+  readonly appUid?: number;
   /** KMS key for the log group and SSM SecureString decryption. @default AWS-managed keys */
   readonly kmsKeyArn?: string;
-  /** @default true */
-  readonly readonlyRootFilesystem?: boolean;
   /** Bucket the app reads and writes uploads in (env ASSETS_BUCKET). @default undefined */
   readonly assetsBucket?: { readonly name: string; readonly arn: string };
   /** Resources the service waits for (the listener that attaches the target group). @default [] */
   readonly dependsOn?: ITerraformDependable[];
 }
 
-/** ECR repository, ECS cluster, Fargate task and service with circuit breaker, autoscaling and logs. */
-export class Service extends Construct {
-  readonly repositoryUrl: string;
+/** ECS cluster, Fargate task (roles, log group), security group, service with circuit breaker, and its autoscaling. */
+export class AutoscaledService extends Construct {
   readonly clusterName: string;
   readonly serviceName: string;
   readonly securityGroupId: string;
   readonly logGroupName: string;
-  readonly accountId: string;
 
-  constructor(scope: Construct, id: string, props: ServiceProps) {
+  constructor(scope: Construct, id: string, props: AutoscaledServiceProps) {
     super(scope, id);
-    const port = props.containerPort ?? 3000;
-    const minTasks = props.minTasks ?? 2;
-    const maxTasks = props.maxTasks ?? 10;
-
-    const repo = new EcrRepository(this, 'repository', {
-      name: props.namePrefix,
-      imageTagMutability: 'IMMUTABLE',
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: props.kmsKeyArn ? 'KMS' : 'AES256', kmsKey: props.kmsKeyArn }],
-    });
-    new EcrLifecyclePolicy(this, 'repository-lifecycle', {
-      repository: repo.name,
-      policy: jsonDocument(this, {
-        rules: [
-          { rulePriority: 1, description: 'Expire untagged images after 7 days', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } },
-          { rulePriority: 2, description: 'Keep the last 30 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }, action: { type: 'expire' } },
-        ],
-      }),
-    });
-    this.repositoryUrl = repo.repositoryUrl;
-    // The registry id is the account id: no caller-identity look-up needed at plan.
-    this.accountId = repo.registryId;
+    const size = fargateSizeProblem(props.cpu, props.memory);
+    if (size) throw new Error(`AutoscaledService ${this.node.path}: ${size.field}: ${size.message}`);
+    if (props.minTasks > props.maxTasks) throw new Error(`AutoscaledService ${this.node.path}: minTasks (${props.minTasks}) must not exceed maxTasks (${props.maxTasks})`);
 
     const cluster = new EcsCluster(this, 'cluster', { name: props.namePrefix, setting: [{ name: 'containerInsights', value: 'enabled' }] });
     this.clusterName = cluster.name;
-
-    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.kmsKeyArn });
+    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
+    const task = this.taskDefinition(props, logs);
+    const sg = this.securityGroup(props);
+    this.securityGroupId = sg.id;
+
+    const service = new EcsService(this, 'service', {
+      name: props.serviceName,
+      cluster: cluster.arn,
+      taskDefinition: task.arn,
+      launchType: 'FARGATE',
+      desiredCount: props.minTasks,
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: 60,
+      propagateTags: 'SERVICE',
+      enableEcsManagedTags: true,
+      networkConfiguration: { subnets: props.subnetIds, securityGroups: [sg.id], assignPublicIp: false },
+      loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'app', containerPort: props.containerPort }],
+      // The autoscaler owns the task count; a plan must never fight it.
+      lifecycle: { ignoreChanges: ['desired_count'] },
+      dependsOn: props.dependsOn,
+    });
+    this.serviceName = service.name;
+    this.autoscaling(props, `service/${cluster.name}/${service.name}`);
+  }
+
+  private ssmArnPrefix(props: AutoscaledServiceProps): string {
+    return `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.ssmPath}`;
+  }
+
+  /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
+  private roles(props: AutoscaledServiceProps, logGroupArn: string): { executionRole: IamRole; taskRole: IamRole } {
     const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
     const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume });
-    new IamRolePolicyAttachment(this, 'execution-managed', { role: executionRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
-    const ssmArnPrefix = `arn:aws:ssm:${props.region}:${this.accountId}:parameter${props.ssmPath}`;
+    // Instead of AmazonECSTaskExecutionRolePolicy (ECR and logs on *): this repository and this log group only.
+    new IamRolePolicy(this, 'execution-pull-and-log', {
+      name: 'pull-image-write-logs',
+      role: executionRole.id,
+      policy: jsonDocument(this, {
+        Version: '2012-10-17',
+        Statement: [
+          // GetAuthorizationToken is account-wide: it has no resource to scope to.
+          { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: props.image.repositoryArn },
+          { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
+        ],
+      }),
+    });
     new IamRolePolicy(this, 'execution-secrets', {
       name: 'read-app-secrets',
       role: executionRole.id,
       policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'SsmParameters', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: `${ssmArnPrefix}*` },
+          { Sid: 'SsmParameters', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: `${this.ssmArnPrefix(props)}*` },
           { Sid: 'DatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.secretArn },
           ...(props.kmsKeyArn ? [{ Sid: 'Decrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: props.kmsKeyArn }] : []),
         ],
@@ -146,111 +183,126 @@ export class Service extends Construct {
         }),
       });
     }
+    return { executionRole, taskRole };
+  }
 
-    const environment = { NODE_ENV: 'production', ...(props.environment ?? {}), ...(props.assetsBucket ? { ASSETS_BUCKET: props.assetsBucket.name } : {}), PORT: String(port), PGHOST: props.database.host, PGPORT: String(props.database.port), PGDATABASE: props.database.name, PGSSLMODE: 'require' };
+  /** The `app` container: plain environment, secrets by reference, logs to the group. */
+  private appContainer(props: AutoscaledServiceProps, logGroupName: string) {
+    const environment = {
+      ...props.environment,
+      ...(props.assetsBucket ? { ASSETS_BUCKET: props.assetsBucket.name } : {}),
+      PORT: String(props.containerPort),
+      PGHOST: props.database.host,
+      PGPORT: String(props.database.port),
+      PGDATABASE: props.database.name,
+      PGSSLMODE: 'require',
+    };
     const secrets = [
-      ...(props.ssmSecrets ?? []).map((name) => ({ name, valueFrom: `${ssmArnPrefix}${name}` })),
+      ...props.ssmSecrets.map((name) => ({ name, valueFrom: `${this.ssmArnPrefix(props)}${name}` })),
       { name: 'PGUSER', valueFrom: `${props.database.secretArn}:username::` },
       { name: 'PGPASSWORD', valueFrom: `${props.database.secretArn}:password::` },
     ];
-    const readonlyRoot = props.readonlyRootFilesystem ?? true;
-    const container = {
+    const readonlyRoot = props.readonlyRootFilesystem;
+    return {
       name: 'app',
-      image: `${repo.repositoryUrl}:${props.imageTag ?? 'latest'}`,
+      image: `${props.image.repositoryUrl}:${props.image.tag}`,
       essential: true,
-      portMappings: [{ containerPort: port, protocol: 'tcp' }],
+      user: String(props.appUid ?? 1001),
+      portMappings: [{ containerPort: props.containerPort, protocol: 'tcp' }],
       environment: Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
       secrets,
       readonlyRootFilesystem: readonlyRoot,
-      mountPoints: readonlyRoot
-        ? [
-            { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },
-            { sourceVolume: 'next-cache', containerPath: '/app/.next/cache', readOnly: false },
-          ]
-        : [],
-      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': logs.name, 'awslogs-region': props.region, 'awslogs-stream-prefix': 'app' } },
+      mountPoints: readonlyRoot ? writableMounts() : [],
+      dependsOn: readonlyRoot ? [{ containerName: VOLUME_INIT_CONTAINER, condition: 'SUCCESS' }] : undefined,
+      logConfiguration: logConfiguration(logGroupName, props.region, 'app'),
     };
-    const task = new EcsTaskDefinition(this, 'task', {
+  }
+
+  /**
+   * Fargate creates the writable volumes owned by root; the app runs as a non-root uid.
+   * This container (same image, as root, read-only root too) hands them over and exits
+   * before the app starts.
+   */
+  private volumeInitContainer(props: AutoscaledServiceProps, logGroupName: string) {
+    const uid = props.appUid ?? 1001;
+    const paths = Object.values(WRITABLE_PATHS);
+    return {
+      name: VOLUME_INIT_CONTAINER,
+      image: `${props.image.repositoryUrl}:${props.image.tag}`,
+      essential: false,
+      user: '0',
+      entryPoint: ['sh', '-c'],
+      command: [`chown ${uid}:${uid} ${paths.join(' ')} && chmod 0700 ${paths.join(' ')}`],
+      readonlyRootFilesystem: true,
+      mountPoints: writableMounts(),
+      logConfiguration: logConfiguration(logGroupName, props.region, 'init'),
+    };
+  }
+
+  private taskDefinition(props: AutoscaledServiceProps, logs: CloudwatchLogGroup): EcsTaskDefinition {
+    const { executionRole, taskRole } = this.roles(props, logs.arn);
+    const containers = [this.appContainer(props, logs.name), ...(props.readonlyRootFilesystem ? [this.volumeInitContainer(props, logs.name)] : [])];
+    return new EcsTaskDefinition(this, 'task', {
       family: `${props.namePrefix}-task`,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
-      cpu: String(props.cpu ?? 2048),
-      memory: String(props.memory ?? 4096),
+      cpu: String(props.cpu),
+      memory: String(props.memory),
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
-      volume: readonlyRoot ? [{ name: 'tmp' }, { name: 'next-cache' }] : [],
-      containerDefinitions: jsonDocument(this, [container]),
+      volume: props.readonlyRootFilesystem ? Object.keys(WRITABLE_PATHS).map((name) => ({ name })) : [],
+      containerDefinitions: jsonDocument(this, containers),
     });
+  }
 
+  /** Tasks accept the container port from the ALB only; they reach HTTPS and the database only. */
+  private securityGroup(props: AutoscaledServiceProps): SecurityGroup {
     const sg = new SecurityGroup(this, 'sg', {
-      name: `${props.namePrefix}-service-sg`,
+      // name_prefix: a replacement is created under a new name first (no InvalidGroup.Duplicate).
+      namePrefix: `${props.namePrefix}-service-`,
       description: `${props.namePrefix} tasks: container port from the ALB only`,
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-service-sg` },
       lifecycle: { createBeforeDestroy: true },
     });
-    this.securityGroupId = sg.id;
+    const port = props.containerPort;
     new VpcSecurityGroupIngressRule(this, 'from-alb', { securityGroupId: sg.id, referencedSecurityGroupId: props.loadBalancerSecurityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'App port from the ALB' });
     // Tasks call out to ECR, SSM, OpenAI etc. over HTTPS (through NAT), and to the database.
     new VpcSecurityGroupEgressRule(this, 'https-out', { securityGroupId: sg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs and integrations' });
     new VpcSecurityGroupEgressRule(this, 'postgres-out', { securityGroupId: sg.id, referencedSecurityGroupId: props.database.securityGroupId, ipProtocol: 'tcp', fromPort: props.database.port, toPort: props.database.port, description: 'PostgreSQL to the database only' });
+    return sg;
+  }
 
-    const service = new EcsService(this, 'service', {
-      name: props.serviceName,
-      cluster: cluster.arn,
-      taskDefinition: task.arn,
-      launchType: 'FARGATE',
-      desiredCount: minTasks,
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriodSeconds: 60,
-      propagateTags: 'SERVICE',
-      enableEcsManagedTags: true,
-      networkConfiguration: { subnets: props.subnetIds, securityGroups: [sg.id], assignPublicIp: false },
-      loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'app', containerPort: port }],
-      // The autoscaler owns the task count; a plan must never fight it.
-      lifecycle: { ignoreChanges: ['desired_count'] },
-      dependsOn: props.dependsOn,
-    });
-    this.serviceName = service.name;
-
+  /** Target tracking on CPU, and on ALB requests per task when a label is given. */
+  private autoscaling(props: AutoscaledServiceProps, resourceId: string): void {
     const target = new AppautoscalingTarget(this, 'scaling-target', {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
-      resourceId: `service/${cluster.name}/${service.name}`,
-      minCapacity: minTasks,
-      maxCapacity: maxTasks,
+      resourceId,
+      minCapacity: props.minTasks,
+      maxCapacity: props.maxTasks,
     });
-    new AppautoscalingPolicy(this, 'scale-on-cpu', {
-      name: `${props.namePrefix}-cpu`,
-      policyType: 'TargetTrackingScaling',
-      serviceNamespace: target.serviceNamespace,
-      scalableDimension: target.scalableDimension,
-      resourceId: target.resourceId,
-      targetTrackingScalingPolicyConfiguration: {
-        targetValue: props.cpuTargetPercent ?? 60,
-        predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-        scaleInCooldown: 300,
-        scaleOutCooldown: 60,
-      },
-    });
-    const rpt = props.requestsPerTarget ?? 1000;
-    if (rpt > 0 && props.requestCountResourceLabel) {
-      new AppautoscalingPolicy(this, 'scale-on-requests', {
-        name: `${props.namePrefix}-requests`,
+    const track = (id: string, name: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string }) =>
+      new AppautoscalingPolicy(this, id, {
+        name: `${props.namePrefix}-${name}`,
         policyType: 'TargetTrackingScaling',
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
         resourceId: target.resourceId,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue: rpt,
-          predefinedMetricSpecification: { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.requestCountResourceLabel },
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-        },
+        targetTrackingScalingPolicyConfiguration: { targetValue, predefinedMetricSpecification, scaleInCooldown: 300, scaleOutCooldown: 60 },
       });
+    track('scale-on-cpu', 'cpu', props.cpuTargetPercent, { predefinedMetricType: 'ECSServiceAverageCPUUtilization' });
+    if (props.requestsPerTarget > 0 && props.requestCountResourceLabel) {
+      track('scale-on-requests', 'requests', props.requestsPerTarget, { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.requestCountResourceLabel });
     }
   }
+}
+
+function writableMounts() {
+  return Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false }));
+}
+
+function logConfiguration(group: string, region: string, prefix: string) {
+  return { logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': region, 'awslogs-stream-prefix': prefix } };
 }

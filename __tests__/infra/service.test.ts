@@ -6,12 +6,6 @@ describe('Service', () => {
   const [container] = parseJsonAttr(task.container_definitions);
   const service = onlyResource(json, 'aws_ecs_service');
 
-  test('ECR repository scans on push, has immutable tags and a lifecycle policy', () => {
-    expect(onlyResource(json, 'aws_ecr_repository')).toMatchObject({ name: 'venture-nudge-production', image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true } });
-    const rules = JSON.parse(onlyResource(json, 'aws_ecr_lifecycle_policy').policy).rules;
-    expect(rules.map((r: any) => r.selection.tagStatus)).toEqual(['untagged', 'any']);
-  });
-
   test('cluster is named per the guide and has container insights on', () => {
     expect(onlyResource(json, 'aws_ecs_cluster')).toMatchObject({ name: 'venture-nudge-production', setting: [{ name: 'containerInsights', value: 'enabled' }] });
   });
@@ -48,6 +42,39 @@ describe('Service', () => {
   test('container has a read-only root filesystem with writable /tmp and Next.js cache', () => {
     expect(container.readonlyRootFilesystem).toBe(true);
     expect(container.mountPoints.map((m: any) => m.containerPath)).toEqual(['/tmp', '/app/.next/cache']);
+  });
+
+  test('the app runs as uid 1001 and waits until its writable volumes are handed to that uid', () => {
+    expect(container.user).toBe('1001');
+    expect(container.dependsOn).toEqual([{ containerName: 'volume-permissions', condition: 'SUCCESS' }]);
+    const [, init] = parseJsonAttr(task.container_definitions);
+    expect(init).toMatchObject({ name: 'volume-permissions', essential: false, user: '0', readonlyRootFilesystem: true });
+    expect(init.mountPoints).toEqual(container.mountPoints);
+    expect(init.command[0]).toMatch(/^chown 1001:1001 \/tmp \/app\/\.next\/cache/);
+  });
+
+  test('without a read-only root filesystem there is no volume hand-over container', () => {
+    const rw = synthEnvironment({ environments: { production: { service: { readonlyRootFilesystem: false } } } });
+    const defs = parseJsonAttr(onlyResource(rw, 'aws_ecs_task_definition').container_definitions);
+    expect(defs.map((d: any) => d.name)).toEqual(['app']);
+    expect(defs[0].dependsOn).toBeUndefined();
+  });
+
+  test('execution role pulls from its own repository and writes to its own log group, not to *', () => {
+    expect(Object.values(resourcesOf(json, 'aws_iam_role_policy_attachment')).map((a) => a.policy_arn)).not.toContain('arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
+    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-pull-and-log').policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    expect(bySid.EcrPull.Resource).toMatch(/aws_ecr_repository\.repository_.*\.arn/);
+    expect(bySid.Logs.Resource).toMatch(/aws_cloudwatch_log_group\.service_logs_.*\.arn\}:log-stream:\*$/);
+    // Only the token call, which has no resource, stays on *.
+    const wildcard = policy.Statement.filter((s: any) => s.Resource === '*').flatMap((s: any) => s.Action);
+    expect(wildcard).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  test('its security group has a name prefix, so a replacement does not fail with InvalidGroup.Duplicate', () => {
+    const sg = resourceNamed(json, 'aws_security_group', 'service_sg');
+    expect(sg).not.toHaveProperty('name');
+    expect(sg).toMatchObject({ name_prefix: 'venture-nudge-production-service-', lifecycle: { create_before_destroy: true } });
   });
 
   test('logs go to a log group with a retention', () => {
@@ -99,5 +126,32 @@ describe('Service', () => {
     const staging = synthEnvironment({}, 'staging');
     expect(onlyResource(staging, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048' });
     expect(onlyResource(staging, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 1, max_capacity: 2 });
+  });
+});
+
+describe('AutoscaledService on its own', () => {
+  const { TerraformStack, Testing } = require('cdktf') as typeof import('cdktf');
+  const { AutoscaledService } = require('../../stacks/service') as typeof import('../../stacks/service');
+  const props = {
+    namePrefix: 'demo', serviceName: 'demo-service', region: 'us-east-1', accountId: '123456789012',
+    image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/demo', tag: 'abc123' },
+    vpcId: 'vpc-1', subnetIds: ['subnet-1'], loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg',
+    database: { host: 'db', port: 5432, name: 'app', securityGroupId: 'sg-db', secretArn: 'arn:secret' },
+    ssmPath: '/demo/', ssmSecrets: [], environment: { NODE_ENV: 'production' },
+    cpu: 256, memory: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 0, containerPort: 3000, logRetentionDays: 7, readonlyRootFilesystem: true,
+  };
+  const build = (over: Partial<typeof props>) => {
+    const stack = new TerraformStack(Testing.app(), 'svc');
+    new AutoscaledService(stack, 'service', { ...props, ...over });
+    return JSON.parse(Testing.synth(stack));
+  };
+
+  test('runs the image tag it is given', () => {
+    const [c] = parseJsonAttr(onlyResource(build({}), 'aws_ecs_task_definition').container_definitions);
+    expect(c.image).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:abc123');
+  });
+
+  test('rejects a CPU/memory pair Fargate does not offer, with the same message as the config', () => {
+    expect(() => build({ cpu: 256, memory: 4096 })).toThrow(/memory: 4096 MiB is not valid with cpu 256/);
   });
 });

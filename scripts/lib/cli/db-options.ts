@@ -38,3 +38,8 @@ export function tableFilter(args: { tables?: string[]; 'exclude-tables'?: string
   const split = (v?: string[]) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return { include: split(args.tables), exclude: split(args['exclude-tables']) };
 }
+
+/** The --skip values (repeatable, comma-separated) as a list of kinds. */
+export function skipKinds(values: string[] | undefined): string[] {
+  return [...new Set((values ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+}

@@ -34,7 +34,8 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 export function parseUrl(url: string, role: Role = 'database'): ParsedUrl {
   let u: URL;
   try {
-    u = new URL(url);
+    // libpq allows an empty host (postgres://u:p@/db?host=/socket/dir); WHATWG URL does not.
+    u = new URL(url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=[/?#]|$)/i, '$1localhost'));
   } catch {
     throw new MigrationError(`${role} URL is not a valid postgres:// URL: use postgres://user:password@host:5432/dbname`);
   }
@@ -262,13 +263,37 @@ export const STABLE_SESSION_SQL = [
   "SET client_encoding = 'UTF8'",
 ].join('; ');
 
-/** Identity of the database a client is connected to, for the "--from equals --to" check. */
-export async function serverIdentity(client: Client): Promise<string> {
-  const r = await client.query<{ id: string }>(
-    `SELECT concat_ws('/', pg_postmaster_start_time()::text, (SELECT oid FROM pg_database WHERE datname = current_database())::text,
-                      current_database(), coalesce(inet_server_port()::text, '')) AS id`,
+/**
+ * Identity of the database a client is connected to, whatever the URL form (TCP, host alias,
+ * Unix socket): the cluster (system identifier where pg_control_system() may be called, else
+ * the data directory where visible, else the port), the postmaster start time and the
+ * database OID.
+ */
+export interface ServerIdentity {
+  readonly systemIdentifier: string | null;
+  readonly dataDirectory: string | null;
+  readonly port: string;
+  readonly startedAt: string;
+  readonly databaseOid: string;
+}
+
+export async function serverIdentity(client: Client): Promise<ServerIdentity> {
+  const r = await client.query<ServerIdentity>(
+    `SELECT CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                 THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END AS "systemIdentifier",
+            (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'data_directory') AS "dataDirectory",
+            current_setting('port') AS port, pg_postmaster_start_time()::text AS "startedAt",
+            (SELECT oid::text FROM pg_catalog.pg_database WHERE datname = current_database()) AS "databaseOid"`,
   );
-  return r.rows[0].id;
+  return r.rows[0];
+}
+
+/** True when two identities are the same database of the same running server. */
+export function sameServerDatabase(a: ServerIdentity, b: ServerIdentity): boolean {
+  if (a.databaseOid !== b.databaseOid || a.startedAt !== b.startedAt) return false;
+  if (a.systemIdentifier && b.systemIdentifier) return a.systemIdentifier === b.systemIdentifier;
+  if (a.dataDirectory && b.dataDirectory) return a.dataDirectory === b.dataDirectory;
+  return a.port === b.port;
 }
 
 function canonicalHost(h: string): string {

@@ -1,7 +1,7 @@
 /** The data engine's named phases and the one error type a user can act on. */
 
 /** Named steps of a copy, used in logs, errors and timings alike. */
-export type Phase = 'connect' | 'preflight' | 'schema:pre' | 'data' | 'sequences' | 'schema:post' | 'verify' | 'freeze';
+export type Phase = 'connect' | 'preflight' | 'schema:pre' | 'data' | 'sequences' | 'schema:post' | 'verify' | 'freeze' | 'replication' | 'cleanup';
 
 /** A failure the user can act on; `phase` and `table` say where it happened. */
 export class MigrationError extends Error {

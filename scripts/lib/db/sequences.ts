@@ -17,10 +17,23 @@ export async function readSequenceValues(client: Client, sequences: readonly str
   return rows.map((r) => ({ sequence: sequences[r.i], lastValue: r.v, isCalled: r.c }));
 }
 
-/** Sequences that belong to the selection: owned by a selected table, or free-standing. */
+/** Sequences a column default names with `nextval('schema.seq'::regclass)` (as read with an empty search_path). */
+export function sequencesInDefault(expr: string | null): string[] {
+  if (!expr) return [];
+  return [...expr.matchAll(/nextval\('((?:[^']|'')+)'::regclass\)/g)].map((m) => m[1].replace(/''/g, "'"));
+}
+
+/**
+ * Sequences that belong to the selection: owned by a selected table, used by a column default
+ * of a selected table, or (without a table filter) free-standing.
+ */
 export function selectedSequences(model: SchemaModel, filter: TableFilter = {}): string[] {
-  const selected = new Set(selectTables(model, filter).map((t) => t.oid));
+  const tables = selectTables(model, filter);
+  const selected = new Set(tables.map((t) => t.oid));
+  const usedByDefaults = new Set(tables.flatMap((t) => t.columns.flatMap((c) => sequencesInDefault(c.defaultExpr))));
   const filtered = Boolean(filter.include?.length || filter.exclude?.length);
-  return model.sequences.filter((s) => (s.ownedBy ? selected.has(s.ownedBy.tableOid) : !filtered)).map((s) => s.qname);
+  return model.sequences
+    .filter((s) => (s.ownedBy ? selected.has(s.ownedBy.tableOid) : !filtered) || usedByDefaults.has(s.qname))
+    .map((s) => s.qname);
 }
 

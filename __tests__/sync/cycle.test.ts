@@ -1,0 +1,117 @@
+/**
+ * db:sync start -> status -> finish --freeze while an app-like writer inserts, updates and
+ * deletes; then the rollback carries writes made on the new database back. Judged by the
+ * independent comparison (pg_dump + row hashes), not by the engine's own verify.
+ */
+import { compareDatabases, NO_DIFFERENCE } from '../support/compare';
+import { useClusters } from '../support/postgres';
+import { finishSync, readStatus, rollbackDatabase, startSync, withSync, type FinishResult, type SyncOptions } from '../../scripts/lib/db/sync/index';
+import { APP_SQL, LOGICAL, replicationObjects, startWriter, type Writer } from './support';
+
+const [source, target] = useClusters(2, LOGICAL);
+
+async function waitReady(options: SyncOptions): Promise<void> {
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    if ((await withSync(options, readStatus)).allReady) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('tables not ready within 60 s');
+}
+
+describe('a start/status/finish cycle under a steady writer', () => {
+  let options: SyncOptions;
+  let writer: Writer;
+  let result: FinishResult;
+  let writesBeforeFinish = 0;
+
+  beforeAll(async () => {
+    const from = await source().createDatabase('app');
+    const to = await target().createDatabase('app');
+    await source().sql('app', APP_SQL);
+    options = { from, to, prefix: 'cycle' };
+    writer = await startWriter(from);
+    await withSync(options, (ctx) => startSync(ctx));
+    await waitReady(options);
+    await new Promise((r) => setTimeout(r, 500));
+    writesBeforeFinish = writer.count();
+    result = await withSync(options, (ctx) => finishSync(ctx, { freeze: true }));
+  }, 120000);
+
+  afterAll(async () => {
+    await writer?.stop();
+  });
+
+  test('the writer was writing during replication and was stopped by the freeze', async () => {
+    expect(writesBeforeFinish).toBeGreaterThan(10);
+    const err = await writer.stopped;
+    expect(err.message).toMatch(/terminat|read-only|Connection terminated/i);
+    expect(result.terminatedSessions).toBeGreaterThanOrEqual(1);
+  });
+
+  test('finish reports success with a measured freeze and a separate verify time', () => {
+    expect(result.ok).toBe(true);
+    expect(result.verify.mismatches).toEqual([]);
+    expect(result.freezeMs).toBeGreaterThan(0);
+    expect(result.verifyMs).toBeGreaterThan(0);
+    expect(result.catchUpMs).toBeLessThanOrEqual(result.freezeMs);
+  });
+
+  test('the target equals the source; only the source carries the read-only freeze', async () => {
+    const diff = await compareDatabases(options.from, options.to);
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    expect(diff.settings).toEqual({ source: ['default_transaction_read_only=on'], target: [] });
+  });
+
+  test('every sequence on the target is ahead of its ids: a new row does not collide', async () => {
+    const [max] = await target().sql('app', 'SELECT (SELECT max(id) FROM public.users)::bigint AS u, (SELECT max(id) FROM public.events)::bigint AS e');
+    const [u] = await target().sql('app', `INSERT INTO public.users (email) VALUES ('after-cutover@example.com') RETURNING id`);
+    const [e] = await target().sql('app', `INSERT INTO public.events (user_id, kind) VALUES ($1, 'after') RETURNING id`, [u.id]);
+    expect(BigInt(u.id)).toBeGreaterThan(BigInt(max.u));
+    expect(BigInt(e.id)).toBeGreaterThan(BigInt(max.e));
+  });
+
+  test('the source refuses writes from new sessions after finish', async () => {
+    await expect(source().sql('app', `INSERT INTO public.users (email) VALUES ('late@example.com')`)).rejects.toThrow(/read-only transaction/);
+  });
+
+  test('nothing of the replication is left on either side', async () => {
+    expect(await replicationObjects(source().sql, 'app', 'cycle')).toEqual([]);
+    expect(await replicationObjects(target().sql, 'app', 'cycle')).toEqual([]);
+  });
+
+  test('the rollback carries writes made on the target back to the source (reverse replication)', async () => {
+    await target().sql('app', `INSERT INTO public.users (email) SELECT 'aws' || g || '@example.com' FROM generate_series(1, 50) g`);
+    await target().sql('app', `UPDATE public.users SET visits = visits + 100 WHERE id % 7 = 0`);
+    await target().sql('app', `DELETE FROM public.events WHERE id % 11 = 0`);
+    const back = await rollbackDatabase({ from: options.to, to: options.from, prefix: 'back', method: 'replication' });
+    expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
+    expect(back.freezeMs).toBeGreaterThan(0);
+    const diff = await compareDatabases(options.to, options.from);
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    // now RDS (the old target) is frozen and the source takes writes again
+    expect(diff.settings).toEqual({ source: ['default_transaction_read_only=on'], target: [] });
+    const [row] = await source().sql('app', `INSERT INTO public.users (email) VALUES ('back-on-vercel@example.com') RETURNING id`);
+    expect(Number(row.id)).toBeGreaterThan(0);
+    expect(await replicationObjects(target().sql, 'app', 'back')).toEqual([]);
+  });
+});
+
+describe('rollback by the verified full copy', () => {
+  test('carries writes made on the target back when replication is not used', async () => {
+    const from = await source().createDatabase('copyback');
+    const to = await target().createDatabase('copyback');
+    await source().sql('copyback', APP_SQL);
+    const options = { from, to, prefix: 'cb' };
+    await withSync(options, (ctx) => startSync(ctx));
+    await waitReady(options);
+    expect((await withSync(options, (ctx) => finishSync(ctx, { freeze: true }))).ok).toBe(true);
+    await target().sql('copyback', `INSERT INTO public.users (email) VALUES ('made-on-aws@example.com'); DELETE FROM public.audit_log WHERE line LIKE 'seed 1%'`);
+    const back = await rollbackDatabase({ from: to, to: from, method: 'copy' });
+    expect(back).toMatchObject({ ok: true, method: 'copy', mismatches: [] });
+    const diff = await compareDatabases(to, from);
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    const [u] = await source().sql('copyback', `SELECT count(*)::int AS n FROM public.users WHERE email = 'made-on-aws@example.com'`);
+    expect(u.n).toBe(1);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * db:sync — logical replication from the source (Vercel Postgres) into the target (RDS), and
+ * the cutover step. Commands: preflight, start, status, finish, cleanup. See the README's
+ * cutover runbook and scripts/lib/db/sync/.
+ */
+import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
+import { createLogger, type Logger } from './lib/cli/log';
+import { formatBytes, formatMs } from './lib/cli/progress';
+import { describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
+import {
+  cleanupSync,
+  DEFAULT_PREFIX,
+  describeGaps,
+  finishSync,
+  preflight,
+  readStatus,
+  recordSync,
+  startSync,
+  withSync,
+  type SyncEvent,
+  type SyncOptions,
+  type SyncStatus,
+} from './lib/db/sync/index';
+
+const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const spec = {
+  name: 'npm run db:sync -- <preflight|start|status|finish|cleanup>',
+  summary:
+    'Logical replication from --from (source) into --to (target) for a cutover with a freeze of seconds:\n' +
+    '  preflight  check wal_level, privileges, free slots/workers, a primary key or REPLICA IDENTITY FULL per table; print each fix\n' +
+    '  start      create the target schema, a publication + slot on the source and a subscription on the target (idempotent)\n' +
+    '  status     each table\'s state and the lag in bytes and seconds (--watch)\n' +
+    '  finish     with writes frozen (--freeze, or your app\'s read-only mode): wait for zero lag, copy sequences, verify, drop\n' +
+    '             the subscription; prints the freeze time and, separately, the verify time\n' +
+    '  cleanup    remove the publication, slots and subscription of --prefix on both sides (also after a killed start)',
+  options: {
+    ...SOURCE_TARGET_OPTIONS,
+    'source-conninfo-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL as the TARGET server reaches it (default: the --from URL)' },
+    prefix: { type: 'string', valueName: 'name', description: 'prefix of the publication, slot and subscription names', default: DEFAULT_PREFIX },
+    ...TABLE_OPTIONS,
+    freeze: { type: 'boolean', description: 'finish: make the source read-only (default_transaction_read_only) and end the app\'s sessions; lifted on failure' },
+    env: { type: 'string', valueName: 'name', description: 'finish: record the outcome for `npm run cutover` under this environment' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'finish: tables verified in parallel', default: '2' },
+    'timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait for zero lag after the freeze', default: '60' },
+    watch: { type: 'boolean', description: 'status: repeat every --interval seconds until interrupted' },
+    interval: { type: 'string', valueName: 's', description: 'status --watch period', default: '2' },
+    'dry-run': { type: 'boolean', description: 'start/finish/cleanup: run the checks and print what would change; write nothing' },
+  },
+  epilog: `Examples:
+  SOURCE_DATABASE_URL=... TARGET_DATABASE_URL=... npm run db:sync -- preflight
+  npm run db:sync -- start --from-env VERCEL_DATABASE_URL --to-env RDS_DATABASE_URL
+  npm run db:sync -- status --watch
+  npm run db:sync -- finish --freeze --env production     # the cutover step; then npm run cutover -- --env production --to rds
+  npm run db:sync -- cleanup                               # abandon: drop what start created on both sides
+
+The subscription stores the source URL (with its password) in the target's catalog, readable by superusers only;
+cleanup and finish drop it.
+Exit codes: 0 done (finish: caught up and verified), 1 failure, a preflight gap or a verification mismatch, 2 bad command line.`,
+} as const;
+
+function printStatus(s: SyncStatus, out: string[]): void {
+  out.push(`subscription: ${s.subscribed ? (s.workerRunning ? 'streaming' : 'not running') : 'none'}; slot: ${s.slot.exists ? (s.slot.active ? 'active' : 'inactive') : 'none'}; publication: ${s.publication ? 'yes' : 'none'}`);
+  out.push(`lag: ${s.lagBytes === null ? '-' : formatBytes(s.lagBytes)}, ${s.lagSeconds === null ? '-' : `${s.lagSeconds} s`}`);
+  const w = Math.max(5, ...s.tables.map((t) => t.table.length));
+  for (const t of s.tables) out.push(`  ${t.table.padEnd(w)}  ${t.state}`);
+}
+
+function onEvent(log: Logger): (e: SyncEvent) => void {
+  return (e) => {
+    if (e.type === 'phase' && e.status === 'end') log.info(`[${e.phase}] done in ${formatMs(e.ms ?? 0)}`);
+    else if (e.type === 'step') log.info(`[${e.step}] ${e.detail ?? ''}`);
+    else if (e.type === 'warning') log.warn(e.message);
+  };
+}
+
+async function runStatus(options: SyncOptions, args: { watch?: boolean; interval: string; json: boolean }): Promise<number> {
+  const period = Number(args.interval);
+  if (!(period > 0)) throw new UsageError(`--interval must be a positive number of seconds (got ${args.interval})`);
+  return withSync(options, async (ctx) => {
+    for (;;) {
+      const s = await readStatus(ctx);
+      if (args.json) process.stdout.write(JSON.stringify({ at: new Date().toISOString(), ...s }) + '\n');
+      else {
+        const out = [`${new Date().toISOString()} ${describeUrl(options.from)} -> ${describeUrl(options.to)}`];
+        printStatus(s, out);
+        process.stdout.write(out.join('\n') + '\n');
+      }
+      if (!args.watch) return s.subscribed ? 0 : 1;
+      await new Promise((r) => setTimeout(r, period * 1000));
+    }
+  });
+}
+
+async function runFinish(options: SyncOptions, args: { freeze?: boolean; env?: string; jobs: string; 'timeout-seconds': string; json: boolean }, log: Logger): Promise<number> {
+  const timeout = Number(args['timeout-seconds']);
+  if (!(timeout > 0)) throw new UsageError(`--timeout-seconds must be a positive number (got ${args['timeout-seconds']})`);
+  const jobs = parseJobs(args.jobs);
+  const at = () => new Date().toISOString();
+  const base = { direction: 'forward' as const, source: describeUrl(options.from), target: describeUrl(options.to) };
+  let result;
+  try {
+    result = await withSync(options, (ctx) => finishSync(ctx, { freeze: args.freeze, jobs, catchUpTimeoutMs: timeout * 1000 }));
+  } catch (err) {
+    if (args.env) recordSync(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] });
+    throw err;
+  }
+  if (args.env) {
+    const file = recordSync(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] });
+    log.info(`recorded in ${file}`);
+  }
+  if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else {
+    const lines = [
+      `freeze: ${formatMs(result.freezeMs)} (writes stopped -> target caught up with ${result.sequences.length} sequences set; catch-up ${formatMs(result.catchUpMs)}, ${result.terminatedSessions} sessions ended)`,
+      `verify: ${formatMs(result.verifyMs)} ${result.verify.ok ? `OK (${result.verify.tables.length} tables, schema, ${result.verify.sequences.length} sequences)` : `MISMATCH\n  ${result.verify.mismatches.join('\n  ')}`}`,
+    ];
+    if (result.ok) lines.push(result.frozen ? 'source stays read-only (default_transaction_read_only): the target is now the database of record' : 'done: the target is caught up and verified; keep writes stopped on the source');
+    else lines.push(result.frozen ? '' : 'the freeze was lifted; the subscription is kept: investigate, then rerun finish');
+    process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
+  }
+  if (!result.ok) {
+    log.error(`verification failed: ${result.verify.mismatches[0]}; the source freeze was lifted and the subscription kept`);
+    return 1;
+  }
+  return 0;
+}
+
+async function runOther(command: Exclude<Command, 'status' | 'finish'>, options: SyncOptions, args: { json: boolean; 'dry-run'?: boolean }): Promise<number> {
+  return withSync(options, async (ctx) => {
+    if (command === 'preflight' || (command === 'start' && args['dry-run'])) {
+      const report = await preflight(ctx);
+      if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else {
+        const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.side}: ${c.message}${c.ok ? '' : `\n     fix: ${c.fix}`}`);
+        if (command === 'start') lines.push('', `would create: publication ${ctx.names.publication} (${report.tables.length} tables), slot ${ctx.names.slot}, subscription ${ctx.names.subscription}; nothing was written`);
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      for (const gap of describeGaps(report)) process.stderr.write(`error: ${gap}\n`);
+      return report.ok ? 0 : 1;
+    }
+    if (command === 'start') {
+      const r = await startSync(ctx);
+      if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else process.stdout.write(r.created ? `started: ${r.tables.length} tables replicating (${r.schemaCreated ? 'schema created on the target' : 'target schema existed'}); follow with db:sync status --watch\n` : `already started (subscription ${ctx.names.subscription} exists): nothing created\n`);
+      return 0;
+    }
+    if (args['dry-run']) {
+      const s = await readStatus(ctx);
+      const would = [s.subscribed && `subscription ${ctx.names.subscription}`, s.slot.exists && `slot ${ctx.names.slot}`, s.publication && `publication ${ctx.names.publication}`].filter(Boolean);
+      process.stdout.write(`would remove: ${would.length ? would.join(', ') : 'nothing'} (and table-sync slots of the subscription); nothing was written\n`);
+      return 0;
+    }
+    const r = await cleanupSync(ctx);
+    if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else process.stdout.write(r.removed.length ? `removed: ${r.removed.join(', ')}\n` : 'nothing to remove\n');
+    return 0;
+  });
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const command = argv[0] && !argv[0].startsWith('-') ? argv.shift() : undefined;
+  const args = parseCli(argv, spec);
+  if (!args) return 0;
+  if (!command || !(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`${command ? `unknown command "${command}"` : 'missing command'}: use one of ${COMMANDS.join(', ')} (npm run db:sync -- --help)`);
+  }
+  const { from, to, redact } = resolveSourceTarget(args);
+  const conninfoEnv = args['source-conninfo-env'];
+  const sourceConninfo = conninfoEnv ? resolveUrl({ env: conninfoEnv, defaultEnv: conninfoEnv, role: 'source', flags: ['--from', '--source-conninfo-env'] }) : undefined;
+  const log = createLogger({ redact: (s) => redactSecrets(redact(s), [sourceConninfo]) });
+  const options: SyncOptions = { from, to, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), onEvent: onEvent(log) };
+  if (command === 'status') return runStatus(options, args);
+  if (command === 'finish') {
+    if (args['dry-run']) {
+      log.info(`dry run: finish would ${args.freeze ? 'freeze the source, ' : ''}wait for zero lag, set sequences, verify and drop the subscription`);
+      return runStatus(options, { ...args, watch: false });
+    }
+    return runFinish(options, args, log);
+  }
+  return runOther(command as 'preflight' | 'start' | 'cleanup', options, args);
+}
+
+if (require.main === module) runCli(main, (s) => redactSecrets(s, [process.env.SOURCE_DATABASE_URL, process.env.TARGET_DATABASE_URL]));

@@ -1,0 +1,154 @@
+/**
+ * Phase preflight: read both schemas inside the snapshot, compute the selection once, and
+ * refuse before anything is written when the run cannot succeed or cannot carry everything.
+ */
+import type { Client } from 'pg';
+import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } from '../connection';
+import { missingRoles, policyRoles } from './roles';
+import { checkCarried, describeNotCarried } from '../schema/carried';
+import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
+import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
+import { selectedSequences } from '../sequences';
+import { runPhase, type RunContext, type Selection, type Session } from './context';
+import { planForce } from './force';
+import { chooseFormat, copyColumns } from './table-data';
+
+function fail(message: string, table?: string): never {
+  throw new MigrationError(`[preflight] ${message}`, { phase: 'preflight', table });
+}
+
+async function targetObjectCount(client: Client): Promise<{ count: number; example: string | null }> {
+  const r = await client.query<{ n: number; example: string | null }>(
+    `SELECT count(*)::int AS n, min(format('%I.%I', n.nspname, c.relname)) AS example
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')`,
+  );
+  return { count: r.rows[0].n, example: r.rows[0].example };
+}
+
+/** Computes the tables and sequences the run covers. */
+export function computeSelection(model: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Selection {
+  const tables = selectTables(model, filter);
+  const onTarget = new Set(targetModel.tables.map((t) => t.qname));
+  return {
+    tables,
+    dataTables: tables.filter((t) => t.kind === 'r').sort((a, b) => b.bytes - a.bytes),
+    sequences: selectedSequences(model, filter),
+    onTarget: tables.map((t) => t.qname).filter((q) => onTarget.has(q)),
+  };
+}
+
+/** data-only: every selected table exists on the target with every copied column, and is empty unless forced. */
+async function checkDataOnlyTarget(s: Session, selected: readonly Table[], targetModel: SchemaModel): Promise<void> {
+  const have = new Map(targetModel.tables.map((t) => [t.qname, t]));
+  for (const t of selected.filter((x) => x.kind === 'r')) {
+    const other = have.get(t.qname);
+    if (!other) fail(`table ${t.qname} does not exist on the target: run the app's migrations first, or copy without --data-only`, t.qname);
+    const missing = copyColumns(t).filter((c) => !other.columns.some((o) => o.name === c));
+    if (missing.length) fail(`table ${t.qname} on the target lacks column(s) ${missing.join(', ')}: run the app's migrations first`, t.qname);
+  }
+  if (s.options.force) return;
+  for (const t of selected.filter((x) => x.kind === 'r')) {
+    const r = await s.target.query(`SELECT 1 FROM ONLY ${t.qname} LIMIT 1`);
+    if (r.rowCount) fail(`target table ${t.qname} already has rows: pass --force to truncate and reload the copied tables`, t.qname);
+  }
+}
+
+/** full/schema-only: the target is empty (or forced) and offers the source's extensions. */
+async function checkEmptyTarget(s: Session, model: SchemaModel): Promise<void> {
+  const existing = await targetObjectCount(s.target);
+  if (existing.count > 0 && !s.options.force) {
+    fail(
+      `target database ${describeUrl(s.options.to)} is not empty (${existing.count} relations, e.g. ${existing.example}): pass --force to drop and recreate the copied objects, or use an empty database`,
+    );
+  }
+  const avail = await s.target.query<{ name: string }>('SELECT name FROM pg_available_extensions');
+  const names = new Set(avail.rows.map((r) => r.name));
+  const missing = model.extensions.filter((x) => !names.has(x.name)).map((x) => x.name);
+  if (missing.length) fail(`extension(s) ${missing.join(', ')} not available on the target: install them there (RDS: check the parameter group / supported extensions)`);
+}
+
+/**
+ * ACCESS SHARE locks on the selected tables inside the snapshot transaction, as pg_dump takes
+ * them: a concurrent TRUNCATE or ALTER (not MVCC-safe) waits until the run is done instead of
+ * emptying or changing a table under the snapshot.
+ */
+async function lockSelection(client: Client, tables: readonly Table[], nowait: boolean): Promise<void> {
+  for (let i = 0; i < tables.length; i += 500) {
+    const names = tables.slice(i, i + 500).map((t) => t.qname);
+    await client.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE${nowait ? ' NOWAIT' : ''}`);
+  }
+}
+
+/**
+ * Opens the reader sessions: each joins the snapshot and takes the same locks at once, NOWAIT
+ * (as pg_dump's workers do): an exclusive lock request queued in between is named, not waited on.
+ */
+async function openReaders(s: Session, tables: readonly Table[], count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
+    s.readers.push(c);
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
+    await c.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
+    try {
+      await lockSelection(c, tables, true);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03') throw err;
+      fail(`${(err as Error).message}: another session asked for an exclusive lock (TRUNCATE, ALTER, DROP, VACUUM FULL) on the source as the copy started; rerun when it is done`);
+    }
+  }
+}
+
+/** Every role the copied policies name exists on the target (checked before any data moves). */
+async function checkRoles(s: Session, tables: readonly Table[]): Promise<void> {
+  const missing = await missingRoles(s.target, await policyRoles(s.source, tables.map((t) => t.qname)));
+  if (!missing.length) return;
+  fail(
+    `role(s) missing on the target: ${missing.map((m) => `${m.role} (named by policy ${m.usedBy.join(', policy ')})`).join('; ')}: ` +
+      `create them on the target first, e.g. ${missing.map((m) => `CREATE ROLE ${quoteIdent(m.role)} NOLOGIN;`).join(' ')}`,
+  );
+}
+
+/** Reads both schemas, checks the target and plans the run. */
+export async function preflight(s: Session): Promise<RunContext> {
+  return runPhase(s, 'preflight', async () => {
+    const model = await readSchema(s.source);
+    const targetModel = await readSchema(s.target);
+    const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
+    if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
+    const selection = computeSelection(model, targetModel, s.filter);
+    await lockSelection(s.source, selection.tables, false);
+    const reading = !s.options.dryRun && s.mode !== 'schema-only';
+    if (reading) await openReaders(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
+    if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
+    else {
+      await checkEmptyTarget(s, model);
+      await checkRoles(s, selection.tables);
+    }
+    // Anything not carried refuses the run, unless the user named its kind in `skip`.
+    const carried = checkCarried(model.unsupported, s.options.skip);
+    if (carried.refused.length) {
+      // assertCarried's message, on one line (the CLI prints an error's first line)
+      const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
+      fail(`the copy cannot carry ${carried.refused.length} object(s), nothing was written: ${carried.refused.map(describeNotCarried).join('; ')}. Fix them on the source, or accept the loss explicitly with ${kinds.join(' ')}`);
+    }
+    for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
+    for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
+    const notCarried = carried.skipped;
+    const plan = buildDdl(model, s.filter);
+    for (const sk of plan.skipped) s.warn(`skipped ${sk}`);
+    const sameOrNewer = Math.floor(targetModel.serverVersionNum / 10000) >= Math.floor(model.serverVersionNum / 10000);
+    const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));
+    const dataPlan = selection.dataTables.map((t) => ({
+      table: t.qname,
+      format: chooseFormat(t, s.mode === 'data-only' ? targetTables.get(t.qname) : undefined, s.options.format ?? 'auto', sameOrNewer),
+      estimatedRows: t.estimatedRows,
+      bytes: t.bytes,
+    }));
+    const force = s.options.force && s.mode !== 'data-only' ? await planForce(s.target, model, targetModel, selection, s.filter, plan) : { drops: [], reload: [], plan };
+    return { ...s, model, targetModel, plan: force.plan, selection, dataPlan, notCarried, drops: force.drops, reload: force.reload };
+  });
+}

@@ -1,0 +1,24 @@
+/** Views and materialized views, with the relations each reads (for ordering and selection). */
+import type { View } from '../model';
+import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+
+export async function readViews(ctx: ReadContext): Promise<View[]> {
+  const rows = await q(
+    ctx.client,
+    `SELECT c.oid, ${QN('n.nspname', 'c.relname')} AS qname, c.relkind, pg_get_viewdef(c.oid) AS def, c.reloptions, c.relispopulated,
+            (SELECT array_agg(DISTINCT d.refobjid::int) FROM pg_rewrite rw JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+               WHERE rw.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS deps
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm') AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')}
+      ORDER BY c.oid`,
+  );
+  return rows.map((r) => ({
+    oid: Number(r.oid),
+    qname: r.qname,
+    kind: r.relkind,
+    definition: (r.def as string).trim().replace(/;$/, ''),
+    reloptions: r.reloptions,
+    populated: r.relispopulated,
+    dependsOn: (r.deps ?? []).map(Number),
+  }));
+}

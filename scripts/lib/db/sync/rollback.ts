@@ -1,0 +1,101 @@
+/**
+ * Rollback from stage `rds`: the writes made on AWS go back to the old database, nothing lost.
+ *
+ *   1. the old database's freeze (left by finish) is lifted: at stage rds nothing reaches it;
+ *   2. method `replication` (the old database can reach RDS): start replicating RDS into the
+ *      old database (its tables are emptied and refilled server to server while RDS still
+ *      takes writes), then `finish --freeze` on RDS: the freeze lasts only the catch-up;
+ *   3. method `copy` (no network path from the old database to RDS): RDS is frozen, then the
+ *      verified full data copy (db:copy --data-only --force) runs: the freeze lasts the copy;
+ *   4. on failure the RDS freeze is lifted; on success RDS stays read-only.
+ *
+ * `auto` uses replication when its preflight passes and the old database reaches RDS,
+ * otherwise the copy, and says why.
+ */
+import { connect, MigrationError, parseUrl } from '../connection';
+import { copyDatabase } from '../copy/index';
+import { closeQuietly } from '../pool';
+import { removeReplication } from './cleanup';
+import { SYNC_APP, withSync, type SyncOptions } from './context';
+import { finishSync } from './finish';
+import { freezeWrites, liftFreeze } from './freeze';
+import { describeGaps, preflight } from './preflight';
+import { startSync } from './start';
+
+export type RollbackMethod = 'auto' | 'replication' | 'copy';
+
+export interface RollbackOptions extends SyncOptions {
+  /** @default 'auto' */
+  readonly method?: RollbackMethod;
+  readonly jobs?: number;
+  readonly readyTimeoutMs?: number;
+  readonly catchUpTimeoutMs?: number;
+}
+
+export interface RollbackResult {
+  readonly ok: boolean;
+  readonly method: 'replication' | 'copy';
+  /** Why `auto` fell back to the copy. */
+  readonly fallbackReason?: string;
+  /** Writes stopped on RDS -> old database caught up with sequences set. */
+  readonly freezeMs: number;
+  readonly verifyMs: number;
+  readonly mismatches: string[];
+}
+
+async function unfreezeOld(url: string, database: string): Promise<void> {
+  const c = await connect(url, { role: 'target', applicationName: `${SYNC_APP} rollback` });
+  try {
+    await liftFreeze(c, database);
+  } finally {
+    await closeQuietly(c);
+  }
+}
+
+async function byReplication(options: RollbackOptions): Promise<RollbackResult | { fallback: string }> {
+  return withSync(options, async (ctx) => {
+    const report = await preflight(ctx);
+    if (!report.ok) {
+      if (options.method === 'replication') throw new MigrationError(`[preflight] ${describeGaps(report).join(' | ')}`, { phase: 'preflight' });
+      return { fallback: `replication preflight failed: ${describeGaps(report)[0]}` };
+    }
+    try {
+      await startSync(ctx, { truncate: true });
+    } catch (err) {
+      if (options.method === 'replication' || !/cannot reach the source/.test((err as Error).message)) throw err;
+      await removeReplication(ctx);
+      return { fallback: (err as Error).message };
+    }
+    const r = await finishSync(ctx, { freeze: true, jobs: options.jobs, readyTimeoutMs: options.readyTimeoutMs, catchUpTimeoutMs: options.catchUpTimeoutMs });
+    return { ok: r.ok, method: 'replication' as const, freezeMs: r.freezeMs, verifyMs: r.verifyMs, mismatches: r.verify.mismatches };
+  });
+}
+
+async function byCopy(options: RollbackOptions, fallbackReason?: string): Promise<RollbackResult> {
+  const rds = await connect(options.from, { role: 'source', applicationName: `${SYNC_APP} rollback` });
+  const db = (await rds.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
+  try {
+    const f = await freezeWrites(rds, db);
+    try {
+      const copy = await copyDatabase({ from: options.from, to: options.to, mode: 'data-only', force: true, jobs: options.jobs ?? 2, tables: options.tables });
+      const verifyMs = copy.timings.find((t) => t.phase === 'verify')?.ms ?? 0;
+      const freezeMs = Date.now() - f.at - verifyMs;
+      if (!copy.ok) await liftFreeze(rds, db);
+      return { ok: copy.ok, method: 'copy', fallbackReason, freezeMs, verifyMs, mismatches: copy.verify?.mismatches ?? [] };
+    } catch (err) {
+      await liftFreeze(rds, db).catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await closeQuietly(rds);
+  }
+}
+
+/** Moves the database of record back from `from` (RDS) to `to` (the old database). */
+export async function rollbackDatabase(options: RollbackOptions): Promise<RollbackResult> {
+  await unfreezeOld(options.to, parseUrl(options.to, 'target').database);
+  if (options.method === 'copy') return byCopy(options);
+  const r = await byReplication(options);
+  if ('fallback' in r) return byCopy(options, r.fallback);
+  return r;
+}

@@ -1,0 +1,52 @@
+/**
+ * toolkit — entry point of the toolkit image (Dockerfile): runs one of the data scripts,
+ * compiled, with the runner's environment. See docs/runner.md.
+ *
+ *   node dist/scripts/toolkit.js db:verify --json
+ *
+ * The script runs as a child process; its exit code is this process's, and SIGTERM /
+ * SIGINT (ECS StopTask, Ctrl-C) are passed on to it.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { runCli, usage } from './lib/cli/args';
+import { resolveToolkitCommand, runnerEnvironment, toolkitScripts } from './lib/cli/toolkit';
+import { readFileSync } from 'node:fs';
+
+const ROOT = join(__dirname, '..', '..');
+
+const spec = {
+  name: 'node dist/scripts/toolkit.js',
+  summary: 'Run one data script of the toolkit image: <script> [args], e.g. db:copy --jobs 4.',
+  options: {},
+  epilog: `Scripts: ${safeList()}.
+TARGET_DATABASE_URL is composed from PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD
+(and PGSSLROOTCERT: sslmode=verify-full) when unset. The script's exit code is returned.`,
+} as const;
+
+function safeList(): string {
+  try {
+    return toolkitScripts(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))).join(', ');
+  } catch {
+    return '(package.json not found)';
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(usage(spec).replace('[options]', '<script> [args]'));
+    return 0;
+  }
+  const command = resolveToolkitCommand(ROOT, argv);
+  const child = spawn(process.execPath, [command.file, ...command.args], { stdio: 'inherit', env: runnerEnvironment(process.env) });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGINT', forward('SIGINT'));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15)));
+  });
+}
+
+if (require.main === module) runCli(main);
