@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
+import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -10,6 +10,8 @@ import { LoadBalancer, ORIGIN_VERIFY_HEADER } from './load-balancer';
 import { Network } from './network';
 import { ProviderMode, Providers } from './providers';
 import { ContainerRepository } from './repository';
+import { MigrationRunner } from './migration-runner';
+import { GithubDeploy } from './github-deploy';
 import { AutoscaledService } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
@@ -68,10 +70,11 @@ export class EnvironmentStack extends TerraformStack {
     const env = config.environments[environment];
     const names = namesFor(config, environment);
 
+    const stateKey = env.backend.type === 's3' ? `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate` : undefined;
     if (env.backend.type === 's3') {
       new S3Backend(this, {
         bucket: env.backend.bucket,
-        key: `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate`,
+        key: stateKey!,
         region: env.backend.region,
         dynamodbTable: env.backend.dynamodbTable,
         encrypt: true,
@@ -212,6 +215,46 @@ export class EnvironmentStack extends TerraformStack {
     });
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
 
+    // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
+    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn }) : undefined;
+    const runner = toolkit
+      ? new MigrationRunner(this, 'runner', {
+          namePrefix: names.prefix,
+          region: config.region,
+          accountId: repository.accountId,
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
+          sourceUrlParameter: names.sourceUrlParameter,
+          image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
+          cpu: env.runner.cpu,
+          memory: env.runner.memory,
+          sourceCidrs: env.runner.sourceCidrs,
+          logRetentionDays: env.runner.logRetentionDays,
+          kmsKeyArn: encryption.keyArn,
+        })
+      : undefined;
+    if (runner) database.allowConnectionsFrom('from-runner', runner.securityGroupId, 'PostgreSQL from the migration runner');
+
+    // GitHub Actions through OIDC: a deploy role for one repository and one environment or branch.
+    const gh = config.github;
+    const providerStack = gh.oidcProviderEnvironment ?? ('production' in config.environments ? 'production' : Object.keys(config.environments)[0]);
+    const deploy = gh.repository
+      ? new GithubDeploy(this, 'github', {
+          namePrefix: names.prefix,
+          region: config.region,
+          accountId: repository.accountId,
+          repository: gh.repository,
+          trust: gh.trust === 'environment' ? { environment } : { branch: gh.branch },
+          oidcProviderArn: gh.oidcProviderArn,
+          createProvider: !gh.oidcProviderArn && environment === providerStack,
+          ecrRepositoryArns: [repository.repositoryArn, ...(toolkit ? [toolkit.repositoryArn] : [])],
+          ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
+          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, dynamodbTable: env.backend.dynamodbTable, region: env.backend.region } : undefined,
+          planRole: gh.planRole,
+        })
+      : undefined;
+
     const edge = new Edge(this, 'edge', {
       aliases: [names.apex, names.www, names.testHost],
       certificateArn: edgeCertificate.certificateArn,
@@ -246,8 +289,8 @@ export class EnvironmentStack extends TerraformStack {
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
-      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
       usEast1KmsKeyArn: edgeKeyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
     });
     this.warnings.push(...observability.warnings);
 
@@ -291,7 +334,20 @@ export class EnvironmentStack extends TerraformStack {
       alerts_topic_arn: { value: observability.topicArn, description: 'SNS topic of every alarm and budget alert' },
       dashboard_url: { value: `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards:name=${names.prefix}`, description: 'CloudWatch dashboard' },
       cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
+      image_tag: { value: env.service.imageTag ?? BOOTSTRAP_TAG, description: `Image tag the app and the runner run ("${BOOTSTRAP_TAG}": none yet, the service runs 0 tasks)` },
+      service_min_tasks: { value: env.service.minTasks, description: 'Desired count a deploy leaving bootstrap sets (the autoscaling floor)' },
     };
+    if (toolkit && runner) {
+      outputs.toolkit_repository_url = { value: toolkit.repositoryUrl, description: 'ECR repository of the toolkit image (Dockerfile) the runner runs' };
+      outputs.migration_runner = {
+        value: { cluster: service.clusterName, task_definition: runner.taskDefinitionFamily, subnets: network.privateSubnetIds, security_groups: [runner.securityGroupId], container: runner.containerName, log_group: runner.logGroupName, log_stream_prefix: runner.logStreamPrefix, region: config.region, source_url_parameter: names.sourceUrlParameter },
+        description: 'Where npm run remote runs the toolkit: cluster, task definition family, private subnets, security group, log group',
+      };
+    }
+    if (deploy) {
+      outputs.github_deploy_role_arn = { value: deploy.deployRoleArn, description: 'Role the deploy workflow assumes (vars.AWS_DEPLOY_ROLE_ARN)' };
+      if (deploy.planRoleArn) outputs.github_plan_role_arn = { value: deploy.planRoleArn, description: 'Read-only role the pull-request workflow assumes (vars.AWS_PLAN_ROLE_ARN)' };
+    }
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });

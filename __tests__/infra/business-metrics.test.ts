@@ -11,7 +11,8 @@ function dashboardOf(json: ReturnType<typeof synthEnvironment>) {
 }
 
 function containerEnv(json: ReturnType<typeof synthEnvironment>): Record<string, string> {
-  const task = Object.values(resourcesOf(json, 'aws_ecs_task_definition'))[0];
+  // The app's task definition (family <app>-<env>-task), not the migration runner's.
+  const task = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).find((t: any) => /-task$/.test(t.family));
   const [container] = JSON.parse(task.container_definitions);
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 }
