@@ -78,6 +78,17 @@ describe('load', () => {
     expect(r.connectionsAnswered).toBe(40);
   });
 
+  test('an abort during the ramp stops the run early and still reports', async () => {
+    const url = await serve(ok());
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 1500);
+    const started = Date.now();
+    const r = await runLoad({ url, connections: 8, durationSec: 5, rampSec: 4, signal: abort.signal });
+    expect(r.stoppedEarly).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.ramp.requests).toBeGreaterThan(0);
+  });
+
   test('the ramp plan splits the connections over steps started evenly across the ramp', () => {
     expect(rampPlan(10, 4, 4)).toEqual([{ connections: 3, startSec: 0 }, { connections: 3, startSec: 1 }, { connections: 2, startSec: 2 }, { connections: 2, startSec: 3 }]);
     expect(rampPlan(10, 0, 4)).toEqual([{ connections: 10, startSec: 0 }]);

@@ -183,11 +183,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const w: Window = { fullLoadAt: t0 + rampSec * 1000, started: 0, instances: plan.length, onFullLoad: () => setTimeout(meter.reset, Math.max(0, w.fullLoadAt - performance.now())) };
   const t: Tally = { latencies: [], clients: new Set(), statusCodes: {}, errorCodes: {}, errors: 0, timeouts: 0, bytes: 0, rampRequests: 0, rampErrors: 0, second: 0 };
   const instances: autocannon.Instance[] = [];
-  const timers: NodeJS.Timeout[] = [];
+  /** Ramp steps not started yet: cancelling one resolves its promise. */
+  const pending = new Map<NodeJS.Timeout, () => void>();
   let stoppedEarly = false;
   const stopAll = () => {
     stoppedEarly = true;
-    timers.forEach(clearTimeout);
+    for (const [timer, resolve] of pending) {
+      clearTimeout(timer);
+      resolve();
+    }
+    pending.clear();
     instances.forEach((i) => i.stop());
   };
   o.signal?.addEventListener('abort', stopAll, { once: true });
@@ -208,15 +213,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const runs = plan.map(
     (step) =>
       new Promise<void>((resolve, reject) => {
-        timers.push(
-          setTimeout(() => {
-            if (stoppedEarly) return resolve();
-            const duration = rampSec - step.startSec + o.durationSec;
-            const inst = autocannon({ url: o.url, connections: step.connections, duration, timeout: o.timeoutSec ?? 10, headers: { ...o.headers } }, (err) => (err ? reject(err) : resolve()));
-            instances.push(inst);
-            track(inst, t, w);
-          }, step.startSec * 1000),
-        );
+        const timer = setTimeout(() => {
+          pending.delete(timer);
+          const duration = rampSec - step.startSec + o.durationSec;
+          const inst = autocannon({ url: o.url, connections: step.connections, duration, timeout: o.timeoutSec ?? 10, headers: { ...o.headers } }, (err) => (err ? reject(err) : resolve()));
+          instances.push(inst);
+          track(inst, t, w);
+        }, step.startSec * 1000);
+        pending.set(timer, resolve);
       }),
   );
   try {
