@@ -5,6 +5,8 @@ import { parseCli, runCli } from './lib/cli/args';
 import { redactSecrets, resolveUrl } from './lib/db/connection';
 import { auditDatabase, type AuditReport } from './lib/db/audit';
 import { formatBytes } from './lib/cli/progress';
+import { createLogger } from './lib/cli/log';
+import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
 
 const spec = {
   name: 'npm run db:audit --',
@@ -43,6 +45,7 @@ export function renderAudit(r: AuditReport): string {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  warnPasswordInUrlFlags(createLogger({ redact: (s) => redactSecrets(s, [args.url]) }), { '--url': args.url });
   const url = resolveUrl({ url: args.url, env: args['url-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'database', flags: ['--url', '--url-env'] });
   const report = await auditDatabase({ url, exactCounts: !args['estimate-only'] });
   process.stdout.write(redactSecrets(args.json ? JSON.stringify(report, null, 2) + '\n' : renderAudit(report), [url]));
