@@ -72,4 +72,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runCli(main, { errorPrefix: 'bench:plan failed: ', fullMessage: true });
+if (require.main === module) runCli(main, { fullMessage: true });

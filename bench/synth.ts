@@ -76,4 +76,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runCli(main, { errorPrefix: 'bench:synth failed: ' });
+runCli(main);

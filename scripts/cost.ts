@@ -63,4 +63,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runCli(main, { errorPrefix: 'cost failed: ', fullMessage: true });
+runCli(main, { fullMessage: true });

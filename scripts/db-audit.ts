@@ -5,6 +5,8 @@ import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { redactSecrets, resolveUrl } from './lib/db/connection';
 import { auditDatabase, type AuditReport } from './lib/db/audit';
 import { formatBytes } from './lib/cli/progress';
+import { createLogger } from './lib/cli/log';
+import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
 
 const spec = {
   name: 'npm run db:audit --',
@@ -54,6 +56,7 @@ export function renderAudit(r: AuditReport): string {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  warnPasswordInUrlFlags(createLogger({ redact: (s) => redactSecrets(s, [args.url]) }), { '--url': args.url });
   const url = resolveUrl({ url: args.url, env: args['url-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'database', flags: ['--url', '--url-env'] });
   const rate = args['rate-mb-per-s'] === undefined ? undefined : Number(args['rate-mb-per-s']);
   if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate-mb-per-s must be a positive number of megabytes per second, got "${args['rate-mb-per-s']}"`);

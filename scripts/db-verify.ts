@@ -6,6 +6,7 @@ import { parseCli, runCli } from './lib/cli/args';
 import { describeUrl, MigrationError, redactSecrets, sameDatabase } from './lib/db/connection';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
+import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
 import { formatMs } from './lib/cli/progress';
 import { verifyDatabases } from './lib/db/verify';
 
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
   if (!args) return 0;
   const jobs = parseJobs(args.jobs);
   const { from, to, redact } = resolveSourceTarget(args);
+  warnPasswordInUrlFlags(createLogger({ redact }), { '--from': args.from, '--to': args.to });
   if (sameDatabase(from, to)) throw new MigrationError(`--from and --to name the same database (${describeUrl(from)}): point --to at the other database`);
   const log = createLogger({ redact });
   const report = await verifyDatabases({

@@ -8,14 +8,16 @@
 import { loadConfig, namesFor } from '../stacks/config';
 import { parseCli, runCli } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { SyncError, SyncResult, readEnvFile, syncEnvToSsm } from './lib/aws/ssm';
+import { SyncError, SyncResult, readEnvFileReport, syncEnvToSsm } from './lib/aws/ssm';
 
 const spec = {
   name: 'npm run env:sync --',
   summary: `Writes every variable of a dotenv file to SSM Parameter Store as a SecureString
 under /<appName>/<env>/NAME (the path the ECS task reads). Unchanged values are
 not rewritten; the summary counts created / updated / unchanged / deleted.
-Values are never printed (only their length).`,
+Values are never printed (only their length). Lines dotenv cannot parse
+(API:KEY=..., MY KEY=...) are reported by line number, and names the task does
+not read (not in service.ssmSecrets) are reported as "will not reach the task".`,
   options: {
     file: { type: 'string', valueName: 'path', description: 'dotenv file, from `npx vercel env pull`', default: '.env.production' },
     env: { type: 'string', valueName: 'name', description: 'stack environment: production | staging', default: 'production' },
@@ -32,7 +34,7 @@ the stack sets PG* from RDS)`,
     strict: {
       type: 'boolean',
       description: `fail when a name the task expects (config service.ssmSecrets) is
-missing, or a value is empty`,
+missing, a value is empty, or a line cannot be parsed`,
       default: false,
     },
     'kms-key-id': { type: 'string', valueName: 'id|arn', description: 'KMS key for the SecureStrings (default: aws/ssm)' },
@@ -55,9 +57,11 @@ function human(result: SyncResult): string {
   const lines: string[] = [];
   const width = Math.max(4, ...result.items.map((i) => i.name.length));
   lines.push(`${result.dryRun ? 'DRY RUN (nothing written): ' : ''}SSM path ${result.path}`);
+  const unreachable = new Set(result.notReachingTask);
   for (const i of result.items) {
     const what = i.action === 'delete' ? '' : `${i.type}${i.tier ? ` (${i.tier})` : ''}, value ${i.bytes} bytes`;
-    lines.push(`  ${i.action.padEnd(9)} ${i.name.padEnd(width)}  ${what}${i.reason ? ` - ${i.reason}` : ''}`);
+    const reason = i.reason ?? (unreachable.has(i.name) && i.action !== 'delete' ? 'will not reach the task (not in service.ssmSecrets)' : undefined);
+    lines.push(`  ${i.action.padEnd(9)} ${i.name.padEnd(width)}  ${what}${reason ? ` - ${reason}` : ''}`);
   }
   const c = result.counts;
   lines.push(`${result.dryRun ? 'would be ' : ''}created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, deleted ${c.deleted}, skipped ${c.skipped}`);
@@ -71,10 +75,12 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig();
     const names = namesFor(config, args.env);
-    const entries = readEnvFile(args.file);
+    const { entries, unparsed } = readEnvFileReport(args.file);
     const result = await syncEnvToSsm({
       path: names.ssmPath,
       entries,
+      unparsed,
+      file: args.file,
       only: list(args.only),
       skip: list(args.skip),
       includeDatabaseVars: args['include-database-vars'],
@@ -98,4 +104,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) runCli(main, { errorPrefix: 'env:sync: ', fullMessage: true });
+if (require.main === module) runCli(main, { fullMessage: true });

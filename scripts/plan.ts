@@ -10,6 +10,9 @@ import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { formatTimings, hasAwsCredentials, ORIGIN_SECRET_ENV, PROJECT_DIR, runReview, stackNames } from './lib/terraform/review';
 
+/** Exit code of --fail-on-danger (2 is a bad command line, as in every script). */
+export const DANGER_EXIT_CODE = 3;
+
 const spec = {
   name: 'npm run plan --',
   summary: `Synthesizes the stacks, then terraform init, validate, plan -out and show -json,
@@ -31,7 +34,7 @@ mirror, local backend, no refresh; plans from empty state
     hcl: { type: 'boolean', description: 'synthesize HCL (cdk.tf) instead of JSON', default: false },
     config: { type: 'string', valueName: 'file', description: 'config file merged onto the defaults (default: $VN_CONFIG)' },
     out: { type: 'string', valueName: 'dir', description: 'review folder (default: .plan)' },
-    'fail-on-danger': { type: 'boolean', description: 'exit 2 when a stateful resource is destroyed or replaced', default: false },
+    'fail-on-danger': { type: 'boolean', description: `exit ${DANGER_EXIT_CODE} when a stateful resource is destroyed or replaced`, default: false },
     'dry-run': { type: 'boolean', description: 'print what would run and be written; run and write nothing', default: false },
   },
   epilog: `Environment:
@@ -39,8 +42,8 @@ mirror, local backend, no refresh; plans from empty state
       CloudFront->ALB secret (>= 32 chars). Offline, a random one is generated
       when unset. Never printed.
 
-Exit codes: 0 planned, 1 a failure or a bad command line, 2 a stateful resource is
-destroyed or replaced (with --fail-on-danger).`,
+Exit codes: 0 planned, 1 a failure, 2 a bad command line (as every script),
+3 a stateful resource is destroyed or replaced (with --fail-on-danger).`,
 } as const;
 
 async function main(): Promise<number> {
@@ -111,8 +114,8 @@ async function main(): Promise<number> {
     process.stdout.write(`Timing per phase:\n${formatTimings(result)}\n`);
   }
   if (danger && values['fail-on-danger']) {
-    log.error('a stateful resource is destroyed or replaced (see summary.md); exiting 2 (--fail-on-danger)');
-    return 2;
+    log.error(`a stateful resource is destroyed or replaced (see summary.md); exiting ${DANGER_EXIT_CODE} (--fail-on-danger)`);
+    return DANGER_EXIT_CODE;
   }
   return 0;
 }
@@ -121,5 +124,4 @@ function renderFile(file: string | undefined): string {
   return file ? readFileSync(file, 'utf8') : '';
 }
 
-// Usage errors exit 1 here: 2 means a dangerous plan (--fail-on-danger).
-runCli(main, { errorPrefix: 'plan failed: ', fullMessage: true, usageExitCode: 1 });
+runCli(main, { fullMessage: true });

@@ -82,4 +82,4 @@ async function main(): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-runCli(main, { errorPrefix: 'rehearse failed: ', fullMessage: true });
+runCli(main, { fullMessage: true });

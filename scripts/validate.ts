@@ -56,4 +56,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runCli(main, { errorPrefix: 'validate failed: ', fullMessage: true });
+runCli(main, { fullMessage: true });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { existingParameters, readEnvFile, syncEnvToSsm, SyncError } from '../../scripts/lib/aws/ssm';
+import { existingParameters, parseEnvText, readEnvFile, syncEnvToSsm, SyncError } from '../../scripts/lib/aws/ssm';
 import { useMoto } from '../support/moto';
 
 const moto = useMoto();
@@ -169,7 +169,7 @@ describe('env:sync (SSM Parameter Store on moto)', () => {
     const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', cli, '--fil', 'x'], { env: { ...process.env, ...moto().clientEnv }, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([`env:sync: Unknown option '--fil'; run npm run env:sync -- --help for the list of options`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--fil'; run npm run env:sync -- --help for the list of options`]);
   });
 
   test('the CLI never prints a value, in dry run, real run and --json', () => {
@@ -187,5 +187,66 @@ describe('env:sync (SSM Parameter Store on moto)', () => {
     expect(all).toMatch(/OPENAI_API_KEY/);
     expect(all).toMatch(/unchanged/);
     for (const value of [...Object.values(secrets), 'first-secret-line', 'second-secret-line', 'VERY-SECRET']) expect(all).not.toContain(value);
+  });
+
+  test('the CLI does not print the AWS SDK\'s Node version warning', () => {
+    const file = envFile('.env.quiet', 'OPENAI_API_KEY=sk-quiet-value\n');
+    const cli = join(__dirname, '../../scripts/env-sync.ts');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...moto().clientEnv, AWS_REGION: 'us-east-1' };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', cli, '--file', file, '--env', 'staging', '--dry-run'], { env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|require node >=/);
+  });
+});
+
+describe('lines dotenv cannot parse', () => {
+  const TEXT = ['GOOD=1', 'API:KEY=sk-colon-secret', 'MY KEY=space-secret', '# a comment', '', 'MULTI="one', 'two"', 'export EXPORTED=3', 'not a variable line'].join('\n');
+
+  test('are listed by line number and name, never by value', () => {
+    const { entries, unparsed } = parseEnvText(TEXT);
+    expect(entries).toEqual({ GOOD: '1', MULTI: 'one\ntwo', EXPORTED: '3' });
+    expect(unparsed).toEqual([{ line: 2, name: 'API:KEY' }, { line: 3, name: 'MY KEY' }, { line: 9 }]);
+    expect(JSON.stringify(unparsed)).not.toMatch(/secret/);
+  });
+
+  test('are a warning naming the line and the fix, and are not synced', async () => {
+    const { entries, unparsed } = parseEnvText(TEXT);
+    const r = await syncEnvToSsm({ path: freshPath(), entries, unparsed, file: '.env.production', client, dryRun: true });
+    expect(r.unparsed).toEqual(unparsed);
+    expect(r.warnings).toContain('.env.production line 2 (API:KEY): dotenv cannot parse this line, so it is not synced; rename it to letters, digits, _ . - only (e.g. API_KEY)');
+    expect(r.warnings.join('\n')).toMatch(/line 3 \(MY KEY\).*e\.g\. MY_KEY/);
+    expect(r.warnings.join('\n')).not.toMatch(/secret/);
+  });
+
+  test('fail the sync with --strict, before anything is written', async () => {
+    const path = freshPath();
+    const { entries, unparsed } = parseEnvText(TEXT);
+    await expect(syncEnvToSsm({ path, entries, unparsed, client, strict: true })).rejects.toThrow(/line 2 \(API:KEY\): dotenv cannot parse/);
+    expect((await existingParameters(client, path)).size).toBe(0);
+  });
+
+  test('make the CLI exit 1 with --strict, naming the line', () => {
+    const file = envFile('.env.broken', 'OPENAI_API_KEY=sk-value\nAPI:KEY=sk-hidden-value\n');
+    const cli = join(__dirname, '../../scripts/env-sync.ts');
+    const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', cli, '--file', file, '--env', 'staging', '--strict', '--only', 'OPENAI_API_KEY'], { env: { ...process.env, ...moto().clientEnv, AWS_REGION: 'us-east-1' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*line 2 \(API:KEY\): dotenv cannot parse this line/m);
+    expect(r.stdout + r.stderr).not.toContain('sk-hidden-value');
+  });
+});
+
+describe('names the task does not read', () => {
+  test('are reported as "will not reach the task", with the config change that fixes it', async () => {
+    const r = await syncEnvToSsm({ path: freshPath(), entries: { OPENAI_API_KEY: 'sk-1', STRIPE_KEY: 'sk-2', FEATURE_FLAG: 'on' }, client, expected: ['OPENAI_API_KEY'], dryRun: true });
+    expect(r.notReachingTask).toEqual(['STRIPE_KEY', 'FEATURE_FLAG']);
+    const warning = r.warnings.find((w) => w.includes('will not reach the task'));
+    expect(warning).toMatch(/^STRIPE_KEY, FEATURE_FLAG will not reach the task/);
+    expect(warning).toContain('add ["STRIPE_KEY","FEATURE_FLAG"] to environments.<env>.service.ssmSecrets');
+  });
+
+  test('are not reported when every synced name is one the task reads', async () => {
+    const r = await syncEnvToSsm({ path: freshPath(), entries: { OPENAI_API_KEY: 'sk-1' }, client, expected: ['OPENAI_API_KEY'], dryRun: true });
+    expect(r.notReachingTask).toEqual([]);
   });
 });

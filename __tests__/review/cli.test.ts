@@ -35,16 +35,21 @@ describe('npm run plan', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('rejects contradictory mode flags with a one-line error and exit 1', () => {
+  it('rejects contradictory mode flags with a one-line error and exit 2', () => {
     const r = cli('plan.ts', ['--offline', '--no-offline', '--dry-run']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual(['plan failed: --offline and --no-offline contradict each other; pick one']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: --offline and --no-offline contradict each other; pick one']);
   });
 
-  it('exits 1, not 2, on a bad command line (2 means a dangerous plan with --fail-on-danger)', () => {
+  it('exits 2 on a bad command line, like every other script', () => {
     const r = cli('plan.ts', ['--stak', 'production']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([`plan failed: Unknown option '--stak'; run npm run plan -- --help for the list of options`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--stak'; run npm run plan -- --help for the list of options`]);
+  });
+
+  it('documents exit 3, not 2, for --fail-on-danger', () => {
+    const r = cli('plan.ts', ['--help']);
+    expect(r.stdout).toMatch(/--fail-on-danger +exit 3 when a stateful resource is destroyed or replaced/);
   });
 
   it('refuses to plan against AWS without the origin secret, before running anything', () => {
@@ -65,7 +70,7 @@ describe('npm run validate', () => {
   it('rejects an unknown option with a one-line error naming it and exit 2', () => {
     const r = cli('validate.ts', ['--no-plans']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`validate failed: Unknown option '--no-plans'; run npm run validate -- --help for the list of options`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--no-plans'; run npm run validate -- --help for the list of options`]);
   });
 });
 
@@ -83,6 +88,6 @@ describe('npm run cost', () => {
   it('names the file and the fix when the JSON is missing', () => {
     const r = cli('cost.ts', ['--stack', 'nowhere', '--no-synth'], { CDKTF_OUTDIR: join(dir, 'empty') });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cost failed: .*stacks\/nowhere\/cdk\.tf\.json not found; run npm run synth/);
+    expect(r.stderr).toMatch(/^error: .*stacks\/nowhere\/cdk\.tf\.json not found; run npm run synth/);
   });
 });

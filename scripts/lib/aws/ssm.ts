@@ -12,6 +12,7 @@ import { readFileSync } from 'fs';
 import { parse } from 'dotenv';
 import { DeleteParametersCommand, GetParametersByPathCommand, Parameter, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { maskSecrets } from '../proc/mask';
+import { quietSdkNodeWarning } from './sdk-warning';
 
 /** Vercel's database variables; the stack injects PG* from RDS instead. */
 export const DATABASE_VAR = /^(POSTGRES_.*|DATABASE_URL.*|PG.*)$/;
@@ -55,6 +56,10 @@ export interface SyncResult {
   readonly warnings: string[];
   /** Names the task expects (config service.ssmSecrets) that neither the file nor SSM provides after the sync. */
   readonly missing: string[];
+  /** Names written (or kept) under the path that the task does not read: not in service.ssmSecrets. Empty when no `expected` list was given. */
+  readonly notReachingTask: string[];
+  /** Lines of the file dotenv could not read (not synced). */
+  readonly unparsed: UnparsedLine[];
   /** False in a dry run whose read of the existing parameters failed (actions are then "create"/"update" guesses). */
   readonly comparedWithExisting: boolean;
 }
@@ -72,8 +77,12 @@ export interface SyncOptions {
   readonly includeDatabaseVars?: boolean;
   /** Names the task reads (config service.ssmSecrets): missing ones are warned about. */
   readonly expected?: readonly string[];
-  /** Missing expected names and empty values are errors instead of warnings. @default false */
+  /** Missing expected names, empty values and unparsable lines are errors instead of warnings. @default false */
   readonly strict?: boolean;
+  /** Lines of the file dotenv could not read (readEnvFileReport): warned about, errors with `strict`. */
+  readonly unparsed?: readonly UnparsedLine[];
+  /** File name used in messages about unparsed lines. @default "the file" */
+  readonly file?: string;
   /** Compute and report, write nothing. @default false */
   readonly dryRun?: boolean;
   /** Delete parameters directly under the path whose names the file does not contain. @default false */
@@ -95,15 +104,65 @@ export class SyncError extends Error {
   }
 }
 
-/** Parses a dotenv file (values with `=`, quotes, multi-line values, unicode survive). */
-export function readEnvFile(file: string): Record<string, string> {
+/** A line of an env file that dotenv cannot read (it would drop it without a word). */
+export interface UnparsedLine {
+  /** 1-based line number. */
+  readonly line: number;
+  /** The text before the first `=` when it looks like a name (never the value), e.g. `API:KEY`. */
+  readonly name?: string;
+}
+
+export interface EnvFile {
+  readonly entries: Record<string, string>;
+  readonly unparsed: UnparsedLine[];
+}
+
+/**
+ * dotenv 18's own line pattern (dist/index.cjs): a line it does not match is
+ * dropped by `parse`, so any non-blank, non-comment line outside every match is reported.
+ */
+const DOTENV_LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
+
+/** Parses dotenv text and lists the lines dotenv would silently drop (`API:KEY=...`, `MY KEY=...`). */
+export function parseEnvText(text: string): EnvFile {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const covered = new Uint8Array(normalized.length);
+  for (const m of normalized.matchAll(DOTENV_LINE)) covered.fill(1, m.index, m.index + m[0].length);
+  const unparsed: UnparsedLine[] = [];
+  let offset = 0;
+  normalized.split('\n').forEach((line, i) => {
+    const start = offset;
+    offset += line.length + 1;
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) return;
+    if (covered.subarray(start, start + line.length).every((c) => c === 1)) return;
+    const before = line.includes('=') ? line.slice(0, line.indexOf('=')).trim() : undefined;
+    unparsed.push({ line: i + 1, ...(before && before.length <= 64 && !/["'`]/.test(before) ? { name: before } : {}) });
+  });
+  return { entries: parse(normalized), unparsed };
+}
+
+/** Reads and parses a dotenv file, listing the lines dotenv cannot read (see parseEnvText). */
+export function readEnvFileReport(file: string): EnvFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new SyncError(`--file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pull it with \`npx vercel env pull ${file} --environment=production\``);
   }
-  return parse(text);
+  return parseEnvText(text);
+}
+
+/** Parses a dotenv file (values with `=`, quotes, multi-line values, unicode survive). */
+export function readEnvFile(file: string): Record<string, string> {
+  return readEnvFileReport(file).entries;
+}
+
+/** Why a dropped line matters and how to fix it; names the line, never its value. */
+export function unparsedMessage(u: UnparsedLine, file = 'the file'): string {
+  const what = u.name ? ` (${u.name})` : '';
+  const fix = u.name && /[^\w.-]/.test(u.name) ? `rename it to letters, digits, _ . - only (e.g. ${u.name.replace(/[^\w.-]+/g, '_')})` : 'write it as NAME=value (quote values that span lines)';
+  return `${file} line ${u.line}${what}: dotenv cannot parse this line, so it is not synced; ${fix}`;
 }
 
 /** Checks an SSM path such as /venture-nudge/production/. */
@@ -127,6 +186,7 @@ export function maskValues(text: string, values: Iterable<string>): string {
 }
 
 export function clientFor(region: string): SSMClient {
+  quietSdkNodeWarning();
   // The SDK reads AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL itself (used by the tests against moto).
   return new SSMClient({ region });
 }
@@ -141,6 +201,14 @@ export async function existingParameters(client: SSMClient, path: string): Promi
     token = page.NextToken;
   } while (token);
   return found;
+}
+
+/** Names synced that the task never reads, and the config change that makes them reach it. */
+export function notReachingMessage(names: readonly string[]): string {
+  return (
+    `${names.join(', ')} will not reach the task: the task definition reads only the names in service.ssmSecrets. ` +
+    `To pass ${names.length === 1 ? 'it' : 'them'} to the app, add ${JSON.stringify(names)} to environments.<env>.service.ssmSecrets in the config and apply; otherwise --skip ${names.join(',')}`
+  );
 }
 
 /** Plans and (unless dryRun) performs the sync. Throws SyncError for invalid input before writing anything. */
@@ -176,6 +244,7 @@ export async function syncEnvToSsm(opts: SyncOptions): Promise<SyncResult> {
       else selected.push([name, value]);
     }
   }
+  for (const u of opts.unparsed ?? []) (opts.strict ? problems : warnings).push(unparsedMessage(u, opts.file));
   if (skippedDb.length) warnings.push(`skipped database variables ${skippedDb.join(', ')}: the stack gives the task PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD from RDS (use --include-database-vars or --only to write them anyway)`);
 
   const client = opts.client ?? clientFor(opts.region ?? process.env.AWS_REGION ?? 'us-east-1');
@@ -198,6 +267,8 @@ export async function syncEnvToSsm(opts: SyncOptions): Promise<SyncResult> {
     const msg = `the task expects ${missing.join(', ')} (config service.ssmSecrets) but neither the file nor ${opts.path} has ${missing.length === 1 ? 'it' : 'them'}; add ${missing.length === 1 ? 'it' : 'them'} to the file (or to Vercel) and pull again`;
     (opts.strict ? problems : warnings).push(msg);
   }
+  const notReachingTask = opts.expected ? selected.map(([n]) => n).filter((n) => !expected.includes(n)) : [];
+  if (notReachingTask.length) warnings.push(notReachingMessage(notReachingTask));
   if (problems.length) throw new SyncError(problems.join('\n'));
 
   const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: items.length };
@@ -235,5 +306,5 @@ export async function syncEnvToSsm(opts: SyncOptions): Promise<SyncResult> {
     }
     counts.deleted += batch.length;
   }
-  return { path: opts.path, dryRun: !!opts.dryRun, items, counts, warnings, missing, comparedWithExisting: compared };
+  return { path: opts.path, dryRun: !!opts.dryRun, items, counts, warnings, missing, notReachingTask, unparsed: [...(opts.unparsed ?? [])], comparedWithExisting: compared };
 }

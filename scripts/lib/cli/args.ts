@@ -13,6 +13,10 @@
  * {@link UsageError} whose message names the flag; `runCli` turns it into a one-line
  * error and exit code 2.
  *
+ * One error convention for every script: a failure is printed on stderr as
+ * `error: <message>` ({@link ERROR_PREFIX}; the message says what failed, e.g.
+ * `error: validate (staging): ...`), exit 1; a bad command line exits 2.
+ *
  * Negative switches are ordinary boolean options whose name starts with `no-`
  * (`'no-verify': { type: 'boolean', ... }` accepts `--no-verify`); a script that also
  * has the positive form checks the pair itself (`--x and --no-x contradict each other`).
@@ -117,23 +121,22 @@ export function parseCli<O extends Record<string, OptionSpec>>(
   return { ...values, help: Boolean(values.help), json: Boolean(values.json) } as CliValues<O>;
 }
 
+/** The one prefix of every script's error line. */
+export const ERROR_PREFIX = 'error: ';
+
 export interface RunCliOptions {
   /** Applied to everything written on stderr (e.g. password masking). @default identity */
   readonly redact?: (s: string) => string;
-  /** Text before the error message, e.g. `plan failed: `. @default 'error: ' */
-  readonly errorPrefix?: string;
   /**
    * Write the whole message instead of its first line, for errors whose later lines are
    * the point (an invalid config lists one field per line). @default false
    */
   readonly fullMessage?: boolean;
-  /** Exit code for a {@link UsageError}; change it only when 2 already means something else. @default 2 */
-  readonly usageExitCode?: number;
 }
 
 /**
  * Runs a script's main function and sets the exit code it returns. Any thrown error becomes
- * one line on stderr (`error: <message>`, see {@link RunCliOptions}) and exit code 1
+ * one line on stderr (`error: <message>`) and exit code 1
  * (2 for a UsageError). With DEBUG set, the stack follows. `options` may also be just the
  * redact function (the db:* scripts pass one).
  */
@@ -146,9 +149,9 @@ export function runCli(main: () => Promise<number>, options: RunCliOptions | ((s
     },
     (err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(redact(`${o.errorPrefix ?? 'error: '}${o.fullMessage ? message : message.split('\n')[0]}`) + '\n');
+      process.stderr.write(redact(`${ERROR_PREFIX}${o.fullMessage ? message : message.split('\n')[0]}`) + '\n');
       if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
-      process.exitCode = err instanceof UsageError ? (o.usageExitCode ?? 2) : 1;
+      process.exitCode = err instanceof UsageError ? 2 : 1;
     },
   );
 }

@@ -1,0 +1,54 @@
+/**
+ * What every script shares (scripts/lib/cli/): one error prefix, exit 2 on a
+ * bad command line, and a warning when a database URL with a password is given
+ * on the command line.
+ */
+import { spawnSync } from 'child_process';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { ERROR_PREFIX } from '../../scripts/lib/cli/args';
+import { flagsWithPassword, warnPasswordInUrlFlags } from '../../scripts/lib/cli/password-warning';
+
+const ROOT = join(__dirname, '..', '..');
+const PASSWORD = 'pw-on-argv-0123';
+
+function script(file: string, args: string[]) {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', file), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', SOURCE_DATABASE_URL: '', TARGET_DATABASE_URL: '' }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the error convention', () => {
+  test('no script or benchmark sets its own error prefix', () => {
+    const files = [...readdirSync(join(ROOT, 'scripts')).map((f) => join('scripts', f)), ...readdirSync(join(ROOT, 'bench')).map((f) => join('bench', f))].filter((f) => f.endsWith('.ts'));
+    const own = files.filter((f) => /errorPrefix|failed: '\s*[,}]/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(own).toEqual([]);
+  });
+
+  test.each(['plan.ts', 'validate.ts', 'cost.ts', 'rehearse.ts', 'env-sync.ts', 'db-verify.ts', 'db-audit.ts'])('%s: an unknown flag is one "error: " line and exit 2', (file) => {
+    const r = script(file, ['--bogus-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^${ERROR_PREFIX}Unknown option '--bogus-flag'`))]);
+  }, 60_000);
+});
+
+describe('a password in a database URL on the command line', () => {
+  test('is found in the flags that carry one, in the user:password@ and ?password= forms', () => {
+    expect(flagsWithPassword({ '--from': `postgres://u:${PASSWORD}@h/db`, '--to': 'postgres://u@h/db', '--url': undefined })).toEqual(['--from']);
+    expect(flagsWithPassword({ '--url': `postgresql://h/db?user=u&password=${PASSWORD}` })).toEqual(['--url']);
+  });
+
+  test('gives one warning naming the flags and the -env alternative, never the password', () => {
+    const lines: string[] = [];
+    expect(warnPasswordInUrlFlags({ warn: (...p: unknown[]) => lines.push(p.join(' ')) }, { '--from': `postgres://u:${PASSWORD}@h/a`, '--to': `postgres://u:${PASSWORD}@h/b` })).toBe(true);
+    expect(lines).toEqual(['a password was given on the command line in --from and --to (visible in the process list and shell history): prefer --from-env NAME / --to-env NAME']);
+  });
+
+  test.each([
+    ['db-verify.ts', ['--from', `postgres://u:${PASSWORD}@127.0.0.1:1/a`, '--to', `postgres://u:${PASSWORD}@127.0.0.1:1/b`], '--from and --to'],
+    ['db-audit.ts', ['--url', `postgres://u:${PASSWORD}@127.0.0.1:1/a`], '--url'],
+  ])('%s warns before connecting (here to nothing) and never prints it', (file, args, flags) => {
+    const r = script(file, args);
+    expect(r.stderr).toContain(`warn: a password was given on the command line in ${flags}`);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  }, 60_000);
+});
