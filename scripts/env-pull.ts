@@ -67,4 +67,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) runCli(main, { errorPrefix: 'env:pull: ', fullMessage: true });
+if (require.main === module) runCli(main, { fullMessage: true });

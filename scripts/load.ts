@@ -87,4 +87,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runCli(main, { errorPrefix: 'load: ' });
+if (require.main === module) runCli(main);

@@ -97,4 +97,4 @@ async function main(): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-if (require.main === module) runCli(main, { errorPrefix: 'smoke: ' });
+if (require.main === module) runCli(main);

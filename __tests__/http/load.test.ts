@@ -144,6 +144,6 @@ describe('load', () => {
     expect(r.stdout).toMatch(/latency \(ms\) +p50/);
     const bad = spawnSync(process.execPath, [...cli, '--url', url, '--users', 'many'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe('load: --users "many": must be a number');
+    expect(bad.stderr.trim()).toBe('error: --users "many": must be a number');
   }, 60_000);
 });

@@ -177,7 +177,7 @@ describe('npm run smoke (CLI)', () => {
   test('exits 2 on an unknown option or a bad budget, naming it', async () => {
     const r = await run(['--target', fast, '--ttfb', 'fast']);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('smoke: --ttfb "fast": must be a number of milliseconds');
+    expect(r.stderr.trim()).toBe('error: --ttfb "fast": must be a number of milliseconds');
     expect((await run(['--targt', fast])).status).toBe(2);
   });
 });
