@@ -5,11 +5,11 @@
  * would, and prints the wall time of each run with the time per phase.
  * Target: <= 12 s warm on the 2-core dev machine. Prints figures; asserts nothing.
  */
-import { spawn } from 'child_process';
 import { rmSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
+import { runProcess } from '../scripts/lib/proc/run';
 
 const spec = {
   name: 'npm run bench:plan --',
@@ -32,21 +32,10 @@ interface PlanJson {
   totalSeconds: number;
 }
 
-function runPlan(stack: string, out: string): Promise<{ wall: number; result: PlanJson }> {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'plan', '--', '--stack', stack, '--json', '--offline', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wall = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) return reject(new Error(`npm run plan exited ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`));
-      resolve({ wall, result: JSON.parse(stdout) as PlanJson });
-    });
-  });
+async function runPlan(stack: string, out: string): Promise<{ wall: number; result: PlanJson }> {
+  const r = await runProcess('npm', ['run', '--silent', 'plan', '--', '--stack', stack, '--json', '--offline', '--out', out], { cwd: ROOT });
+  if (r.code !== 0) throw new Error(`npm run plan exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  return { wall: r.seconds, result: JSON.parse(r.stdout) as PlanJson };
 }
 
 async function main(): Promise<number> {

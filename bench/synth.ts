@@ -5,39 +5,36 @@
  *
  *   npm run bench:synth [-- --rounds 5] [--json]
  */
-import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
+import { runProcess } from '../scripts/lib/proc/run';
+import { ensureBuilt } from '../scripts/lib/terraform/synth';
 
 const ROOT = join(__dirname, '..');
 interface Sample { seconds: number; rssMb: number | null }
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const env = { ...process.env, CHECKPOINT_DISABLE: '1', VN_STACKS: 'production' };
 
-function ours(): Sample {
+async function ours(): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'vn-bench-synth-'));
   const rssFile = join(dir, 'rss');
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-r', join(ROOT, 'bench', 'maxrss.js'), join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: join(dir, 'out'), VN_MAXRSS_FILE: rssFile }, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
+  const r = await runProcess(process.execPath, ['-r', join(ROOT, 'bench', 'maxrss.js'), join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: join(dir, 'out'), VN_MAXRSS_FILE: rssFile } });
+  const seconds = r.seconds;
+  if (r.code !== 0) throw new Error(`synth failed: ${r.stderr}`);
   const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
   rmSync(dir, { recursive: true, force: true });
   return { seconds, rssMb };
 }
 
-function cdktf(): Sample {
+async function cdktf(): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'vn-bench-cdktf-'));
   const args = ['node_modules/.bin/cdktf', 'synth', '--output', join(dir, 'out')];
-  const started = process.hrtime.bigint();
-  const r = GNU_TIME
-    ? spawnSync(GNU_TIME, ['-f', 'VN_MAXRSS_KB=%M', ...args], { cwd: ROOT, env, encoding: 'utf8' })
-    : spawnSync(args[0], args.slice(1), { cwd: ROOT, env, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const r = GNU_TIME ? await runProcess(GNU_TIME, ['-f', 'VN_MAXRSS_KB=%M', ...args], { cwd: ROOT, env }) : await runProcess(args[0], args.slice(1), { cwd: ROOT, env });
+  const seconds = r.seconds;
   rmSync(dir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`cdktf synth failed: ${r.stderr || r.stdout}`);
+  if (r.code !== 0) throw new Error(`cdktf synth failed: ${r.stderr || r.stdout}`);
   const m = /VN_MAXRSS_KB=(\d+)/.exec(r.stderr);
   return { seconds, rssMb: m ? Number(m[1]) / 1024 : null };
 }
@@ -53,13 +50,12 @@ async function main(): Promise<number> {
   if (!values) return 0;
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
-  process.stderr.write('building (npm run build)...\n');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  process.stderr.write(`dist/: ${await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) })}\n`);
   const a: Sample[] = [];
   const b: Sample[] = [];
   for (let i = 0; i < rounds; i++) {
-    a.push(ours());
-    b.push(cdktf());
+    a.push(await ours());
+    b.push(await cdktf());
     process.stderr.write(`round ${i + 1}/${rounds}: node dist/main.js ${a[i].seconds.toFixed(2)} s, cdktf synth ${b[i].seconds.toFixed(2)} s\n`);
   }
   const summary = (s: Sample[]) => ({

@@ -10,7 +10,7 @@ import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config';
 import { parseCli, runCli } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { estimateCost, renderCostReport, TerraformJson } from './lib/terraform/pricing';
-import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/terraform/review';
+import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/terraform/synth';
 
 const spec = {
   name: 'npm run cost --',
@@ -18,7 +18,7 @@ const spec = {
 or older than main.ts/stacks/ or the config file) and prints a monthly estimate
 per resource type: instance classes, Multi-AZ, storage, task size x minimum tasks,
 NAT gateways, alarms, WAF rules... come from the JSON; traffic-driven charges
-use the assumptions stated in scripts/lib/prices-us-east-1.json (marked *).
+use the assumptions stated in scripts/lib/terraform/prices-us-east-1.json (marked *).
 Compares with the migration guide's $220/month table, and lists what is not priced.`,
   options: {
     stack: { type: 'string', valueName: 'name', description: 'environment', default: 'production' },

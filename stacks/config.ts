@@ -9,16 +9,24 @@
 import { existsSync, readFileSync } from 'fs';
 import { z } from 'zod';
 import { fargateSizeProblem } from './fargate';
+import { defaultMaxConnections } from './rds-sizes';
 
 export { FARGATE_SIZES } from './fargate';
 
 /**
- * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
- * `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its
- * own name so the intent is visible in the config and the plan).
+ * Cutover stages, on two axes: web weights and the database of record.
+ * `vercel`..`aws` move web traffic while every side uses the source database (Vercel
+ * Postgres); `rds` moves the database of record to RDS with web at 100 % AWS (allowed only
+ * after a successful `db:sync finish`). `rollback` returns all weight to Vercel (same weights
+ * as `vercel`, kept as its own name so the intent is visible in the config and the plan).
  */
-export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rollback'] as const;
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rds', 'rollback'] as const;
 export type CutoverStage = (typeof CUTOVER_STAGES)[number];
+
+/** The one database that takes writes at a stage. */
+export function databaseOfRecord(stage: CutoverStage): 'source' | 'rds' {
+  return stage === 'rds' ? 'rds' : 'source';
+}
 
 export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel: number }>> = {
   vercel: { aws: 0, vercel: 100 },
@@ -26,6 +34,7 @@ export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel:
   '25': { aws: 25, vercel: 75 },
   '50': { aws: 50, vercel: 50 },
   aws: { aws: 100, vercel: 0 },
+  rds: { aws: 100, vercel: 0 },
   rollback: { aws: 0, vercel: 100 },
 };
 
@@ -90,12 +99,18 @@ const DatabaseSchema = z
     maxAllocatedStorage: z.number().int().min(0).max(65536),
     /** @default true (production), false (staging) */
     multiAz: z.boolean(),
-    /** @default 7 (production), 1 (staging) */
+    /** @default 7 */
     backupRetentionDays: z.number().int().min(0).max(35),
     /** UTC. @default "03:00-04:00" */
     backupWindow: z.string().regex(WINDOW, 'must look like 03:00-04:00 (UTC)'),
-    /** UTC. @default "sun:04:00-sun:05:00" */
-    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:04:00-sun:05:00 (UTC)'),
+    /** UTC. Inside the guide's "Sunday 2-6 AM ET" in both EST (UTC-5) and EDT (UTC-4). @default "sun:07:00-sun:10:00" */
+    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:07:00-sun:10:00 (UTC)'),
+    /** Let an `engineVersion` change move to a new major version (RDS refuses it otherwise). @default true */
+    allowMajorVersionUpgrade: z.boolean(),
+    /** Retention of the exported PostgreSQL and upgrade log groups, in days. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
+    /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
+    maxConnections: z.number().int().min(1).optional(),
     /** @default true */
     deletionProtection: z.boolean(),
     /** Database created on the instance (the copy target). @default "venturenudge" */
@@ -111,6 +126,9 @@ const DatabaseSchema = z
   .superRefine((d, ctx) => {
     if (d.maxAllocatedStorage !== 0 && d.maxAllocatedStorage < d.allocatedStorage) {
       ctx.addIssue({ code: 'custom', path: ['maxAllocatedStorage'], message: `must be 0 (off) or >= allocatedStorage (${d.allocatedStorage})` });
+    }
+    if (d.maxConnections === undefined && defaultMaxConnections(d.instanceClass) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['instanceClass'], message: `cannot tell the memory (and so max_connections) of ${d.instanceClass}; set database.maxConnections` });
     }
   });
 
@@ -230,6 +248,10 @@ const EdgeSchema = z
     originLabel: z.string().regex(LABEL, 'must be a single DNS label'),
     /** WAF rate limit per 5 minutes per IP; 0 disables the rate rule. @default 2000 */
     wafRateLimit: z.number().int().min(0),
+    /** Collect CloudFront standard logs (S3 bucket) and WAF logs (CloudWatch Logs, us-east-1). @default true */
+    accessLogs: z.boolean(),
+    /** Days CloudFront and WAF logs are kept. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
   })
   .strict();
 
@@ -253,6 +275,13 @@ const CutoverSchema = z
     if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
     }
+    if (c.stage === 'rds' && c.weights && c.weights.vercel > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weights'],
+        message: `stage rds makes RDS the database of record, but vercel weight ${c.weights.vercel} keeps sending users to Vercel, which writes to Vercel Postgres: two databases would take writes. Remove weights (rds is 100 % AWS) or go back to stage aws`,
+      });
+    }
   });
 
 const BudgetSchema = z
@@ -263,6 +292,45 @@ const BudgetSchema = z
     alertEmails: z.array(z.email('must be an email address')),
   })
   .strict();
+
+/** Record types `dns.records` may carry into the zone. */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'CAA', 'SRV', 'NS'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+const DnsRecordSchema = z
+  .object({
+    /** Name relative to the domain: "@" for the apex, e.g. "mail", "_dmarc", "selector1._domainkey". */
+    name: z.string().regex(/^(@|(\*\.)?([a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63})$/, 'must be "@" (the apex) or a name relative to the domain such as "_dmarc" or "selector1._domainkey"'),
+    type: z.enum(DNS_RECORD_TYPES, { error: `must be one of ${DNS_RECORD_TYPES.join(', ')}` }),
+    /** @default 300 */
+    ttl: z.number().int().min(0).max(172800).default(300),
+    /** Values as Route 53 takes them: `10 mx.example.com.` for MX, the text (unquoted) for TXT. */
+    values: z.array(z.string().min(1)).min(1, 'needs at least one value'),
+  })
+  .strict();
+
+const DnsSchema = z
+  .object({
+    /**
+     * Records the domain already has (MX, SPF, DKIM, verification TXT, ...) that the
+     * Route 53 zone must also hold, or they vanish when the domain is delegated to it.
+     * `npm run dns:check` compares them with what the domain's servers answer today. @default []
+     */
+    records: z.array(DnsRecordSchema),
+    /**
+     * Name servers of this environment's own zone, once it exists (`terraform output name_servers`).
+     * An environment whose domain contains this one (production for `staging.`) publishes them as NS records. @default []
+     */
+    nameServers: z.array(z.string().regex(HOSTNAME, 'must be a name server host name')).max(8),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    d.records.forEach((r, i) => {
+      if (r.type === 'CNAME' && r.name === '@') ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: 'a CNAME at the apex is invalid DNS; use A/AAAA records' });
+      if (r.type === 'CNAME' && d.records.some((o, j) => j !== i && o.name === r.name)) ctx.addIssue({ code: 'custom', path: ['records', i], message: `${r.name} has a CNAME and other records; a CNAME must be alone at its name` });
+      if (d.records.some((o, j) => j < i && o.name === r.name && o.type === r.type)) ctx.addIssue({ code: 'custom', path: ['records', i], message: `${r.name} ${r.type} is listed twice; put every value in one entry` });
+    });
+  });
 
 const BackendSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }).strict(),
@@ -278,12 +346,22 @@ const BackendSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** Labels the stack itself publishes records at, as `dns.records` names. */
+function managedNames(env: { cutover: { testHostLabel: string }; edge: { originLabel: string } }): Record<string, string> {
+  return { '@': 'the apex (cutover A/AAAA records)', www: 'www (cutover CNAMEs)', [env.cutover.testHostLabel]: 'the test host', [env.edge.originLabel]: 'the CloudFront origin' };
+}
+
 export const EnvironmentSchema = z
   .object({
     /** Apex domain served by this environment. @default "venturenudge.com" (production), "staging.venturenudge.com" (staging) */
     domain: z.string().regex(HOSTNAME, 'must be a lower-case domain such as venturenudge.com'),
-    /** Use an existing Route 53 zone instead of creating one. @default undefined (create) */
+    /**
+     * Use the existing Route 53 zone the domain is already delegated to, instead of creating one:
+     * certificates validate at once, and records already in it are kept. @default undefined (create)
+     */
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 zone id such as Z0123456789ABC').optional(),
+    /** Marks an environment that is not one of the defaults (production, staging) as intended, not a typo. @default undefined */
+    new: z.boolean().optional(),
     network: NetworkSchema,
     database: DatabaseSchema,
     service: ServiceSchema,
@@ -291,11 +369,28 @@ export const EnvironmentSchema = z
     edge: EdgeSchema,
     cutover: CutoverSchema,
     budget: BudgetSchema,
+    dns: DnsSchema,
+    /**
+     * CloudWatch namespace the app writes business metrics to (embedded metric format in its logs): the
+     * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
+     */
+    businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
     runner: RunnerSchema,
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const managed = managedNames(e);
+    e.dns.records.forEach((r, i) => {
+      const owner = managed[r.name];
+      const clash = owner && (r.name === 'www' || ['A', 'AAAA', 'CNAME'].includes(r.type));
+      if (clash) ctx.addIssue({ code: 'custom', path: ['dns', 'records', i, 'name'], message: `${r.name} ${r.type} is managed by the stack (${owner}); remove it from dns.records` });
+    });
+  });
+
+/** Longest name ELB accepts for a load balancer or a target group. */
+export const MAX_ELB_NAME = 32;
 
 export const ConfigSchema = z
   .object({
@@ -314,6 +409,10 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['github', 'oidcProviderEnvironment'], message: `"${c.github.oidcProviderEnvironment}" is not an environment; known: ${Object.keys(c.environments).join(', ')}` });
     }
     for (const [name, env] of Object.entries(c.environments)) {
+      const alb = `${c.appName}-${name}-alb`;
+      if (alb.length > MAX_ELB_NAME) {
+        ctx.addIssue({ code: 'custom', path: ['appName'], message: `with environment "${name}" the load balancer would be named ${alb} (${alb.length} characters; ELB allows ${MAX_ELB_NAME}); shorten appName or the environment name` });
+      }
       const bad = env.network.availabilityZones.find((az) => !az.startsWith(c.region));
       if (bad) ctx.addIssue({ code: 'custom', path: ['environments', name, 'network', 'availabilityZones'], message: `${bad} is not in region ${c.region}` });
       if (env.loadBalancer.cloudfrontOnly && !env.edge.cloudfrontPrefixListId && !CLOUDFRONT_ORIGIN_PREFIX_LISTS[c.region]) {
@@ -344,7 +443,9 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       multiAz: true,
       backupRetentionDays: 7,
       backupWindow: '03:00-04:00',
-      maintenanceWindow: 'sun:04:00-sun:05:00',
+      maintenanceWindow: 'sun:07:00-sun:10:00',
+      allowMajorVersionUpgrade: true,
+      logRetentionDays: 30,
       deletionProtection: true,
       name: 'venturenudge',
       username: 'venturenudge_admin',
@@ -373,9 +474,12 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       staticPathPattern: '/_next/static/*',
       originLabel: 'origin',
       wafRateLimit: 2000,
+      accessLogs: true,
+      logRetentionDays: 30,
     },
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
+    dns: { records: [], nameServers: [] },
     runner: { enabled: true, cpu: 1024, memory: 2048, sourceCidrs: ['0.0.0.0/0'], logRetentionDays: 30 },
     backend: { type: 'local' },
   };
@@ -386,9 +490,10 @@ export function defaultConfig(region = 'us-east-1'): Config {
   const production = productionDefaults(region, 'venturenudge.com');
   const staging = productionDefaults(region, 'staging.venturenudge.com');
   staging.network = { ...staging.network, cidr: '10.1.0.0/16', natGatewayPerAz: false, flowLogRetentionDays: 7 };
-  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false };
+  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
+  staging.edge = { ...staging.edge, logRetentionDays: 7 };
   staging.budget = { ...staging.budget, thresholdsUsd: [50, 100] };
   staging.cutover = { ...staging.cutover, stage: 'aws' };
   staging.runner = { ...staging.runner, logRetentionDays: 7 };
@@ -423,20 +528,45 @@ export function resolveConfig(overrides: ConfigInput = {}): Config {
   const region = typeof overrides.region === 'string' ? overrides.region : 'us-east-1';
   const defaults = defaultConfig(region);
   const merged = mergeDeep(defaults, { ...overrides, environments: undefined }) as Config;
-  merged.environments = { ...defaults.environments };
-  for (const [name, env] of Object.entries(overrides.environments ?? {})) {
-    if (env === null) {
-      delete merged.environments[name];
-      continue;
-    }
-    const base = defaults.environments[name] ?? productionDefaults(region, `${name}.venturenudge.com`);
-    merged.environments[name] = mergeDeep(base, env);
+  const given = overrides.environments ?? {};
+  const unknown = Object.entries(given).filter(([name, env]) => !(name in defaults.environments) && env !== null && env?.new !== true);
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map(([name]) => `environments.${name}: unknown environment (known: ${Object.keys(defaults.environments).join(', ')}${closest(name, Object.keys(defaults.environments))}); to add a new one, set "new": true in it`));
+  }
+  // Every other environment's domain derives from production's: staging.<production domain>.
+  const productionDomain = given.production?.domain ?? defaults.environments.production.domain;
+  merged.environments = {};
+  for (const name of new Set([...Object.keys(defaults.environments), ...Object.keys(given)])) {
+    const env = given[name];
+    if (env === null) continue;
+    const base = defaults.environments[name] ?? productionDefaults(region, productionDomain);
+    const domain = name === 'production' ? base.domain : `${name}.${productionDomain}`;
+    merged.environments[name] = mergeDeep({ ...base, domain }, env ?? {});
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** ", did you mean production?" when `name` is one or two edits away from a known name. */
+function closest(name: string, known: string[]): string {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length];
+  };
+  const hit = known.find((k) => distance(name, k) <= 2);
+  return hit ? `; did you mean ${hit}?` : '';
 }
 
 /** Path of the optional JSON config file (deep-merged onto the defaults). */
@@ -497,4 +627,9 @@ export function namesFor(config: Config, envName: string) {
     testHost: `${env.cutover.testHostLabel}.${env.domain}`,
     originHost: `${env.edge.originLabel}.${env.domain}`,
   };
+}
+
+/** The environment's business-metrics namespace (config `businessMetricsNamespace`, default `VentureNudge/<env>`). */
+export function businessMetricsNamespace(config: Config, envName: string): string {
+  return config.environments[envName]?.businessMetricsNamespace ?? `VentureNudge/${envName}`;
 }

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
 import { assumeRolePolicy } from './json-document';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -14,35 +16,41 @@ export interface DatabaseProps {
   readonly vpcId: string;
   /** Private subnets for the subnet group (one per AZ). */
   readonly subnetIds: string[];
-  /** PostgreSQL major version; minor upgrades are automatic. @default "16" */
-  readonly engineVersion?: string;
-  /** @default "db.t3.medium" */
-  readonly instanceClass?: string;
-  /** GiB of gp3. @default 100 */
-  readonly allocatedStorage?: number;
-  /** Storage autoscaling ceiling; 0 disables. @default 200 */
-  readonly maxAllocatedStorage?: number;
-  /** @default true */
-  readonly multiAz?: boolean;
-  /** @default 7 */
-  readonly backupRetentionDays?: number;
-  /** @default "03:00-04:00" */
-  readonly backupWindow?: string;
-  /** @default "sun:04:00-sun:05:00" */
-  readonly maintenanceWindow?: string;
-  /** @default true */
-  readonly deletionProtection?: boolean;
-  /** @default "venturenudge" */
-  readonly databaseName?: string;
-  /** @default "venturenudge_admin" */
-  readonly username?: string;
-  /** Performance Insights retention days; 0 disables. @default 7 */
-  readonly performanceInsightsRetentionDays?: number;
-  /** Enhanced monitoring interval in seconds (a monitoring role is created); 0 disables. @default 60 */
-  readonly monitoringIntervalSeconds?: number;
+  /** PostgreSQL major version, e.g. "16"; minor upgrades are automatic. */
+  readonly engineVersion: string;
+  /** Let a change of `engineVersion` move to a new major version. */
+  readonly allowMajorVersionUpgrade: boolean;
+  /** e.g. "db.t3.medium". */
+  readonly instanceClass: string;
+  /** GiB of gp3. */
+  readonly allocatedStorage: number;
+  /** Storage autoscaling ceiling; 0 disables. */
+  readonly maxAllocatedStorage: number;
+  readonly multiAz: boolean;
+  readonly backupRetentionDays: number;
+  /** UTC, e.g. "03:00-04:00". */
+  readonly backupWindow: string;
+  /** UTC, e.g. "sun:07:00-sun:10:00". */
+  readonly maintenanceWindow: string;
+  readonly deletionProtection: boolean;
+  /** Database created on the instance. */
+  readonly databaseName: string;
+  /** Master user (RDS keeps its password in Secrets Manager). */
+  readonly username: string;
+  /** Performance Insights retention days; 0 disables. */
+  readonly performanceInsightsRetentionDays: number;
+  /** Enhanced monitoring interval in seconds (a monitoring role is created); 0 disables. */
+  readonly monitoringIntervalSeconds: number;
+  /** Retention of the exported log groups (`postgresql`, `upgrade`). */
+  readonly logRetentionDays: number;
+  /** Customer-managed KMS key for the exported log groups. @default AWS-owned CloudWatch Logs encryption */
+  readonly logsKmsKeyArn?: string;
   /** Customer-managed KMS key for storage and Performance Insights. @default the AWS-managed key */
   readonly kmsKeyArn?: string;
 }
+
+/** Logs RDS exports to CloudWatch; their groups are created here first, with retention and key. */
+export const RDS_EXPORTED_LOGS = ['postgresql', 'upgrade'] as const;
 
 /**
  * RDS PostgreSQL: encrypted, Multi-AZ, TLS-only, with the master password
@@ -60,9 +68,10 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const engineVersion = props.engineVersion ?? '16';
+    const engineVersion = props.engineVersion;
+    // name_prefix: a replacement (create_before_destroy) gets a new name instead of InvalidGroup.Duplicate.
     const sg = new SecurityGroup(this, 'sg', {
-      name: `${props.identifier}-sg`,
+      namePrefix: `${props.identifier}-`,
       description: `PostgreSQL ${props.identifier}: 5432 from the app only`,
       vpcId: props.vpcId,
       tags: { Name: `${props.identifier}-sg` },
@@ -81,9 +90,13 @@ export class Database extends Construct {
       ],
       lifecycle: { createBeforeDestroy: true },
     });
+    // RDS would create these on first export, without retention or key; created first here.
+    const logGroups = RDS_EXPORTED_LOGS.map(
+      (log) => new CloudwatchLogGroup(this, `log-${log}`, { name: `/aws/rds/instance/${props.identifier}/${log}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.logsKmsKeyArn }),
+    );
 
-    const piDays = props.performanceInsightsRetentionDays ?? 7;
-    const monitoring = props.monitoringIntervalSeconds ?? 60;
+    const piDays = props.performanceInsightsRetentionDays;
+    const monitoring = props.monitoringIntervalSeconds;
     const monitoringRole =
       monitoring > 0
         ? new IamRole(this, 'monitoring-role', {
@@ -94,36 +107,39 @@ export class Database extends Construct {
     if (monitoringRole) {
       new IamRolePolicyAttachment(this, 'monitoring-policy', { role: monitoringRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole' });
     }
-    this.databaseName = props.databaseName ?? 'venturenudge';
+    this.databaseName = props.databaseName;
     this.port = 5432;
     this.instance = new DbInstance(this, 'instance', {
       identifier: props.identifier,
       engine: 'postgres',
       engineVersion,
       autoMinorVersionUpgrade: true,
-      instanceClass: props.instanceClass ?? 'db.t3.medium',
-      allocatedStorage: props.allocatedStorage ?? 100,
-      maxAllocatedStorage: props.maxAllocatedStorage ?? 200,
+      allowMajorVersionUpgrade: props.allowMajorVersionUpgrade,
+      instanceClass: props.instanceClass,
+      allocatedStorage: props.allocatedStorage,
+      maxAllocatedStorage: props.maxAllocatedStorage,
       storageType: 'gp3',
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
-      multiAz: props.multiAz ?? true,
+      multiAz: props.multiAz,
       dbName: this.databaseName,
-      username: props.username ?? 'venturenudge_admin',
+      username: props.username,
       manageMasterUserPassword: true,
       port: this.port,
-      backupRetentionPeriod: props.backupRetentionDays ?? 7,
-      backupWindow: props.backupWindow ?? '03:00-04:00',
-      maintenanceWindow: props.maintenanceWindow ?? 'sun:04:00-sun:05:00',
+      backupRetentionPeriod: props.backupRetentionDays,
+      backupWindow: props.backupWindow,
+      maintenanceWindow: props.maintenanceWindow,
       copyTagsToSnapshot: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${props.identifier}-final`,
-      deletionProtection: props.deletionProtection ?? true,
+      // Unique per instance: taken when the instance is created (ignored afterwards), so
+      // destroy, apply, destroy does not collide with the first final snapshot.
+      finalSnapshotIdentifier: `${props.identifier}-final-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}`,
+      deletionProtection: props.deletionProtection,
       publiclyAccessible: false,
       dbSubnetGroupName: subnets.name,
       parameterGroupName: params.name,
       vpcSecurityGroupIds: [sg.id],
-      enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      enabledCloudwatchLogsExports: [...RDS_EXPORTED_LOGS],
       performanceInsightsEnabled: piDays > 0,
       performanceInsightsRetentionPeriod: piDays > 0 ? piDays : undefined,
       performanceInsightsKmsKeyId: piDays > 0 ? props.kmsKeyArn : undefined,
@@ -131,6 +147,8 @@ export class Database extends Construct {
       monitoringRoleArn: monitoringRole?.arn,
       applyImmediately: false,
       tags: { Name: props.identifier },
+      lifecycle: { ignoreChanges: ['final_snapshot_identifier'] },
+      dependsOn: logGroups,
     });
     this.endpointAddress = this.instance.address;
     this.masterSecretArn = this.instance.masterUserSecret.get(0).secretArn;

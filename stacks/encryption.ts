@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { jsonDocument } from './json-document';
-import { Fn } from 'cdktf';
+import { Fn, TerraformProvider } from 'cdktf';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
@@ -11,6 +11,10 @@ export interface EncryptionProps {
   readonly region: string;
   /** Days before a deleted key is destroyed. @default 30 */
   readonly deletionWindowDays?: number;
+  /** Provider of the key's region (must match `region`), e.g. the us-east-1 alias for the edge. @default the stack's default provider */
+  readonly provider?: TerraformProvider;
+  /** What the key is for, in its description. @default "logs, SSM parameters, alarm topic" */
+  readonly purpose?: string;
 }
 
 /**
@@ -28,14 +32,17 @@ export class Encryption extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionProps) {
     super(scope, id);
+    const provider = props.provider;
     const key = new KmsKey(this, 'key', {
-      description: `${props.namePrefix}: logs, SSM parameters, alarm topic`,
+      provider,
+      description: `${props.namePrefix}: ${props.purpose ?? 'logs, SSM parameters, alarm topic'}`,
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays ?? 30,
     });
     const account = Fn.element(Fn.split(':', key.arn), 4);
     this.accountId = account;
     const policy = new KmsKeyPolicy(this, 'policy', {
+      provider,
       keyId: key.keyId,
       policy: jsonDocument(this, {
         Version: '2012-10-17',
@@ -49,17 +56,28 @@ export class Encryption extends Construct {
             Resource: '*',
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${props.region}:${account}:*` } },
           },
+          // Service principals act for this account's alarms and budgets only (confused-deputy protection);
+          // CloudWatch Logs is bound to this account's log groups by the encryption context above.
           {
-            Sid: 'AlarmAndBudgetNotifications',
+            Sid: 'AlarmNotifications',
             Effect: 'Allow',
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'] },
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${props.region}:${account}:alarm:*` } },
+          },
+          {
+            Sid: 'BudgetNotifications',
+            Effect: 'Allow',
+            Principal: { Service: 'budgets.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:budgets::${account}:*` } },
           },
         ],
       }),
     });
-    new KmsAlias(this, 'alias', { name: `alias/${props.namePrefix}`, targetKeyId: key.keyId });
+    new KmsAlias(this, 'alias', { provider, name: `alias/${props.namePrefix}`, targetKeyId: key.keyId });
     this.aliasName = `alias/${props.namePrefix}`;
     // element([arn, policy id], 0) is the ARN, with an implicit dependency on the policy.
     this.keyArn = Fn.element(Fn.tolist([key.arn, policy.id]), 0);

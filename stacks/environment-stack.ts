@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { BOOTSTRAP_TAG, Config, cutoverWeights, namesFor } from './config';
+import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -16,9 +16,12 @@ import { AutoscaledService } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
 import { Observability } from './observability';
+import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
+import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions } from './policy';
+import { localStatePath } from './state-backend';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -33,9 +36,34 @@ export interface EnvironmentStackProps {
 
 /** Terraform variable that carries the CloudFront→ALB shared secret (never written into the JSON). */
 export const ORIGIN_SECRET_VARIABLE = 'origin_verify_secret';
+/** The secret being rotated out: the ALB accepts it too until CloudFront sends the new one everywhere. */
+export const PREVIOUS_ORIGIN_SECRET_VARIABLE = 'origin_verify_secret_previous';
+
+/** The secret CloudFront sends, and the values the ALB accepts (current, plus previous during a rotation). */
+function originSecretVariables(scope: Construct): { current: string; accepted: string[] } {
+  const current = new TerraformVariable(scope, ORIGIN_SECRET_VARIABLE, {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
+    validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
+  });
+  const previous = new TerraformVariable(scope, PREVIOUS_ORIGIN_SECRET_VARIABLE, {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    default: '',
+    description: 'During a rotation only: the secret being replaced, still accepted by the ALB until CloudFront has deployed the new one. Empty otherwise.',
+    validation: [{ condition: `\${length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) == 0 || length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret_previous must be empty or at least 32 characters.' }],
+  });
+  return { current: current.stringValue, accepted: Fn.compact([current.stringValue, previous.stringValue]) };
+}
 
 /** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
 export class EnvironmentStack extends TerraformStack {
+  /** What an operator should know about this stack (printed by main.ts at synth). */
+  readonly warnings: string[] = [];
+
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { config, environment } = props;
@@ -52,8 +80,8 @@ export class EnvironmentStack extends TerraformStack {
         encrypt: true,
       });
     } else {
-      // Relative to the stack's working directory: the JSON stays machine-independent.
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Outside the build folder, relative to the stack folder (see state-backend.ts).
+      new LocalBackend(this, { path: localStatePath(id) });
     }
 
     const providers = new Providers(this, 'providers', {
@@ -62,17 +90,14 @@ export class EnvironmentStack extends TerraformStack {
       mode: props.providerMode,
     });
 
-    const originSecret = env.loadBalancer.cloudfrontOnly
-      ? new TerraformVariable(this, ORIGIN_SECRET_VARIABLE, {
-          type: 'string',
-          sensitive: true,
-          nullable: false,
-          description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
-          validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
-        }).stringValue
-      : undefined;
+    const originSecrets = env.loadBalancer.cloudfrontOnly ? originSecretVariables(this) : undefined;
 
     const encryption = new Encryption(this, 'encryption', { namePrefix: names.prefix, region: config.region });
+    // us-east-1 resources (CloudFront alarms' topic, WAF logs) need a key in us-east-1.
+    const edgeKeyArn =
+      config.region === 'us-east-1'
+        ? encryption.keyArn
+        : new Encryption(this, 'edge-encryption', { namePrefix: `${names.prefix}-edge`, region: 'us-east-1', provider: providers.usEast1, purpose: 'CloudFront alarms topic, WAF logs (us-east-1)' }).keyArn;
 
     const network = new Network(this, 'network', {
       namePrefix: names.prefix,
@@ -93,7 +118,21 @@ export class EnvironmentStack extends TerraformStack {
         })
       : undefined;
     const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
-    const webAcl = new WebAcl(this, 'web-acl', { namePrefix: names.prefix, provider: providers.usEast1, rateLimit: env.edge.wafRateLimit });
+    const edgeLogs = env.edge.accessLogs
+      ? new PrivateBucket(this, 'cdn-logs', {
+          bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
+          versioned: false,
+          expireDays: env.edge.logRetentionDays,
+          // CloudFront standard logging writes with an ACL grant it adds itself.
+          objectOwnership: 'BucketOwnerPreferred',
+        })
+      : undefined;
+    const webAcl = new WebAcl(this, 'web-acl', {
+      namePrefix: names.prefix,
+      provider: providers.usEast1,
+      rateLimit: env.edge.wafRateLimit,
+      logs: env.edge.accessLogs ? { retentionDays: env.edge.logRetentionDays, kmsKeyArn: edgeKeyArn, accountId: encryption.accountId } : undefined,
+    });
 
     const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
     const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
@@ -106,6 +145,7 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       engineVersion: env.database.engineVersion,
+      allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
       instanceClass: env.database.instanceClass,
       allocatedStorage: env.database.allocatedStorage,
       maxAllocatedStorage: env.database.maxAllocatedStorage,
@@ -118,6 +158,8 @@ export class EnvironmentStack extends TerraformStack {
       username: env.database.username,
       performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
       monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
+      logRetentionDays: env.database.logRetentionDays,
+      logsKmsKeyArn: encryption.keyArn,
     });
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
@@ -130,8 +172,8 @@ export class EnvironmentStack extends TerraformStack {
       healthCheckPath: env.service.healthCheckPath,
       sslPolicy: env.loadBalancer.sslPolicy,
       deletionProtection: env.loadBalancer.deletionProtection,
-      cloudfrontOnly: originSecret
-        ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecret: originSecret }
+      cloudfrontOnly: originSecrets
+        ? { prefixListId: env.edge.cloudfrontPrefixListId ?? CLOUDFRONT_ORIGIN_PREFIX_LISTS[config.region], originVerifySecrets: originSecrets.accepted }
         : undefined,
       originRecord: { zoneId: zone.zoneId, name: names.originHost },
       accessLogsBucket: albLogs?.bucketName,
@@ -148,7 +190,7 @@ export class EnvironmentStack extends TerraformStack {
       serviceName: names.service,
       region: config.region,
       accountId: repository.accountId,
-      image: { repositoryUrl: repository.repositoryUrl, tag: env.service.imageTag },
+      image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.repositoryArn, tag: env.service.imageTag },
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
@@ -157,7 +199,7 @@ export class EnvironmentStack extends TerraformStack {
       database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
-      environment: env.service.environment,
+      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
       cpu: env.service.cpu,
       memory: env.service.memory,
       minTasks: env.service.minTasks,
@@ -217,12 +259,13 @@ export class EnvironmentStack extends TerraformStack {
       aliases: [names.apex, names.www, names.testHost],
       certificateArn: edgeCertificate.certificateArn,
       originDomainName: names.originHost,
-      originVerify: originSecret ? { header: ORIGIN_VERIFY_HEADER, value: originSecret } : undefined,
+      originVerify: originSecrets ? { header: ORIGIN_VERIFY_HEADER, value: originSecrets.current } : undefined,
       staticPathPattern: env.edge.staticPathPattern,
       priceClass: env.edge.priceClass,
       ipv6: env.edge.ipv6,
       minimumProtocolVersion: env.edge.minimumProtocolVersion,
       webAclArn: webAcl.arn,
+      logsBucketDomainName: edgeLogs?.bucketDomainName,
       comment: `${names.prefix} CDN`,
     });
 
@@ -233,12 +276,30 @@ export class EnvironmentStack extends TerraformStack {
       usEast1Provider: providers.usEast1,
       ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
       alb: { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix },
-      rds: { identifier: names.dbIdentifier, allocatedStorageGb: env.database.allocatedStorage },
+      accountId: encryption.accountId,
+      rds: {
+        identifier: names.dbIdentifier,
+        allocatedStorageGb: env.database.allocatedStorage,
+        maxAllocatedStorageGb: env.database.maxAllocatedStorage,
+        // The schema guarantees one of the two (a known class or an explicit value).
+        maxConnections: env.database.maxConnections ?? defaultMaxConnections(env.database.instanceClass)!,
+      },
       cloudfrontDistributionId: edge.distributionId,
       minHealthyHosts: env.service.minTasks,
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
+      usEast1KmsKeyArn: edgeKeyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
+    });
+    this.warnings.push(...observability.warnings);
+
+    new ZoneRecords(this, 'zone-records', {
+      zoneId: zone.zoneId,
+      domain: env.domain,
+      records: env.dns.records,
+      delegations: this.delegations(config, environment),
+      takeOverExisting: Boolean(env.hostedZoneId),
     });
 
     const weights = cutoverWeights(env.cutover);
@@ -290,5 +351,21 @@ export class EnvironmentStack extends TerraformStack {
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /**
+   * Other environments whose domain lies under this one's and that have their own zone
+   * (e.g. `staging.` under production): delegated by NS records once their name servers
+   * are in the config; until then a warning says how.
+   */
+  private delegations(config: Config, environment: string): Delegation[] {
+    const domain = config.environments[environment].domain;
+    const out: Delegation[] = [];
+    for (const [name, other] of Object.entries(config.environments)) {
+      if (name === environment || !other.domain.endsWith(`.${domain}`) || other.hostedZoneId) continue;
+      if (other.dns.nameServers.length > 0) out.push({ domain: other.domain, nameServers: other.dns.nameServers });
+      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Delegation")`);
+    }
+    return out;
   }
 }

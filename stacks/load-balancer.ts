@@ -20,20 +20,20 @@ export interface LoadBalancerProps {
   readonly subnetIds: string[];
   /** Regional, validated certificate for the HTTPS listener. */
   readonly certificateArn: string;
-  /** Port the targets listen on. @default 3000 */
-  readonly targetPort?: number;
-  /** @default "/api/health" */
-  readonly healthCheckPath?: string;
-  /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
-  readonly sslPolicy?: string;
-  /** @default true */
-  readonly deletionProtection?: boolean;
+  /** Port the targets listen on. */
+  readonly targetPort: number;
+  /** e.g. "/api/health". */
+  readonly healthCheckPath: string;
+  /** e.g. "ELBSecurityPolicy-TLS13-1-2-2021-06". */
+  readonly sslPolicy: string;
+  readonly deletionProtection: boolean;
   /**
-   * Accept only CloudFront: ingress from this origin-facing prefix list, and the
-   * HTTPS listener forwards only requests carrying `originVerifySecret`.
-   * @default undefined (open to 0.0.0.0/0, no header check)
+   * Accept only CloudFront: HTTPS from this origin-facing prefix list, and the
+   * HTTPS listener forwards only requests carrying one of `originVerifySecrets`
+   * (the current secret and, during a rotation, the previous one).
+   * @default undefined (open to 0.0.0.0/0 on 80 and 443, no header check)
    */
-  readonly cloudfrontOnly?: { readonly prefixListId: string; readonly originVerifySecret: string };
+  readonly cloudfrontOnly?: { readonly prefixListId: string; readonly originVerifySecrets: string[] };
   /** Bucket for access logs. @default undefined (no access logs) */
   readonly accessLogsBucket?: string;
   /** Zone + host name of the alias CloudFront uses as its origin. */
@@ -54,16 +54,22 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    const port = props.targetPort ?? 3000;
+    const port = props.targetPort;
+    // name_prefix: a change that forces replacement (e.g. the description when cloudfrontOnly
+    // flips) creates the new group under a new name first instead of failing with InvalidGroup.Duplicate.
     const sg = new SecurityGroup(this, 'sg', {
-      name: `${props.namePrefix}-alb-sg`,
-      description: props.cloudfrontOnly ? `${props.namePrefix} ALB: HTTPS/HTTP from CloudFront only` : `${props.namePrefix} ALB: HTTPS/HTTP from the internet`,
+      namePrefix: `${props.namePrefix}-alb-`,
+      description: props.cloudfrontOnly ? `${props.namePrefix} ALB: HTTPS from CloudFront only` : `${props.namePrefix} ALB: HTTPS/HTTP from the internet`,
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-alb-sg` },
       lifecycle: { createBeforeDestroy: true },
     });
     this.securityGroupId = sg.id;
-    for (const p of [443, 80]) {
+    // CloudFront reaches the origin over HTTPS only, and each reference to its prefix list
+    // counts as its ~55 entries against the 60 inbound rules of a group: port 80 is opened
+    // only when the ALB is public (policy rule VN-EC2-3 checks the weight).
+    const ports = props.cloudfrontOnly ? [443] : [443, 80];
+    for (const p of ports) {
       new VpcSecurityGroupIngressRule(this, `in-${p}`, {
         securityGroupId: sg.id,
         ...(props.cloudfrontOnly ? { prefixListId: props.cloudfrontOnly.prefixListId } : { cidrIpv4: '0.0.0.0/0' }),
@@ -82,7 +88,7 @@ export class LoadBalancer extends Construct {
       securityGroups: [sg.id],
       subnets: props.subnetIds,
       dropInvalidHeaderFields: true,
-      enableDeletionProtection: props.deletionProtection ?? true,
+      enableDeletionProtection: props.deletionProtection,
       idleTimeout: 60,
       accessLogs: props.accessLogsBucket ? { bucket: props.accessLogsBucket, prefix: 'alb', enabled: true } : undefined,
     });
@@ -97,7 +103,7 @@ export class LoadBalancer extends Construct {
       targetType: 'ip',
       vpcId: props.vpcId,
       deregistrationDelay: '30',
-      healthCheck: { enabled: true, path: props.healthCheckPath ?? '/api/health', matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+      healthCheck: { enabled: true, path: props.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
     });
     this.targetGroupArn = tg.arn;
     this.targetGroupArnSuffix = tg.arnSuffix;
@@ -112,7 +118,7 @@ export class LoadBalancer extends Construct {
       loadBalancerArn: lb.arn,
       port: 443,
       protocol: 'HTTPS',
-      sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      sslPolicy: props.sslPolicy,
       certificateArn: props.certificateArn,
       defaultAction: props.cloudfrontOnly
         ? [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '403', messageBody: 'Forbidden' } }]
@@ -122,7 +128,7 @@ export class LoadBalancer extends Construct {
       this.forwardRule = new LbListenerRule(this, 'from-cloudfront', {
         listenerArn: this.httpsListener.arn,
         priority: 1,
-        condition: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [props.cloudfrontOnly.originVerifySecret] } }],
+        condition: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: props.cloudfrontOnly.originVerifySecrets } }],
         action: [{ type: 'forward', targetGroupArn: tg.arn }],
       });
     }

@@ -9,7 +9,6 @@ import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -29,6 +28,8 @@ export interface ServiceDatabase {
 /** The image the task runs: a repository (see ContainerRepository) and a tag. */
 export interface ServiceImage {
   readonly repositoryUrl: string;
+  /** The execution role may pull from this repository only. */
+  readonly repositoryArn: string;
   /**
    * Unset: bootstrap (the repository may still be empty). The task definition names the
    * never-pulled `bootstrap` tag and the service starts with 0 tasks; a plan against a
@@ -37,6 +38,10 @@ export interface ServiceImage {
   readonly tag?: string;
 }
 
+/** Writable mounts of a read-only root filesystem: volume name -> path in the container. */
+const WRITABLE_PATHS: Readonly<Record<string, string>> = { tmp: '/tmp', 'next-cache': '/app/.next/cache' };
+/** Name of the short-lived container that hands the writable volumes to the app user. */
+export const VOLUME_INIT_CONTAINER = 'volume-permissions';
 
 /**
  * Props of the service. Everything the config always supplies is required here
@@ -79,6 +84,11 @@ export interface AutoscaledServiceProps {
   readonly containerPort: number;
   readonly logRetentionDays: number;
   readonly readonlyRootFilesystem: boolean;
+  /**
+   * uid the app runs as; the writable volumes are handed to it before the app starts (the
+   * guide's Dockerfile runs Next.js as `nextjs`, uid 1001). @default 1001
+   */
+  readonly appUid?: number;
   /** KMS key for the log group and SSM SecureString decryption. @default AWS-managed keys */
   readonly kmsKeyArn?: string;
   /** Bucket the app reads and writes uploads in (env ASSETS_BUCKET). @default undefined */
@@ -106,7 +116,7 @@ export class AutoscaledService extends Construct {
     this.logGroupName = logs.name;
 
     const bootstrap = props.image.tag === undefined;
-    const task = this.taskDefinition(props, logs.name);
+    const task = this.taskDefinition(props, logs);
     const sg = this.securityGroup(props);
     this.securityGroupId = sg.id;
 
@@ -143,10 +153,23 @@ export class AutoscaledService extends Construct {
   }
 
   /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
-  private roles(props: AutoscaledServiceProps): { executionRole: IamRole; taskRole: IamRole } {
+  private roles(props: AutoscaledServiceProps, logGroupArn: string): { executionRole: IamRole; taskRole: IamRole } {
     const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
     const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume });
-    new IamRolePolicyAttachment(this, 'execution-managed', { role: executionRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
+    // Instead of AmazonECSTaskExecutionRolePolicy (ECR and logs on *): this repository and this log group only.
+    new IamRolePolicy(this, 'execution-pull-and-log', {
+      name: 'pull-image-write-logs',
+      role: executionRole.id,
+      policy: jsonDocument(this, {
+        Version: '2012-10-17',
+        Statement: [
+          // GetAuthorizationToken is account-wide: it has no resource to scope to.
+          { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: props.image.repositoryArn },
+          { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
+        ],
+      }),
+    });
     new IamRolePolicy(this, 'execution-secrets', {
       name: 'read-app-secrets',
       role: executionRole.id,
@@ -176,8 +199,8 @@ export class AutoscaledService extends Construct {
     return { executionRole, taskRole };
   }
 
-  /** The one `app` container: plain environment, secrets by reference, logs to the group. */
-  private container(props: AutoscaledServiceProps, logGroupName: string) {
+  /** The `app` container: plain environment, secrets by reference, logs to the group. */
+  private appContainer(props: AutoscaledServiceProps, logGroupName: string) {
     const environment = {
       ...props.environment,
       ...(props.assetsBucket ? { ASSETS_BUCKET: props.assetsBucket.name } : {}),
@@ -197,22 +220,41 @@ export class AutoscaledService extends Construct {
       name: 'app',
       image: `${props.image.repositoryUrl}:${props.image.tag ?? BOOTSTRAP_TAG}`,
       essential: true,
+      user: String(props.appUid ?? 1001),
       portMappings: [{ containerPort: props.containerPort, protocol: 'tcp' }],
       environment: Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
       secrets,
       readonlyRootFilesystem: readonlyRoot,
-      mountPoints: readonlyRoot
-        ? [
-            { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },
-            { sourceVolume: 'next-cache', containerPath: '/app/.next/cache', readOnly: false },
-          ]
-        : [],
-      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': logGroupName, 'awslogs-region': props.region, 'awslogs-stream-prefix': 'app' } },
+      mountPoints: readonlyRoot ? writableMounts() : [],
+      dependsOn: readonlyRoot ? [{ containerName: VOLUME_INIT_CONTAINER, condition: 'SUCCESS' }] : undefined,
+      logConfiguration: logConfiguration(logGroupName, props.region, 'app'),
     };
   }
 
-  private taskDefinition(props: AutoscaledServiceProps, logGroupName: string): EcsTaskDefinition {
-    const { executionRole, taskRole } = this.roles(props);
+  /**
+   * Fargate creates the writable volumes owned by root; the app runs as a non-root uid.
+   * This container (same image, as root, read-only root too) hands them over and exits
+   * before the app starts.
+   */
+  private volumeInitContainer(props: AutoscaledServiceProps, logGroupName: string) {
+    const uid = props.appUid ?? 1001;
+    const paths = Object.values(WRITABLE_PATHS);
+    return {
+      name: VOLUME_INIT_CONTAINER,
+      image: `${props.image.repositoryUrl}:${props.image.tag}`,
+      essential: false,
+      user: '0',
+      entryPoint: ['sh', '-c'],
+      command: [`chown ${uid}:${uid} ${paths.join(' ')} && chmod 0700 ${paths.join(' ')}`],
+      readonlyRootFilesystem: true,
+      mountPoints: writableMounts(),
+      logConfiguration: logConfiguration(logGroupName, props.region, 'init'),
+    };
+  }
+
+  private taskDefinition(props: AutoscaledServiceProps, logs: CloudwatchLogGroup): EcsTaskDefinition {
+    const { executionRole, taskRole } = this.roles(props, logs.arn);
+    const containers = [this.appContainer(props, logs.name), ...(props.readonlyRootFilesystem ? [this.volumeInitContainer(props, logs.name)] : [])];
     return new EcsTaskDefinition(this, 'task', {
       family: `${props.namePrefix}-task`,
       requiresCompatibilities: ['FARGATE'],
@@ -222,15 +264,16 @@ export class AutoscaledService extends Construct {
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
-      volume: props.readonlyRootFilesystem ? [{ name: 'tmp' }, { name: 'next-cache' }] : [],
-      containerDefinitions: jsonDocument(this, [this.container(props, logGroupName)]),
+      volume: props.readonlyRootFilesystem ? Object.keys(WRITABLE_PATHS).map((name) => ({ name })) : [],
+      containerDefinitions: jsonDocument(this, containers),
     });
   }
 
   /** Tasks accept the container port from the ALB only; they reach HTTPS and the database only. */
   private securityGroup(props: AutoscaledServiceProps): SecurityGroup {
     const sg = new SecurityGroup(this, 'sg', {
-      name: `${props.namePrefix}-service-sg`,
+      // name_prefix: a replacement is created under a new name first (no InvalidGroup.Duplicate).
+      namePrefix: `${props.namePrefix}-service-`,
       description: `${props.namePrefix} tasks: container port from the ALB only`,
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-service-sg` },
@@ -268,4 +311,12 @@ export class AutoscaledService extends Construct {
       track('scale-on-requests', 'requests', props.requestsPerTarget, { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.requestCountResourceLabel });
     }
   }
+}
+
+function writableMounts() {
+  return Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false }));
+}
+
+function logConfiguration(group: string, region: string, prefix: string) {
+  return { logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': region, 'awslogs-stream-prefix': prefix } };
 }

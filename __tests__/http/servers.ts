@@ -19,7 +19,7 @@ export interface LocalServer {
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 async function listen(server: http.Server, scheme: 'http' | 'https'): Promise<LocalServer> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `${scheme}://127.0.0.1:${port}`,

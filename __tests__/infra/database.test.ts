@@ -12,12 +12,59 @@ describe('Database', () => {
     expect(db).toMatchObject({ instance_class: 'db.t3.medium', multi_az: true, allocated_storage: 100, storage_type: 'gp3', storage_encrypted: true });
   });
 
-  test('keeps 7 days of backups in the guide windows', () => {
-    expect(db).toMatchObject({ backup_retention_period: 7, backup_window: '03:00-04:00', maintenance_window: 'sun:04:00-sun:05:00' });
+  test('keeps 7 days of backups, backing up at 03:00-04:00 UTC', () => {
+    expect(db).toMatchObject({ backup_retention_period: 7, backup_window: '03:00-04:00' });
+  });
+
+  test('is maintained inside the guide\'s "Sunday 2-6 AM ET" whether New York is on EST or EDT', () => {
+    const [, startDay, start, endDay, end] = /^(\w+):(\d\d:\d\d)-(\w+):(\d\d:\d\d)$/.exec(db.maintenance_window)!;
+    const hours = (t: string) => Number(t.slice(0, 2)) + Number(t.slice(3)) / 60;
+    expect([startDay, endDay]).toEqual(['sun', 'sun']);
+    for (const utcOffset of [-5, -4]) {
+      expect(hours(start) + utcOffset).toBeGreaterThanOrEqual(2);
+      expect(hours(end) + utcOffset).toBeLessThanOrEqual(6);
+    }
   });
 
   test('takes a final snapshot and is protected from deletion', () => {
-    expect(db).toMatchObject({ skip_final_snapshot: false, final_snapshot_identifier: 'venture-nudge-production-db-final', deletion_protection: true });
+    expect(db).toMatchObject({ skip_final_snapshot: false, deletion_protection: true });
+  });
+
+  test('names the final snapshot uniquely per instance, so a second destroy does not collide with the first snapshot', () => {
+    expect(db.final_snapshot_identifier).toMatch(/^venture-nudge-production-db-final-\$\{formatdate\("YYYYMMDDhhmmss", timestamp\(\)\)\}$/);
+    // timestamp() changes on every plan: the name is fixed when the instance is created.
+    expect(db.lifecycle.ignore_changes).toContain('final_snapshot_identifier');
+  });
+
+  test('may move to a new major version when engineVersion changes (RDS refuses 16 -> 17 otherwise)', () => {
+    expect(db.allow_major_version_upgrade).toBe(true);
+    const next = synthEnvironment({ environments: { production: { database: { engineVersion: '17' } } } });
+    expect(onlyResource(next, 'aws_db_instance')).toMatchObject({ engine_version: '17', allow_major_version_upgrade: true });
+    expect(onlyResource(next, 'aws_db_parameter_group')).toMatchObject({ family: 'postgres17', lifecycle: { create_before_destroy: true } });
+    const off = synthEnvironment({ environments: { production: { database: { allowMajorVersionUpgrade: false } } } });
+    expect(onlyResource(off, 'aws_db_instance').allow_major_version_upgrade).toBe(false);
+  });
+
+  test('creates the exported log groups itself, with retention and the KMS key, before the instance', () => {
+    const groups = Object.entries(resourcesOf(json, 'aws_cloudwatch_log_group')).filter(([, g]) => g.name.startsWith('/aws/rds/instance/'));
+    expect(groups.map(([, g]) => g.name).sort()).toEqual(db.enabled_cloudwatch_logs_exports.map((l: string) => `/aws/rds/instance/venture-nudge-production-db/${l}`).sort());
+    for (const [id, g] of groups) {
+      expect(g.retention_in_days).toBe(30);
+      expect(g.kms_key_id).toMatch(/aws_kms_key\.encryption_key/);
+      expect(db.depends_on).toContain(`aws_cloudwatch_log_group.${id}`);
+    }
+  });
+
+  test('keeps the exported logs 7 days in staging', () => {
+    const staging = synthEnvironment({}, 'staging');
+    const groups = Object.values(resourcesOf(staging, 'aws_cloudwatch_log_group')).filter((g) => g.name.startsWith('/aws/rds/instance/'));
+    expect(groups.map((g) => g.retention_in_days)).toEqual([7, 7]);
+  });
+
+  test('its security group has a name prefix, so a replacement does not fail with InvalidGroup.Duplicate', () => {
+    const sg = Object.entries(resourcesOf(json, 'aws_security_group')).find(([id]) => id.startsWith('database_'))![1];
+    expect(sg).not.toHaveProperty('name');
+    expect(sg).toMatchObject({ name_prefix: 'venture-nudge-production-db-', lifecycle: { create_before_destroy: true } });
   });
 
   test('lets RDS generate and keep the master password, so no password reaches the JSON or state inputs', () => {

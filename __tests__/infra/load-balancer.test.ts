@@ -27,18 +27,43 @@ describe('LoadBalancer', () => {
 
   test('accepts traffic only from CloudFront origin-facing addresses', () => {
     const ingress = Object.entries(resourcesOf(json, 'aws_vpc_security_group_ingress_rule')).filter(([id]) => id.startsWith('load-balancer_'));
-    expect(ingress.map(([, r]) => r.from_port).sort()).toEqual([443, 80]);
+    expect(ingress.length).toBeGreaterThan(0);
     for (const [, r] of ingress) {
       expect(r.prefix_list_id).toBe('pl-3b927c52');
       expect(r).not.toHaveProperty('cidr_ipv4');
     }
   });
 
+  test('references the CloudFront prefix list once (HTTPS only), keeping the group under its 60-rule quota', () => {
+    const ingress = Object.entries(resourcesOf(json, 'aws_vpc_security_group_ingress_rule')).filter(([id]) => id.startsWith('load-balancer_'));
+    expect(ingress.map(([, r]) => r.from_port)).toEqual([443]);
+  });
+
+  test('its security group has a name prefix, so a replacement does not fail with InvalidGroup.Duplicate', () => {
+    const sg = Object.entries(resourcesOf(json, 'aws_security_group')).find(([id]) => id.startsWith('load-balancer_'))![1];
+    expect(sg).not.toHaveProperty('name');
+    expect(sg).toMatchObject({ name_prefix: 'venture-nudge-production-alb-', lifecycle: { create_before_destroy: true } });
+  });
+
   test('forwards only requests carrying the CloudFront secret header; anything else gets 403', () => {
     expect(https.default_action[0]).toMatchObject({ type: 'fixed-response', fixed_response: { status_code: '403' } });
     const rule = onlyResource(json, 'aws_lb_listener_rule');
-    expect(rule.condition[0].http_header).toEqual({ http_header_name: 'X-Origin-Verify', values: ['${var.origin_verify_secret}'] });
+    expect(rule.condition[0].http_header.http_header_name).toBe('X-Origin-Verify');
+    expect(refsIn(rule.condition[0].http_header.values)[0]).toContain('var.origin_verify_secret');
     expect(rule.action[0].type).toBe('forward');
+  });
+
+  test('accepts the current and, during a rotation, the previous origin secret, so requests keep flowing while CloudFront deploys the new one', () => {
+    const rule = onlyResource(json, 'aws_lb_listener_rule');
+    expect(rule.condition[0].http_header.values).toBe('${compact([var.origin_verify_secret, var.origin_verify_secret_previous])}');
+    const previous = json.variable!.origin_verify_secret_previous;
+    expect(previous).toMatchObject({ sensitive: true, type: 'string', default: '' });
+    expect(previous.validation[0].condition).toContain('length(var.origin_verify_secret_previous) == 0');
+  });
+
+  test('CloudFront sends only the current origin secret', () => {
+    const origin = onlyResource(json, 'aws_cloudfront_distribution').origin[0];
+    expect(origin.custom_header).toEqual([{ name: 'X-Origin-Verify', value: '${var.origin_verify_secret}' }]);
   });
 
   test('takes the origin secret from a sensitive variable of at least 32 characters', () => {
@@ -63,7 +88,9 @@ describe('LoadBalancer', () => {
     const open = synthEnvironment({ environments: { production: { loadBalancer: { cloudfrontOnly: false } } } });
     const ingress = Object.entries(resourcesOf(open, 'aws_vpc_security_group_ingress_rule')).filter(([id]) => id.startsWith('load-balancer_'));
     expect(ingress.every(([, r]) => r.cidr_ipv4 === '0.0.0.0/0')).toBe(true);
+    expect(ingress.map(([, r]) => r.from_port).sort()).toEqual([443, 80]);
     expect(resourcesOf(open, 'aws_lb_listener_rule')).toEqual({});
     expect(open.variable ?? {}).not.toHaveProperty('origin_verify_secret');
+    expect(open.variable ?? {}).not.toHaveProperty('origin_verify_secret_previous');
   });
 });

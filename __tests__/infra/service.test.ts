@@ -48,6 +48,39 @@ describe('Service', () => {
     expect(container.mountPoints.map((m: any) => m.containerPath)).toEqual(['/tmp', '/app/.next/cache']);
   });
 
+  test('the app runs as uid 1001 and waits until its writable volumes are handed to that uid', () => {
+    expect(container.user).toBe('1001');
+    expect(container.dependsOn).toEqual([{ containerName: 'volume-permissions', condition: 'SUCCESS' }]);
+    const [, init] = parseJsonAttr(task.container_definitions);
+    expect(init).toMatchObject({ name: 'volume-permissions', essential: false, user: '0', readonlyRootFilesystem: true });
+    expect(init.mountPoints).toEqual(container.mountPoints);
+    expect(init.command[0]).toMatch(/^chown 1001:1001 \/tmp \/app\/\.next\/cache/);
+  });
+
+  test('without a read-only root filesystem there is no volume hand-over container', () => {
+    const rw = synthEnvironment({ environments: { production: { service: { readonlyRootFilesystem: false } } } });
+    const defs = parseJsonAttr(onlyResource(rw, 'aws_ecs_task_definition').container_definitions);
+    expect(defs.map((d: any) => d.name)).toEqual(['app']);
+    expect(defs[0].dependsOn).toBeUndefined();
+  });
+
+  test('execution role pulls from its own repository and writes to its own log group, not to *', () => {
+    expect(Object.values(resourcesOf(json, 'aws_iam_role_policy_attachment')).map((a) => a.policy_arn)).not.toContain('arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
+    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-pull-and-log').policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    expect(bySid.EcrPull.Resource).toMatch(/aws_ecr_repository\.repository_.*\.arn/);
+    expect(bySid.Logs.Resource).toMatch(/aws_cloudwatch_log_group\.service_logs_.*\.arn\}:log-stream:\*$/);
+    // Only the token call, which has no resource, stays on *.
+    const wildcard = policy.Statement.filter((s: any) => s.Resource === '*').flatMap((s: any) => s.Action);
+    expect(wildcard).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  test('its security group has a name prefix, so a replacement does not fail with InvalidGroup.Duplicate', () => {
+    const sg = resourceNamed(json, 'aws_security_group', 'service_sg');
+    expect(sg).not.toHaveProperty('name');
+    expect(sg).toMatchObject({ name_prefix: 'venture-nudge-production-service-', lifecycle: { create_before_destroy: true } });
+  });
+
   test('logs go to a log group with a retention', () => {
     const group = Object.values(resourcesOf(json, 'aws_cloudwatch_log_group')).find((g) => g.name === '/ecs/venture-nudge-production');
     expect(group.retention_in_days).toBe(30);
@@ -105,7 +138,7 @@ describe('AutoscaledService on its own', () => {
   const { AutoscaledService } = require('../../stacks/service') as typeof import('../../stacks/service');
   const props = {
     namePrefix: 'demo', serviceName: 'demo-service', region: 'us-east-1', accountId: '123456789012',
-    image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', tag: 'abc123' },
+    image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/demo', tag: 'abc123' },
     vpcId: 'vpc-1', subnetIds: ['subnet-1'], loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg',
     database: { host: 'db', port: 5432, name: 'app', securityGroupId: 'sg-db', secretArn: 'arn:secret' },
     ssmPath: '/demo/', ssmSecrets: [], environment: { NODE_ENV: 'production' },

@@ -2,7 +2,8 @@
  * The cost estimate reads sizes from the synthesized Terraform JSON, so
  * changing the config changes exactly the lines it should.
  */
-import { estimateCost, renderCostReport, TerraformJson } from '../../scripts/lib/terraform/pricing';
+import { estimateCost, NO_CHARGE, renderCostReport, TerraformJson } from '../../scripts/lib/terraform/pricing';
+import { PRICERS } from '../../scripts/lib/terraform/pricers';
 import prices from '../../scripts/lib/terraform/prices-us-east-1.json';
 import { synthEnvironment } from '../support/synth';
 
@@ -89,5 +90,32 @@ describe('estimateCost on the synthesized production stack', () => {
     expect(text).toContain(prices.source);
     expect(text).toContain(prices.asOf);
     expect(text).toMatch(/Not priced:/);
+  });
+
+  it('labels a stack with its own region and says the figures are us-east-1 prices', () => {
+    const prefixList = { edge: { cloudfrontPrefixListId: 'pl-0123456789abcdef0' } };
+    const eu = estimateCost(synth({ region: 'eu-west-1', environments: { production: prefixList, staging: prefixList } }));
+    expect(eu.region).toBe('eu-west-1');
+    expect(eu.priceRegion).toBe('us-east-1');
+    expect(renderCostReport(eu, 'production').split('\n')[0]).toBe('Monthly cost estimate: production (eu-west-1, on-demand, at us-east-1 prices)');
+    expect(eu.notes[0]).toMatch(/^Region: the stack runs in eu-west-1, but the bundled table has us-east-1 prices/);
+  });
+
+  it('labels a us-east-1 stack plainly', () => {
+    expect(renderCostReport(production, 'production').split('\n')[0]).toBe('Monthly cost estimate: production (us-east-1, on-demand)');
+  });
+});
+
+describe('the pricers', () => {
+  it('take disjoint resource types, none of them also listed as having no charge', () => {
+    const types = PRICERS.flatMap((p) => p.types);
+    expect(types.filter((t, i) => types.indexOf(t) !== i)).toEqual([]);
+    expect(types.filter((t) => NO_CHARGE[t] !== undefined)).toEqual([]);
+  });
+
+  it('run only the pricers given: without the RDS pricer the database is listed as not priced', () => {
+    const withoutRds = estimateCost(synth(), prices, PRICERS.filter((p) => p.family !== 'RDS'));
+    expect(withoutRds.lines.some((l) => l.type === 'aws_db_instance')).toBe(false);
+    expect(withoutRds.notPriced).toContainEqual({ type: 'aws_db_instance', count: 1, reason: 'not in the price table' });
   });
 });

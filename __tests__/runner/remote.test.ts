@@ -201,9 +201,10 @@ describe('runner target and command line', () => {
     expect(() => runnerTargetFromOutputs({ migration_runner: { value: { ...Object.fromEntries(Object.entries({ cluster: 'c', task_definition: 't', subnets: [], security_groups: ['sg'], container: 'x', log_group: 'g', log_stream_prefix: 'p' })) } } })).toThrow(/migration_runner\.subnets is missing or empty/);
   });
 
-  test('remote options come before the script; --env after the script is still the runner\'s', () => {
-    expect(splitArgv(['--poll', '500', 'db:sync', 'status', '--env', 'staging', '--json'])).toEqual({ remote: ['--poll', '500', '--env', 'staging'], script: ['db:sync', 'status', '--json'] });
-    expect(splitArgv(['db:copy', '--jobs', '4'])).toEqual({ remote: [], script: ['db:copy', '--jobs', '4'] });
+  test('remote options come before the script; --env after the script picks the runner and stays the script\'s', () => {
+    expect(splitArgv(['--poll', '500', 'db:sync', 'status', '--env', 'staging', '--json'])).toEqual({ remote: ['--poll', '500', '--env', 'staging'], script: ['db:sync', 'status', '--env', 'staging', '--json'] });
+    expect(splitArgv(['--env', 'production', 'db:copy', '--jobs', '4'])).toEqual({ remote: ['--env', 'production'], script: ['db:copy', '--jobs', '4'] });
+    expect(splitArgv(['--env=staging', 'db:sync', 'finish', '--env', 'staging'])).toEqual({ remote: ['--env=staging'], script: ['db:sync', 'finish', '--env', 'staging'] });
   });
 });
 
@@ -227,7 +228,7 @@ describe('npm run remote (CLI, child process, moto without the seam)', () => {
   }
 
   test('prints the task\'s log lines on stdout as they arrive and exits with the container\'s code (moto: 0)', async () => {
-    const r = remote(['--outputs', outputs, '--poll', '200', 'db:verify', '--json', '--env', 'production']);
+    const r = remote(['--env', 'production', '--outputs', outputs, '--poll', '200', 'db:verify', '--json']);
     await simulateTask({ batches: [['{"ok": true,'], ['"tables": 3}']], exitCode: 0, received: () => r.out().split('\n') });
     expect(await r.done).toBe(0);
     expect(r.out()).toBe('{"ok": true,\n"tables": 3}\n');

@@ -11,6 +11,7 @@
 import { readFileSync } from 'fs';
 import { parse } from 'dotenv';
 import { DeleteParametersCommand, GetParametersByPathCommand, Parameter, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { maskSecrets } from '../proc/mask';
 
 /** Vercel's database variables; the stack injects PG* from RDS instead. */
 export const DATABASE_VAR = /^(POSTGRES_.*|DATABASE_URL.*|PG.*)$/;
@@ -120,11 +121,9 @@ export function nameProblem(path: string, name: string): string | undefined {
   return undefined;
 }
 
-/** Replaces every value of at least 4 characters in `text` with ***, so no error message leaks one. */
+/** Replaces every value of at least 4 characters in `text` with ***, so no error message leaks one (the process layer's masker). */
 export function maskValues(text: string, values: Iterable<string>): string {
-  let out = text;
-  for (const v of [...values].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
-  return out;
+  return maskSecrets(text, values);
 }
 
 export function clientFor(region: string): SSMClient {

@@ -11,7 +11,7 @@ export interface Summary {
 }
 
 /** Nearest-rank percentile of `sorted` (ascending); NaN for an empty sample. */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];

@@ -1,7 +1,8 @@
 /**
  * Starts a local AWS API (moto 5.2.1) on a free loopback port and stops it by
- * its PID in every outcome: `stop()`, an exception in `withMoto`, SIGINT /
- * SIGTERM, or the Node process exiting.
+ * its process group in every outcome: `stop()`, an exception in `withMoto`,
+ * SIGINT / SIGTERM, or the Node process exiting (the process layer,
+ * scripts/lib/proc/, registers the group).
  *
  * By default the server is `scripts/lib/rehearsal/moto_patched.py`, moto's own server
  * after a few documented patches that fill gaps in the emulator (see
@@ -10,12 +11,12 @@
  *
  * Used by the env-sync tests, the rehearsal tests and `npm run rehearse`.
  */
-import { ChildProcess, spawn } from 'child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { request } from 'http';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { freePort } from '../proc/net';
+import { runProcess, RunningProcess, startProcess } from '../proc/run';
 
 export { freePort };
 
@@ -80,44 +81,6 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-const running = new Map<number, ChildProcess>();
-let handlersInstalled = false;
-
-function killAllSync(): void {
-  for (const [pid] of running) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  running.clear();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  killAllSync();
-  uninstallHandlers();
-  // Re-raise so the default behaviour (or other listeners) still apply.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', killAllSync);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-}
-
-function uninstallHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
-  process.removeListener('exit', killAllSync);
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-}
-
-
 function answers(port: number): Promise<boolean> {
   return new Promise((done) => {
     const req = request({ host: '127.0.0.1', port, path: '/moto-api/', method: 'GET', timeout: 2000 }, (res) => {
@@ -146,49 +109,27 @@ export async function startMoto(opts: MotoOptions = {}): Promise<MotoServer> {
   const logDir = resolve(opts.logDir ?? join(tmpdir(), 'venture-nudge-moto'));
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `moto-${port}.log`);
-  const fd = openSync(logFile, 'w');
+  writeFileSync(logFile, '');
   const python = opts.python ?? process.env.VN_PYTHON ?? 'python3';
   const args = opts.patched === false ? ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)] : [PATCHED_SERVER, '-H', '127.0.0.1', '-p', String(port)];
-  let child: ChildProcess;
+  let child: RunningProcess;
   try {
-    child = spawn(python, args, { env: { ...process.env, ...MOTO_ENV, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  let exited: number | null | undefined;
-  let spawnError: Error | undefined;
-  const exitedPromise = new Promise<void>((r) => child.once('exit', (code, signal) => ((exited = code ?? (signal ? -1 : null)), r())));
-  child.once('error', (e) => (spawnError = e));
-  if (child.pid === undefined) {
-    await sleep(50);
-    throw new Error(`cannot start moto with ${python} (${spawnError?.message ?? 'spawn failed'}); is moto installed (pip install "moto[server]==5.2.1")?`);
+    // Output goes straight into the log file. stop(): SIGTERM, then SIGKILL after 5 s; an interrupt
+    // or exit of Node: SIGKILL at once (moto keeps its state in memory only, nothing to save).
+    child = await startProcess(python, args, {
+      env: { ...process.env, ...MOTO_ENV, PYTHONUNBUFFERED: '1' },
+      logFile,
+      capture: false,
+      stopSignal: 'SIGTERM',
+      killAfterSeconds: 5,
+      interruptSignal: 'SIGKILL',
+    });
+  } catch (e) {
+    throw new Error(`cannot start moto with ${python} (${(e as Error).message}); is moto installed (pip install "moto[server]==5.2.1")?`);
   }
   const pid = child.pid;
-  running.set(pid, child);
-  installHandlers();
-
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (stopped) return exitedPromise;
-    stopped = true;
-    if (exited === undefined) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, 5000);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
-    running.delete(pid);
-    if (running.size === 0) uninstallHandlers();
+    await child.stop();
   };
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -204,9 +145,9 @@ export async function startMoto(opts: MotoOptions = {}): Promise<MotoServer> {
 
   const deadline = Date.now() + (opts.startTimeoutSeconds ?? 60) * 1000;
   for (;;) {
-    if (exited !== undefined || spawnError) {
-      await stop();
-      throw new Error(`moto exited before answering (exit ${exited ?? spawnError?.message}); log ${logFile}:\n${tail(logFile, 20)}`);
+    if (child.exited) {
+      const { code } = await child.done;
+      throw new Error(`moto exited before answering (exit ${code}); log ${logFile}:\n${tail(logFile, 20)}`);
     }
     if (await answers(port)) return server;
     if (Date.now() > deadline) {
@@ -228,14 +169,8 @@ export async function withMoto<T>(fn: (moto: MotoServer) => Promise<T>, opts: Mo
 }
 
 /** Patches moto_patched.py reports as applied (`--list-patches`); empty when plain moto would be used. */
-export function appliedPatches(python = process.env.VN_PYTHON ?? 'python3'): Promise<string[]> {
-  return new Promise((done, reject) => {
-    const child = spawn(python, [PATCHED_SERVER, '--list-patches'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? done(out.split('\n').filter(Boolean)) : reject(new Error(`moto_patched.py --list-patches failed:\n${err.trim()}`))));
-  });
+export async function appliedPatches(python = process.env.VN_PYTHON ?? 'python3'): Promise<string[]> {
+  const r = await runProcess(python, [PATCHED_SERVER, '--list-patches'], { timeoutSeconds: 60 });
+  if (r.code !== 0) throw new Error(`moto_patched.py --list-patches failed:\n${r.stderr.trim()}`);
+  return r.stdout.split('\n').filter(Boolean);
 }

@@ -21,6 +21,7 @@ import { join, resolve } from 'path';
 import { App } from 'cdktf';
 import { Config } from '../../../stacks/config';
 import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { maskSecrets } from '../proc/mask';
 import { terraform, TerraformResult } from '../terraform/run';
 import { FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, startMoto } from './moto';
 
@@ -85,9 +86,9 @@ export interface StackRunOptions {
 
 type Run = TerraformResult;
 
-/** Runs terraform in `dir`, appending all output to `logFile`; stops it after the timeout. The caller judges the exit code. */
-function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number): Promise<Run> {
-  return terraform(dir, args, { env: { ...env }, logFile, timeoutSeconds, anyExitCode: true });
+/** Runs terraform in `dir`, appending all output (secrets masked) to `logFile`; stops it after the timeout. The caller judges the exit code. */
+function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number, secrets: readonly string[] = []): Promise<Run> {
+  return terraform(dir, args, { env: { ...env }, logFile, timeoutSeconds, anyExitCode: true, secrets });
 }
 
 /** The `Error:` blocks of terraform output (the provider's own messages), secrets masked. */
@@ -95,11 +96,7 @@ export function terraformErrors(output: string, secrets: readonly string[] = [])
   const lines = output.split('\n');
   const start = lines.findIndex((l) => /^(│ )?Error: /.test(l.trim()) || /^╷/.test(l.trim()));
   const text = (start >= 0 ? lines.slice(start) : lines.slice(-15)).join('\n').trim();
-  return mask(text, secrets);
-}
-
-function mask(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 8).reduce((t, s) => t.split(s).join('***'), text);
+  return maskSecrets(text, secrets);
 }
 
 /** Resources with changes in a plan's human output ("# aws_x.y will be updated in-place"). */
@@ -142,7 +139,7 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
 
   const phase = async (name: Phase, args: string[], judge: (r: Run) => { ok: boolean; summary: string; error?: string }): Promise<Run & { ok: boolean }> => {
     log(`[${stack}] ${name}: terraform ${args.join(' ')}`);
-    const r = await runTerraform(dir, args, logFile, opts.env, timeout);
+    const r = await runTerraform(dir, args, logFile, opts.env, timeout, secrets);
     const verdict = r.timedOut ? { ok: false, summary: `timed out after ${timeout} s`, error: `timed out after ${timeout} s:\n${terraformErrors(r.output, secrets)}` } : judge(r);
     phases.push({ phase: name, ok: verdict.ok, seconds: r.seconds, summary: verdict.summary });
     if (!verdict.ok) errors.push(`${stack} ${name}: ${verdict.error ?? verdict.summary}`);
@@ -153,7 +150,7 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
 
   /** Lifts deletion protection on the protected resources that are in state (in-place updates only). */
   const unprotect = async (u: { json: string; addresses: readonly string[] }, extra: string[]) => {
-    const list = await runTerraform(dir, ['state', 'list'], logFile, opts.env, timeout);
+    const list = await runTerraform(dir, ['state', 'list'], logFile, opts.env, timeout, secrets);
     const inState = new Set(list.code === 0 ? list.output.split('\n').map((l) => l.trim()) : []);
     const targets = u.addresses.filter((a) => inState.has(a));
     copyFileSync(u.json, join(dir, 'cdk.tf.json'));
@@ -162,7 +159,7 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
       return;
     }
     // After a failed apply a protected resource may be tainted; lifting its protection must not replace it.
-    for (const t of targets) await runTerraform(dir, ['untaint', '-allow-missing', t], logFile, opts.env, timeout);
+    for (const t of targets) await runTerraform(dir, ['untaint', '-allow-missing', t], logFile, opts.env, timeout, secrets);
     await phase('unprotect', ['apply', '-no-color', '-input=false', '-auto-approve', ...extra, ...targets.map((t) => `-target=${t}`)], (r) => {
       if (r.code !== 0) return failed(r);
       const m = /(\d+) added, (\d+) changed, (\d+) destroyed/.exec(r.output);

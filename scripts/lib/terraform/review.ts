@@ -1,6 +1,6 @@
 /**
  * The plan-review pipeline behind `npm run plan` and `npm run validate`, as
- * named phases: synth -> init -> validate -> plan -> show. Each phase is timed;
+ * named phases: synth (./synth.ts) -> init -> validate -> plan -> show. Each phase is timed;
  * a failure names its phase and stack.
  *
  * Offline mode (the default when no AWS credentials are around) synthesizes with
@@ -8,18 +8,18 @@
  * fake static keys and a local backend, and never refreshes: the plan shows
  * what the configuration would create from empty state.
  */
-import { spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { join, relative, resolve } from 'path';
-import { loadConfig } from '../../../stacks/config';
 import { ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { maskDeep } from '../proc/mask';
 import { OFFLINE_AWS_ENV, terraform, TerraformError } from './run';
+import { PROJECT_DIR, SynthResult, synthStacks } from './synth';
 import { PlanDocument, PlanSummary, renderSummaryMarkdown, summarizePlan } from './plan-summary';
 
-/** Repository root (scripts/lib/terraform/ -> ../../..). */
-export const PROJECT_DIR = resolve(__dirname, '..', '..', '..');
+export { PROJECT_DIR, stackNames, olderThanSources, distIsStale, synthStacks, SynthError } from './synth';
+export type { SynthOptions, SynthResult } from './synth';
 export const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
 export type Phase = (typeof PHASES)[number];
 export const ORIGIN_SECRET_ENV = `TF_VAR_${ORIGIN_SECRET_VARIABLE}`;
@@ -53,155 +53,6 @@ export function originSecret(env: NodeJS.ProcessEnv, offline: boolean): { value:
   return { value: randomBytes(32).toString('base64url'), generated: true };
 }
 
-export interface SynthOptions {
-  /** Directory cdktf writes to (`stacks/<name>/cdk.tf.json` below it). */
-  readonly outdir: string;
-  /** Stacks to synthesize. @default every environment in the config */
-  readonly stacks?: readonly string[];
-  /** Write the offline provider block (VN_PROVIDER_MODE=offline). */
-  readonly offline: boolean;
-  /** HCL (`cdk.tf`) instead of JSON (`cdk.tf.json`), via VN_HCL=1. @default false */
-  readonly hcl?: boolean;
-  /** Config file (VN_CONFIG) deep-merged onto the defaults. @default $VN_CONFIG or ./venture-nudge.config.json */
-  readonly configFile?: string;
-  /**
-   * `dist`: `tsc` (only when dist/ is older than the sources) then `node dist/main.js`, as `npm run synth` does.
-   * `ts-node`: `main.ts` directly, writing nothing to dist/ (tests, which run in parallel).
-   * @default 'dist'
-   */
-  readonly runner?: 'dist' | 'ts-node';
-  readonly env?: NodeJS.ProcessEnv;
-  readonly log?: (line: string) => void;
-}
-
-export interface SynthResult {
-  readonly seconds: number;
-  /** `built`, `up to date` (tsc skipped) or `ts-node`. */
-  readonly build: 'built' | 'up to date' | 'ts-node';
-  /** Synthesized file per stack. */
-  readonly files: Record<string, string>;
-}
-
-interface ProcResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ProcResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const st = statSync(p);
-    if (st.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(p).map((f) => join(p, f))));
-    else if (/\.(ts|json)$/.test(p)) newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
-
-/** `file` is missing or older than main.ts, stacks/ or the tsconfigs. */
-export function olderThanSources(file: string, projectDir = PROJECT_DIR): boolean {
-  if (!existsSync(file)) return true;
-  const sources = newestMtime(['main.ts', 'stacks', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(projectDir, p)));
-  return sources > statSync(file).mtimeMs;
-}
-
-/** Written after each build that synth can use (tsc leaves unchanged outputs untouched, so their mtimes say nothing). */
-const BUILD_STAMP = join('dist', '.vn-synth-build');
-
-/** dist/ was not built since the last change to main.ts, stacks/ or the tsconfigs. */
-export function distIsStale(projectDir = PROJECT_DIR): boolean {
-  return !existsSync(join(projectDir, 'dist', 'main.js')) || olderThanSources(join(projectDir, BUILD_STAMP), projectDir);
-}
-
-/**
- * Compiles with tsconfig.build.json. Type errors in main.ts or stacks/ fail the
- * synth; errors elsewhere (a script being edited) only warn, since tsc still
- * emits and synth needs only main.ts and stacks/.
- */
-async function build(projectDir: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
-  const tsc = join(projectDir, 'node_modules', 'typescript', 'bin', 'tsc');
-  const started = Date.now();
-  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: projectDir, env });
-  // Stamped with the start time: a source saved during the build makes the next run build again.
-  const stamp = () => {
-    writeFileSync(join(projectDir, BUILD_STAMP), '');
-    utimesSync(join(projectDir, BUILD_STAMP), new Date(started), new Date(started));
-  };
-  if (r.code === 0) return stamp();
-  const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
-  const relevant = errors.filter((l) => /^(main\.ts|stacks\/)/.test(l));
-  if (relevant.length || !errors.length || !existsSync(join(projectDir, 'dist', 'main.js'))) {
-    throw new ReviewError('synth', undefined, `tsc failed:\n${(relevant.length ? relevant : errors).slice(0, 20).join('\n') || r.stdout || r.stderr}`);
-  }
-  const files = [...new Set(errors.map((l) => l.split('(')[0]))];
-  log(`build: type errors outside main.ts/stacks ignored for synth (${files.join(', ')})`);
-  stamp();
-}
-
-/** Stack names in the config (the environments), honouring a config file. */
-export function stackNames(configFile?: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const config = loadConfig(configFile ? { ...env, VN_CONFIG: configFile } : env, PROJECT_DIR);
-  return Object.keys(config.environments);
-}
-
-/** Synthesizes the stacks the way main.ts does (same entry point), into `outdir`. */
-export async function synthStacks(opts: SynthOptions): Promise<SynthResult> {
-  const started = process.hrtime.bigint();
-  const log = opts.log ?? (() => undefined);
-  const baseEnv = opts.env ?? process.env;
-  let known: string[];
-  try {
-    known = stackNames(opts.configFile, baseEnv);
-  } catch (e) {
-    throw new ReviewError('synth', undefined, (e as Error).message);
-  }
-  const stacks = opts.stacks?.length ? [...opts.stacks] : known;
-  const unknown = stacks.filter((s) => !known.includes(s));
-  if (unknown.length) throw new ReviewError('synth', undefined, `unknown stack ${unknown.join(', ')}; known: ${known.join(', ')} (--stack takes an environment name from the config)`);
-
-  const outdir = resolve(opts.outdir);
-  // Only the synthesized files: a stack directory may hold .terraform and a local state file.
-  for (const s of stacks) for (const f of ['cdk.tf', 'cdk.tf.json', 'metadata.json']) rmSync(join(outdir, 'stacks', s, f), { force: true });
-  mkdirSync(outdir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...baseEnv, CDKTF_OUTDIR: outdir, VN_STACKS: stacks.join(','), VN_HCL: opts.hcl ? '1' : '0' };
-  delete env.SYNTH_HCL_OUTPUT; // cdktf's own switch would override VN_HCL
-  if (opts.offline) env.VN_PROVIDER_MODE = 'offline';
-  if (opts.configFile) env.VN_CONFIG = resolve(opts.configFile);
-
-  let buildState: SynthResult['build'] = 'ts-node';
-  let args: string[];
-  if ((opts.runner ?? 'dist') === 'dist') {
-    buildState = distIsStale() ? 'built' : 'up to date';
-    if (buildState === 'built') await build(PROJECT_DIR, baseEnv, log);
-    args = [join(PROJECT_DIR, 'dist', 'main.js')];
-  } else {
-    args = ['-r', 'ts-node/register/transpile-only', join(PROJECT_DIR, 'main.ts')];
-  }
-  const r = await run(process.execPath, args, { cwd: PROJECT_DIR, env });
-  if (r.code !== 0) throw new ReviewError('synth', undefined, (r.stderr || r.stdout).trim().split('\n').slice(0, 30).join('\n'));
-
-  const files: Record<string, string> = {};
-  for (const s of stacks) {
-    const file = join(outdir, 'stacks', s, opts.hcl ? 'cdk.tf' : 'cdk.tf.json');
-    if (!existsSync(file)) throw new ReviewError('synth', s, `expected ${relative(PROJECT_DIR, file)} after synth, found nothing`);
-    files[s] = file;
-  }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, build: buildState, files };
-}
-
 export interface StackReviewOptions {
   readonly stack: string;
   /** Synthesized `cdk.tf.json` or `cdk.tf`. */
@@ -215,6 +66,8 @@ export interface StackReviewOptions {
   readonly plan?: boolean;
   /** Run `terraform validate` (plan validates too; tests comparing plans skip it). @default true */
   readonly validate?: boolean;
+  /** Build folder whose `stacks/<stack>/` anchors a local backend's relative path (see reviewBackend). @default $CDKTF_OUTDIR or <repo>/cdktf.out */
+  readonly buildDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
@@ -235,39 +88,58 @@ export interface StackReview {
 
 const INIT_STAMP = '.vn-init-stamp';
 
-/** Replaces every occurrence of `secret` in string values with a marker. */
+/** Replaces every occurrence of `secret` in string values with a marker (the process layer's masker). */
 export function redact<T>(value: T, secret: string, marker = '(redacted)'): T {
-  if (!secret) return value;
-  if (typeof value === 'string') return (value.includes(secret) ? value.split(secret).join(marker) : value) as T;
-  if (Array.isArray(value)) return value.map((v) => redact(v, secret, marker)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, secret, marker)])) as T;
+  return maskDeep(value, [secret], marker);
+}
+
+/** The build folder `npm run synth` writes and `terraform apply` runs in (`<buildDir>/stacks/<stack>`). */
+export function defaultBuildDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CDKTF_OUTDIR ?? join(PROJECT_DIR, 'cdktf.out'));
+}
+
+type Backend = Record<string, Record<string, unknown> | undefined>;
+
+/**
+ * The backend a review runs with. Offline: a throwaway local state in the
+ * review folder (an offline plan starts from empty state and must never touch
+ * the real one). Otherwise the configured backend, with a local `path`
+ * resolved against the stack folder `terraform apply` runs in
+ * (`<buildDir>/stacks/<stack>`), so plan, apply and the review read one state file.
+ */
+export function reviewBackend(stack: string, backend: Backend, offline: boolean, buildDir = defaultBuildDir()): { backend: Backend; stateFile?: string; swapped?: string[] } {
+  if (offline) {
+    const swapped = Object.keys(backend).filter((b) => b !== 'local');
+    return { backend: { local: { path: `terraform.${stack}.tfstate` } }, swapped: swapped.length ? swapped : undefined };
   }
-  return value;
+  const local = backend.local;
+  if (!local) return { backend };
+  const stateFile = resolve(buildDir, 'stacks', stack, String(local.path ?? 'terraform.tfstate'));
+  return { backend: { ...backend, local: { ...local, path: stateFile } }, stateFile };
 }
 
 /**
- * Copies the synthesized file into the working directory. Offline, a remote
- * backend is swapped for a local one (an offline plan cannot read remote state).
- * Returns the stamp that decides whether `terraform init` can be skipped.
+ * Copies the synthesized file into the working directory, with the backend of
+ * `reviewBackend`. Returns the stamp that decides whether `terraform init` can be skipped.
  */
 function prepareWorkdir(o: StackReviewOptions, log: (l: string) => void): string | undefined {
   mkdirSync(o.workdir, { recursive: true });
   for (const f of ['cdk.tf', 'cdk.tf.json', 'plan.bin', 'plan.json', 'summary.md']) rmSync(join(o.workdir, f), { force: true });
+  const buildDir = o.buildDir ?? defaultBuildDir();
   if (o.synthFile.endsWith('.json')) {
-    const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Record<string, unknown> } };
-    const backend = doc.terraform?.backend ?? {};
-    if (o.offline && Object.keys(backend).some((b) => b !== 'local')) {
-      log(`${o.stack}: offline, so the ${Object.keys(backend).join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
-      doc.terraform = { ...doc.terraform, backend: { local: { path: `terraform.${o.stack}.tfstate` } } };
-    }
-    if (!o.offline && Object.keys(backend).includes('local')) {
-      log(`${o.stack}: local backend, so this plan reads the state in ${relative(process.cwd(), o.workdir) || '.'} (none = everything is new); use the S3 backend for team reviews`);
-    }
+    const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Backend } };
+    const chosen = reviewBackend(o.stack, doc.terraform?.backend ?? {}, o.offline, buildDir);
+    if (chosen.swapped) log(`${o.stack}: offline, so the ${chosen.swapped.join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
+    if (chosen.stateFile) log(`${o.stack}: local backend, so this plan reads ${relative(process.cwd(), chosen.stateFile)}, the state terraform apply in ${relative(process.cwd(), join(buildDir, 'stacks', o.stack))} writes (none = everything is new); use the S3 backend for team reviews`);
+    doc.terraform = { ...doc.terraform, backend: chosen.backend };
     writeFileSync(join(o.workdir, 'cdk.tf.json'), JSON.stringify(doc, null, 2));
     return createHash('sha256').update(JSON.stringify(doc.terraform ?? {})).update(o.offline ? 'offline' : 'aws').digest('hex');
   }
-  copyFileSync(o.synthFile, join(o.workdir, 'cdk.tf'));
+  // HCL: the same for a local backend's path (the offline HCL is synthesized with a throwaway one).
+  const hcl = readFileSync(o.synthFile, 'utf8').replace(/(backend\s+"local"\s*\{[^}]*?path\s*=\s*)"([^"]+)"/, (whole, head: string, path: string) =>
+    o.offline ? whole : `${head}${JSON.stringify(resolve(buildDir, 'stacks', o.stack, path))}`,
+  );
+  writeFileSync(join(o.workdir, 'cdk.tf'), hcl);
   return undefined; // HCL: always init
 }
 

@@ -4,10 +4,10 @@
  * /opt/tf-plugins, or $VN_TF_PLUGIN_DIR), no telemetry, no prompts.
  * Used by the tests, `npm run plan` and the rehearsal.
  */
-import { ChildProcess, spawn } from 'child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { runProcess } from '../proc/run';
 
 export const DEFAULT_PLUGIN_DIR = '/opt/tf-plugins';
 
@@ -67,89 +67,39 @@ export interface TerraformRunOptions extends TerraformEnvOptions {
   readonly onOutput?: (chunk: string) => void;
   /** Appends `$ terraform <args>` and all output to this file. @default undefined */
   readonly logFile?: string;
+  /** Values masked (***) in the log file, the output callback and the result. @default none */
+  readonly secrets?: readonly string[];
   /** Stops terraform after this long: SIGINT (it saves its state), SIGKILL 60 s later. @default no limit */
   readonly timeoutSeconds?: number;
-}
-
-/** Running terraform processes (each in its own process group), stopped if this process is interrupted. */
-const running = new Set<ChildProcess>();
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid) process.kill(-child.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
-function onInterrupt(signal: NodeJS.Signals): void {
-  // Signal each group, so the provider plugins stop with terraform and it can release its state.
-  for (const child of running) signalGroup(child, 'SIGTERM');
-  running.clear();
-  process.removeListener('SIGINT', onInterrupt);
-  process.removeListener('SIGTERM', onInterrupt);
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 /** Commands that take `-no-color` right after their name. */
 const TAKES_NO_COLOR = new Set(['init', 'validate', 'plan', 'apply', 'destroy', 'refresh', 'import', 'taint', 'untaint']);
 
 /**
- * Runs `terraform <args>` in `cwd` (adding `-no-color` to the commands that take it). Resolves with
- * the result; rejects with TerraformError on another exit code unless `allowCodes` or
- * `anyExitCode` accepts it.
+ * Runs `terraform <args>` in `cwd` (adding `-no-color` to the commands that take it) through the
+ * process layer: its own process group, so an interrupt of this process stops terraform and its
+ * provider plugins (SIGTERM: it saves its state). Resolves with the result; rejects with
+ * TerraformError on another exit code unless `allowCodes` or `anyExitCode` accepts it.
  */
-export function terraform(cwd: string, args: string[], opts: TerraformRunOptions = {}): Promise<TerraformResult> {
-  const started = process.hrtime.bigint();
+export async function terraform(cwd: string, args: string[], opts: TerraformRunOptions = {}): Promise<TerraformResult> {
   const argv = !TAKES_NO_COLOR.has(args[0]) || args.includes('-no-color') ? args : [args[0], '-no-color', ...args.slice(1)];
-  if (opts.logFile) appendFileSync(opts.logFile, `\n$ terraform ${argv.join(' ')}\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('terraform', argv, { cwd, env: terraformEnv(opts), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    running.add(child);
-    if (running.size === 1) {
-      process.once('SIGINT', onInterrupt);
-      process.once('SIGTERM', onInterrupt);
-    }
-    let stdout = '';
-    let stderr = '';
-    let output = '';
-    let timedOut = false;
-    const collect = (into: 'stdout' | 'stderr') => (d: Buffer) => {
-      const text = d.toString();
-      if (into === 'stdout') stdout += text;
-      else stderr += text;
-      output += text;
-      if (opts.logFile) appendFileSync(opts.logFile, d);
-      opts.onOutput?.(text);
-    };
-    child.stdout!.on('data', collect('stdout'));
-    child.stderr!.on('data', collect('stderr'));
-    const timer = opts.timeoutSeconds
-      ? setTimeout(() => {
-          timedOut = true;
-          signalGroup(child, 'SIGINT');
-          setTimeout(() => signalGroup(child, 'SIGKILL'), 60_000).unref();
-        }, opts.timeoutSeconds * 1000)
-      : undefined;
-    const settle = () => {
-      if (timer) clearTimeout(timer);
-      running.delete(child);
-      if (running.size === 0) {
-        process.removeListener('SIGINT', onInterrupt);
-        process.removeListener('SIGTERM', onInterrupt);
-      }
-    };
-    child.on('error', (e) => {
-      settle();
-      reject(new Error(`cannot run terraform (${e.message}); is it on PATH?`));
-    });
-    child.on('close', (code) => {
-      settle();
-      const result: TerraformResult = { code: code ?? -1, stdout, stderr, output, seconds: Number(process.hrtime.bigint() - started) / 1e9, timedOut };
-      if (opts.anyExitCode || (!timedOut && (result.code === 0 || opts.allowCodes?.includes(result.code)))) resolve(result);
-      else reject(new TerraformError(args.join(' '), result));
-    });
+  // Rejects (ProcessError: "cannot run terraform ...; is it installed and on PATH?") only when terraform is missing.
+  const result = await runProcess('terraform', argv, {
+    cwd,
+    env: terraformEnv(opts),
+    logFile: opts.logFile,
+    onOutput: opts.onOutput ? (text) => opts.onOutput!(text) : undefined,
+    secrets: opts.secrets,
+    timeoutSeconds: opts.timeoutSeconds,
+    timeoutSignal: 'SIGINT',
+    stopSignal: 'SIGTERM',
+    killAfterSeconds: 60,
   });
+  const { code, stdout, stderr, output, seconds, timedOut } = result;
+  const r: TerraformResult = { code, stdout, stderr, output, seconds, timedOut };
+  if (opts.anyExitCode || (!timedOut && (code === 0 || opts.allowCodes?.includes(code)))) return r;
+  throw new TerraformError(args.join(' '), r);
 }
 
 /** Fake static credentials for offline validate/plan (the offline provider mode skips every AWS call). */

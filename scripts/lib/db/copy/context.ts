@@ -21,6 +21,12 @@ export interface Session {
   /** Target connection for DDL, sequences and foreign keys. */
   readonly target: Client;
   readonly snapshot: string;
+  /**
+   * Source sessions inside the snapshot that read the tables (data workers, then verification),
+   * opened in preflight right after the snapshot's ACCESS SHARE locks and locking the selection
+   * themselves, so a TRUNCATE queued behind the locks cannot block their reads.
+   */
+  readonly readers: Client[];
   readonly emit: (e: CopyEvent) => void;
   readonly warn: (message: string) => void;
   readonly timings: { phase: Phase; ms: number }[];
@@ -50,6 +56,8 @@ export interface RunContext extends Session {
   readonly notCarried: NotCarried[];
   /** Statements `force` runs on the target before recreating the selection. */
   readonly drops: string[];
+  /** Selected tables the target already holds with the same definition: reloaded in place (force.ts). */
+  readonly reload: string[];
 }
 
 /** One line for a driver error; a lost connection says so. */

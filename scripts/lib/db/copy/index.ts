@@ -16,14 +16,18 @@
  *
  * All phases work on one {@link RunContext} (context.ts).
  *
- * Reruns: a failed run leaves a partial target. Rerun with `force`: in full mode every object
- * the copy creates is dropped (CASCADE) and recreated; in data-only mode each table is
- * truncated and reloaded in its own transaction. Nothing is resumed, so a rerun converges.
+ * A failed run leaves the target as it was where PostgreSQL allows it: schema:pre is one
+ * transaction; tables the target already holds (data-only mode, or --force --tables with an
+ * equal definition) are reloaded in one transaction with their foreign keys (atomic-load.ts);
+ * otherwise the objects the run created are dropped again (undo.ts). `force` touches only the
+ * selection and what depends on it (force.ts). Nothing is resumed, so a rerun converges.
  */
 import { describeUrl } from '../connection';
 import { renderDdl } from '../schema/ddl';
 import type { RunContext, Session } from './context';
-import { copyTableData } from './table-data';
+import { copyTableData, type DataResult } from './table-data';
+import type { SequenceValue } from '../sequences';
+import { undo } from './undo';
 import { closeSession, openSession } from './session';
 import { preflight } from './preflight';
 import { runPreData } from './pre-data';
@@ -53,6 +57,26 @@ function planned(ctx: RunContext) {
   };
 }
 
+/**
+ * schema:pre, data, sequences, schema:post. A failure after schema:pre runs the recorded undo
+ * (undo.ts), so the target is not left with tables that lack their keys.
+ */
+async function writeTarget(ctx: RunContext): Promise<{ data: DataResult; sequences: SequenceValue[] }> {
+  let created = false;
+  try {
+    if (ctx.mode !== 'data-only') {
+      await runPreData(ctx);
+      created = true;
+    }
+    const data = ctx.mode === 'schema-only' ? { tables: [], indexesDone: new Set<string>(), droppedFks: [] } : await copyTableData(ctx);
+    const sequences = ctx.mode === 'schema-only' ? [] : await setSequences(ctx);
+    await runPostData(ctx, data);
+    return { data, sequences };
+  } catch (err) {
+    throw created ? await undo(ctx, err) : err;
+  }
+}
+
 /** Copies a database (schema, data, sequences) and verifies the result. */
 export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
   const started = Date.now();
@@ -66,10 +90,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
       return { ...base, ok: true, dryRun: true, timings: ctx.timings, tables: [], sequences: [], warnings: ctx.warnings, verify: null, totalMs: Date.now() - started };
     }
     await ctx.target.query(`SET search_path = ''; SET synchronous_commit = off`);
-    if (ctx.mode !== 'data-only') await runPreData(ctx);
-    const data = ctx.mode === 'schema-only' ? { tables: [], indexesDone: new Set<string>(), droppedFks: [] } : await copyTableData(ctx);
-    const sequences = ctx.mode === 'schema-only' ? [] : await setSequences(ctx);
-    await runPostData(ctx, data);
+    const { data, sequences } = await writeTarget(ctx);
     const report = await verify(ctx, sequences);
     await ctx.source.query('COMMIT');
     return {

@@ -22,12 +22,13 @@ async function openPostSessions(ctx: RunContext, n: number, into: Client[]): Pro
 
 async function runStatements(ctx: RunContext, client: Client, statements: readonly Statement[]): Promise<void> {
   for (const s of statements) {
+    const t0 = Date.now();
     try {
       await client.query(s.sql);
     } catch (err) {
       throw phaseError('schema:post', new Error(`${s.object}: ${errText(err)}`), s.table, ctx.mode);
     }
-    ctx.emit({ type: 'statement', phase: 'schema:post', object: s.object });
+    ctx.emit({ type: 'statement', phase: 'schema:post', object: s.object, ms: Date.now() - t0 });
   }
 }
 
@@ -51,13 +52,18 @@ async function runPostDdl(ctx: RunContext, done: ReadonlySet<string>): Promise<v
   }
 }
 
-/** Phase schema:post (skipped in data-only mode when no foreign key was dropped). */
+/**
+ * Phase schema:post (not in data-only mode: its foreign keys come back inside the load's
+ * transaction). After tables were dropped and recreated next to tables reloaded in place, the
+ * source's foreign keys the selection lacks (those the drop cascaded to) are re-added.
+ */
 export async function runPostData(ctx: RunContext, data: DataResult): Promise<void> {
-  if (ctx.mode === 'data-only' && !data.droppedFks.length) return;
+  if (ctx.mode === 'data-only') return;
   await runPhase(ctx, 'schema:post', async () => {
-    if (ctx.mode !== 'data-only') return runPostDdl(ctx, data.indexesDone);
+    await runPostDdl(ctx, data.indexesDone);
+    if (!ctx.reload.length) return;
     try {
-      await restoreForeignKeys(ctx.target, data.droppedFks, ctx.model, ctx.selection.onTarget);
+      await restoreForeignKeys(ctx.target, [], ctx.model, ctx.selection.tables.map((t) => t.qname));
     } catch (err) {
       throw phaseError('schema:post', err, (err as { table?: string }).table, ctx.mode);
     }

@@ -12,15 +12,51 @@ import type { CopyEvent } from './types';
 /** Errors of a statement whose dependency is created later: retried after the others. */
 const RETRYABLE_DDL = new Set(['42P01', '42704', '42883', '3F000', '42P07']);
 
-/** Drops, on the target, every object the copy is about to create (used with force). */
-export function dropStatements(model: SchemaModel, selection: Selection): string[] {
+/**
+ * Drops, on the target, every object of the model the copy is about to create that the target
+ * holds (force without a table filter: the selection is the whole database).
+ */
+export function dropStatements(model: SchemaModel, selection: Selection, targetModel: SchemaModel): string[] {
+  const has = new Set([...targetModel.tables, ...targetModel.views, ...targetModel.sequences, ...targetModel.types].map((x) => x.qname));
+  const hasFn = new Set(targetModel.functions.map((f) => f.identity));
   const out: string[] = [];
-  for (const v of [...model.views].reverse()) out.push(`DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${v.qname} CASCADE`);
-  for (const t of selection.tables.filter((x) => !x.parent)) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
-  for (const t of selection.tables.filter((x) => x.parent)) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
-  for (const s of model.sequences.filter((x) => !x.identity)) out.push(`DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
-  for (const f of model.functions) out.push(`DROP ROUTINE IF EXISTS ${f.identity} CASCADE`);
-  for (const t of [...model.types].reverse()) out.push(`DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`);
+  for (const v of [...model.views].reverse()) if (has.has(v.qname)) out.push(`DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${v.qname} CASCADE`);
+  for (const t of selection.tables.filter((x) => !x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
+  for (const t of selection.tables.filter((x) => x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
+  for (const s of model.sequences.filter((x) => !x.identity && has.has(x.qname))) out.push(`DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
+  for (const f of model.functions.filter((x) => hasFn.has(x.identity))) out.push(`DROP ROUTINE IF EXISTS ${f.identity} CASCADE`);
+  for (const t of [...model.types].reverse()) if (has.has(t.qname)) out.push(`DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`);
+  return out;
+}
+
+/**
+ * The recorded undo of a full or schema-only run that failed after schema:pre: drop what the
+ * run created (tables it did not reload in place, and the views, sequences, functions, types,
+ * schemas and extensions the target did not hold before), so no table is left without its keys.
+ */
+export function undoStatements(ctx: RunContext): string[] {
+  const t = ctx.targetModel;
+  const fns = new Set(t.functions.map((f) => f.identity));
+  const schemas = new Set(t.schemas.map((s) => s.name));
+  const exts = new Set(t.extensions.map((x) => x.name));
+  const domains = new Set(ctx.model.types.filter((x) => x.kind === 'domain').map((x) => x.qname));
+  const out: string[] = [];
+  const created = ctx.plan.pre.map((s) => s.object);
+  const name = (o: string, prefix: string) => o.slice(prefix.length);
+  for (const o of [...created].reverse()) {
+    if (o.startsWith('materialized view ')) out.push(`DROP MATERIALIZED VIEW IF EXISTS ${name(o, 'materialized view ')} CASCADE`);
+    else if (o.startsWith('view ')) out.push(`DROP VIEW IF EXISTS ${name(o, 'view ')} CASCADE`);
+  }
+  for (const tb of ctx.selection.tables.filter((x) => !x.parent && !ctx.reload.includes(x.qname))) out.push(`DROP TABLE IF EXISTS ${tb.qname} CASCADE`);
+  for (const o of [...created].reverse()) {
+    if (o.startsWith('sequence ')) out.push(`DROP SEQUENCE IF EXISTS ${name(o, 'sequence ')} CASCADE`);
+    else if (o.startsWith('function ') && !fns.has(name(o, 'function '))) out.push(`DROP ROUTINE IF EXISTS ${name(o, 'function ')} CASCADE`);
+    else if (o.startsWith('type ')) out.push(`DROP ${domains.has(name(o, 'type ')) ? 'DOMAIN' : 'TYPE'} IF EXISTS ${name(o, 'type ')} CASCADE`);
+  }
+  for (const o of [...created].reverse()) {
+    if (o.startsWith('extension ') && !exts.has(name(o, 'extension ').replace(/^"|"$/g, ''))) out.push(`DROP EXTENSION IF EXISTS ${name(o, 'extension ')}`);
+    else if (o.startsWith('schema ') && !schemas.has(name(o, 'schema ').replace(/^"|"$/g, '').replace(/""/g, '"'))) out.push(`DROP SCHEMA IF EXISTS ${name(o, 'schema ')}`);
+  }
   return out;
 }
 

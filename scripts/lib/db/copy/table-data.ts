@@ -13,7 +13,8 @@ import { closeQuietly, runPool } from '../pool';
 import type { Table } from '../schema/catalog';
 import type { Statement } from '../schema/ddl';
 import { errText, ident, phaseError, runPhase, type RunContext } from './context';
-import { dropForeignKeys, type ForeignKey } from './foreign-keys';
+import { loadAtomically } from './atomic-load';
+import type { ForeignKey } from './foreign-keys';
 import type { CopyFormat, TableResult } from './types';
 
 type Format = 'binary' | 'text';
@@ -85,27 +86,17 @@ export interface Worker {
   readonly target: Client;
 }
 
+/** Pairs each reader (source, in the snapshot, locks held) with a new target session. */
 async function openWorkers(ctx: RunContext, n: number, into: Client[]): Promise<Worker[]> {
   const mwm = (ctx.options.maintenanceWorkMem ?? '256MB').replace(/'/g, '');
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
-    const source = await connect(ctx.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
-    into.push(source);
-    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await source.query(`SET TRANSACTION SNAPSHOT '${ctx.snapshot}'`);
-    await source.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
     const target = await connect(ctx.options.to, { role: 'target', applicationName: `db-copy data ${i + 1}` });
     into.push(target);
     await target.query(`${STABLE_SESSION_SQL}; SET synchronous_commit = off; SET search_path = ''; SET maintenance_work_mem = '${mwm}'`);
-    workers.push({ source, target });
+    workers.push({ source: ctx.readers[i], target });
   }
   return workers;
-}
-
-/** Enabled user triggers of a target table (disabled during a data-only load). */
-async function enabledTriggers(target: Client, qname: string): Promise<string[]> {
-  const r = await target.query<{ name: string }>(`SELECT tgname AS name FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal AND tgenabled <> 'D'`, [qname]);
-  return r.rows.map((x) => ident(x.name));
 }
 
 /** The COPY TO (source) and COPY FROM (target) statements of a task. */
@@ -134,40 +125,41 @@ async function streamRows(w: Worker, sql: { out: string; in: string }, onBytes: 
   return { rows: (writer as unknown as { rowCount: number }).rowCount, bytes };
 }
 
-/** Loads one task in its own target transaction. */
-async function loadTask(ctx: RunContext, w: Worker, task: DataTask, format: Format, label: string): Promise<{ rows: number; bytes: number }> {
-  const { table, chunk } = task;
+/** Streams one task, emitting progress events at most every 200 ms. */
+async function copyRows(ctx: RunContext, w: Worker, task: DataTask, format: Format, label: string): Promise<{ rows: number; bytes: number }> {
   let last = 0;
-  const onBytes = (bytes: number) => {
+  return streamRows(w, copySql(task, format), (bytes) => {
     const now = Date.now();
     if (now - last < 200) return;
     last = now;
     ctx.emit({ type: 'table-progress', table: label, bytes });
-  };
+  });
+}
+
+/** Loads one task in its own target transaction (a whole table is truncated first, for FREEZE). */
+async function loadTask(ctx: RunContext, w: Worker, task: DataTask, format: Format, label: string): Promise<{ rows: number; bytes: number }> {
   try {
     await w.target.query('BEGIN');
-    if (!chunk) await w.target.query(`TRUNCATE ONLY ${table.qname}`);
-    const triggers = ctx.mode === 'data-only' ? await enabledTriggers(w.target, table.qname) : [];
-    for (const tg of triggers) await w.target.query(`ALTER TABLE ${table.qname} DISABLE TRIGGER ${tg}`);
-    const result = await streamRows(w, copySql(task, format), onBytes);
-    for (const tg of triggers) await w.target.query(`ALTER TABLE ${table.qname} ENABLE TRIGGER ${tg}`);
+    if (!task.chunk) await w.target.query(`TRUNCATE ONLY ${task.table.qname}`);
+    const result = await copyRows(ctx, w, task, format, label);
     await w.target.query('COMMIT');
     return result;
   } catch (err) {
     await w.target.query('ROLLBACK').catch(() => undefined);
-    throw phaseError('data', err, table.qname, ctx.mode);
+    throw phaseError('data', err, task.table.qname, ctx.mode);
   }
 }
 
 /** Builds a table's keys and indexes on the worker that just loaded it. */
 async function buildIndexes(ctx: RunContext, target: Client, table: string, statements: readonly Statement[]): Promise<void> {
   for (const st of statements) {
+    const t0 = Date.now();
     try {
       await target.query(st.sql);
     } catch (err) {
       throw phaseError('schema:post', new Error(`${st.object}: ${errText(err)}`), table, ctx.mode);
     }
-    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object });
+    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object, ms: Date.now() - t0 });
   }
 }
 
@@ -183,14 +175,40 @@ export interface DataResult {
   readonly tables: TableResult[];
   /** Tables whose keys and indexes were built during the data phase. */
   readonly indexesDone: Set<string>;
-  /** data-only: the foreign keys dropped for the load. */
+  /** Foreign keys dropped for the load and not yet restored (always empty after a successful data phase). */
   readonly droppedFks: ForeignKey[];
+}
+
+/** The atomic loader's view of a worker: its target session, and a copy of one whole table into it. */
+export interface TaskLoader {
+  readonly target: Client;
+  copy(table: Table): Promise<void>;
+}
+
+function formatOf(ctx: RunContext, table: Table): Format {
+  return ctx.dataPlan.find((p) => p.table === table.qname)?.format ?? 'text';
+}
+
+/** Copies whole tables inside the caller's transaction (the table was truncated in it: FREEZE holds). */
+function atomicLoader(ctx: RunContext, w: Worker, out: DataResult): TaskLoader {
+  return {
+    target: w.target,
+    async copy(table) {
+      const format = formatOf(ctx, table);
+      const t0 = Date.now();
+      ctx.emit({ type: 'table-start', table: table.qname, estimatedRows: table.estimatedRows, estimatedBytes: table.bytes, format });
+      const { rows, bytes } = await copyRows(ctx, w, { table, bytes: table.bytes }, format, table.qname);
+      const ms = Date.now() - t0;
+      out.tables.push({ table: table.qname, rows, bytes, ms, format });
+      ctx.emit({ type: 'table-end', table: table.qname, rows, bytes, ms });
+    },
+  };
 }
 
 /** Copies one task (a table or a chunk of it); the worker finishing a table builds its indexes. */
 export async function copyTable(ctx: RunContext, w: Worker, task: DataTask, progress: Map<string, TableState>, out: DataResult): Promise<void> {
   const { table, chunk } = task;
-  const format = ctx.dataPlan.find((p) => p.table === table.qname)?.format ?? 'text';
+  const format = formatOf(ctx, table);
   const t0 = Date.now();
   const state = progress.get(table.qname) ?? { remaining: chunk?.count ?? 1, rows: 0, bytes: 0, started: t0 };
   progress.set(table.qname, state);
@@ -216,10 +234,12 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
   const opened: Client[] = [];
   try {
     await runPhase(ctx, 'data', async () => {
-      const tables = ctx.selection.dataTables;
-      if (ctx.mode === 'data-only' && tables.length) out.droppedFks.push(...(await dropForeignKeys(ctx.target, ctx.selection.onTarget)));
-      const n = Math.min(ctx.jobs, Math.max(1, tables.length));
+      // Tables already on the target are reloaded in one transaction; new ones in parallel.
+      const inPlace = new Set(ctx.mode === 'data-only' ? ctx.selection.dataTables.map((t) => t.qname) : ctx.reload);
+      const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname));
+      const n = Math.min(ctx.readers.length, Math.max(1, tables.length));
       const workers = await openWorkers(ctx, n, opened);
+      if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), atomicLoader(ctx, workers[0], out), out);
       const tasks = splitTasks(tables, {
         enabled: ctx.mode === 'full' && n > 1 && ctx.model.serverVersionNum >= 140000,
         splitBytes: ctx.options.splitBytes ?? 256 * 1024 * 1024,
