@@ -2,7 +2,7 @@
  * remote — run a toolkit script inside the VPC, in the migration runner (an ECS Fargate task
  * of the toolkit image), and stream its log lines here. See docs/runner.md.
  *
- *   npm run remote -- db:copy --dry-run --env production
+ *   npm run remote -- db:sync status --env production
  *   npm run remote -- --env staging db:verify --json
  */
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ migration runner inside the VPC: ECS RunTask with the script as the command over
 CloudWatch log lines streamed here, and the container's exit code as this command's.
 Ctrl-C stops the task. Usage: npm run remote -- [options] <script> [script args]`,
   options: {
-    env: { type: 'string', valueName: 'name', description: 'environment whose runner to use (also accepted after the script)', default: 'production' },
+    env: { type: 'string', valueName: 'name', description: 'environment whose runner to use, required; after the script it is\nthe script\'s --env too (db:sync, db:rollback)' },
     outputs: { type: 'string', valueName: 'file', description: 'terraform output -json of the stack, saved to a file\n(default: terraform output -json in cdktf.out/stacks/<env>)' },
     'stack-dir': { type: 'string', valueName: 'dir', description: 'stack directory to read the outputs from (default: cdktf.out/stacks/<env>)' },
     cluster: { type: 'string', valueName: 'name', description: 'ECS cluster (overrides the output)' },
@@ -46,19 +46,18 @@ type Values = CliValues<typeof spec.options>;
 const STRING_FLAGS = new Set(Object.entries(spec.options).filter(([, o]) => o.type === 'string').map(([k]) => `--${k}`));
 
 /**
- * Splits `[remote options] <script> [script args]`. `--env <name>` after the script is the
- * runner's environment too (`npm run remote -- db:sync status --env production`).
+ * Splits `[remote options] <script> [script args]`. `--env <name>` after the script stays the
+ * script's (db:sync, db:rollback take one) and also picks the runner, unless one was given
+ * before the script: `npm run remote -- db:sync status --env production`.
  */
 export function splitArgv(argv: readonly string[]): { remote: string[]; script: string[] } {
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += STRING_FLAGS.has(argv[i]) ? 2 : 1;
   const remote = argv.slice(0, i);
-  const script: string[] = [];
-  for (let j = i; j < argv.length; j++) {
-    if (argv[j] === '--env' && j > i) remote.push(argv[j], argv[++j] ?? '');
-    else if (argv[j].startsWith('--env=') && j > i) remote.push(argv[j]);
-    else script.push(argv[j]);
-  }
+  const script = argv.slice(i);
+  const hasEnv = remote.some((a) => a === '--env' || a.startsWith('--env='));
+  const at = script.findIndex((a, j) => j > 0 && (a === '--env' || a.startsWith('--env=')));
+  if (!hasEnv && at > 0) remote.push(...(script[at] === '--env' ? [script[at], script[at + 1] ?? ''] : [script[at]]));
   return { remote, script };
 }
 
@@ -66,7 +65,7 @@ const DB_URL_WITH_PASSWORD = /postgres(ql)?:\/\/[^\s:@/]+:[^\s@/]+@/i;
 
 async function readOutputs(args: Values): Promise<unknown> {
   if (args.outputs) return JSON.parse(readFileSync(args.outputs, 'utf8'));
-  const dir = args['stack-dir'] ?? join(PROJECT_DIR, 'cdktf.out', 'stacks', args.env);
+  const dir = args['stack-dir'] ?? join(PROJECT_DIR, 'cdktf.out', 'stacks', args.env ?? '');
   const r = await terraform(dir, ['output', '-json'], { anyExitCode: true });
   if (r.code !== 0) throw new Error(`terraform output -json in ${dir} failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}; run npm run synth and terraform init there, or pass --outputs / the target flags`);
   return JSON.parse(r.stdout);
@@ -89,7 +88,8 @@ async function main(): Promise<number> {
   const { remote, script } = splitArgv(process.argv.slice(2));
   const args = parseCli(remote, spec);
   if (!args) return 0;
-  if (script.length === 0) throw new UsageError('name the script to run, e.g. npm run remote -- db:verify --env production');
+  if (script.length === 0) throw new UsageError('name the script to run, e.g. npm run remote -- --env production db:verify');
+  if (!args.env && !args.outputs && !args['stack-dir'] && !args.cluster) throw new UsageError('--env is required: name the environment whose runner to use, e.g. --env staging');
   if (script.some((a) => DB_URL_WITH_PASSWORD.test(a))) {
     throw new UsageError('a database URL with a password is in the command; ECS and CloudTrail keep task commands. The runner already has SOURCE_DATABASE_URL (SSM) and the RDS credentials: use --from-env/--to-env names instead');
   }

@@ -293,8 +293,7 @@ export class AutoscaledService extends Construct {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
       resourceId,
-      // Bootstrap: nothing to run yet, so the autoscaler must not start tasks either.
-      minCapacity: props.image.tag === undefined ? 0 : props.minTasks,
+      minCapacity: props.minTasks,
       maxCapacity: props.maxTasks,
     });
     const track = (id: string, name: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string }) =>

@@ -4,15 +4,15 @@
  */
 import { ConfigError, resolveConfig } from '../../stacks/config';
 import { BUSINESS_METRICS } from '../../stacks/observability';
-import { onlyResource, parseJsonAttr, resourcesOf, synthEnvironment } from '../support/synth';
+import { onlyResource, parseJsonAttr, resourceNamed, synthEnvironment } from '../support/synth';
 
 function dashboardOf(json: ReturnType<typeof synthEnvironment>) {
   return parseJsonAttr(onlyResource(json, 'aws_cloudwatch_dashboard').dashboard_body);
 }
 
 function containerEnv(json: ReturnType<typeof synthEnvironment>): Record<string, string> {
-  // The app's task definition (family <app>-<env>-task), not the migration runner's.
-  const task = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).find((t: any) => /-task$/.test(t.family));
+  // The app's task definition (the migration runner has the other one).
+  const task = resourceNamed(json, 'aws_ecs_task_definition', 'service_task');
   const [container] = JSON.parse(task.container_definitions);
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 }

@@ -58,7 +58,7 @@ describe('Service', () => {
   });
 
   test('without a read-only root filesystem there is no volume hand-over container', () => {
-    const rw = synthEnvironment({ environments: { production: { ...TAGGED, service: { ...TAGGED.service, readonlyRootFilesystem: false } } } });
+    const rw = synthEnvironment({ environments: { production: { service: { readonlyRootFilesystem: false }, runner: { enabled: false } } } });
     const defs = parseJsonAttr(onlyResource(rw, 'aws_ecs_task_definition').container_definitions);
     expect(defs.map((d: any) => d.name)).toEqual(['app']);
     expect(defs[0].dependsOn).toBeUndefined();

@@ -45,7 +45,8 @@ async function motoSubnets(): Promise<string[]> {
   return [...(await r.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1]);
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000): Promise<T> {
+// Generous: the CLI tests start a ts-node child, slow on a loaded machine.
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 90_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -200,9 +201,10 @@ describe('runner target and command line', () => {
     expect(() => runnerTargetFromOutputs({ migration_runner: { value: { ...Object.fromEntries(Object.entries({ cluster: 'c', task_definition: 't', subnets: [], security_groups: ['sg'], container: 'x', log_group: 'g', log_stream_prefix: 'p' })) } } })).toThrow(/migration_runner\.subnets is missing or empty/);
   });
 
-  test('remote options come before the script; --env after the script is still the runner\'s', () => {
-    expect(splitArgv(['--poll', '500', 'db:sync', 'status', '--env', 'staging', '--json'])).toEqual({ remote: ['--poll', '500', '--env', 'staging'], script: ['db:sync', 'status', '--json'] });
-    expect(splitArgv(['db:copy', '--jobs', '4'])).toEqual({ remote: [], script: ['db:copy', '--jobs', '4'] });
+  test('remote options come before the script; --env after the script picks the runner and stays the script\'s', () => {
+    expect(splitArgv(['--poll', '500', 'db:sync', 'status', '--env', 'staging', '--json'])).toEqual({ remote: ['--poll', '500', '--env', 'staging'], script: ['db:sync', 'status', '--env', 'staging', '--json'] });
+    expect(splitArgv(['--env', 'production', 'db:copy', '--jobs', '4'])).toEqual({ remote: ['--env', 'production'], script: ['db:copy', '--jobs', '4'] });
+    expect(splitArgv(['--env=staging', 'db:sync', 'finish', '--env', 'staging'])).toEqual({ remote: ['--env=staging'], script: ['db:sync', 'finish', '--env', 'staging'] });
   });
 });
 
@@ -226,12 +228,12 @@ describe('npm run remote (CLI, child process, moto without the seam)', () => {
   }
 
   test('prints the task\'s log lines on stdout as they arrive and exits with the container\'s code (moto: 0)', async () => {
-    const r = remote(['--outputs', outputs, '--poll', '200', 'db:verify', '--json', '--env', 'production']);
+    const r = remote(['--env', 'production', '--outputs', outputs, '--poll', '200', 'db:verify', '--json']);
     await simulateTask({ batches: [['{"ok": true,'], ['"tables": 3}']], exitCode: 0, received: () => r.out().split('\n') });
     expect(await r.done).toBe(0);
     expect(r.out()).toBe('{"ok": true,\n"tables": 3}\n');
     expect(r.err()).toMatch(/remote: task arn:aws:ecs:.* started/);
-  }, 60_000);
+  }, 180_000);
 
   test('Ctrl-C stops the task and exits 130', async () => {
     const r = remote(['--outputs', outputs, '--poll', '200', 'db:copy']);
@@ -242,7 +244,7 @@ describe('npm run remote (CLI, child process, moto without the seam)', () => {
     expect(await r.done).toBe(130);
     const task = (await clients().ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn] }))).tasks![0];
     expect(task.stoppedReason).toMatch(/stopped by the operator/);
-  }, 60_000);
+  }, 180_000);
 
   test('--dry-run prints the RunTask request and starts nothing', async () => {
     const before = (await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns?.length;
@@ -250,12 +252,12 @@ describe('npm run remote (CLI, child process, moto without the seam)', () => {
     expect(await r.done).toBe(0);
     expect(JSON.parse(r.out())).toEqual(runTaskInput(target, ['db:audit', '--json']));
     expect((await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns?.length).toBe(before);
-  }, 60_000);
+  }, 180_000);
 
   test('a database URL with a password in the command is refused with exit 2 before anything starts', async () => {
     const r = remote(['--outputs', outputs, 'db:copy', '--from', 'postgres://u:secret@host/db']);
     expect(await r.done).toBe(2);
     expect(r.err()).toMatch(/^error: a database URL with a password is in the command/m);
     expect(r.err()).not.toContain('secret@');
-  }, 60_000);
+  }, 180_000);
 });

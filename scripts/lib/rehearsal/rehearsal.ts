@@ -277,6 +277,9 @@ export function synthRehearsal(config: Config, stacks: readonly string[], outDir
   return Object.fromEntries(stacks.map((s) => [s, join(outDir, 'stacks', s)]));
 }
 
+/** GitHub repository the rehearsal deploys the OIDC provider and roles for when the config names none. */
+export const REHEARSAL_GITHUB_REPOSITORY = 'rehearsal/venture-nudge-aws';
+
 /** Gaps between moto 5.2.1 and AWS that are handled outside moto_patched.py. */
 export const REHEARSAL_SETTINGS: readonly Gap[] = [
   {
@@ -287,10 +290,20 @@ export const REHEARSAL_SETTINGS: readonly Gap[] = [
     gap: 'no AWS account behind moto',
     handling: 'fake static keys; moto STS answers account 123456789012 (the rehearsal provider keeps account-id lookup on, so ids match AWS formats)',
   },
+  {
+    gap: 'no GitHub repository in the default config (github.repository unset: no deploy roles)',
+    handling: `the rehearsal sets github.repository to ${REHEARSAL_GITHUB_REPOSITORY} when unset, so the OIDC provider, deploy and plan roles are applied and destroyed too`,
+  },
 ];
 
+/** The config with a placeholder github.repository when it has none, so the deploy roles are rehearsed too. */
+export function withRehearsalRepository(config: Config): Config {
+  return config.github.repository ? config : { ...config, github: { ...config.github, repository: REHEARSAL_GITHUB_REPOSITORY } };
+}
+
 export const NOT_REHEARSED: readonly Gap[] = [
-  { gap: 'ECS tasks never run in moto', handling: 'not rehearsed: container start, health checks and steady state (wait_for_steady_state stays off)' },
+  { gap: 'ECS tasks never run in moto', handling: 'not rehearsed: container start, health checks and steady state (wait_for_steady_state stays off); the migration runner\'s task definition is applied, a runner task is never started (npm run remote is tested against moto with a simulated container)' },
+  { gap: 'GitHub OIDC is not exercised', handling: 'not rehearsed: a workflow assuming the deploy role (moto does not evaluate the trust policy or the token)' },
   { gap: 'no real DNS or certificate validation', handling: 'not rehearsed: ACM DNS validation completes at once (MOTO_ACM_VALIDATION_WAIT=0), Route 53 records are not resolvable' },
   { gap: 'moto does not evaluate IAM policies, quotas or service-side validation in full', handling: 'not rehearsed: permission errors, service quotas and some AWS-side argument validation only show up on real AWS' },
 ];
@@ -328,7 +341,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   log(`moto ${moto.endpoint} (pid ${moto.pid}), log ${moto.logFile}`);
   try {
     const t0 = Date.now();
-    const dirs = synthRehearsal(opts.config, stacks, join(logDir, 'synth'), moto.endpoint);
+    const dirs = synthRehearsal(withRehearsalRepository(opts.config), stacks, join(logDir, 'synth'), moto.endpoint);
     const unprotected: Record<string, StackRunOptions['unprotect']> = {};
     for (const s of stacks) {
       const main = join(dirs[s], 'cdk.tf.json');
