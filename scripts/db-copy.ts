@@ -18,7 +18,7 @@ const spec = {
   options: {
     ...SOURCE_TARGET_OPTIONS,
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: '2' },
-    force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate the copied objects (data-only: truncate and reload)' },
+    force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate (or reload in place) only the selected objects (data-only: truncate and reload)' },
     'dry-run': { type: 'boolean', description: 'print the DDL and the plan, write nothing' },
     'schema-only': { type: 'boolean', description: 'copy the schema, no data' },
     'data-only': { type: 'boolean', description: 'target schema exists (app migrations): truncate + copy data and sequences' },

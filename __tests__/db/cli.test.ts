@@ -72,9 +72,10 @@ test('db:verify exits 1 and names the table when the target differs', async () =
   expectNoSecret(r);
 });
 
-test('db:rollback copies the target back into the source (data-only, forced)', async () => {
+// db:rollback is its own script now (scripts/db-rollback.ts); the copy back it can fall back to is this.
+test('db:copy with source and target swapped copies the target back into the source (data-only, forced)', async () => {
   await target().sql('app', `INSERT INTO accounts (name) VALUES ('written after cutover')`);
-  const r = await run(['npm', 'db:rollback', '--', '--data-only', '--force', '--json']);
+  const r = await run(['scripts/db-copy.ts', '--from-env', 'TARGET_DATABASE_URL', '--to-env', 'SOURCE_DATABASE_URL', '--data-only', '--force', '--json']);
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout).verify.ok).toBe(true);
   const [row] = await source().sql('app', `SELECT count(*)::int AS n, bool_or(name = 'written after cutover') AS has FROM accounts`);

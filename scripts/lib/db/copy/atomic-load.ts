@@ -39,14 +39,17 @@ function refreshes(ctx: RunContext): string[] {
   return ctx.plan.postFinal.filter((s) => s.object.startsWith('refresh ') && onTarget.has(s.object.slice('refresh '.length))).map((s) => s.sql);
 }
 
-/** Loads `tables` (which exist on the target) in one transaction on the worker's target session. */
-export async function loadAtomically(ctx: RunContext, tables: readonly Table[], load: TaskLoader, out: DataResult): Promise<void> {
+/**
+ * Loads `tables` (which exist on the target) in one transaction on the worker's target session.
+ * `related` names every reloaded table, partitioned parents included, for the foreign keys.
+ */
+export async function loadAtomically(ctx: RunContext, tables: readonly Table[], related: readonly string[], load: TaskLoader, out: DataResult): Promise<void> {
   const target = load.target;
   const names = tables.map((t) => t.qname);
   let current: string | undefined;
   await target.query('BEGIN');
   try {
-    const dropped = await dropForeignKeys(target, names);
+    const dropped = await dropForeignKeys(target, related);
     const forced = await forcedRls(target, names);
     for (const q of forced) await target.query(`ALTER TABLE ${q} NO FORCE ROW LEVEL SECURITY`);
     if (names.length) await target.query(`TRUNCATE ONLY ${names.join(', ')}`);
@@ -58,7 +61,7 @@ export async function loadAtomically(ctx: RunContext, tables: readonly Table[], 
       for (const tg of triggers) await target.query(`ALTER TABLE ${t.qname} ENABLE TRIGGER ${tg}`);
     }
     current = undefined;
-    await restoreForeignKeys(target, dropped, ctx.model, names);
+    await restoreForeignKeys(target, dropped, ctx.model, related);
     for (const sql of refreshes(ctx)) await target.query(sql);
     for (const q of forced) await target.query(`ALTER TABLE ${q} FORCE ROW LEVEL SECURITY`);
     await target.query('COMMIT');

@@ -1,8 +1,8 @@
 /**
  * Phase data: every selected table copied by parallel workers, all reading the run's exported
  * snapshot. Per table: BEGIN; TRUNCATE; COPY ... FREEZE; COMMIT (binary COPY when every
- * column has a built-in type, text otherwise), streamed with backpressure. Tables larger than
- * `splitBytes` are copied in block ranges by several workers. In full mode a table's keys and
+ * column has a built-in type, text otherwise), streamed with backpressure. With `splitBytes`,
+ * larger tables are copied in block ranges by several workers (without FREEZE). In full mode a table's keys and
  * indexes are built by its worker right after its data, overlapping other tables' data.
  */
 import { pipeline } from 'node:stream/promises';
@@ -235,14 +235,15 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
   try {
     await runPhase(ctx, 'data', async () => {
       // Tables already on the target are reloaded in one transaction; new ones in parallel.
-      const inPlace = new Set(ctx.mode === 'data-only' ? ctx.selection.dataTables.map((t) => t.qname) : ctx.reload);
+      const related = ctx.mode === 'data-only' ? ctx.selection.onTarget : ctx.reload;
+      const inPlace = new Set(related);
       const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname));
       const n = Math.min(ctx.readers.length, Math.max(1, tables.length));
       const workers = await openWorkers(ctx, n, opened);
-      if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), atomicLoader(ctx, workers[0], out), out);
+      if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), related, atomicLoader(ctx, workers[0], out), out);
       const tasks = splitTasks(tables, {
         enabled: ctx.mode === 'full' && n > 1 && ctx.model.serverVersionNum >= 140000,
-        splitBytes: ctx.options.splitBytes ?? 256 * 1024 * 1024,
+        splitBytes: ctx.options.splitBytes ?? Number.POSITIVE_INFINITY,
         maxChunks: n * 4,
       });
       const progress = new Map<string, TableState>();
