@@ -269,6 +269,7 @@ export class EnvironmentStack extends TerraformStack {
       vercelCname: env.cutover.vercelCname,
       ttl: env.cutover.ttl,
       ipv6: env.edge.ipv6,
+      takeOverExisting: Boolean(env.hostedZoneId),
     });
 
     const outputs: Record<string, { value: unknown; description: string; sensitive?: boolean }> = {
