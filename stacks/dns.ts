@@ -31,6 +31,12 @@ export interface CutoverDnsProps {
    * published only once Vercel's weight is 0. The test host always gets it.
    */
   readonly ipv6: boolean;
+  /**
+   * The zone existed before (config `hostedZoneId`): take over records of the same name,
+   * type and set identifier (UPSERT), e.g. the weighted Vercel records an operator created
+   * when converting the zone's simple apex A / www CNAME (README, "Existing zone"). @default false
+   */
+  readonly takeOverExisting?: boolean;
 }
 
 /**
@@ -45,7 +51,8 @@ export class CutoverDns extends Construct {
     const ttl = props.ttl;
     const ipv6 = props.ipv6;
     const alias = { name: props.cloudfront.domainName, zoneId: props.cloudfront.hostedZoneId, evaluateTargetHealth: false };
-    const record = (rid: string, cfg: Omit<Route53RecordConfig, 'zoneId'>) => new Route53Record(this, rid, { zoneId: props.zoneId, ...cfg });
+    const overwrite = props.takeOverExisting ? { allowOverwrite: true } : {};
+    const record = (rid: string, cfg: Omit<Route53RecordConfig, 'zoneId'>) => new Route53Record(this, rid, { zoneId: props.zoneId, ...overwrite, ...cfg });
     const weighted = (setIdentifier: string, weight: number) => ({ setIdentifier, weightedRoutingPolicy: { weight } });
 
     record('apex-aws-a', { name: props.apex, type: 'A', alias, ...weighted('aws', props.weights.aws) });

@@ -48,15 +48,21 @@ function originSecretVariables(scope: Construct): { current: string; accepted: s
     description: 'Shared secret CloudFront sends to the ALB in the X-Origin-Verify header (>= 32 characters). Set TF_VAR_origin_verify_secret.',
     validation: [{ condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret must be at least 32 characters.' }],
   });
+  // A list (default []): cdktf's HCL writer drops a `default = ""`, which would make the variable required there.
   const previous = new TerraformVariable(scope, PREVIOUS_ORIGIN_SECRET_VARIABLE, {
-    type: 'string',
+    type: 'list(string)',
     sensitive: true,
     nullable: false,
-    default: '',
-    description: 'During a rotation only: the secret being replaced, still accepted by the ALB until CloudFront has deployed the new one. Empty otherwise.',
-    validation: [{ condition: `\${length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) == 0 || length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) >= 32}`, errorMessage: 'origin_verify_secret_previous must be empty or at least 32 characters.' }],
+    default: [],
+    description: 'During a rotation only: the secret being replaced, still accepted by the ALB until CloudFront has deployed the new one. Empty otherwise. Set TF_VAR_origin_verify_secret_previous=\'["<old secret>"]\'.',
+    validation: [
+      {
+        condition: `\${length(var.${PREVIOUS_ORIGIN_SECRET_VARIABLE}) <= 1 && alltrue([for s in var.${PREVIOUS_ORIGIN_SECRET_VARIABLE} : length(s) >= 32])}`,
+        errorMessage: 'origin_verify_secret_previous holds at most one secret of at least 32 characters.',
+      },
+    ],
   });
-  return { current: current.stringValue, accepted: Fn.compact([current.stringValue, previous.stringValue]) };
+  return { current: current.stringValue, accepted: Fn.concat([[current.stringValue], previous.listValue]) };
 }
 
 /** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
@@ -314,6 +320,7 @@ export class EnvironmentStack extends TerraformStack {
       vercelCname: env.cutover.vercelCname,
       ttl: env.cutover.ttl,
       ipv6: env.edge.ipv6,
+      takeOverExisting: Boolean(env.hostedZoneId),
     });
 
     const outputs: Record<string, { value: unknown; description: string; sensitive?: boolean }> = {

@@ -111,6 +111,10 @@ describe('Zone: existing records, existing zone, delegation', () => {
     expect(resourcesOf(existing, 'aws_route53_zone')).toEqual({});
     expect(byName(existing, 'venturenudge.com', 'MX')[0]).toMatchObject({ zone_id: 'Z0123456789ABC', allow_overwrite: true });
     expect(existing.output.name_servers.value).toEqual([]);
+    // The weighted Vercel records an operator created from the zone's simple ones are taken over, not duplicated.
+    const vercel = Object.values(resourcesOf(existing, 'aws_route53_record')).filter((r) => r.set_identifier === 'vercel');
+    expect(vercel.length).toBe(2);
+    expect(vercel.every((r) => r.allow_overwrite === true)).toBe(true);
   });
 
   test('production delegates staging. by NS records once staging\'s name servers are configured', () => {

@@ -55,10 +55,10 @@ describe('LoadBalancer', () => {
 
   test('accepts the current and, during a rotation, the previous origin secret, so requests keep flowing while CloudFront deploys the new one', () => {
     const rule = onlyResource(json, 'aws_lb_listener_rule');
-    expect(rule.condition[0].http_header.values).toBe('${compact([var.origin_verify_secret, var.origin_verify_secret_previous])}');
+    expect(rule.condition[0].http_header.values).toBe('${concat([var.origin_verify_secret], var.origin_verify_secret_previous)}');
     const previous = json.variable!.origin_verify_secret_previous;
-    expect(previous).toMatchObject({ sensitive: true, type: 'string', default: '' });
-    expect(previous.validation[0].condition).toContain('length(var.origin_verify_secret_previous) == 0');
+    expect(previous).toMatchObject({ sensitive: true, type: 'list(string)', default: [] });
+    expect(previous.validation[0].condition).toContain('length(s) >= 32');
   });
 
   test('CloudFront sends only the current origin secret', () => {

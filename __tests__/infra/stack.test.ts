@@ -55,7 +55,7 @@ describe('EnvironmentStack', () => {
     const text = JSON.stringify(json);
     expect(text).not.toMatch(/"(password|master_password|secret_string)"\s*:/);
     expect(text).toContain('{"name":"X-Origin-Verify","value":"${var.origin_verify_secret}"}');
-    expect(text).toContain('"http_header_name":"X-Origin-Verify","values":"${compact([var.origin_verify_secret, var.origin_verify_secret_previous])}"');
+    expect(text).toContain('"http_header_name":"X-Origin-Verify","values":"${concat([var.origin_verify_secret], var.origin_verify_secret_previous)}"');
   });
 
   test('keeps all resource names of both environments distinct (both can live in one account)', () => {
