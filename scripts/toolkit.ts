@@ -4,12 +4,13 @@
  *
  *   node dist/scripts/toolkit.js db:verify --json
  *
- * The script runs as a child process; its exit code is this process's, and SIGTERM /
- * SIGINT (ECS StopTask, Ctrl-C) are passed on to it.
+ * The script runs as a child process (through the one process runner, scripts/lib/proc/); its
+ * exit code is this process's, and SIGTERM / SIGINT (ECS StopTask, Ctrl-C) reach it as SIGTERM,
+ * which every script treats as "stop and clean up".
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { runCli, usage } from './lib/cli/args';
+import { startProcess } from './lib/proc/run';
 import { resolveToolkitCommand, runnerEnvironment, toolkitScripts } from './lib/cli/toolkit';
 import { readFileSync } from 'node:fs';
 
@@ -39,14 +40,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const command = resolveToolkitCommand(ROOT, argv);
-  const child = spawn(process.execPath, [command.file, ...command.args], { stdio: 'inherit', env: runnerEnvironment(process.env) });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  process.on('SIGTERM', forward('SIGTERM'));
-  process.on('SIGINT', forward('SIGINT'));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15)));
-  });
+  const running = await startProcess(process.execPath, [command.file, ...command.args], { env: runnerEnvironment(process.env), inheritStdio: true });
+  // The process-group registry passes SIGINT/SIGTERM on to the script; these listeners keep this
+  // process alive until the script has exited, so its exit code is the one returned.
+  const stay = () => undefined;
+  process.on('SIGTERM', stay);
+  process.on('SIGINT', stay);
+  const result = await running.done;
+  if (result.code >= 0) return result.code;
+  return 128 + (result.signal === 'SIGKILL' ? 9 : result.signal === 'SIGINT' ? 2 : 15);
 }
 
 if (require.main === module) runCli(main);

@@ -129,11 +129,7 @@ describe('the secret masker', () => {
 });
 
 describe('only scripts/lib/proc/ starts child processes', () => {
-  /**
-   * bench/copy.ts belongs to the copy work, which switches to runProcess; it is
-   * allowed here only until then. Remove it from this list when it does.
-   */
-  const ALLOWED = new Set(['scripts/lib/proc/run.ts', 'bench/copy.ts']);
+  const ALLOWED = new Set(['scripts/lib/proc/run.ts']);
 
   function tsFiles(folder: string): string[] {
     return readdirSync(folder).flatMap((name) => {

@@ -52,6 +52,11 @@ export interface ProcessOptions {
   readonly secrets?: readonly string[];
   /** Reject with ProcessError when the exit code is not 0 or the process timed out. @default false */
   readonly check?: boolean;
+  /**
+   * The child reads this process's stdin and writes straight to its stdout/stderr (an entry point
+   * that runs one script, as the toolkit image does); nothing is captured, logged or masked. @default false
+   */
+  readonly inheritStdio?: boolean;
 }
 
 export interface ProcessResult {
@@ -120,7 +125,7 @@ export function startProcess(command: string, args: readonly string[], opts: Pro
   const secrets = opts.secrets ?? [];
   const mask = (s: string) => (secrets.length ? maskSecrets(s, secrets) : s);
   const shown = mask([command, ...args].join(' '));
-  const capture = opts.capture ?? true;
+  const capture = opts.inheritStdio ? false : (opts.capture ?? true);
   const stopSignal = opts.stopSignal ?? 'SIGTERM';
   const killAfter = (opts.killAfterSeconds ?? 10) * 1000;
   if (opts.logFile) appendFileSync(opts.logFile, `\n$ ${shown}\n`);
@@ -131,7 +136,7 @@ export function startProcess(command: string, args: readonly string[], opts: Pro
   const child = spawn(command, [...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
-    stdio: ['ignore', fd ?? (direct ? 'ignore' : 'pipe'), fd ?? (direct ? 'ignore' : 'pipe')],
+    stdio: opts.inheritStdio ? 'inherit' : ['ignore', fd ?? (direct ? 'ignore' : 'pipe'), fd ?? (direct ? 'ignore' : 'pipe')],
     detached: true,
   });
   if (fd !== undefined) closeSync(fd);
