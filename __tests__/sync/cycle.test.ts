@@ -116,3 +116,23 @@ describe('rollback by the verified full copy', () => {
     expect(u.n).toBe(1);
   });
 });
+
+describe('finish when verification fails', () => {
+  test('reports failure, lifts the freeze it set and keeps the subscription', async () => {
+    const from = await source().createDatabase('badverify');
+    const to = await target().createDatabase('badverify');
+    await source().sql('badverify', APP_SQL);
+    const options = { from, to, prefix: 'bad' };
+    await withSync(options, (ctx) => startSync(ctx));
+    await waitReady(options);
+    // a write the replication never saw: the target no longer equals the source
+    await target().sql('badverify', `INSERT INTO public.audit_log (line) VALUES ('written on the target only')`);
+    const r = await withSync(options, (ctx) => finishSync(ctx, { freeze: true }));
+    expect(r.ok).toBe(false);
+    expect(r.frozen).toBe(false);
+    expect(r.verify.mismatches).toEqual(['table public.audit_log: 200 rows on source, 201 on target']);
+    expect(await source().sql('badverify', `SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'badverify')`)).toEqual([]);
+    await source().sql('badverify', `INSERT INTO public.users (email) VALUES ('still-writable@example.com')`);
+    expect(await replicationObjects(target().sql, 'badverify', 'bad')).toEqual(['subscription bad_sub']);
+  });
+});
