@@ -46,3 +46,52 @@ test('judges replication readiness: wal_level and tables lacking a replica ident
   expect(report.replication.notes.join('\n')).toMatch(/wal_level=logical/);
   expect(report.replication.notes.join('\n')).toMatch(/public\.audit_log/);
 });
+
+describe('what RDS PostgreSQL cannot host, said before any copy', () => {
+  let rds: AuditReport;
+  beforeAll(async () => {
+    await cluster().sql('postgres', `CREATE ROLE neon_superuser`);
+    const url = await cluster().createDatabase('vercel_shaped');
+    await cluster().sql(
+      'vercel_shaped',
+      `CREATE EXTENSION xml2; CREATE EXTENSION citext;
+       CREATE TABLE notes (id int, body citext); GRANT SELECT ON notes TO neon_superuser;
+       CREATE FUNCTION block() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
+       CREATE EVENT TRIGGER guard ON ddl_command_start EXECUTE FUNCTION block();`,
+    );
+    rds = await auditDatabase({ url });
+  });
+
+  test('names installed extensions missing from the dated RDS PostgreSQL 16 list, and the list\'s source', () => {
+    expect(rds.rds.unavailableExtensions).toEqual([{ name: 'xml2', version: '1.1' }]);
+    expect(rds.rds.extensionList.source).toMatch(/docs\.aws\.amazon\.com\/AmazonRDS\/latest\/PostgreSQLReleaseNotes\/postgresql-extensions\.html/);
+    expect(rds.rds.extensionList.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  test('checks extensions against a real target when one is given', async () => {
+    const target = await cluster().createDatabase('rds_shaped_target');
+    const r = await auditDatabase({ url: cluster().url('vercel_shaped'), targetUrl: target, exactCounts: false });
+    expect(r.rds.unavailableExtensions).toEqual([]);
+    expect(r.rds.extensionList.source).toBe('the target database itself');
+  });
+
+  test('names objects that need a superuser', () => {
+    expect(rds.rds.superuserObjects).toEqual([expect.stringMatching(/^event trigger guard \[event-triggers\]: needs a superuser/)]);
+  });
+
+  test('names provider roles and what names them, and the roles the target must have', () => {
+    expect(rds.rds.providerRoles).toEqual([{ role: 'neon_superuser', provider: 'Neon / Vercel Postgres', namedBy: ['grant on TABLE public.notes'] }]);
+    expect(rds.rds.requiredRoles).toEqual(['neon_superuser']);
+  });
+
+  test('estimates the copy time from the measured rate, saying where the rate comes from', () => {
+    expect(rds.copyEstimate.bytes).toBe(rds.sizeBytes);
+    expect(rds.copyEstimate.rateSource).toMatch(/issue 8 measurement/);
+    expect(rds.copyEstimate.seconds).toBeCloseTo(rds.sizeBytes / rds.copyEstimate.bytesPerSecond, 6);
+  });
+
+  test('the rate can be overridden', async () => {
+    const r = await auditDatabase({ url: cluster().url('vercel_shaped'), exactCounts: false, copyRateBytesPerSecond: 1_000_000 });
+    expect(r.copyEstimate).toEqual({ bytes: r.sizeBytes, bytesPerSecond: 1_000_000, seconds: r.sizeBytes / 1_000_000, rateSource: 'given with --rate-mb-per-s' });
+  });
+});

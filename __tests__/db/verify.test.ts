@@ -39,7 +39,13 @@ test('the hash ignores physical row order and the databases\' own TimeZone and D
   await cluster().sql(`${bn}_shuffled`, SCHEMA + ROWS.replace('generate_series(1, 500) g', 'generate_series(500, 1, -1) g'));
   await cluster().sql('postgres', `ALTER DATABASE "${bn}_shuffled" SET TimeZone = 'Asia/Tokyo'; ALTER DATABASE "${bn}_shuffled" SET DateStyle = 'SQL, DMY'; ALTER DATABASE "${bn}_shuffled" SET extra_float_digits = 0`);
   const r = await verifyDatabases({ from: a, to: b2 });
-  expect(r.mismatches).toEqual([]);
+  expect(r.tables.every((t) => t.match)).toBe(true);
+  // The settings themselves are carried by a copy, so verify names them (and only them).
+  expect(r.mismatches.sort()).toEqual([
+    'schema: database-setting DateStyle extra on target',
+    'schema: database-setting TimeZone extra on target',
+    'schema: database-setting extra_float_digits extra on target',
+  ]);
 });
 
 test('a changed value is a content mismatch naming the table', async () => {
@@ -94,4 +100,33 @@ test('verification reads the source through an exported snapshot when given one'
   } finally {
     await holder.end();
   }
+});
+
+test.each([
+  ['float -0 against 0', `f float8`, `'-0'`, `'0'`],
+  ['numeric scale', `n numeric`, `1.0`, `1.000`],
+  ['interval fields', `i interval`, `'1 day'`, `'24 hours'`],
+  ['array bounds', `a int[]`, `'{1,2}'`, `'[0:1]={1,2}'`],
+])('values that are equal but not the same are a content mismatch: %s', async (_kind, column, sourceValue, targetValue) => {
+  const an = `exact_a${++n}`;
+  const bn = `exact_b${n}`;
+  const a = await cluster().createDatabase(an);
+  const b = await cluster().createDatabase(bn);
+  await cluster().sql(an, `CREATE TABLE t (id int, ${column}); INSERT INTO t VALUES (1, ${sourceValue})`);
+  await cluster().sql(bn, `CREATE TABLE t (id int, ${column}); INSERT INTO t VALUES (1, ${targetValue})`);
+  expect((await verifyDatabases({ from: a, to: b })).mismatches).toEqual(['table public.t: content differs (same row count 1)']);
+});
+
+test('tables with no columns or only generated columns are compared by their rows', async () => {
+  const an = `nocol_a${++n}`;
+  const bn = `nocol_b${n}`;
+  const a = await cluster().createDatabase(an);
+  const b = await cluster().createDatabase(bn);
+  const ddl = `CREATE TABLE nothing (); CREATE TABLE only_generated (one int GENERATED ALWAYS AS (1) STORED);`;
+  await cluster().sql(an, `${ddl} INSERT INTO nothing DEFAULT VALUES; INSERT INTO nothing DEFAULT VALUES; INSERT INTO only_generated DEFAULT VALUES`);
+  await cluster().sql(bn, `${ddl} INSERT INTO nothing DEFAULT VALUES; INSERT INTO only_generated DEFAULT VALUES; INSERT INTO only_generated DEFAULT VALUES`);
+  expect((await verifyDatabases({ from: a, to: b })).mismatches.sort()).toEqual([
+    'table public.nothing: 2 rows on source, 1 on target',
+    'table public.only_generated: 1 rows on source, 2 on target',
+  ]);
 });

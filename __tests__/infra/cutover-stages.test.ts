@@ -8,16 +8,22 @@ import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthE
 
 const at = (stage: string, extra: Record<string, unknown> = {}): TfJson => synthEnvironment({ environments: { production: { cutover: { stage }, ...extra } } } as ConfigInput);
 
+/** The app's task definition (the migration runner has its own, which is the toolkit's, not the app's). */
+function appTask(json: TfJson) {
+  const tasks = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).filter((t) => parseJsonAttr(t.container_definitions).some((d: { name: string }) => d.name === 'app'));
+  if (tasks.length !== 1) throw new Error(`expected one app task definition, found ${tasks.length}`);
+  return tasks[0];
+}
+
 function appContainer(json: TfJson) {
-  const defs = parseJsonAttr(onlyResource(json, 'aws_ecs_task_definition').container_definitions);
-  return defs.find((d: { name: string }) => d.name === 'app');
+  return parseJsonAttr(appTask(json).container_definitions).find((d: { name: string }) => d.name === 'app');
 }
 
 const DATABASE_VARS = ['DATABASE_URL', 'POSTGRES_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
 
 describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s', (stage) => {
   const json = at(stage);
-  const task = onlyResource(json, 'aws_ecs_task_definition');
+  const task = appTask(json);
 
   test('no app task definition references the RDS instance or any Secrets Manager secret', () => {
     const refs = refsIn(task);
@@ -38,7 +44,7 @@ describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s
 
 describe('stage rds', () => {
   const json = at('rds');
-  const task = onlyResource(json, 'aws_ecs_task_definition');
+  const task = appTask(json);
   const secretIds = Object.keys(resourcesOf(json, 'aws_secretsmanager_secret'));
 
   test('the app task definition reads every database variable from the app role secret', () => {

@@ -9,6 +9,7 @@ import { describeNotCarried } from './schema/carried';
 import { readSchema } from './schema/catalog';
 import { closeQuietly } from './pool';
 import { readSequenceValues } from './sequences';
+import { estimateCopyTime, judgeRdsFit, type CopyEstimate, type RdsFit } from './rds-fit';
 
 export interface AuditTable {
   readonly table: string;
@@ -42,6 +43,10 @@ export interface AuditReport {
     readonly notes: string[];
   };
   readonly notCarried: string[];
+  /** What RDS PostgreSQL cannot host, before any copy. */
+  readonly rds: RdsFit;
+  /** Estimated copy time of the whole database. */
+  readonly copyEstimate: CopyEstimate;
   readonly counts: { readonly views: number; readonly materializedViews: number; readonly functions: number; readonly triggers: number; readonly policies: number; readonly types: number; readonly indexes: number };
 }
 
@@ -49,6 +54,19 @@ export interface AuditOptions {
   readonly url: string;
   /** Count rows exactly with count(*) (reads every table). @default true */
   readonly exactCounts?: boolean;
+  /** Copy rate for the estimate, in bytes per second. @default MEASURED_COPY_RATE */
+  readonly copyRateBytesPerSecond?: number;
+  /** A target database: its available extensions replace the dated RDS list. */
+  readonly targetUrl?: string;
+}
+
+async function availableExtensions(url: string): Promise<string[]> {
+  const client = await connect(url, { role: 'target', applicationName: 'db-audit' });
+  try {
+    return (await client.query<{ name: string }>('SELECT name FROM pg_available_extensions')).rows.map((r) => r.name);
+  } finally {
+    await closeQuietly(client);
+  }
 }
 
 export async function auditDatabase(options: AuditOptions): Promise<AuditReport> {
@@ -82,6 +100,7 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditReport>
         replicaIdentity: t.replicaIdentity,
       });
     }
+    const sourceRoles = (await client.query<{ name: string }>('SELECT rolname AS name FROM pg_roles')).rows.map((r) => r.name);
     const seqValues = await readSequenceValues(client, model.sequences.map((s) => s.qname));
     const owner = new Map(model.sequences.map((s) => [s.qname, s.ownedBy ? `${s.ownedBy.table}.${s.ownedBy.column}` : null]));
     await client.query('COMMIT');
@@ -108,6 +127,8 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditReport>
       largeObjects: Number(info.large_objects),
       replication: { walLevel: info.wal_level, maxReplicationSlots: Number(info.slots), maxWalSenders: Number(info.senders), ready: notes.length === 0, notes },
       notCarried: model.unsupported.map(describeNotCarried),
+      rds: judgeRdsFit(model, sourceRoles, options.targetUrl ? await availableExtensions(options.targetUrl) : undefined),
+      copyEstimate: estimateCopyTime(Number(info.size), options.copyRateBytesPerSecond),
       counts: {
         views: model.views.filter((v) => v.kind === 'v').length,
         materializedViews: model.views.filter((v) => v.kind === 'm').length,

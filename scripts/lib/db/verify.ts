@@ -12,7 +12,7 @@ import { closeQuietly, runPool } from './pool';
 import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
 import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
 import { readSchema, type SchemaModel } from './schema/catalog';
-import { schemaSignature, selectTables, type TableFilter } from './schema/ddl';
+import { buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
 
 
 export interface TableCheck {
@@ -63,6 +63,12 @@ export interface VerifyOptions {
   readonly data?: boolean;
   /** Read the source through this exported snapshot (db:copy passes its own). */
   readonly sourceSnapshot?: string;
+  /**
+   * Source sessions the caller already opened inside its snapshot (db:copy passes the sessions
+   * that hold ACCESS SHARE locks on the tables, so a queued TRUNCATE cannot block the reads).
+   * Used instead of opening new source sessions; the caller closes them.
+   */
+  readonly sourceSessions?: readonly Client[];
   /** Compare target sequences to these values instead of the source's current ones. */
   readonly expectedSequences?: readonly SequenceValue[];
   readonly onEvent?: (event: VerifyEvent) => void;
@@ -70,12 +76,12 @@ export interface VerifyOptions {
 
 /**
  * Built-in types whose extended hash function is portable between clusters (the ones hash
- * partitioning relies on), with their array types. Other columns are hashed as text.
+ * partitioning relies on) and whose equal values are identical values. Every other column is
+ * hashed as its text form, which is type-exact where equality is not: float -0 and 0, numeric
+ * 1.0 and 1.000, interval '1 day' and '24 hours', bpchar 'a' and 'a ', jsonb numbers and
+ * array bounds '{1,2}' and '[0:1]={1,2}' are equal by value but differ as text.
  */
-const HASHABLE_TYPES = new Set([
-  16, 17, 18, 19, 20, 21, 23, 25, 26, 650, 700, 701, 774, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3220, 3802,
-  1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1040, 1041, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 2951, 3221, 3807,
-]);
+const HASHABLE_TYPES = new Set([16, 17, 18, 19, 20, 21, 23, 25, 26, 650, 774, 829, 869, 1043, 1082, 1083, 1114, 1184, 1266, 2950, 3220]);
 
 export interface HashColumn {
   readonly name: string;
@@ -100,6 +106,35 @@ export function tableHashSql(qname: string, columns: readonly (string | HashColu
     rowHash = `hashtextextended(ROW(${cols.map((c) => `t.${quoteIdent(c.name)}`).join(', ')})::text, 0)`;
   }
   return `SELECT count(*)::bigint AS n, coalesce(sum(${rowHash}), 0)::text AS h FROM ONLY ${qname} AS t`;
+}
+
+/** SQL hashing a relation's whole rows as text (materialized views). */
+export function relationHashSql(qname: string): string {
+  return `SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS h FROM ${qname} AS t`;
+}
+
+/** Populated materialized views: the same rows on both sides. */
+async function verifyMatviews(source: Client, target: Client, sourceModel: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Promise<{ checks: TableCheck[]; mismatches: string[] }> {
+  const kept = new Set(buildDdl(sourceModel, filter).pre.filter((s) => s.object.startsWith('materialized view ')).map((s) => s.object.slice('materialized view '.length)));
+  const onTarget = new Map(targetModel.views.map((v) => [v.qname, v]));
+  const checks: TableCheck[] = [];
+  const mismatches: string[] = [];
+  for (const v of sourceModel.views.filter((x) => x.kind === 'm' && x.populated && kept.has(x.qname))) {
+    const t0 = Date.now();
+    const [src] = (await source.query(relationHashSql(v.qname))).rows;
+    const other = onTarget.get(v.qname);
+    let dst: { n: string; h: string } | null = null;
+    if (!other) mismatches.push(`materialized view ${v.qname}: missing on target`);
+    else if (!other.populated) mismatches.push(`materialized view ${v.qname}: not populated on target (REFRESH MATERIALIZED VIEW ${v.qname})`);
+    else {
+      [dst] = (await target.query(relationHashSql(v.qname))).rows;
+      if (dst!.n !== src.n) mismatches.push(`materialized view ${v.qname}: ${src.n} rows on source, ${dst!.n} on target`);
+      else if (dst!.h !== src.h) mismatches.push(`materialized view ${v.qname}: content differs (same row count ${src.n})`);
+    }
+    const match = Boolean(dst && dst.n === src.n && dst.h === src.h);
+    checks.push({ table: v.qname, sourceRows: Number(src.n), targetRows: dst ? Number(dst.n) : null, sourceHash: src.h, targetHash: dst?.h ?? null, match, ms: Date.now() - t0 });
+  }
+  return { checks, mismatches };
 }
 
 /** Opens a session with the stable settings; on the source optionally inside a snapshot. */
@@ -151,16 +186,17 @@ async function hashTargetTable(client: Client, qname: string, sql: string): Prom
 /** Compares two databases; `ok` is false when any table, object or sequence differs. */
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
-  const jobs = Math.max(1, options.jobs ?? 2);
+  const borrowed = options.sourceSessions?.length ? [...options.sourceSessions] : null;
+  const jobs = borrowed ? borrowed.length : Math.max(1, options.jobs ?? 2);
   const filter = options.tables ?? {};
-  const sources: Client[] = [];
+  const sources: Client[] = borrowed ?? [];
   const targets: Client[] = [];
   try {
-    sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+    if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
     targets.push(await openVerifySession(options.to, 'target'));
     const [sourceModel, targetModel] = await Promise.all([readSchema(sources[0]), readSchema(targets[0])]);
     for (let i = 1; i < jobs; i++) {
-      sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+      if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
       targets.push(await openVerifySession(options.to, 'target'));
     }
     const mismatches: string[] = [];
@@ -202,6 +238,11 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
       checks.push({ table: t.qname, sourceRows: Number(src.n), targetRows: Number(dst.n), sourceHash: src.h, targetHash: dst.h, match, ms: Date.now() - t0 });
       options.onEvent?.({ type: 'verify-table', table: t.qname, match, ms: Date.now() - t0 });
     });
+    if (options.data !== false) {
+      const mv = await verifyMatviews(sources[0], targets[0], sourceModel, targetModel, filter);
+      checks.push(...mv.checks);
+      mismatches.push(...mv.mismatches);
+    }
     checks.sort((a, b) => a.table.localeCompare(b.table));
 
     const seqNames = options.data === false ? [] : selectedSequences(sourceModel, filter);
@@ -218,6 +259,6 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
     });
     return { ok: mismatches.length === 0, tables: checks, schema, sequences, mismatches, ms: Date.now() - started };
   } finally {
-    await Promise.all([...sources, ...targets].map(closeQuietly));
+    await Promise.all([...(borrowed ? [] : sources), ...targets].map(closeQuietly));
   }
 }

@@ -15,6 +15,8 @@ export interface NotCarried {
   readonly object: string;
   /** Why, and what to do about it. */
   readonly reason: string;
+  /** Creating it needs a superuser (which RDS does not grant): db:audit lists these apart. */
+  readonly superuser?: boolean;
 }
 
 export interface CarriedCheck {

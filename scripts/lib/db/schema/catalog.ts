@@ -23,6 +23,12 @@ import { readTriggers } from './kinds/triggers';
 import { readPolicies } from './kinds/policies';
 import { readComments } from './kinds/comments';
 import { readNotCarried } from './kinds/not-carried';
+import { readCollations } from './kinds/collations';
+import { readOperators } from './kinds/operators';
+import { readRules } from './kinds/rules';
+import { readStatistics } from './kinds/statistics';
+import { readDefaultPrivileges, readPrivileges } from './kinds/privileges';
+import { readSettings } from './kinds/settings';
 
 export * from './model';
 
@@ -51,6 +57,13 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
   const triggers = await readTriggers(ctx);
   const policies = await readPolicies(ctx);
   const comments = await readComments(ctx);
+  const collations = await readCollations(ctx);
+  const operators = await readOperators(ctx);
+  const rules = await readRules(ctx);
+  const statistics = await readStatistics(ctx);
+  const privileges = await readPrivileges(ctx);
+  const defaultPrivileges = await readDefaultPrivileges(ctx);
+  const settings = await readSettings(ctx);
   await readNotCarried(ctx);
 
   return {
@@ -68,6 +81,13 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     triggers,
     policies,
     comments,
+    collations,
+    operators,
+    rules,
+    statistics,
+    privileges,
+    defaultPrivileges,
+    settings,
     unsupported,
   };
 }

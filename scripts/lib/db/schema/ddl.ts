@@ -9,7 +9,7 @@
  *   NOT VALID checks, then triggers, row-level security, policies, materialized view refresh
  *   and comments.
  */
-import { quoteIdent } from '../sql';
+import { quoteIdent, quoteLiteral } from '../sql';
 import type { Column, SchemaModel, Table, View } from './catalog';
 
 export interface Statement {
@@ -84,8 +84,36 @@ function columnSql(c: Column): string {
 }
 
 const withOptions = (opts: string[] | null) => (opts && opts.length ? ` WITH (${opts.join(', ')})` : '');
+const STORAGE: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' };
+const COMPRESSION: Record<string, string> = { '': 'default', p: 'pglz', l: 'lz4' };
 
-function tableSql(t: Table): Statement[] {
+/**
+ * Per-column settings that CREATE TABLE cannot say: statistics target, storage, compression
+ * and attribute options (n_distinct). On a partition also NOT NULL and DEFAULT set on the
+ * partition alone. A value is written when it differs from its default or from the parent's,
+ * so the result is the same whether or not the partition inherited it.
+ */
+function columnSettings(t: Table, parent: Table | undefined): Statement[] {
+  const out: Statement[] = [];
+  for (const c of t.columns) {
+    const p = parent?.columns.find((x) => x.name === c.name);
+    const alter = (what: string, sql: string) =>
+      out.push({ object: `column-${what} ${t.qname}.${quoteIdent(c.name)}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${quoteIdent(c.name)} ${sql}` });
+    if (c.statistics !== null || (p && p.statistics !== null)) alter('statistics', `SET STATISTICS ${c.statistics ?? -1}`);
+    if (c.storage !== c.typeStorage || (p && p.storage !== c.storage)) alter('storage', `SET STORAGE ${STORAGE[c.storage] ?? 'EXTENDED'}`);
+    if (c.compression !== '' || (p && p.compression !== c.compression)) alter('compression', `SET COMPRESSION ${COMPRESSION[c.compression] ?? 'default'}`);
+    const opts = (c.options ?? []).join(', ');
+    if (opts) alter('options', `SET (${opts})`);
+    else if (p?.options?.length) alter('options', `RESET (${p.options.map((o) => o.split('=')[0]).join(', ')})`);
+    if (!p || c.generated || c.identity) continue;
+    if (c.notNull && !p.notNull) alter('not-null', 'SET NOT NULL');
+    if (c.defaultExpr !== null) alter('default', `SET DEFAULT ${c.defaultExpr}`);
+    else if (p.defaultExpr !== null) alter('default', 'DROP DEFAULT');
+  }
+  return out;
+}
+
+function tableSql(t: Table, parent: Table | undefined): Statement[] {
   const create = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.qname}`;
   const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
   const out: Statement[] = [];
@@ -94,11 +122,14 @@ function tableSql(t: Table): Statement[] {
     for (const c of t.checks.filter((k) => k.local && !k.inherited && k.validated)) {
       out.push({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
     }
-    return out;
+  } else {
+    const items = t.columns.map(columnSql);
+    for (const c of t.checks.filter((k) => k.local && k.validated)) items.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
+    const body = items.length ? `(\n  ${items.join(',\n  ')}\n)` : '()';
+    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} ${body}${partitionBy}${withOptions(t.reloptions)}` });
+    if (t.ofType) out.push({ object: `table-of ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} OF ${t.ofType}` });
   }
-  const items = t.columns.map(columnSql);
-  for (const c of t.checks.filter((k) => k.local && k.validated)) items.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
-  out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} (\n  ${items.join(',\n  ')}\n)${partitionBy}${withOptions(t.reloptions)}` });
+  out.push(...columnSettings(t, parent));
   return out;
 }
 
@@ -120,15 +151,22 @@ function sortViews(views: View[]): View[] {
   return out;
 }
 
-/** Builds the ordered DDL for the selected part of the model. */
-export function buildDdl(model: SchemaModel, filter: TableFilter = {}): DdlPlan {
+/** What a filter keeps: tables, views (only when every relation they read is kept), and why others went. */
+interface Selection {
+  readonly tables: Table[];
+  readonly selected: Set<number>;
+  readonly allTables: Set<number>;
+  readonly views: View[];
+  /** Selected tables and kept views. */
+  readonly keptRel: Set<number>;
+  readonly skipped: string[];
+}
+
+function selection(model: SchemaModel, filter: TableFilter): Selection {
   const tables = selectTables(model, filter);
   const selected = new Set(tables.map((t) => t.oid));
   const allTables = new Set(model.tables.map((t) => t.oid));
   const skipped: string[] = [];
-  const kindOf = new Map(model.tables.map((t) => [t.qname, t.kind]));
-
-  // Views are kept only when every relation they read is kept.
   const excludedRel = new Set([...allTables].filter((o) => !selected.has(o)));
   const views: View[] = [];
   for (const v of sortViews(model.views)) {
@@ -137,40 +175,58 @@ export function buildDdl(model: SchemaModel, filter: TableFilter = {}): DdlPlan 
       skipped.push(`${v.kind === 'm' ? 'materialized view' : 'view'} ${v.qname} (reads a table outside the selection)`);
     } else views.push(v);
   }
-  const keptRel = new Set([...selected, ...views.map((v) => v.oid)]);
+  return { tables, selected, allTables, views, keptRel: new Set([...selected, ...views.map((v) => v.oid)]), skipped };
+}
 
+/** A relation-bound object is kept when its relation is (objects bound to no relation always are). */
+function keeps(model: SchemaModel, sel: Selection, relOid: number | null): boolean {
+  if (relOid === null || sel.keptRel.has(relOid)) return true;
+  return !sel.allTables.has(relOid) && !model.views.some((v) => v.oid === relOid);
+}
+
+function preData(model: SchemaModel, sel: Selection): Statement[] {
+  const { selected, allTables } = sel;
   const pre: Statement[] = [];
   for (const s of model.schemas) pre.push({ object: `schema ${quoteIdent(s.name)}`, sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s.name)}` });
   for (const x of model.extensions) {
     pre.push({ object: `extension ${quoteIdent(x.name)}`, sql: `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(x.name)} WITH SCHEMA ${quoteIdent(x.schema)}` });
   }
+  for (const c of model.collations) pre.push({ object: `collation ${c.identity}`, sql: c.sql });
   for (const t of model.types) pre.push({ object: `type ${t.qname}`, sql: t.sql });
   const ownedSeqs = model.sequences.filter((s) => !s.identity && (!s.ownedBy || selected.has(s.ownedBy.tableOid) || !allTables.has(s.ownedBy.tableOid)));
   for (const s of ownedSeqs) {
     pre.push({ object: `sequence ${s.qname}`, sql: `CREATE ${s.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${s.qname} AS ${s.dataType} ${seqOptions(s)}` });
   }
   for (const f of model.functions) pre.push({ object: `function ${f.identity}`, sql: f.sql });
-  for (const t of tables) pre.push(...tableSql(t));
+  for (const o of model.operators) pre.push({ object: `operator ${o.identity}`, sql: o.sql });
+  const byName = new Map(model.tables.map((t) => [t.qname, t]));
+  for (const t of sel.tables) pre.push(...tableSql(t, t.parent ? byName.get(t.parent) : undefined));
   for (const s of ownedSeqs) {
     if (s.ownedBy && selected.has(s.ownedBy.tableOid)) {
       pre.push({ object: `sequence-owner ${s.qname}`, table: s.ownedBy.table, sql: `ALTER SEQUENCE ${s.qname} OWNED BY ${s.ownedBy.table}.${quoteIdent(s.ownedBy.column)}` });
     }
   }
-  for (const v of views) {
+  for (const v of sel.views) {
     pre.push(
       v.kind === 'v'
         ? { object: `view ${v.qname}`, sql: `CREATE VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}` }
         : { object: `materialized view ${v.qname}`, sql: `CREATE MATERIALIZED VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}\nWITH NO DATA` },
     );
   }
+  return pre;
+}
 
+/** Keys and indexes, partition index attachment, foreign keys and NOT VALID checks. */
+function postKeys(model: SchemaModel, sel: Selection): Pick<DdlPlan, 'postIndexes' | 'postAttach' | 'postForeignKeys'> {
+  const { selected } = sel;
+  const kindOf = new Map(model.tables.map((t) => [t.qname, t.kind]));
   const postIndexes: Statement[] = [];
   const postForeignKeys: Statement[] = [];
   for (const c of model.constraints) {
     if (!selected.has(c.tableOid)) continue;
     if (c.type === 'f') {
       if (c.refTableOid !== null && !selected.has(c.refTableOid)) {
-        skipped.push(`foreign key ${c.name} on ${c.table} (references a table outside the selection)`);
+        sel.skipped.push(`foreign key ${c.name} on ${c.table} (references a table outside the selection)`);
         continue;
       }
       const only = kindOf.get(c.table) === 'p' ? '' : 'ONLY ';
@@ -179,41 +235,110 @@ export function buildDdl(model: SchemaModel, filter: TableFilter = {}): DdlPlan 
       postIndexes.push({ object: `constraint ${c.table}.${quoteIdent(c.name)}`, table: c.table, sql: `ALTER TABLE ONLY ${c.table} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
     }
   }
-  for (const t of tables) {
+  for (const t of sel.tables) {
     for (const c of t.checks.filter((k) => k.local && !k.validated)) {
       postForeignKeys.push({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
     }
   }
-  const indexes = model.indexes.filter((i) => keptRel.has(i.tableOid));
-  for (const i of indexes) if (i.def) postIndexes.push({ object: `index ${i.qname}`, table: i.table, sql: i.def });
+  for (const d of model.types) {
+    for (const c of d.notValid ?? []) {
+      postForeignKeys.push({ object: `domain-check ${d.qname}.${quoteIdent(c.name)}`, sql: `ALTER DOMAIN ${d.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
+    }
+  }
+  const indexes = model.indexes.filter((i) => sel.keptRel.has(i.tableOid));
+  for (const i of indexes) {
+    if (i.valid === false) sel.skipped.push(`index ${i.qname} on ${i.table} (invalid on the source, as a failed CREATE INDEX CONCURRENTLY leaves it; pg_dump skips it too): rebuild it after the copy`);
+    else if (i.def) postIndexes.push({ object: `index ${i.qname}`, table: i.table, sql: i.def });
+  }
   const postAttach = indexes
-    .filter((i) => i.parentIndex)
+    .filter((i) => i.parentIndex && i.valid !== false)
     .sort((a, b) => b.tableDepth - a.tableDepth)
     .map((i) => ({ object: `attach ${i.qname}`, table: i.table, sql: `ALTER INDEX ${i.parentIndex} ATTACH PARTITION ${i.qname}` }));
+  return { postIndexes, postAttach, postForeignKeys };
+}
 
+const REPLICA: Record<string, string> = { f: 'FULL', n: 'NOTHING' };
+
+/** Per-table settings after the keys: row-level security, replica identity, CLUSTER ON. */
+function tableSettings(t: Table): Statement[] {
+  const out: Statement[] = [];
+  const add = (what: string, sql: string) => out.push({ object: `${what} ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} ${sql}` });
+  if (t.rlsEnabled) out.push({ object: `rls ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ENABLE ROW LEVEL SECURITY` });
+  if (t.rlsForced) out.push({ object: `rls-force ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} FORCE ROW LEVEL SECURITY` });
+  if (REPLICA[t.replicaIdentity]) add('replica-identity', `REPLICA IDENTITY ${REPLICA[t.replicaIdentity]}`);
+  if (t.replicaIdentity === 'i' && t.replicaIndex) add('replica-identity', `REPLICA IDENTITY USING INDEX ${t.replicaIndex}`);
+  if (t.clusterOn) add('cluster-on', `CLUSTER ON ${t.clusterOn}`);
+  return out;
+}
+
+/** `ALTER DATABASE <the target database> SET ...`, whatever the target database is called. */
+export function databaseSettingSql(setting: string): string {
+  const eq = setting.indexOf('=');
+  const name = setting.slice(0, eq);
+  const value = setting.slice(eq + 1);
+  // List settings are stored as a list of (possibly double-quoted) names: set them as a list.
+  const LIST = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'shared_preload_libraries', 'local_preload_libraries']);
+  const items = LIST.has(name.toLowerCase())
+    ? (value.match(/"(?:[^"]|"")*"|[^,\s][^,]*/g) ?? []).map((v) => v.trim()).map((v) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v))
+    : [value];
+  const set = `SET ${quoteIdent(name)} TO ${items.map(quoteLiteral).join(', ')}`;
+  return `DO $vn$BEGIN EXECUTE format('ALTER DATABASE %I ', current_database()) || ${quoteLiteral(set)}; END$vn$`;
+}
+
+function postFinalData(model: SchemaModel, sel: Selection): Statement[] {
   const postFinal: Statement[] = [];
   for (const tr of model.triggers) {
-    if (!selected.has(tr.tableOid)) continue;
+    if (!sel.keptRel.has(tr.tableOid)) continue;
     postFinal.push({ object: `trigger ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: tr.def });
     const state = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' }[tr.enabled];
     if (state) postFinal.push({ object: `trigger-state ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: `ALTER TABLE ${tr.table} ${state} TRIGGER ${quoteIdent(tr.name)}` });
   }
-  for (const t of tables) {
-    if (t.rlsEnabled) postFinal.push({ object: `rls ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ENABLE ROW LEVEL SECURITY` });
-    if (t.rlsForced) postFinal.push({ object: `rls-force ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} FORCE ROW LEVEL SECURITY` });
+  for (const r of model.rules) {
+    if (!sel.keptRel.has(r.relOid) || !r.dependsOn.every((d) => keeps(model, sel, d))) {
+      if (keeps(model, sel, r.relOid)) sel.skipped.push(`rule ${r.name} on ${r.table} (uses a table outside the selection)`);
+      continue;
+    }
+    postFinal.push({ object: `rule ${r.table}.${quoteIdent(r.name)}`, table: r.table, sql: r.sql });
+    const state = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' }[r.enabled];
+    if (state) postFinal.push({ object: `rule-state ${r.table}.${quoteIdent(r.name)}`, table: r.table, sql: `ALTER TABLE ${r.table} ${state} RULE ${quoteIdent(r.name)}` });
   }
+  for (const t of sel.tables) postFinal.push(...tableSettings(t));
   for (const p of model.policies) {
-    if (selected.has(p.tableOid)) postFinal.push({ object: `policy ${p.table}.${quoteIdent(p.name)}`, table: p.table, sql: p.sql });
+    if (sel.selected.has(p.tableOid)) postFinal.push({ object: `policy ${p.table}.${quoteIdent(p.name)}`, table: p.table, sql: p.sql });
   }
-  for (const v of views) {
+  for (const s of model.statistics) {
+    if (!sel.selected.has(s.tableOid)) continue;
+    postFinal.push({ object: `statistics ${s.qname}`, table: s.table, sql: s.sql });
+    if (s.target !== null) postFinal.push({ object: `statistics-target ${s.qname}`, table: s.table, sql: `ALTER STATISTICS ${s.qname} SET STATISTICS ${s.target}` });
+  }
+  for (const v of sel.views) {
     if (v.kind === 'm' && v.populated) postFinal.push({ object: `refresh ${v.qname}`, sql: `REFRESH MATERIALIZED VIEW ${v.qname}` });
   }
   for (const c of model.comments) {
-    if (c.relOid !== null && allTables.has(c.relOid) && !selected.has(c.relOid)) continue;
-    if (c.relOid !== null && model.views.some((v) => v.oid === c.relOid) && !keptRel.has(c.relOid)) continue;
-    postFinal.push({ object: `comment ${c.key}`, sql: c.sql });
+    if (keeps(model, sel, c.relOid)) postFinal.push({ object: `comment ${c.key}`, sql: c.sql });
   }
-  return { pre, postIndexes, postAttach, postForeignKeys, postFinal, skipped };
+  for (const p of model.privileges) {
+    if (keeps(model, sel, p.relOid)) for (const st of p.statements) postFinal.push({ object: `privileges ${p.object} ${st.key}`, sql: st.sql });
+  }
+  // Default privileges last, so they do not touch the objects the copy itself created.
+  for (const d of model.defaultPrivileges) for (const st of d.statements) postFinal.push({ object: `default-privileges ${d.object} ${st.key}`, sql: st.sql });
+  for (const s of model.settings) postFinal.push({ object: `database-setting ${s.slice(0, s.indexOf('='))}`, sql: databaseSettingSql(s) });
+  return postFinal;
+}
+
+/** Builds the ordered DDL for the selected part of the model. */
+export function buildDdl(model: SchemaModel, filter: TableFilter = {}): DdlPlan {
+  const sel = selection(model, filter);
+  const pre = preData(model, sel);
+  const keys = postKeys(model, sel);
+  const postFinal = postFinalData(model, sel);
+  return { pre, ...keys, postFinal, skipped: sel.skipped };
+}
+
+/** Roles the target must have before the copy: named by grants, default privileges and policies. */
+export function requiredRoles(model: SchemaModel): string[] {
+  const names = [...model.privileges.flatMap((p) => p.roles), ...model.defaultPrivileges.flatMap((d) => d.roles), ...model.policies.flatMap((p) => p.roles)];
+  return [...new Set(names)].sort();
 }
 
 /** Every statement in execution order. */

@@ -18,6 +18,16 @@ export interface Column {
   /** True when COPY BINARY can carry the type between clusters (built-in type). */
   readonly builtinType: boolean;
   readonly identitySequence: SequenceOptions | null;
+  /** Per-column statistics target (`SET STATISTICS`); null for the default. */
+  readonly statistics: number | null;
+  /** attstorage: p plain, e external, m main, x extended (`SET STORAGE`). */
+  readonly storage: string;
+  /** The type's default storage. */
+  readonly typeStorage: string;
+  /** attcompression: '' default, p pglz, l lz4 (`SET COMPRESSION`). */
+  readonly compression: string;
+  /** Attribute options such as `n_distinct=100` (`SET (...)`). */
+  readonly options: string[] | null;
 }
 
 export interface SequenceOptions {
@@ -53,7 +63,14 @@ export interface Table {
   /** Heap pages of the table itself (for splitting big tables into block ranges). */
   readonly pages: number;
   readonly hasPrimaryKey: boolean;
+  /** d default, n nothing, f full, i index (see replicaIndex). */
   readonly replicaIdentity: string;
+  /** Index used by REPLICA IDENTITY USING INDEX (unqualified, quoted). */
+  readonly replicaIndex: string | null;
+  /** Index marked by CLUSTER ON (unqualified, quoted). */
+  readonly clusterOn: string | null;
+  /** Composite type of a typed table (`CREATE TABLE ... OF type`). */
+  readonly ofType: string | null;
   /** Inherits from a non-partition parent (plain inheritance, not carried). */
   readonly plainInheritance: boolean;
   readonly columns: Column[];
@@ -81,6 +98,8 @@ export interface Index {
   /** Parent index this one is a partition of (ALTER INDEX parent ATTACH PARTITION this). */
   readonly parentIndex: string | null;
   readonly tableDepth: number;
+  /** False for an index left invalid by a failed CREATE INDEX CONCURRENTLY (skipped, as pg_dump does). */
+  readonly valid?: boolean;
 }
 
 export interface Constraint {
@@ -106,8 +125,10 @@ export interface Sequence extends SequenceOptions {
 export interface TypeDef {
   readonly oid: number;
   readonly qname: string;
-  readonly kind: 'enum' | 'domain' | 'composite';
+  readonly kind: 'enum' | 'domain' | 'composite' | 'range';
   readonly sql: string;
+  /** Domain constraints added NOT VALID: added after the data (`ALTER DOMAIN ... ADD ... NOT VALID`). */
+  readonly notValid?: { readonly name: string; readonly def: string }[];
 }
 
 export interface FunctionDef {
@@ -127,8 +148,68 @@ export interface Trigger {
 
 export interface Policy {
   readonly name: string;
+  /** Roles the policy applies to (unquoted names; PUBLIC left out). */
+  readonly roles: string[];
   readonly tableOid: number;
   readonly table: string;
+  readonly sql: string;
+}
+
+/** A rule (CREATE RULE) on a table or view; the `_RETURN` rule of a view is the view itself. */
+export interface RuleDef {
+  readonly name: string;
+  readonly relOid: number;
+  readonly table: string;
+  readonly sql: string;
+  /** O origin (default), D disabled, R replica, A always. */
+  readonly enabled: string;
+  /** Relations the rule reads or writes besides its own. */
+  readonly dependsOn: number[];
+}
+
+/** An extended statistics object (CREATE STATISTICS). */
+export interface StatisticsDef {
+  readonly qname: string;
+  readonly tableOid: number;
+  readonly table: string;
+  readonly sql: string;
+  /** ALTER STATISTICS ... SET STATISTICS target; null for the default. */
+  readonly target: number | null;
+}
+
+/** A collation or operator (created before the types and tables that use them). */
+export interface NamedDef {
+  readonly oid: number;
+  /** e.g. `public.nocase` or `public.===(integer,integer)` */
+  readonly identity: string;
+  readonly sql: string;
+}
+
+/**
+ * The GRANT and REVOKE statements that turn an object's default privileges into the
+ * source's, as pg_dump computes them (the ACL against `acldefault` or the initial privileges).
+ */
+export interface PrivilegeDef {
+  /** e.g. `TABLE public.users`, `FUNCTION public.f(integer)`, `COLUMN public.users.email`. */
+  readonly object: string;
+  /** Table (or view) the object belongs to, for table selection; null for schema-wide objects. */
+  readonly relOid: number | null;
+  /** Statements keyed by what they do, e.g. `GRANT TO app_reader`, `REVOKE FROM PUBLIC`. */
+  readonly statements: AclStatement[];
+  /** Roles named (unquoted; not PUBLIC, not the owner). */
+  readonly roles: string[];
+}
+
+/** ALTER DEFAULT PRIVILEGES for one role, schema and object type. */
+export interface DefaultPrivilegeDef {
+  /** e.g. `postgres in public on TABLES` */
+  readonly object: string;
+  readonly statements: AclStatement[];
+  readonly roles: string[];
+}
+
+export interface AclStatement {
+  readonly key: string;
   readonly sql: string;
 }
 
@@ -153,6 +234,14 @@ export interface SchemaModel {
   readonly triggers: Trigger[];
   readonly policies: Policy[];
   readonly comments: CommentDef[];
+  readonly collations: NamedDef[];
+  readonly operators: NamedDef[];
+  readonly rules: RuleDef[];
+  readonly statistics: StatisticsDef[];
+  readonly privileges: PrivilegeDef[];
+  readonly defaultPrivileges: DefaultPrivilegeDef[];
+  /** `ALTER DATABASE ... SET` settings of the database (not role-specific), as `name=value`. */
+  readonly settings: string[];
   /** What the copy cannot carry (also reported by db:audit); see carried.ts. */
   readonly unsupported: NotCarried[];
 }

@@ -22,6 +22,11 @@ const COMMENT_KIND: Record<string, string> = {
   'domain constraint': 'CONSTRAINT',
   trigger: 'TRIGGER',
   policy: 'POLICY',
+  aggregate: 'AGGREGATE',
+  collation: 'COLLATION',
+  operator: 'OPERATOR',
+  rule: 'RULE',
+  'statistics object': 'STATISTICS',
 };
 
 const COMMENTS_SQL = `
@@ -29,11 +34,14 @@ SELECT o.type, o.identity, quote_literal(d.description) AS text,
        CASE d.classoid WHEN 'pg_class'::regclass THEN coalesce((SELECT ix.indrelid FROM pg_index ix WHERE ix.indexrelid = d.objoid), d.objoid)
                        WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objoid)
                        WHEN 'pg_trigger'::regclass THEN (SELECT tg.tgrelid FROM pg_trigger tg WHERE tg.oid = d.objoid)
-                       WHEN 'pg_policy'::regclass THEN (SELECT po.polrelid FROM pg_policy po WHERE po.oid = d.objoid) END::int AS reloid
+                       WHEN 'pg_policy'::regclass THEN (SELECT po.polrelid FROM pg_policy po WHERE po.oid = d.objoid)
+                       WHEN 'pg_rewrite'::regclass THEN (SELECT rw.ev_class FROM pg_rewrite rw WHERE rw.oid = d.objoid)
+                       WHEN 'pg_statistic_ext'::regclass THEN (SELECT sx.stxrelid FROM pg_statistic_ext sx WHERE sx.oid = d.objoid) END::int AS reloid
   FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
  WHERE d.objoid >= 16384 AND o.schema IS DISTINCT FROM 'pg_catalog' AND o.schema IS DISTINCT FROM 'information_schema'
    AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass, 'pg_proc'::regclass, 'pg_namespace'::regclass,
-                      'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass)
+                      'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_collation'::regclass,
+                      'pg_operator'::regclass, 'pg_rewrite'::regclass, 'pg_statistic_ext'::regclass)
    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e')
  ORDER BY o.type, o.identity`;
 
@@ -43,7 +51,7 @@ export async function readComments(ctx: ReadContext): Promise<CommentDef[]> {
     if (!kind) return [];
     let target = r.identity as string;
     if (r.type === 'domain constraint') target = target.replace(/ on (.*)$/, ' ON DOMAIN $1');
-    else if (kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY') target = target.replace(/ on (.*)$/, ' ON $1');
+    else if (kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE') target = target.replace(/ on (.*)$/, ' ON $1');
     return [{ relOid: r.reloid ?? null, key: `${kind} ${target}`, sql: `COMMENT ON ${kind} ${target} IS ${r.text}` }];
   });
 }

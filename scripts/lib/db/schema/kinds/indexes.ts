@@ -6,7 +6,7 @@ export async function readIndexes(ctx: ReadContext, relOids: readonly number[], 
   const rows = await q(
     ctx.client,
     `SELECT i.indexrelid::int AS oid, ${QN('n.nspname', 'ic.relname')} AS qname, i.indrelid::int AS tableoid, ${QN('tn.nspname', 'tc.relname')} AS tablename,
-            pg_get_indexdef(i.indexrelid) AS def,
+            pg_get_indexdef(i.indexrelid) AS def, i.indisvalid OR tc.relkind = 'p' AS valid,
             (SELECT ${QN('pn.nspname', 'pc.relname')} FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent
                JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE h.inhrelid = i.indexrelid) AS parent
        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -24,5 +24,6 @@ export async function readIndexes(ctx: ReadContext, relOids: readonly number[], 
     def: r.def,
     parentIndex: r.parent,
     tableDepth: depthOf.get(r.tableoid) ?? 0,
+    valid: r.valid,
   }));
 }

@@ -1,21 +1,55 @@
-/** Object kinds the copy does not carry: listed so the copy can refuse them by name. */
+/**
+ * Object kinds the copy does not carry, each object named, so the copy can refuse them
+ * before any data moves (or the user skips the kind with `--skip <kind>`). A kind is refused
+ * only when RDS PostgreSQL cannot host it, creating it needs a superuser, or it belongs to
+ * the source's own setup (replication, foreign servers).
+ */
+import type { NotCarried } from '../carried';
 import { notExtensionMember, q, SYSTEM_NS, type ReadContext } from './context';
 
+interface RefusedKind {
+  readonly kind: string;
+  /** SQL returning `name` (one row per object). */
+  readonly sql: string;
+  readonly reason: string;
+  readonly superuser?: boolean;
+}
+
+const SU = 'needs a superuser, which RDS does not grant';
+const described = (catalog: string, alias: string, where: string) =>
+  `SELECT pg_describe_object('${catalog}'::regclass, ${alias}.oid, 0) AS name FROM ${catalog} ${alias} ${where} AND ${notExtensionMember(catalog, `${alias}.oid`)}`;
+const inUserSchema = (catalog: string, alias: string, nsCol: string, extra = 'true') =>
+  described(catalog, alias, `JOIN pg_namespace n ON n.oid = ${alias}.${nsCol} WHERE ${SYSTEM_NS} AND ${extra}`);
+
+const REFUSED: readonly RefusedKind[] = [
+  { kind: 'foreign-tables', sql: inUserSchema('pg_class', 'c', 'relnamespace', "c.relkind = 'f'"), reason: 'not carried: a foreign table reads another server; recreate it with its server on the target, or skip' },
+  { kind: 'foreign-servers', sql: described('pg_foreign_server', 's', 'WHERE true'), reason: 'not carried: a foreign server and its user mappings hold addresses and credentials of the old network; recreate them on the target, or skip' },
+  { kind: 'foreign-data-wrappers', sql: described('pg_foreign_data_wrapper', 'w', 'WHERE true'), reason: `${SU}; use an extension such as postgres_fdw on the target`, superuser: true },
+  { kind: 'event-triggers', sql: described('pg_event_trigger', 'et', 'WHERE true'), reason: SU, superuser: true },
+  { kind: 'languages', sql: described('pg_language', 'l', "WHERE l.lanname NOT IN ('internal', 'c', 'sql', 'plpgsql')"), reason: `${SU}; install the language as an extension on the target`, superuser: true },
+  { kind: 'operator-classes', sql: inUserSchema('pg_opfamily', 'f', 'opfnamespace'), reason: `operator classes and families: ${SU}`, superuser: true },
+  { kind: 'casts', sql: described('pg_cast', 'k', 'WHERE k.oid >= 16384'), reason: 'not carried by db:copy: create the cast on the target after the copy (a cast without a function needs a superuser), or skip' },
+  { kind: 'conversions', sql: inUserSchema('pg_conversion', 'v', 'connamespace'), reason: `encoding conversions use C functions: ${SU}`, superuser: true },
+  { kind: 'text-search', sql: inUserSchema('pg_ts_config', 't', 'cfgnamespace'), reason: 'text search configurations are not carried by db:copy: create them on the target first, or skip' },
+  { kind: 'text-search', sql: inUserSchema('pg_ts_dict', 't', 'dictnamespace'), reason: 'text search dictionaries are not carried by db:copy: create them on the target first, or skip' },
+  { kind: 'text-search', sql: inUserSchema('pg_ts_parser', 't', 'prsnamespace'), reason: `text search parsers use C functions: ${SU}`, superuser: true },
+  { kind: 'text-search', sql: inUserSchema('pg_ts_template', 't', 'tmplnamespace'), reason: `text search templates use C functions: ${SU}`, superuser: true },
+  { kind: 'access-methods', sql: described('pg_am', 'a', 'WHERE a.oid >= 16384'), reason: SU, superuser: true },
+  { kind: 'transforms', sql: described('pg_transform', 't', 'WHERE true'), reason: `transforms use C functions: ${SU}`, superuser: true },
+  { kind: 'publications', sql: described('pg_publication', 'p', 'WHERE true'), reason: 'not carried: a publication belongs to the source\'s replication setup; create it on the target when needed' },
+  { kind: 'security-labels', sql: `SELECT pg_describe_object(classoid, objoid, objsubid) AS name FROM pg_seclabel`, reason: 'security labels need a label provider module (e.g. sepgsql) that RDS does not load' },
+];
+
 export async function readNotCarried(ctx: ReadContext): Promise<void> {
+  const add = (n: NotCarried) => ctx.unsupported.push(n);
+  for (const k of REFUSED) {
+    for (const r of await q(ctx.client, k.sql)) add({ kind: k.kind, object: r.name, reason: k.reason, ...(k.superuser ? { superuser: true } : {}) });
+  }
   const [misc] = await q(
     ctx.client,
     `SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects,
-            (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND ${SYSTEM_NS})::int AS foreign_tables,
-            (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers,
-            (SELECT count(*) FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_collation', 'co.oid')})::int AS collations,
-            (SELECT count(*) FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_operator', 'o.oid')})::int AS operators,
-            (SELECT count(*) FROM pg_publication)::int AS publications`,
+            (SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()))::int AS subscriptions`,
   );
-  const add = (kind: string, object: string, reason: string) => ctx.unsupported.push({ kind, object, reason });
-  if (misc.large_objects > 0) add('large-objects', `${misc.large_objects} large object(s)`, 'pg_largeobject is not carried: move them into bytea columns first');
-  if (misc.foreign_tables > 0) add('foreign-tables', `${misc.foreign_tables} foreign table(s)`, 'not carried');
-  if (misc.event_triggers > 0) add('event-triggers', `${misc.event_triggers} event trigger(s)`, 'not carried: they need a superuser, which RDS does not grant');
-  if (misc.collations > 0) add('collations', `${misc.collations} user-defined collation(s)`, 'not carried: create them on the target first');
-  if (misc.operators > 0) add('operators', `${misc.operators} user-defined operator(s)`, 'not carried: create them on the target first');
-  if (misc.publications > 0) add('publications', `${misc.publications} publication(s)`, 'not carried');
+  if (misc.large_objects > 0) add({ kind: 'large-objects', object: `${misc.large_objects} large object(s)`, reason: 'pg_largeobject is not carried: move them into bytea columns first' });
+  if (misc.subscriptions > 0) add({ kind: 'subscriptions', object: `${misc.subscriptions} subscription(s)`, reason: `${SU} (or pg_create_subscription on 16+); recreate them on the target`, superuser: true });
 }

@@ -10,6 +10,7 @@ export async function readPolicies(ctx: ReadContext): Promise<Policy[]> {
     ctx.client,
     `SELECT p.polname, p.polrelid::int AS tableoid, ${QN('n.nspname', 'c.relname')} AS tablename, p.polcmd, p.polpermissive,
             (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END, ', ' ORDER BY 1) FROM unnest(p.polroles) r) AS roles,
+            (SELECT array_agg(pg_get_userbyid(r)::text ORDER BY 1) FROM unnest(p.polroles) r WHERE r <> 0) AS role_names,
             pg_get_expr(p.polqual, p.polrelid) AS qual, pg_get_expr(p.polwithcheck, p.polrelid) AS withcheck
        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE ${SYSTEM_NS} ORDER BY c.oid, p.polname`,
@@ -19,6 +20,6 @@ export async function readPolicies(ctx: ReadContext): Promise<Policy[]> {
     let sql = `CREATE POLICY ${quoteIdent(r.polname)} ON ${r.tablename} AS ${r.polpermissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${cmd} TO ${r.roles}`;
     if (r.qual) sql += ` USING (${r.qual})`;
     if (r.withcheck) sql += ` WITH CHECK (${r.withcheck})`;
-    return { name: r.polname, tableOid: r.tableoid, table: r.tablename, sql };
+    return { name: r.polname, roles: r.role_names ?? [], tableOid: r.tableoid, table: r.tablename, sql };
   });
 }

@@ -11,6 +11,9 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, ${QN('n.nspname', 'c.relna
        c.relrowsecurity, c.relforcerowsecurity, c.reltuples::float8 AS reltuples, pg_total_relation_size(c.oid) AS bytes,
        (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8 AS pages,
        c.reloptions, c.relreplident,
+       (SELECT quote_ident(ic.relname) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replident_index,
+       (SELECT quote_ident(ic.relname) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on,
+       CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS oftype,
        (SELECT ${QN('pn.nspname', 'pc.relname')} FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
           JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
        EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition) AS plain_inheritance,
@@ -24,8 +27,9 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, ${QN('n.nspname', 'c.relna
  WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')}
  ORDER BY coalesce(tree.depth, 0), c.oid`;
 
-const COLUMNS_SQL = `
-SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.atttypid::int AS typeoid, a.attnotnull,
+const COLUMNS_SQL = (version: number) => `
+SELECT nullif(a.attstattarget::int, -1) AS stattarget, a.attstorage, t.typstorage, a.attoptions,
+       ${version >= 140000 ? 'a.attcompression::text' : "''"} AS compression, a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.atttypid::int AS typeoid, a.attnotnull,
        a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS def,
        CASE WHEN a.attcollation <> t.typcollation THEN (SELECT ${QN('cn.nspname', 'co.collname')} FROM pg_collation co
             JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END AS coll,
@@ -58,6 +62,11 @@ function toColumn(r: Row): Column {
     identitySequence: r.seqname
       ? { qname: r.seqname, dataType: r.seqtype, start: r.start, increment: r.inc, min: r.min, max: r.max, cache: r.cache, cycle: r.cycle }
       : null,
+    statistics: r.stattarget === null ? null : Number(r.stattarget),
+    storage: r.attstorage,
+    typeStorage: r.typstorage,
+    compression: r.compression ?? '',
+    options: r.attoptions,
   };
 }
 
@@ -91,6 +100,9 @@ function toTable(r: Row, columns: Column[], checks: Table['checks']): Table {
     pages: Number(r.pages),
     hasPrimaryKey: r.has_pk,
     replicaIdentity: r.relreplident,
+    replicaIndex: r.replident_index,
+    clusterOn: r.cluster_on,
+    ofType: r.oftype,
     plainInheritance: r.plain_inheritance,
     columns,
     checks,
@@ -100,7 +112,7 @@ function toTable(r: Row, columns: Column[], checks: Table['checks']): Table {
 export async function readTables(ctx: ReadContext): Promise<Table[]> {
   const tableRows = await q(ctx.client, TABLES_SQL);
   const oids = tableRows.map((r) => Number(r.oid));
-  const colsBy = groupBy(await q(ctx.client, COLUMNS_SQL, [oids]), 'attrelid', toColumn);
+  const colsBy = groupBy(await q(ctx.client, COLUMNS_SQL(ctx.version), [oids]), 'attrelid', toColumn);
   const checksBy = groupBy(await q(ctx.client, CHECKS_SQL, [oids]), 'conrelid', (r) => ({
     name: r.conname as string,
     def: r.def as string,

@@ -1,22 +1,36 @@
-/** User-defined types: enums, domains and composite types. */
+/**
+ * User-defined types: enums, domains (constraints added NOT VALID come after the data),
+ * composite types and range types. Base types (C input/output functions) and range types
+ * with a canonical function (written in C) need a superuser: listed as not carried.
+ */
 import type { TypeDef } from '../model';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
 
-const TYPES_SQL = `
+const TYPES_SQL = (version: number) => `
 SELECT t.oid, ${QN('n.nspname', 't.typname')} AS qname, t.typtype, t.typrelid,
        format_type(t.typbasetype, t.typtypmod) AS basetype, t.typnotnull, t.typdefault,
        CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
             THEN (SELECT ${QN('cn.nspname', 'co.collname')} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = t.typcollation) END AS coll,
        (SELECT array_agg(quote_literal(e.enumlabel) ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels,
        (SELECT array_agg(format('CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid)) ORDER BY c.conname)
-          FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c') AS checks,
-       (SELECT array_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
-          FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attrs
+          FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' AND c.convalidated) AS checks,
+       (SELECT array_agg(json_build_object('name', c.conname, 'def', pg_get_constraintdef(c.oid)) ORDER BY c.conname)
+          FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' AND NOT c.convalidated) AS not_valid,
+       (SELECT array_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                 CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' || (SELECT ${QN('cn.nspname', 'co.collname')} FROM pg_collation co
+                      JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) ELSE '' END) ORDER BY a.attnum)
+          FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attrs,
+       format_type(r.rngsubtype, NULL) AS subtype, r.rngcanonical::oid <> 0 AS canonical,
+       CASE WHEN r.rngsubdiff::oid <> 0 THEN r.rngsubdiff::regproc::text END AS subdiff,
+       CASE WHEN r.rngcollation <> 0 THEN (SELECT ${QN('cn.nspname', 'co.collname')} FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = r.rngcollation) END AS rngcoll,
+       (SELECT ${QN('on2.nspname', 'oc.opcname')} FROM pg_opclass oc JOIN pg_namespace on2 ON on2.oid = oc.opcnamespace WHERE oc.oid = r.rngsubopc AND NOT oc.opcdefault) AS subopc,
+       ${version >= 140000 ? 'format_type(r.rngmultitypid, NULL)' : 'NULL'} AS multirange
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
   LEFT JOIN pg_class tc ON tc.oid = t.typrelid
+  LEFT JOIN pg_range r ON r.rngtypid = t.oid
  WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_type', 't.oid')}
-   AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c') OR (t.typtype = 'b' AND t.typelem = 0))
+   AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typisdefined))
  ORDER BY t.oid`;
 
 function domainSql(r: Row): string {
@@ -28,17 +42,31 @@ function domainSql(r: Row): string {
   return parts.join(' ');
 }
 
+function rangeSql(r: Row): string {
+  const opts = [`SUBTYPE = ${r.subtype}`];
+  if (r.subopc) opts.push(`SUBTYPE_OPCLASS = ${r.subopc}`);
+  if (r.rngcoll) opts.push(`COLLATION = ${r.rngcoll}`);
+  if (r.subdiff) opts.push(`SUBTYPE_DIFF = ${r.subdiff}`);
+  if (r.multirange) opts.push(`MULTIRANGE_TYPE_NAME = ${r.multirange}`);
+  return `CREATE TYPE ${r.qname} AS RANGE (${opts.join(', ')})`;
+}
+
+const SUPERUSER = 'needs a superuser (its functions are written in C), which RDS does not grant: install the extension that provides it on the target, or skip';
+
 export async function readTypes(ctx: ReadContext): Promise<TypeDef[]> {
   const types: TypeDef[] = [];
-  for (const r of await q(ctx.client, TYPES_SQL)) {
+  for (const r of await q(ctx.client, TYPES_SQL(ctx.version))) {
+    const base = { oid: r.oid as number, qname: r.qname as string };
     if (r.typtype === 'e') {
-      types.push({ oid: r.oid, qname: r.qname, kind: 'enum', sql: `CREATE TYPE ${r.qname} AS ENUM (${(r.labels ?? []).join(', ')})` });
+      types.push({ ...base, kind: 'enum', sql: `CREATE TYPE ${r.qname} AS ENUM (${(r.labels ?? []).join(', ')})` });
     } else if (r.typtype === 'd') {
-      types.push({ oid: r.oid, qname: r.qname, kind: 'domain', sql: domainSql(r) });
+      types.push({ ...base, kind: 'domain', sql: domainSql(r), notValid: r.not_valid ?? [] });
     } else if (r.typtype === 'c') {
-      types.push({ oid: r.oid, qname: r.qname, kind: 'composite', sql: `CREATE TYPE ${r.qname} AS (${(r.attrs ?? []).join(', ')})` });
+      types.push({ ...base, kind: 'composite', sql: `CREATE TYPE ${r.qname} AS (${(r.attrs ?? []).join(', ')})` });
+    } else if (r.typtype === 'r' && !r.canonical) {
+      types.push({ ...base, kind: 'range', sql: rangeSql(r) });
     } else {
-      ctx.unsupported.push({ kind: r.typtype === 'r' || r.typtype === 'm' ? 'range-types' : 'base-types', object: `type ${r.qname}`, reason: 'not carried: create it on the target first' });
+      ctx.unsupported.push({ kind: r.typtype === 'r' ? 'range-types' : 'base-types', object: `type ${r.qname}`, reason: SUPERUSER, superuser: true });
     }
   }
   return types;

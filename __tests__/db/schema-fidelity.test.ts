@@ -1,0 +1,101 @@
+/**
+ * What the copy refuses, skips or needs before it starts: objects that need a superuser are
+ * named as not carried, an invalid index is skipped with a warning (as pg_dump does), the
+ * roles the schema names are listed for the preflight, and tables without copyable columns.
+ */
+import { Client } from 'pg';
+import { copyDatabase } from '../../scripts/lib/db/copy/index';
+import { assertCarried } from '../../scripts/lib/db/schema/carried';
+import { readSchema, type SchemaModel } from '../../scripts/lib/db/schema/catalog';
+import { requiredRoles } from '../../scripts/lib/db/schema/ddl';
+import { expectSameDatabase } from '../support/compare';
+import { useClusters } from '../support/postgres';
+
+const [source, target] = useClusters(2);
+
+async function modelOf(url: string): Promise<SchemaModel> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await readSchema(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('objects that need a superuser', () => {
+  let model: SchemaModel;
+  beforeAll(async () => {
+    const url = await source().createDatabase('superuser_only');
+    await source().sql(
+      'superuser_only',
+      `CREATE FUNCTION stop_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
+       CREATE EVENT TRIGGER no_ddl ON ddl_command_start EXECUTE FUNCTION stop_ddl();
+       CREATE FOREIGN DATA WRAPPER dummy_fdw;
+       CREATE TYPE b4;
+       CREATE FUNCTION b4_in(cstring) RETURNS b4 LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
+       CREATE FUNCTION b4_out(b4) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
+       CREATE TYPE b4 (INPUT = b4_in, OUTPUT = b4_out, LIKE = int4);`,
+    );
+    model = await modelOf(url);
+  });
+
+  test('are each named as not carried, with a kind for --skip and the superuser reason', () => {
+    expect(model.unsupported).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'event-triggers', object: 'event trigger no_ddl', superuser: true }),
+        expect.objectContaining({ kind: 'foreign-data-wrappers', object: 'foreign-data wrapper dummy_fdw', superuser: true }),
+        expect.objectContaining({ kind: 'untrusted-functions', object: 'function public.b4_in(cstring) (LANGUAGE internal)', superuser: true }),
+        expect.objectContaining({ kind: 'base-types', object: 'type public.b4', superuser: true }),
+      ]),
+    );
+    for (const u of model.unsupported) expect(u.reason).toMatch(/superuser/);
+  });
+
+  test('make the copy refuse before any data moves, naming every object and the --skip that accepts the loss', () => {
+    expect(() => assertCarried(model.unsupported)).toThrow(/^\[preflight\] the copy cannot carry 5 object\(s\); nothing was written/);
+    for (const line of ['event trigger no_ddl [event-triggers]', 'foreign-data wrapper dummy_fdw [foreign-data-wrappers]', 'type public.b4 [base-types]', 'function public.b4_out(public.b4) (LANGUAGE internal) [untrusted-functions]']) {
+      expect(() => assertCarried(model.unsupported)).toThrow(line);
+    }
+    expect(() => assertCarried(model.unsupported)).toThrow(/--skip base-types --skip untrusted-functions --skip foreign-data-wrappers --skip event-triggers$/);
+    expect(assertCarried(model.unsupported, ['event-triggers', 'foreign-data-wrappers', 'untrusted-functions', 'base-types']).skipped).toHaveLength(model.unsupported.length);
+  });
+});
+
+test('requiredRoles names every role that grants, default privileges and policies use', async () => {
+  await source().sql('postgres', `CREATE ROLE r_reader; CREATE ROLE r_col; CREATE ROLE r_default; CREATE ROLE r_policy; CREATE ROLE r_owner_default`);
+  const url = await source().createDatabase('roles');
+  await source().sql(
+    'roles',
+    `CREATE TABLE t (id int, v text); GRANT SELECT ON t TO r_reader; GRANT UPDATE (v) ON t TO r_col;
+     ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO r_default;
+     ALTER DEFAULT PRIVILEGES FOR ROLE r_owner_default GRANT SELECT ON TABLES TO PUBLIC;
+     ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t TO r_policy USING (true); CREATE POLICY everyone ON t FOR SELECT TO PUBLIC USING (true);`,
+  );
+  expect(requiredRoles(await modelOf(url))).toEqual(['r_col', 'r_default', 'r_owner_default', 'r_policy', 'r_reader']);
+});
+
+test('a leftover invalid index is skipped with a warning the report lists, and the target equals the source', async () => {
+  const from = await source().createDatabase('invalid_index');
+  await source().sql('invalid_index', `CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'a'), (1, 'b'); CREATE INDEX t_v ON t (v)`);
+  await expect(source().sql('invalid_index', `CREATE UNIQUE INDEX CONCURRENTLY t_id_unique ON t (id)`)).rejects.toThrow(/could not create unique index/);
+  const to = await target().createDatabase('invalid_index');
+  const summary = await copyDatabase({ from, to, jobs: 1 });
+  expect(summary.skipped).toEqual([expect.stringMatching(/^index public\.t_id_unique on public\.t \(invalid on the source/)]);
+  expect(summary.warnings.join('\n')).toMatch(/t_id_unique/);
+  expect(summary.verify?.ok).toBe(true);
+  await expectSameDatabase(from, to);
+});
+
+test('tables with no columns and with only generated columns are carried with their rows', async () => {
+  const from = await source().createDatabase('no_columns');
+  await source().sql(
+    'no_columns',
+    `CREATE TABLE nothing (); INSERT INTO nothing DEFAULT VALUES; INSERT INTO nothing DEFAULT VALUES;
+     CREATE TABLE only_generated (one int GENERATED ALWAYS AS (1) STORED); INSERT INTO only_generated DEFAULT VALUES;`,
+  );
+  const to = await target().createDatabase('no_columns');
+  const summary = await copyDatabase({ from, to, jobs: 1 });
+  expect(summary.verify?.mismatches).toEqual([]);
+  await expectSameDatabase(from, to);
+});

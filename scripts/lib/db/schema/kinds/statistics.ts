@@ -1,0 +1,16 @@
+/** Extended statistics objects (CREATE STATISTICS) and their statistics targets. */
+import type { StatisticsDef } from '../model';
+import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+
+export async function readStatistics(ctx: ReadContext): Promise<StatisticsDef[]> {
+  const rows = await q(
+    ctx.client,
+    `SELECT ${QN('n.nspname', 's.stxname')} AS qname, s.stxrelid::int AS tableoid, ${QN('tn.nspname', 'c.relname')} AS tablename,
+            pg_get_statisticsobjdef(s.oid) AS def, nullif(s.stxstattarget::int, -1) AS target
+       FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
+       JOIN pg_class c ON c.oid = s.stxrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace
+      WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_statistic_ext', 's.oid')}
+      ORDER BY s.oid`,
+  );
+  return rows.map((r) => ({ qname: r.qname, tableOid: r.tableoid, table: r.tablename, sql: r.def, target: r.target === null ? null : Number(r.target) }));
+}
