@@ -7,7 +7,12 @@ import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger, type Logger } from './lib/cli/log';
 import { formatBytes, formatMs } from './lib/cli/progress';
-import { describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readAppSecret, writeAppSecret } from './lib/aws/app-secret';
+import { syncEnvToSsm } from './lib/aws/ssm';
+import { connect, describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
+import { closeQuietly } from './lib/db/pool';
+import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
 import {
   cleanupSync,
   DEFAULT_PREFIX,
@@ -23,11 +28,11 @@ import {
   type SyncStatus,
 } from './lib/db/sync/index';
 
-const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup'] as const;
+const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup', 'app-role', 'source-params'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const spec = {
-  name: 'npm run db:sync -- <preflight|start|status|finish|cleanup>',
+  name: 'npm run db:sync -- <preflight|start|status|finish|cleanup|app-role|source-params>',
   summary:
     'Logical replication from --from (source) into --to (target) for a cutover with a freeze of seconds:\n' +
     '  preflight  check wal_level, privileges, free slots/workers, a primary key or REPLICA IDENTITY FULL per table; print each fix\n' +
@@ -35,7 +40,9 @@ const spec = {
     '  status     each table\'s state and the lag in bytes and seconds (--watch)\n' +
     '  finish     with writes frozen (--freeze, or your app\'s read-only mode): wait for zero lag, copy sequences, verify, drop\n' +
     '             the subscription; prints the freeze time and, separately, the verify time\n' +
-    '  cleanup    remove the publication, slots and subscription of --prefix on both sides (also after a killed start)',
+    '  cleanup    remove the publication, slots and subscription of --prefix on both sides (also after a killed start)\n' +
+    '  app-role   on --to (RDS, as the master user): create the app\'s least-privilege role and write its Secrets Manager secret (--secret-id)\n' +
+    '  source-params  write the --from URL (and its PG* parts) as SSM SecureStrings SOURCE_* under --ssm-path (read by tasks at web stages)',
   options: {
     ...SOURCE_TARGET_OPTIONS,
     'source-conninfo-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL as the TARGET server reaches it (default: the --from URL)' },
@@ -47,7 +54,10 @@ const spec = {
     'timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait for zero lag after the freeze', default: '60' },
     watch: { type: 'boolean', description: 'status: repeat every --interval seconds until interrupted' },
     interval: { type: 'string', valueName: 's', description: 'status --watch period', default: '2' },
-    'dry-run': { type: 'boolean', description: 'start/finish/cleanup: run the checks and print what would change; write nothing' },
+    'dry-run': { type: 'boolean', description: 'start/finish/cleanup/app-role/source-params: run the checks and print what would change; write nothing' },
+    role: { type: 'string', valueName: 'name', description: 'app-role: the app role', default: 'venturenudge_app' },
+    'secret-id': { type: 'string', valueName: 'id', description: 'app-role: the app secret (stack output / <app>-<env>/app-database)' },
+    'ssm-path': { type: 'string', valueName: 'path', description: 'source-params: e.g. /venture-nudge/production/' },
   },
   epilog: `Examples:
   SOURCE_DATABASE_URL=... TARGET_DATABASE_URL=... npm run db:sync -- preflight
@@ -160,6 +170,37 @@ async function runOther(command: Exclude<Command, 'status' | 'finish'>, options:
   });
 }
 
+async function runAppRole(args: { to?: string; 'to-env': string; role: string; 'secret-id'?: string; 'dry-run'?: boolean; json: boolean }): Promise<number> {
+  if (!args['secret-id']) throw new UsageError('app-role needs --secret-id (the stack creates <app>-<env>/app-database)');
+  const to = resolveUrl({ url: args.to, env: args['to-env'], defaultEnv: 'TARGET_DATABASE_URL', role: 'target', flags: ['--to', '--to-env'] });
+  const sm = new SecretsManagerClient({});
+  const client = await connect(to, { role: 'target', applicationName: 'db-sync app-role' });
+  try {
+    const existing = await readAppSecret(sm, args['secret-id']);
+    if (args['dry-run']) {
+      process.stdout.write(`would ensure role ${args.role} on ${describeUrl(to)} and ${existing ? 'keep' : 'write'} secret ${args['secret-id']}; nothing was written\n`);
+      return 0;
+    }
+    const r = await ensureAppRole(client, { role: args.role, password: existing?.username === args.role ? existing.password : undefined });
+    if (r.password) await writeAppSecret(sm, args['secret-id'], appSecretValue(to, r.role, r.password));
+    else if (!existing) throw new Error(`role ${r.role} exists but secret ${args['secret-id']} has no value: set its password (ALTER ROLE) and write the secret, or drop the role and rerun`);
+    const out = { role: r.role, created: r.created, schemas: r.schemas, secret: r.password ? 'written' : 'kept' };
+    process.stdout.write(args.json ? JSON.stringify(out, null, 2) + '\n' : `role ${r.role} ${r.created ? 'created' : 'exists (password kept)'}; privileges on ${r.schemas.join(', ') || 'no schema yet'}; secret ${out.secret}\n`);
+    return 0;
+  } finally {
+    await closeQuietly(client);
+    sm.destroy();
+  }
+}
+
+async function runSourceParams(args: { from?: string; 'from-env': string; 'ssm-path'?: string; 'dry-run'?: boolean; json: boolean }): Promise<number> {
+  if (!args['ssm-path']) throw new UsageError('source-params needs --ssm-path (e.g. /venture-nudge/production/)');
+  const from = resolveUrl({ url: args.from, env: args['from-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'source', flags: ['--from', '--from-env'] });
+  const r = await syncEnvToSsm({ path: args['ssm-path'], entries: sourceParameters(from), dryRun: args['dry-run'], region: process.env.AWS_REGION });
+  process.stdout.write(`${args['dry-run'] ? 'would write' : 'wrote'} ${Object.keys(sourceParameters(from)).join(', ')} under ${args['ssm-path']} as SecureStrings (${JSON.stringify(r.counts)})\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const command = argv[0] && !argv[0].startsWith('-') ? argv.shift() : undefined;
@@ -168,6 +209,8 @@ async function main(): Promise<number> {
   if (!command || !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`${command ? `unknown command "${command}"` : 'missing command'}: use one of ${COMMANDS.join(', ')} (npm run db:sync -- --help)`);
   }
+  if (command === 'app-role') return runAppRole(args);
+  if (command === 'source-params') return runSourceParams(args);
   const { from, to, redact } = resolveSourceTarget(args);
   const conninfoEnv = args['source-conninfo-env'];
   const sourceConninfo = conninfoEnv ? resolveUrl({ env: conninfoEnv, defaultEnv: conninfoEnv, role: 'source', flags: ['--from', '--source-conninfo-env'] }) : undefined;

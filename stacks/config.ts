@@ -121,6 +121,8 @@ const DatabaseSchema = z
     performanceInsightsRetentionDays: z.union([z.literal(0), z.literal(7), z.literal(731)]).or(z.number().int().refine((d) => d % 31 === 0 && d <= 713 && d > 0, 'must be 0, 7, 731 or a multiple of 31 up to 713')),
     /** Enhanced monitoring interval in seconds; 0 disables. @default 60 */
     monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]),
+    /** `rds.logical_replication = 1` (static: needs a reboot), for a rollback by reverse replication. @default false */
+    logicalReplication: z.boolean(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -176,9 +178,9 @@ const ServiceSchema = z
     if (s.minTasks > s.maxTasks) ctx.addIssue({ code: 'custom', path: ['minTasks'], message: `minTasks (${s.minTasks}) must not exceed maxTasks (${s.maxTasks})` });
     const dup = s.ssmSecrets.find((n) => n in s.environment);
     if (dup) ctx.addIssue({ code: 'custom', path: ['ssmSecrets'], message: `${dup} is both a plain environment variable and an SSM secret; keep it in one place` });
-    for (const reserved of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE']) {
+    for (const reserved of ['DATABASE_URL', 'POSTGRES_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE', 'NODE_EXTRA_CA_CERTS']) {
       if (reserved in s.environment || s.ssmSecrets.includes(reserved)) {
-        ctx.addIssue({ code: 'custom', path: ['environment'], message: `${reserved} is set by the stack from the RDS instance; remove it` });
+        ctx.addIssue({ code: 'custom', path: ['environment'], message: `${reserved} is set by the stack from the cutover stage's database of record (stacks/app-database.ts); remove it` });
       }
     }
   });
@@ -451,6 +453,7 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       username: 'venturenudge_admin',
       performanceInsightsRetentionDays: 7,
       monitoringIntervalSeconds: 60,
+      logicalReplication: false,
     },
     service: {
       cpu: 2048,
@@ -626,6 +629,8 @@ export function namesFor(config: Config, envName: string) {
     www: `www.${env.domain}`,
     testHost: `${env.cutover.testHostLabel}.${env.domain}`,
     originHost: `${env.edge.originLabel}.${env.domain}`,
+    /** Secrets Manager secret of the app's least-privilege database role (read at stage rds). */
+    appDatabaseSecret: `${prefix}/app-database`,
   };
 }
 

@@ -7,6 +7,7 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 
@@ -47,6 +48,17 @@ export interface DatabaseProps {
   readonly logsKmsKeyArn?: string;
   /** Customer-managed KMS key for storage and Performance Insights. @default the AWS-managed key */
   readonly kmsKeyArn?: string;
+  /**
+   * Sets `rds.logical_replication = 1` (db:sync / a rollback by replication with RDS as the
+   * publisher). Static: applied at the next reboot.
+   */
+  readonly logicalReplication: boolean;
+  /**
+   * Name of the Secrets Manager secret for the app's least-privilege database role (JSON: url,
+   * host, port, dbname, username, password). Terraform creates the empty secret; the toolkit
+   * writes its value. No rotation: tasks read it only at start.
+   */
+  readonly appSecretName: string;
 }
 
 /** Logs RDS exports to CloudWatch; their groups are created here first, with retention and key. */
@@ -65,6 +77,8 @@ export class Database extends Construct {
   readonly databaseName: string;
   /** ARN of the Secrets Manager secret RDS manages (JSON with username/password). */
   readonly masterSecretArn: string;
+  /** ARN of the app role's secret (what tasks read at stage rds; never the master secret). */
+  readonly appSecretArn: string;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -87,6 +101,7 @@ export class Database extends Construct {
       parameter: [
         { name: 'rds.force_ssl', value: '1' },
         { name: 'log_min_duration_statement', value: '1000' },
+        ...(props.logicalReplication ? [{ name: 'rds.logical_replication', value: '1', applyMethod: 'pending-reboot' }] : []),
       ],
       lifecycle: { createBeforeDestroy: true },
     });
@@ -152,6 +167,13 @@ export class Database extends Construct {
     });
     this.endpointAddress = this.instance.address;
     this.masterSecretArn = this.instance.masterUserSecret.get(0).secretArn;
+    const appSecret = new SecretsmanagerSecret(this, 'app-secret', {
+      name: props.appSecretName,
+      description: `${props.identifier}: the app's least-privilege database role (written by the toolkit; not rotated under running tasks)`,
+      kmsKeyId: props.kmsKeyArn,
+      recoveryWindowInDays: 7,
+    });
+    this.appSecretArn = appSecret.arn;
   }
 
   /** Opens 5432 to one security group (the ECS service's). */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
+import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -12,7 +12,8 @@ import { ProviderMode, Providers } from './providers';
 import { ContainerRepository } from './repository';
 import { MigrationRunner } from './migration-runner';
 import { GithubDeploy } from './github-deploy';
-import { AutoscaledService } from './service';
+import { AutoscaledService, ssmParameterArnPrefix } from './service';
+import { appDatabaseSettings } from './app-database';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
 import { Observability } from './observability';
@@ -165,6 +166,8 @@ export class EnvironmentStack extends TerraformStack {
       performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
       monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
       logRetentionDays: env.database.logRetentionDays,
+      logicalReplication: env.database.logicalReplication,
+      appSecretName: names.appDatabaseSecret,
       logsKmsKeyArn: encryption.keyArn,
     });
 
@@ -202,7 +205,13 @@ export class EnvironmentStack extends TerraformStack {
       loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
       targetGroupArn: loadBalancer.targetGroupArn,
       requestCountResourceLabel: `${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
-      database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
+      database: {
+        port: database.port,
+        securityGroupId: database.securityGroupId,
+        // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-database.ts)
+        settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, repository.accountId, names.ssmPath), appSecretArn: database.appSecretArn }),
+        secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [database.appSecretArn] : [],
+      },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
       environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },

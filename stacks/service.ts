@@ -12,17 +12,24 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import type { AppDatabaseSettings } from './app-database';
 import { fargateSizeProblem } from './fargate';
 import { BOOTSTRAP_TAG } from './config';
 
 export interface ServiceDatabase {
-  readonly host: string;
+  /** PostgreSQL port (the egress rule). */
   readonly port: number;
-  readonly name: string;
   /** Security group of the database: the only PostgreSQL destination tasks may reach. */
   readonly securityGroupId: string;
-  /** Secrets Manager secret (RDS-managed JSON with `username` and `password`). */
-  readonly secretArn: string;
+  /** The app's database settings at the current stage (stacks/app-database.ts). */
+  readonly settings: AppDatabaseSettings;
+  /** Secrets Manager secrets those settings read (none at web stages). */
+  readonly secretArns: readonly string[];
+}
+
+/** `arn:aws:ssm:<region>:<account>:parameter<path>`: prefix of the parameters under an SSM path. */
+export function ssmParameterArnPrefix(region: string, accountId: string, ssmPath: string): string {
+  return `arn:aws:ssm:${region}:${accountId}:parameter${ssmPath}`;
 }
 
 /** The image the task runs: a repository (see ContainerRepository) and a tag. */
@@ -149,7 +156,7 @@ export class AutoscaledService extends Construct {
   }
 
   private ssmArnPrefix(props: AutoscaledServiceProps): string {
-    return `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.ssmPath}`;
+    return ssmParameterArnPrefix(props.region, props.accountId, props.ssmPath);
   }
 
   /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
@@ -177,7 +184,7 @@ export class AutoscaledService extends Construct {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'SsmParameters', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: `${this.ssmArnPrefix(props)}*` },
-          { Sid: 'DatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.secretArn },
+          ...(props.database.secretArns.length ? [{ Sid: 'DatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [...props.database.secretArns] }] : []),
           ...(props.kmsKeyArn ? [{ Sid: 'Decrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: props.kmsKeyArn }] : []),
         ],
       }),
@@ -205,16 +212,9 @@ export class AutoscaledService extends Construct {
       ...props.environment,
       ...(props.assetsBucket ? { ASSETS_BUCKET: props.assetsBucket.name } : {}),
       PORT: String(props.containerPort),
-      PGHOST: props.database.host,
-      PGPORT: String(props.database.port),
-      PGDATABASE: props.database.name,
-      PGSSLMODE: 'require',
+      ...props.database.settings.environment,
     };
-    const secrets = [
-      ...props.ssmSecrets.map((name) => ({ name, valueFrom: `${this.ssmArnPrefix(props)}${name}` })),
-      { name: 'PGUSER', valueFrom: `${props.database.secretArn}:username::` },
-      { name: 'PGPASSWORD', valueFrom: `${props.database.secretArn}:password::` },
-    ];
+    const secrets = [...props.ssmSecrets.map((name) => ({ name, valueFrom: `${this.ssmArnPrefix(props)}${name}` })), ...props.database.settings.secrets];
     const readonlyRoot = props.readonlyRootFilesystem;
     return {
       name: 'app',

@@ -42,7 +42,7 @@ afterAll(async () => {
 async function environment(stage: string, alarmState: 'OK' | 'ALARM' = 'OK') {
   const env = `env${++n}`;
   const file = join(dir, `${env}.config.json`);
-  writeFileSync(file, JSON.stringify({ environments: { [env]: { cutover: { stage } } } }, null, 2));
+  writeFileSync(file, JSON.stringify({ environments: { [env]: { new: true, cutover: { stage } } } }, null, 2));
   const alarm = `venture-nudge-${env}-alb-5xx`;
   await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: alarm, MetricName: 'HTTPCode_Target_5XX_Count', Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
   await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: alarmState, StateReason: 'test' }));

@@ -72,14 +72,19 @@ test('db:verify exits 1 and names the table when the target differs', async () =
   expectNoSecret(r);
 });
 
-// db:rollback is its own script now (scripts/db-rollback.ts); the copy back it can fall back to is this.
-test('db:copy with source and target swapped copies the target back into the source (data-only, forced)', async () => {
+test('db:rollback carries the target back into the source (verified full copy) and leaves the target read-only', async () => {
   await target().sql('app', `INSERT INTO accounts (name) VALUES ('written after cutover')`);
-  const r = await run(['scripts/db-copy.ts', '--from-env', 'TARGET_DATABASE_URL', '--to-env', 'SOURCE_DATABASE_URL', '--data-only', '--force', '--json']);
+  const r = await run(['npm', 'db:rollback', '--', '--method', 'copy', '--json']);
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout).verify.ok).toBe(true);
-  const [row] = await source().sql('app', `SELECT count(*)::int AS n, bool_or(name = 'written after cutover') AS has FROM accounts`);
-  expect(row).toEqual({ n: 100, has: true });
+  expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, method: 'copy', mismatches: [] });
+  const count = `SELECT count(*)::int AS n, bool_or(name = 'written after cutover') AS has FROM accounts`;
+  const [back] = await source().sql('app', count);
+  const [rds] = await target().sql('app', count);
+  expect(back).toEqual(rds);
+  expect(back.has).toBe(true);
+  await expect(target().sql('app', `INSERT INTO accounts (name) VALUES ('late')`)).rejects.toThrow(/read-only transaction/);
+  await target().sql('postgres', 'ALTER DATABASE app RESET default_transaction_read_only');
+  expectNoSecret(r);
 });
 
 test('db:audit reads the URL from the variable named by --url-env', async () => {

@@ -19,28 +19,29 @@ describe('Service', () => {
   });
 
   test('container reads each configured secret from SSM under /venture-nudge/production/', () => {
-    const ssm = container.secrets.filter((s: any) => s.valueFrom.includes(':parameter/'));
+    const ssm = container.secrets.filter((s: any) => s.valueFrom.includes(':parameter/') && !/:parameter\/venture-nudge\/production\/SOURCE_/.test(s.valueFrom));
     expect(ssm.map((s: any) => s.name)).toEqual(['OPENAI_API_KEY', 'TAVILY_API_KEY', 'AGORA_APP_ID', 'AGORA_APP_CERTIFICATE', 'NEXTAUTH_SECRET']);
     for (const s of ssm) expect(s.valueFrom).toMatch(new RegExp(`^arn:aws:ssm:us-east-1:.+:parameter/venture-nudge/production/${s.name}$`));
   });
 
-  test('container gets the database user and password from the RDS-managed secret', () => {
+  test('at a web stage the container gets the source database (URL and PG*) from SSM SecureStrings', () => {
     const byName = Object.fromEntries(container.secrets.map((s: any) => [s.name, s.valueFrom]));
-    expect(byName.PGUSER).toMatch(/aws_db_instance\..*master_user_secret\[0\]\.secret_arn.*:username::$/);
-    expect(byName.PGPASSWORD).toMatch(/master_user_secret\[0\]\.secret_arn.*:password::$/);
+    expect(byName.DATABASE_URL).toMatch(/:parameter\/venture-nudge\/production\/SOURCE_DATABASE_URL$/);
+    expect(byName.POSTGRES_URL).toBe(byName.DATABASE_URL);
+    for (const v of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD']) expect(byName[v]).toMatch(new RegExp(`:parameter/venture-nudge/production/SOURCE_${v}$`));
   });
 
-  test('container environment carries no secret values, only the database host and settings', () => {
+  test('container environment carries no secret values and no database address', () => {
     const env = Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ NODE_ENV: 'production', PORT: '3000', PGDATABASE: 'venturenudge', PGSSLMODE: 'require' });
-    expect(Object.keys(env)).not.toContain('PGPASSWORD');
+    expect(env).toMatchObject({ NODE_ENV: 'production', PORT: '3000', PGSSLMODE: 'require' });
+    for (const v of ['PGPASSWORD', 'PGUSER', 'PGHOST', 'DATABASE_URL', 'POSTGRES_URL']) expect(Object.keys(env)).not.toContain(v);
   });
 
-  test('execution role may read only the app SSM path and the database secret', () => {
+  test('execution role may read only the app SSM path (no database secret at a web stage)', () => {
     const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-secrets').policy);
     const byAction = Object.fromEntries(policy.Statement.map((s: any) => [s.Action[0], s.Resource]));
     expect(byAction['ssm:GetParameters']).toMatch(/:parameter\/venture-nudge\/production\/\*$/);
-    expect(byAction['secretsmanager:GetSecretValue']).toMatch(/master_user_secret/);
+    expect(byAction['secretsmanager:GetSecretValue']).toBeUndefined();
   });
 
   test('container has a read-only root filesystem with writable /tmp and Next.js cache', () => {
@@ -140,7 +141,7 @@ describe('AutoscaledService on its own', () => {
     namePrefix: 'demo', serviceName: 'demo-service', region: 'us-east-1', accountId: '123456789012',
     image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/demo', tag: 'abc123' },
     vpcId: 'vpc-1', subnetIds: ['subnet-1'], loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg',
-    database: { host: 'db', port: 5432, name: 'app', securityGroupId: 'sg-db', secretArn: 'arn:secret' },
+    database: { port: 5432, securityGroupId: 'sg-db', settings: { databaseOfRecord: 'source' as const, environment: { PGSSLMODE: 'require' }, secrets: [] }, secretArns: [] },
     ssmPath: '/demo/', ssmSecrets: [], environment: { NODE_ENV: 'production' },
     cpu: 256, memory: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 0, containerPort: 3000, logRetentionDays: 7, readonlyRootFilesystem: true,
   };

@@ -1,0 +1,99 @@
+/**
+ * One writer at every stage, in the synthesized JSON: at web stages no app task definition
+ * references the RDS instance or its secrets; at rds the app reads the app role's secret (never
+ * the master secret); unsafe combinations fail at synth, saying why.
+ */
+import { ConfigError, type ConfigInput } from '../../stacks/config';
+import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthEnvironment, type TfJson } from '../support/synth';
+
+const at = (stage: string, extra: Record<string, unknown> = {}): TfJson => synthEnvironment({ environments: { production: { cutover: { stage }, ...extra } } } as ConfigInput);
+
+/** The app's task definition (the migration runner has its own, which is the toolkit's, not the app's). */
+function appTask(json: TfJson) {
+  const tasks = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).filter((t) => parseJsonAttr(t.container_definitions).some((d: { name: string }) => d.name === 'app'));
+  if (tasks.length !== 1) throw new Error(`expected one app task definition, found ${tasks.length}`);
+  return tasks[0];
+}
+
+function appContainer(json: TfJson) {
+  return parseJsonAttr(appTask(json).container_definitions).find((d: { name: string }) => d.name === 'app');
+}
+
+const DATABASE_VARS = ['DATABASE_URL', 'POSTGRES_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+
+describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s', (stage) => {
+  const json = at(stage);
+  const task = appTask(json);
+
+  test('no app task definition references the RDS instance or any Secrets Manager secret', () => {
+    const refs = refsIn(task);
+    expect(refs.filter((r) => /aws_db_instance|aws_secretsmanager_secret/.test(r))).toEqual([]);
+    expect(JSON.stringify(task)).not.toMatch(/master_user_secret|app-database/);
+  });
+
+  test('every database variable comes from the SSM SOURCE_* SecureStrings', () => {
+    const secrets = Object.fromEntries(appContainer(json).secrets.map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
+    for (const v of DATABASE_VARS) expect(secrets[v]).toMatch(/:parameter\/venture-nudge\/production\/SOURCE_/);
+  });
+
+  test('the execution role cannot read the RDS secrets', () => {
+    const policy = resourceNamed(json, 'aws_iam_role_policy', 'execution-secrets').policy;
+    expect(policy).not.toMatch(/secretsmanager|master_user_secret/);
+  });
+});
+
+describe('stage rds', () => {
+  const json = at('rds');
+  const task = appTask(json);
+  const secretIds = Object.keys(resourcesOf(json, 'aws_secretsmanager_secret'));
+
+  test('the app task definition reads every database variable from the app role secret', () => {
+    const appSecret = secretIds.find((id) => id.includes('app-secret'));
+    expect(appSecret).toBeDefined();
+    const secrets = Object.fromEntries(appContainer(json).secrets.map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
+    for (const v of DATABASE_VARS) expect(secrets[v]).toContain(`aws_secretsmanager_secret.${appSecret}.arn`);
+    expect(secrets.DATABASE_URL).toMatch(/:url::$/);
+    expect(secrets.PGPASSWORD).toMatch(/:password::$/);
+  });
+
+  test('never the RDS master secret, which rotates every 7 days under running tasks', () => {
+    expect(JSON.stringify(task)).not.toMatch(/master_user_secret/);
+  });
+
+  test('TLS is verified against the RDS CA bundle', () => {
+    const env = Object.fromEntries(appContainer(json).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ PGSSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: '/app/certs/rds-global-bundle.pem' });
+  });
+
+  test('the execution role may read the app secret and nothing else of Secrets Manager', () => {
+    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-secrets').policy);
+    const statement = policy.Statement.find((s: { Sid: string }) => s.Sid === 'DatabaseSecret');
+    expect(statement.Resource).toHaveLength(1);
+    expect(statement.Resource[0]).toMatch(/aws_secretsmanager_secret\..*app-secret.*\.arn/);
+  });
+
+  test('the app secret has no rotation and holds no value in the JSON', () => {
+    expect(Object.keys(resourcesOf(json, 'aws_secretsmanager_secret_rotation'))).toEqual([]);
+    expect(Object.keys(resourcesOf(json, 'aws_secretsmanager_secret_version'))).toEqual([]);
+    expect(onlyResource(json, 'aws_secretsmanager_secret')).toMatchObject({ name: 'venture-nudge-production/app-database' });
+  });
+});
+
+describe('unsafe combinations fail at synth', () => {
+  test('stage rds with Vercel still weighted: two databases would take writes', () => {
+    expect(() => at('rds', { cutover: { stage: 'rds', weights: { aws: 50, vercel: 50 } } })).toThrow(ConfigError);
+    expect(() => at('rds', { cutover: { stage: 'rds', weights: { aws: 50, vercel: 50 } } })).toThrow(/vercel weight 50 .* two databases would take writes/);
+  });
+
+  test('a database variable set by hand would bypass the stage: rejected', () => {
+    expect(() => at('aws', { service: { environment: { NODE_ENV: 'production', DATABASE_URL: 'postgres://x' } } })).toThrow(/DATABASE_URL is set by the stack from the cutover stage's database of record/);
+    expect(() => at('aws', { service: { ssmSecrets: ['POSTGRES_URL'] } })).toThrow(/POSTGRES_URL is set by the stack/);
+  });
+});
+
+test('logicalReplication sets rds.logical_replication = 1, applied at the next reboot', () => {
+  const params = onlyResource(synthEnvironment({ environments: { production: { database: { logicalReplication: true } } } } as ConfigInput), 'aws_db_parameter_group').parameter;
+  expect(params).toContainEqual({ name: 'rds.logical_replication', value: '1', apply_method: 'pending-reboot' });
+  const off = onlyResource(synthEnvironment(), 'aws_db_parameter_group').parameter;
+  expect(off.map((p: { name: string }) => p.name)).not.toContain('rds.logical_replication');
+});
