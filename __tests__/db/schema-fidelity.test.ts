@@ -8,6 +8,7 @@ import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { assertCarried } from '../../scripts/lib/db/schema/carried';
 import { readSchema, type SchemaModel } from '../../scripts/lib/db/schema/catalog';
 import { requiredRoles } from '../../scripts/lib/db/schema/ddl';
+import { assertRolesExist } from '../../scripts/lib/db/schema/roles';
 import { expectSameDatabase } from '../support/compare';
 import { useClusters } from '../support/postgres';
 
@@ -73,6 +74,23 @@ test('requiredRoles names every role that grants, default privileges and policie
      ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t TO r_policy USING (true); CREATE POLICY everyone ON t FOR SELECT TO PUBLIC USING (true);`,
   );
   expect(requiredRoles(await modelOf(url))).toEqual(['r_col', 'r_default', 'r_owner_default', 'r_policy', 'r_reader']);
+});
+
+test('a role the schema names but the target lacks is refused in preflight, naming the role and its uses', async () => {
+  await source().sql('postgres', `CREATE ROLE only_on_source`);
+  await target().sql('postgres', `CREATE ROLE on_both`);
+  await source().sql('postgres', `CREATE ROLE on_both`);
+  const url = await source().createDatabase('role_check');
+  await source().sql('role_check', `CREATE TABLE t (id int); GRANT SELECT ON t TO only_on_source, on_both; ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY mine ON t TO only_on_source USING (true)`);
+  const model = await modelOf(url);
+  const c = new Client({ connectionString: target().url() });
+  await c.connect();
+  try {
+    await expect(assertRolesExist(c, model)).rejects.toThrow(/^\[preflight\] the target lacks role\(s\)[\s\S]*- only_on_source \(grant on TABLE public\.t, policy mine on public\.t\)$/m);
+    await expect(assertRolesExist(c, model)).rejects.not.toThrow(/on_both/);
+  } finally {
+    await c.end();
+  }
 });
 
 test('a leftover invalid index is skipped with a warning the report lists, and the target equals the source', async () => {
