@@ -63,6 +63,13 @@ describe('objects that need a superuser', () => {
   });
 });
 
+test('a per-role setting in the database is named as not carried', async () => {
+  await source().sql('postgres', `CREATE ROLE tuned`);
+  const url = await source().createDatabase('role_settings');
+  await source().sql('postgres', `ALTER ROLE tuned IN DATABASE role_settings SET work_mem = '1MB'`);
+  expect((await modelOf(url)).unsupported).toEqual([expect.objectContaining({ kind: 'role-settings', object: 'ALTER ROLE tuned IN DATABASE ... SET work_mem=1MB' })]);
+});
+
 test('requiredRoles names every role that grants, default privileges and policies use', async () => {
   await source().sql('postgres', `CREATE ROLE r_reader; CREATE ROLE r_col; CREATE ROLE r_default; CREATE ROLE r_policy; CREATE ROLE r_owner_default`);
   const url = await source().createDatabase('roles');
