@@ -1,155 +1,206 @@
 /**
- * bench:copy — times `pg_dump | psql` (PostgreSQL 15 client binaries, benchmark only) against
- * db:copy (verify off) and db:verify on a generated source of about 1 GB (pgbench -i -s 50 plus
- * an app-like table with jsonb and text). Methods run interleaved for several rounds on two
- * throwaway local clusters; prints a table of figures and the ratios against the targets
- * (db:copy median <= 0.75x pg_dump|psql, verify <= 0.3x copy).
+ * bench:copy — db:copy side by side with its peers on a generated source (pgbench; scale 80 is
+ * about 1.2 GB), on two throwaway local clusters with durable settings:
  *
- *   npm run bench:copy -- --scale 50 --rounds 3
- *   npm run bench:copy -- --scale 2 --rounds 3     # small run, about a minute
+ *   pg_dump | psql        PostgreSQL 15 client binaries (benchmark only)
+ *   pgcopydb clone        when pgcopydb is installed (apt-get install pgcopydb); skipped otherwise
+ *   db:copy --no-verify   the engine, --jobs as given
+ *
+ * The tools run interleaved (the order rotates every round) for several rounds, each into a
+ * fresh database after a CHECKPOINT and sync; medians are compared (goal: db:copy <= 0.9x the
+ * best peer). It then reports how db:copy's time splits between data (COPY) and keys/indexes,
+ * and how --jobs 1, 2 and 4 scale. Every child process goes through scripts/lib/proc/run.ts.
+ *
+ *   npm run bench:copy -- --scale 80 --rounds 3
+ *   npm run bench:copy -- --scale 2 --rounds 1 --scaling 1,2   # small run, about a minute
  */
-import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCli, runCli } from '../scripts/lib/cli/args';
-import { copyDatabase } from '../scripts/lib/db/copy/index';
+import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { createLogger } from '../scripts/lib/cli/log';
 import { formatBytes } from '../scripts/lib/cli/progress';
-import { verifyDatabases } from '../scripts/lib/db/verify';
-import { PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
+import { copyDatabase, type CopyEvent } from '../scripts/lib/db/copy/index';
+import { runProcess } from '../scripts/lib/proc/run';
+import { PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
 
 const spec = {
   name: 'npm run bench:copy --',
-  summary: 'Benchmark db:copy and db:verify against pg_dump | psql on two local throwaway clusters.',
+  summary: 'Benchmark db:copy against pg_dump | psql and pgcopydb on two local throwaway clusters.',
   options: {
-    scale: { type: 'string', valueName: 'n', description: 'pgbench scale (50 is about 750 MB of pgbench tables)', default: '50' },
-    'app-rows': { type: 'string', valueName: 'n', description: 'rows in the app-like jsonb/text table (default: 8000 x scale)' },
+    scale: { type: 'string', valueName: 'n', description: 'pgbench scale (80 is about 1.2 GB)', default: '80' },
     rounds: { type: 'string', valueName: 'n', description: 'interleaved rounds', default: '3' },
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'db:copy / db:verify workers', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'db:copy and pgcopydb workers in the rounds', default: '2' },
+    scaling: { type: 'string', valueName: 'list', description: 'db:copy --jobs values for the scaling runs', default: '1,2,4' },
   },
 } as const;
 
 const SERVER = {
-  // durable settings, as a real target would have them; larger WAL so checkpoints do not dominate
+  // durable settings, as a real target has them; larger WAL so checkpoints do not dominate
   fsync: 'on',
   synchronous_commit: 'on',
   full_page_writes: 'on',
   shared_buffers: '256MB',
   max_wal_size: '4GB',
   checkpoint_timeout: '30min',
+  max_connections: '60',
 };
 
-function sh(cmd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', cmd], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd.slice(0, 80)}... exited ${code}: ${err.slice(0, 500)}`))));
-  });
-}
-
-const median = (xs: number[]) => {
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** How one db:copy run spent its time. */
+interface CopyRun {
+  readonly seconds: number;
+  readonly phases: string;
+  /** COPY time summed over workers. */
+  readonly dataSeconds: number;
+  /** Key and index builds summed over workers. */
+  readonly indexSeconds: number;
+}
+
+interface Bench {
+  readonly source: Cluster;
+  readonly target: Cluster;
+  readonly src: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+async function settle(b: Bench): Promise<void> {
+  await Promise.all([b.source.sql('postgres', 'CHECKPOINT'), b.target.sql('postgres', 'CHECKPOINT')]);
+  await runProcess('sync', [], { check: true });
+}
+
+async function pgDumpPsql(b: Bench, db: string): Promise<number> {
+  const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${b.source.port} bench`;
+  const restore = `${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${b.target.port} -d ${db} >/dev/null`;
+  const r = await runProcess('bash', ['-o', 'pipefail', '-c', `${dump} | ${restore}`], { env: b.env, check: true, secrets: [PASSWORD] });
+  return r.seconds;
+}
+
+async function pgcopydb(b: Bench, db: string, jobs: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pgcopydb-'));
+  try {
+    const args = ['clone', '--source', b.src, '--target', b.target.url(db), '--table-jobs', String(jobs), '--index-jobs', String(jobs), '--dir', dir, '--no-owner', '--no-acl'];
+    const r = await runProcess('pgcopydb', args, { env: b.env, check: true, secrets: [PASSWORD, encodeURIComponent(PASSWORD)] });
+    return r.seconds;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function dbCopy(b: Bench, db: string, jobs: number): Promise<CopyRun> {
+  let dataMs = 0;
+  let indexMs = 0;
+  const onEvent = (e: CopyEvent) => {
+    // one table-end per whole table or per chunk of a split table
+    if (e.type === 'table-end') dataMs += e.ms;
+    if (e.type === 'statement' && e.ms !== undefined) indexMs += e.ms;
+  };
+  const t = Date.now();
+  const s = await copyDatabase({ from: b.src, to: b.target.url(db), jobs, verify: false, onEvent });
+  const seconds = (Date.now() - t) / 1000;
+  const phases = s.timings.map((p) => `${p.phase} ${(p.ms / 1000).toFixed(1)} s`).join(', ');
+  return { seconds, phases, dataSeconds: dataMs / 1000, indexSeconds: indexMs / 1000 };
+}
+
+/** Runs `fn` into a fresh target database after settling both clusters, then drops it. */
+async function fresh<T>(b: Bench, db: string, fn: (db: string) => Promise<T>): Promise<T> {
+  await b.target.createDatabase(db);
+  await settle(b);
+  try {
+    return await fn(db);
+  } finally {
+    await b.target.sql('postgres', `DROP DATABASE IF EXISTS ${db}`);
+  }
+}
+
+async function hasPgcopydb(): Promise<boolean> {
+  try {
+    return (await runProcess('pgcopydb', ['--version'])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+type Tool = 'pg_dump|psql' | 'pgcopydb' | 'db:copy';
+
+async function rounds(b: Bench, count: number, jobs: number, tools: Tool[], log: ReturnType<typeof createLogger>) {
+  const times: Record<Tool, number[]> = { 'pg_dump|psql': [], pgcopydb: [], 'db:copy': [] };
+  const copies: CopyRun[] = [];
+  for (let r = 1; r <= count; r++) {
+    // interleave: the order rotates every round
+    const order = tools.map((_, i) => tools[(i + r - 1) % tools.length]);
+    for (const tool of order) {
+      const db = `r${r}_${tool.replace(/\W/g, '')}`;
+      if (tool === 'pg_dump|psql') times[tool].push(await fresh(b, db, (d) => pgDumpPsql(b, d)));
+      else if (tool === 'pgcopydb') times[tool].push(await fresh(b, db, (d) => pgcopydb(b, d, jobs)));
+      else {
+        const run = await fresh(b, db, (d) => dbCopy(b, d, jobs));
+        copies.push(run);
+        times[tool].push(run.seconds);
+      }
+      log.info(`round ${r}: ${tool} ${times[tool][times[tool].length - 1].toFixed(1)} s`);
+    }
+  }
+  return { times, copies };
+}
+
+function sideBySide(times: Record<Tool, number[]>, tools: Tool[], count: number): string[] {
+  const w = 14;
+  const out = [['round', ...tools].map((h, i) => (i ? h.padStart(w) : h.padEnd(6))).join('')];
+  for (let r = 0; r < count; r++) out.push([String(r + 1).padEnd(6), ...tools.map((t) => `${times[t][r].toFixed(2)} s`.padStart(w))].join(''));
+  out.push(['median'.padEnd(6), ...tools.map((t) => `${median(times[t]).toFixed(2)} s`.padStart(w))].join(''));
+  const peers = tools.filter((t) => t !== 'db:copy');
+  const best = Math.min(...peers.map((t) => median(times[t])));
+  const bestName = peers.find((t) => median(times[t]) === best);
+  out.push('', `db:copy / best peer (${bestName}) = ${(median(times['db:copy']) / best).toFixed(2)}   (goal <= 0.90)`);
+  return out;
+}
+
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
-  const scale = Number(args.scale);
-  const appRows = Number(args['app-rows'] ?? 8000 * scale);
-  const rounds = Number(args.rounds);
-  const jobs = Number(args.jobs);
+  const [scale, count, jobs] = [Number(args.scale), Number(args.rounds), Number(args.jobs)];
+  const scaling = args.scaling.split(',').map(Number);
+  if (![scale, count, jobs, ...scaling].every((x) => Number.isInteger(x) && x > 0)) throw new UsageError('--scale, --rounds, --jobs and --scaling take whole numbers above 0');
   const log = createLogger({ prefix: '[bench]' });
-  const env = { ...process.env, PGPASSWORD: PASSWORD, PGUSER: SUPERUSER, PGHOST: '127.0.0.1' };
+  const env = { ...process.env, PGPASSWORD: PASSWORD, PGUSER: 'postgres', PATH: `${PG_BIN}:${process.env.PATH}` };
+  const tools: Tool[] = (await hasPgcopydb()) ? ['pg_dump|psql', 'pgcopydb', 'db:copy'] : ['pg_dump|psql', 'db:copy'];
+  if (!tools.includes('pgcopydb')) log.warn('pgcopydb is not installed: comparing with pg_dump | psql only (apt-get install pgcopydb)');
   let source: Cluster | undefined;
   let target: Cluster | undefined;
   try {
-    log.info('starting two clusters');
     source = await startCluster({ settings: SERVER });
     target = await startCluster({ settings: SERVER });
     const src = await source.createDatabase('bench');
     const t0 = Date.now();
-    log.info(`building the source: pgbench -i -s ${scale} and ${appRows} app rows`);
-    await sh(`${join(PG_BIN, 'pgbench')} -i -q -s ${scale} -p ${source.port} bench`, env);
-    await source.sql(
-      'bench',
-      `CREATE TABLE app_events (id bigserial PRIMARY KEY, user_id int NOT NULL, kind text NOT NULL, payload jsonb NOT NULL, body text, created_at timestamptz NOT NULL DEFAULT now());
-       INSERT INTO app_events (user_id, kind, payload, body, created_at)
-       SELECT g % 5000, 'kind_' || (g % 17), jsonb_build_object('n', g, 'tags', jsonb_build_array('a', 'b', g % 7), 'meta', jsonb_build_object('ok', g % 2 = 0, 'score', g * 0.5)),
-              repeat(md5(g::text), 1 + g % 6), timestamptz '2024-01-01' + g * interval '1 minute'
-         FROM generate_series(1, ${appRows}) g;
-       CREATE INDEX app_events_user_created ON app_events (user_id, created_at);
-       CREATE INDEX app_events_kind ON app_events (kind);
-       CREATE TABLE app_users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, profile jsonb);
-       INSERT INTO app_users (email, profile) SELECT 'u' || g || '@example.com', jsonb_build_object('name', 'User ' || g) FROM generate_series(1, 5000) g;
-       ALTER TABLE app_events ADD FOREIGN KEY (user_id) REFERENCES app_users (id) NOT VALID;`,
-    );
+    log.info(`building the source: pgbench -i -s ${scale}`);
+    await runProcess(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(scale), '-h', '127.0.0.1', '-p', String(source.port), 'bench'], { env, check: true });
     await source.sql('bench', 'VACUUM ANALYZE');
     const [{ size }] = await source.sql('bench', 'SELECT pg_database_size(current_database())::float8 AS size');
     log.info(`source ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${formatBytes(size)}`);
+    const b: Bench = { source, target, src, env };
 
-    const rows: { round: number; dump: number; copy: number; verify: number }[] = [];
-    for (let r = 1; r <= rounds; r++) {
-      const result = { round: r, dump: 0, copy: 0, verify: 0 };
-      // start each timed run from the same state: no dirty buffers or pending writeback left
-      // over from the previous method (DROP DATABASE forces a checkpoint too)
-      const settle = async () => {
-        await Promise.all([source!.sql('postgres', 'CHECKPOINT'), target!.sql('postgres', 'CHECKPOINT')]);
-        await sh('sync', env);
-      };
-      const runDump = async () => {
-        const db = `dump_${r}`;
-        await target!.createDatabase(db);
-        await settle();
-        const t = Date.now();
-        await sh(
-          `${join(PG_BIN, 'pg_dump')} -p ${source!.port} bench | ${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -p ${target!.port} -d ${db} >/dev/null`,
-          env,
-        );
-        result.dump = (Date.now() - t) / 1000;
-        await target!.sql('postgres', `DROP DATABASE ${db}`);
-      };
-      const runCopy = async () => {
-        const db = `copy_${r}`;
-        const dst = await target!.createDatabase(db);
-        await settle();
-        const t = Date.now();
-        const summary = await copyDatabase({ from: src, to: dst, jobs, verify: false });
-        result.copy = (Date.now() - t) / 1000;
-        log.info(`round ${r} db:copy phases: ${summary.timings.map((p) => `${p.phase} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
-        await settle();
-        const v0 = Date.now();
-        const report = await verifyDatabases({ from: src, to: dst, jobs });
-        result.verify = (Date.now() - v0) / 1000;
-        if (!report.ok) throw new Error(`verify found differences: ${report.mismatches.join('; ')}`);
-        await target!.sql('postgres', `DROP DATABASE ${db}`);
-      };
-      // interleave: alternate which method goes first
-      if (r % 2) {
-        await runDump();
-        await runCopy();
-      } else {
-        await runCopy();
-        await runDump();
-      }
-      rows.push(result);
-      log.info(`round ${r}: pg_dump|psql ${result.dump.toFixed(1)} s, db:copy ${result.copy.toFixed(1)} s, verify ${result.verify.toFixed(1)} s`);
-    }
-    const md = median(rows.map((x) => x.dump));
-    const mc = median(rows.map((x) => x.copy));
-    const mv = median(rows.map((x) => x.verify));
+    const { times, copies } = await rounds(b, count, jobs, tools, log);
+    const scaled: { jobs: number; run: CopyRun }[] = [];
+    for (const j of scaling) scaled.push({ jobs: j, run: await fresh(b, `jobs${j}`, (d) => dbCopy(b, d, j)) });
+
     const out = [
-      `source: pgbench scale ${scale} + ${appRows} app rows = ${formatBytes(size)}; jobs ${jobs}; ${rounds} rounds`,
+      `source: pgbench scale ${scale} = ${formatBytes(size)}; ${count} interleaved rounds; --jobs ${jobs} for db:copy and pgcopydb`,
       '',
-      'round   pg_dump|psql   db:copy   verify',
-      ...rows.map((x) => `${String(x.round).padStart(5)}   ${x.dump.toFixed(1).padStart(10)} s  ${x.copy.toFixed(1).padStart(6)} s  ${x.verify.toFixed(1).padStart(5)} s`),
-      `median  ${md.toFixed(1).padStart(10)} s  ${mc.toFixed(1).padStart(6)} s  ${mv.toFixed(1).padStart(5)} s`,
+      ...sideBySide(times, tools, count),
       '',
-      `db:copy / pg_dump|psql = ${(mc / md).toFixed(2)} (target <= 0.75)`,
-      `verify / db:copy       = ${(mv / mc).toFixed(2)} (target <= 0.30)`,
+      'db:copy time split (data = COPY time summed over workers, indexes = key/index builds summed over workers):',
+      ...copies.map((c, i) => `  round ${i + 1}: wall ${c.seconds.toFixed(2)} s; data ${c.dataSeconds.toFixed(2)} s; indexes ${c.indexSeconds.toFixed(2)} s; phases ${c.phases}`),
+      '',
+      'db:copy --jobs scaling (one run each):',
+      ...scaled.map((x) => `  --jobs ${x.jobs}: ${x.run.seconds.toFixed(2)} s (data ${x.run.dataSeconds.toFixed(2)} s, indexes ${x.run.indexSeconds.toFixed(2)} s)`),
     ];
     process.stdout.write(out.join('\n') + '\n');
-    if (args.json) process.stdout.write(JSON.stringify({ scale, appRows, sizeBytes: size, jobs, rounds: rows, median: { dump: md, copy: mc, verify: mv } }) + '\n');
+    if (args.json) process.stdout.write(JSON.stringify({ scale, sizeBytes: size, jobs, tools, times, copies, scaling: scaled }) + '\n');
     return 0;
   } finally {
     source?.stop();

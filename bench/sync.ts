@@ -11,12 +11,12 @@
  *   npm run bench:sync -- --scale 50 --rate 200      # about 1 GB
  *   npm run bench:sync -- --scale 2                  # small run, a minute or two
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseCli, runCli } from '../scripts/lib/cli/args';
 import { createLogger } from '../scripts/lib/cli/log';
 import { formatBytes } from '../scripts/lib/cli/progress';
+import { runProcess } from '../scripts/lib/proc/run';
 import { copyDatabase } from '../scripts/lib/db/copy/index';
 import { finishSync, readStatus, startSync, withSync, type SyncOptions } from '../scripts/lib/db/sync/index';
 import { PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
@@ -45,18 +45,9 @@ const SERVER = {
   max_wal_senders: '10',
 };
 
-function sh(cmd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', cmd], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd.slice(0, 80)}... exited ${code}: ${err.slice(0, 500)}`))));
-  });
-}
-
 async function buildSource(cluster: Cluster, scale: number, appRows: number, env: NodeJS.ProcessEnv): Promise<string> {
   const url = await cluster.createDatabase('bench');
-  await sh(`${join(PG_BIN, 'pgbench')} -i -q -s ${scale} -p ${cluster.port} bench`, env);
+  await runProcess(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(scale), '-p', String(cluster.port), 'bench'], { env, check: true });
   await cluster.sql(
     'bench',
     `ALTER TABLE pgbench_history ADD COLUMN id bigserial PRIMARY KEY;

@@ -29,8 +29,8 @@ non-2xx, and the generator's own CPU, event-loop delay and open-file limit.`,
   },
   epilog: `Before starting it prints the WAF caveat: the web ACL blocks one IP after
 edge.wafRateLimit (2000) requests in 5 minutes, and how to run a test properly.
-10,000 connections from one machine need 10,064 open files (the soft limit is raised
-to the hard limit when possible) and fit the default ephemeral port range.
+10,000 connections from one machine need 10,064 open files (Node raises its soft limit
+to the hard limit; a lower hard limit is reported) and fit the default ephemeral port range.
 Exit codes: 0 done, 1 error rate above --max-error-pct or failure, 2 bad command line.`,
 } as const;
 
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
 
   const fd = ensureFdLimit(opts.connections);
   if (fd.problem) log.warn(fd.problem);
-  else log.info(`open-file limit ${fd.soft}${fd.raisedFrom !== undefined ? ` (raised from ${fd.raisedFrom})` : ''} for ${opts.connections} connections`);
+  else log.info(`open-file limit ${fd.soft} for ${opts.connections} connections`);
   const ports = ephemeralPorts();
   if (ports !== undefined && opts.connections > ports) log.warn(`${opts.connections} connections exceed the ${ports} ephemeral ports of one source IP to one destination; expect EADDRNOTAVAIL`);
 

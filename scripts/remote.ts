@@ -99,6 +99,7 @@ async function main(): Promise<number> {
   const target = await resolveTarget(args);
   if (args['dry-run']) {
     process.stdout.write(JSON.stringify(runTaskInput(target, script), null, 2) + '\n');
+    log.info(`remote: would run in ${target.region ?? process.env.AWS_REGION ?? 'the default region'}; nothing started (--dry-run)`);
     return 0;
   }
   const controller = new AbortController();
@@ -115,8 +116,8 @@ async function main(): Promise<number> {
   process.on('SIGINT', onInterrupt);
   try {
     const result = await runRemote({
-      ecs: new ECSClient({}),
-      logs: new CloudWatchLogsClient({}),
+      ecs: new ECSClient(target.region ? { region: target.region } : {}),
+      logs: new CloudWatchLogsClient(target.region ? { region: target.region } : {}),
       target,
       command: script,
       pollMs: poll,

@@ -50,6 +50,7 @@ async function main(): Promise<number> {
   if (!args) return 0;
   if (!args.target) throw new UsageError('--target <url> is required, e.g. --target https://aws.venturenudge.com');
   const requests = Number(args.requests);
+  if (!Number.isInteger(requests)) throw new UsageError(`--requests "${args.requests}": must be a whole number`);
   const pct = args['max-regression'];
   if (pct !== undefined && !(Number.isFinite(Number(pct)) && Number(pct) >= 0)) throw new UsageError(`--max-regression "${pct}": must be a percentage >= 0`);
   const budgets: Partial<Budgets> = {

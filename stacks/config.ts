@@ -14,12 +14,19 @@ import { defaultMaxConnections } from './rds-sizes';
 export { FARGATE_SIZES } from './fargate';
 
 /**
- * Cutover stages of the guide's "Gradual Rollback" / staged DNS cutover.
- * `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its
- * own name so the intent is visible in the config and the plan).
+ * Cutover stages, on two axes: web weights and the database of record.
+ * `vercel`..`aws` move web traffic while every side uses the source database (Vercel
+ * Postgres); `rds` moves the database of record to RDS with web at 100 % AWS (allowed only
+ * after a successful `db:sync finish`). `rollback` returns all weight to Vercel (same weights
+ * as `vercel`, kept as its own name so the intent is visible in the config and the plan).
  */
-export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rollback'] as const;
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'rds', 'rollback'] as const;
 export type CutoverStage = (typeof CUTOVER_STAGES)[number];
+
+/** The one database that takes writes at a stage. */
+export function databaseOfRecord(stage: CutoverStage): 'source' | 'rds' {
+  return stage === 'rds' ? 'rds' : 'source';
+}
 
 export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel: number }>> = {
   vercel: { aws: 0, vercel: 100 },
@@ -27,6 +34,7 @@ export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel:
   '25': { aws: 25, vercel: 75 },
   '50': { aws: 50, vercel: 50 },
   aws: { aws: 100, vercel: 0 },
+  rds: { aws: 100, vercel: 0 },
   rollback: { aws: 0, vercel: 100 },
 };
 
@@ -34,6 +42,9 @@ export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel:
 export const CLOUDFRONT_ORIGIN_PREFIX_LISTS: Readonly<Record<string, string>> = {
   'us-east-1': 'pl-3b927c52',
 };
+
+/** Tag the task definitions name while no image tag is configured (never pulled: the service runs 0 tasks). */
+export const BOOTSTRAP_TAG = 'bootstrap';
 
 const HOSTNAME = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -137,8 +148,16 @@ const ServiceSchema = z
     requestsPerTarget: z.number().int().min(0),
     /** Port the Next.js server listens on. @default 3000 */
     containerPort: z.number().int().min(1).max(65535),
-    /** Image tag deployed from ECR (the CI pushes the git SHA; env IMAGE_TAG overrides). @default "latest" */
-    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid Docker tag'),
+    /**
+     * Image tag deployed from ECR, for the app and the toolkit (CI pushes the git SHA; env IMAGE_TAG_<ENV>, then
+     * IMAGE_TAG, override). Unset: bootstrap, the service runs 0 tasks until a tag is applied. Never `latest`.
+     * @default undefined (bootstrap)
+     */
+    imageTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid Docker tag')
+      .refine((t) => t !== 'latest' && t !== BOOTSTRAP_TAG, `"latest" cannot be pushed twice to an IMMUTABLE repository and hides what runs (and "${BOOTSTRAP_TAG}" is reserved); use the git SHA CI pushed (IMAGE_TAG_<ENV> or IMAGE_TAG)`)
+      .optional(),
     /** Health check path, used by the ALB target group. @default "/api/health" */
     healthCheckPath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be an absolute URL path'),
     /** Container log retention in days. @default 30 (production), 7 (staging) */
@@ -163,6 +182,42 @@ const ServiceSchema = z
       }
     }
   });
+
+const RunnerSchema = z
+  .object({
+    /** The migration runner (stacks/migration-runner.ts; `npm run remote`). @default true */
+    enabled: z.boolean(),
+    /** Fargate CPU units of a runner task. @default 1024 */
+    cpu: z.number().int(),
+    /** Fargate memory (MiB) of a runner task; see `service.cpu` for the valid pairs. @default 2048 */
+    memory: z.number().int(),
+    /** Destinations of the runner's PostgreSQL egress to the source database (Vercel Postgres has no fixed addresses). @default ["0.0.0.0/0"] */
+    sourceCidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (the source database)'),
+    /** Runner log retention in days. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const size = fargateSizeProblem(r.cpu, r.memory);
+    if (size) ctx.addIssue({ code: 'custom', path: [size.field], message: size.message });
+  });
+
+const GithubSchema = z
+  .object({
+    /** `owner/name` of the one repository whose workflows may deploy; unset: no deploy or plan role. @default undefined */
+    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name"').optional(),
+    /** ARN of the account's existing GitHub OIDC provider. @default undefined (created by `oidcProviderEnvironment`'s stack) */
+    oidcProviderArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, 'must be arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com').optional(),
+    /** The stack that creates the OIDC provider (one per account). @default "production", or the first environment */
+    oidcProviderEnvironment: z.string().optional(),
+    /** Deploy role trust: the GitHub environment named like the stack (protection rules apply), or `branch`. @default "environment" */
+    trust: z.enum(['environment', 'branch']),
+    /** Branch trusted when `trust` is "branch". @default "main" */
+    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name'),
+    /** A read-only role for pull-request plans. @default true */
+    planRole: z.boolean(),
+  })
+  .strict();
 
 const LoadBalancerSchema = z
   .object({
@@ -193,6 +248,10 @@ const EdgeSchema = z
     originLabel: z.string().regex(LABEL, 'must be a single DNS label'),
     /** WAF rate limit per 5 minutes per IP; 0 disables the rate rule. @default 2000 */
     wafRateLimit: z.number().int().min(0),
+    /** Collect CloudFront standard logs (S3 bucket) and WAF logs (CloudWatch Logs, us-east-1). @default true */
+    accessLogs: z.boolean(),
+    /** Days CloudFront and WAF logs are kept. @default 30 (production), 7 (staging) */
+    logRetentionDays: retention,
   })
   .strict();
 
@@ -215,6 +274,13 @@ const CutoverSchema = z
   .superRefine((c, ctx) => {
     if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
+    }
+    if (c.stage === 'rds' && c.weights && c.weights.vercel > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weights'],
+        message: `stage rds makes RDS the database of record, but vercel weight ${c.weights.vercel} keeps sending users to Vercel, which writes to Vercel Postgres: two databases would take writes. Remove weights (rds is 100 % AWS) or go back to stage aws`,
+      });
     }
   });
 
@@ -304,6 +370,12 @@ export const EnvironmentSchema = z
     cutover: CutoverSchema,
     budget: BudgetSchema,
     dns: DnsSchema,
+    /**
+     * CloudWatch namespace the app writes business metrics to (embedded metric format in its logs): the
+     * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
+     */
+    businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
+    runner: RunnerSchema,
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
   })
@@ -327,10 +399,15 @@ export const ConfigSchema = z
     /** @default "us-east-1" */
     region: z.string().regex(REGION, 'must be an AWS region such as us-east-1'),
     environments: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'environment names must be lower-case letters and digits'), EnvironmentSchema),
+    /** GitHub Actions deploys through OIDC (stacks/github-deploy.ts, docs/ci.md). */
+    github: GithubSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
     if (Object.keys(c.environments).length === 0) ctx.addIssue({ code: 'custom', path: ['environments'], message: 'at least one environment is required' });
+    if (c.github.oidcProviderEnvironment && !(c.github.oidcProviderEnvironment in c.environments)) {
+      ctx.addIssue({ code: 'custom', path: ['github', 'oidcProviderEnvironment'], message: `"${c.github.oidcProviderEnvironment}" is not an environment; known: ${Object.keys(c.environments).join(', ')}` });
+    }
     for (const [name, env] of Object.entries(c.environments)) {
       const alb = `${c.appName}-${name}-alb`;
       if (alb.length > MAX_ELB_NAME) {
@@ -383,7 +460,6 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       cpuTargetPercent: 60,
       requestsPerTarget: 1000,
       containerPort: 3000,
-      imageTag: 'latest',
       healthCheckPath: '/api/health',
       logRetentionDays: 30,
       environment: { NODE_ENV: 'production' },
@@ -398,10 +474,13 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
       staticPathPattern: '/_next/static/*',
       originLabel: 'origin',
       wafRateLimit: 2000,
+      accessLogs: true,
+      logRetentionDays: 30,
     },
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
     dns: { records: [], nameServers: [] },
+    runner: { enabled: true, cpu: 1024, memory: 2048, sourceCidrs: ['0.0.0.0/0'], logRetentionDays: 30 },
     backend: { type: 'local' },
   };
 }
@@ -414,9 +493,11 @@ export function defaultConfig(region = 'us-east-1'): Config {
   staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
+  staging.edge = { ...staging.edge, logRetentionDays: 7 };
   staging.budget = { ...staging.budget, thresholdsUsd: [50, 100] };
   staging.cutover = { ...staging.cutover, stage: 'aws' };
-  return { appName: 'venture-nudge', region, environments: { production, staging } };
+  staging.runner = { ...staging.runner, logRetentionDays: 7 };
+  return { appName: 'venture-nudge', region, environments: { production, staging }, github: { trust: 'environment', branch: 'main', planRole: true } };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -506,13 +587,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError([`${file}: cannot read config file (${(e as Error).message})`]);
     }
   }
-  if (env.IMAGE_TAG) {
-    const envs: Record<string, unknown> = { ...(overrides.environments ?? {}) };
-    for (const name of new Set([...Object.keys(defaultConfig().environments), ...Object.keys(envs)])) {
-      envs[name] = mergeDeep(envs[name] ?? {}, { service: { imageTag: env.IMAGE_TAG } });
-    }
-    overrides = { ...overrides, environments: envs as ConfigInput['environments'] };
+  // IMAGE_TAG_<ENV> (e.g. IMAGE_TAG_STAGING) sets one environment's tag, IMAGE_TAG every other's:
+  // a tag pushed for one environment never reaches another's apply.
+  const envs: Record<string, unknown> = { ...(overrides.environments ?? {}) };
+  for (const name of new Set([...Object.keys(defaultConfig().environments), ...Object.keys(envs)])) {
+    const tag = env[`IMAGE_TAG_${name.toUpperCase()}`] || env.IMAGE_TAG;
+    if (tag && envs[name] !== null) envs[name] = mergeDeep(envs[name] ?? {}, { service: { imageTag: tag } });
   }
+  overrides = { ...overrides, environments: envs as ConfigInput['environments'] };
   return resolveConfig(overrides);
 }
 
@@ -534,6 +616,10 @@ export function namesFor(config: Config, envName: string) {
     service: `${config.appName}-service`,
     taskFamily: `${prefix}-task`,
     ecrRepository: prefix,
+    /** ECR repository of the toolkit image (Dockerfile) the migration runner runs. */
+    toolkitRepository: `${prefix}-toolkit`,
+    /** SSM SecureString the runner reads SOURCE_DATABASE_URL from (outside `ssmPath`: the app never sees it, env:sync --prune never deletes it). */
+    sourceUrlParameter: `/${config.appName}/migration-${envName}/SOURCE_DATABASE_URL`,
     dbIdentifier: `${prefix}-db`,
     dbName: env.database.name,
     apex: env.domain,
@@ -541,4 +627,9 @@ export function namesFor(config: Config, envName: string) {
     testHost: `${env.cutover.testHostLabel}.${env.domain}`,
     originHost: `${env.edge.originLabel}.${env.domain}`,
   };
+}
+
+/** The environment's business-metrics namespace (config `businessMetricsNamespace`, default `VentureNudge/<env>`). */
+export function businessMetricsNamespace(config: Config, envName: string): string {
+  return config.environments[envName]?.businessMetricsNamespace ?? `VentureNudge/${envName}`;
 }

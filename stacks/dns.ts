@@ -19,19 +19,18 @@ export interface CutoverDnsProps {
   /** CloudFront domain name and hosted zone id (alias target). */
   readonly cloudfront: { readonly domainName: string; readonly hostedZoneId: string };
   readonly weights: CutoverWeights;
-  /** Vercel's apex addresses. @default ["76.76.21.21"] */
-  readonly vercelApexIps?: string[];
-  /** Vercel's CNAME target for www. @default "cname.vercel-dns.com" */
-  readonly vercelCname?: string;
-  /** TTL of non-alias records. @default 300 */
-  readonly ttl?: number;
+  /** Vercel's apex addresses, e.g. ["76.76.21.21"]. */
+  readonly vercelApexIps: string[];
+  /** Vercel's CNAME target for www, e.g. "cname.vercel-dns.com". */
+  readonly vercelCname: string;
+  /** TTL of non-alias records. */
+  readonly ttl: number;
   /**
    * Publish AAAA aliases to CloudFront. At a weighted name AAAA has no Vercel
    * counterpart, so IPv6 clients would bypass the weights: the weighted AAAA is
    * published only once Vercel's weight is 0. The test host always gets it.
-   * @default true
    */
-  readonly ipv6?: boolean;
+  readonly ipv6: boolean;
 }
 
 /**
@@ -43,19 +42,19 @@ export interface CutoverDnsProps {
 export class CutoverDns extends Construct {
   constructor(scope: Construct, id: string, props: CutoverDnsProps) {
     super(scope, id);
-    const ttl = props.ttl ?? 300;
-    const ipv6 = props.ipv6 ?? true;
+    const ttl = props.ttl;
+    const ipv6 = props.ipv6;
     const alias = { name: props.cloudfront.domainName, zoneId: props.cloudfront.hostedZoneId, evaluateTargetHealth: false };
     const record = (rid: string, cfg: Omit<Route53RecordConfig, 'zoneId'>) => new Route53Record(this, rid, { zoneId: props.zoneId, ...cfg });
     const weighted = (setIdentifier: string, weight: number) => ({ setIdentifier, weightedRoutingPolicy: { weight } });
 
     record('apex-aws-a', { name: props.apex, type: 'A', alias, ...weighted('aws', props.weights.aws) });
-    record('apex-vercel-a', { name: props.apex, type: 'A', ttl, records: props.vercelApexIps ?? ['76.76.21.21'], ...weighted('vercel', props.weights.vercel) });
+    record('apex-vercel-a', { name: props.apex, type: 'A', ttl, records: props.vercelApexIps, ...weighted('vercel', props.weights.vercel) });
     if (ipv6 && props.weights.vercel === 0) {
       record('apex-aws-aaaa', { name: props.apex, type: 'AAAA', alias, ...weighted('aws', props.weights.aws) });
     }
     record('www-aws', { name: props.www, type: 'CNAME', ttl, records: [props.cloudfront.domainName], ...weighted('aws', props.weights.aws) });
-    record('www-vercel', { name: props.www, type: 'CNAME', ttl, records: [props.vercelCname ?? 'cname.vercel-dns.com'], ...weighted('vercel', props.weights.vercel) });
+    record('www-vercel', { name: props.www, type: 'CNAME', ttl, records: [props.vercelCname], ...weighted('vercel', props.weights.vercel) });
 
     record('test-host-a', { name: props.testHost, type: 'A', alias });
     if (ipv6) record('test-host-aaaa', { name: props.testHost, type: 'AAAA', alias });

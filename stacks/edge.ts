@@ -17,18 +17,18 @@ export interface EdgeProps {
   readonly originDomainName: string;
   /** Header name and secret value CloudFront sends to the origin. @default undefined (no header) */
   readonly originVerify?: { readonly header: string; readonly value: string };
-  /** Path pattern cached long (Next.js hashed assets). @default "/_next/static/*" */
-  readonly staticPathPattern?: string;
-  /** @default "PriceClass_100" */
-  readonly priceClass?: string;
-  /** @default true */
-  readonly ipv6?: boolean;
-  /** @default "TLSv1.2_2021" */
-  readonly minimumProtocolVersion?: string;
+  /** Path pattern cached long (Next.js hashed assets), e.g. "/_next/static/*". */
+  readonly staticPathPattern: string;
+  /** e.g. "PriceClass_100". */
+  readonly priceClass: string;
+  readonly ipv6: boolean;
+  /** e.g. "TLSv1.2_2021". */
+  readonly minimumProtocolVersion: string;
   /** WAFv2 web ACL (CLOUDFRONT scope). @default undefined */
   readonly webAclArn?: string;
-  /** Standard logging bucket domain name. @default undefined */
+  /** Standard logging bucket domain name (a bucket with ACLs enabled). @default undefined (no standard logs) */
   readonly logsBucketDomainName?: string;
+  /** @default "Venture Nudge CDN" */
   readonly comment?: string;
 }
 
@@ -52,9 +52,9 @@ export class Edge extends Construct {
       enabled: true,
       comment: props.comment ?? 'Venture Nudge CDN',
       aliases: props.aliases,
-      isIpv6Enabled: props.ipv6 ?? true,
+      isIpv6Enabled: props.ipv6,
       httpVersion: 'http2and3',
-      priceClass: props.priceClass ?? 'PriceClass_100',
+      priceClass: props.priceClass,
       webAclId: props.webAclArn,
       origin: [
         {
@@ -75,7 +75,7 @@ export class Edge extends Construct {
       },
       orderedCacheBehavior: [
         {
-          pathPattern: props.staticPathPattern ?? '/_next/static/*',
+          pathPattern: props.staticPathPattern,
           targetOriginId: originId,
           allowedMethods: ['GET', 'HEAD', 'OPTIONS'],
           cachedMethods: ['GET', 'HEAD'],
@@ -85,7 +85,7 @@ export class Edge extends Construct {
         },
       ],
       restrictions: { geoRestriction: { restrictionType: 'none' } },
-      viewerCertificate: { acmCertificateArn: props.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: props.minimumProtocolVersion ?? 'TLSv1.2_2021' },
+      viewerCertificate: { acmCertificateArn: props.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: props.minimumProtocolVersion },
       loggingConfig: props.logsBucketDomainName ? { bucket: props.logsBucketDomainName, prefix: 'cloudfront/', includeCookies: false } : undefined,
     });
     this.distributionId = cf.id;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { Config, cutoverWeights, namesFor } from './config';
+import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -10,6 +10,8 @@ import { LoadBalancer, ORIGIN_VERIFY_HEADER } from './load-balancer';
 import { Network } from './network';
 import { ProviderMode, Providers } from './providers';
 import { ContainerRepository } from './repository';
+import { MigrationRunner } from './migration-runner';
+import { GithubDeploy } from './github-deploy';
 import { AutoscaledService } from './service';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
@@ -17,7 +19,9 @@ import { Observability } from './observability';
 import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
+import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions } from './policy';
+import { localStatePath } from './state-backend';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -66,17 +70,18 @@ export class EnvironmentStack extends TerraformStack {
     const env = config.environments[environment];
     const names = namesFor(config, environment);
 
+    const stateKey = env.backend.type === 's3' ? `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate` : undefined;
     if (env.backend.type === 's3') {
       new S3Backend(this, {
         bucket: env.backend.bucket,
-        key: `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate`,
+        key: stateKey!,
         region: env.backend.region,
         dynamodbTable: env.backend.dynamodbTable,
         encrypt: true,
       });
     } else {
-      // Relative to the stack's working directory: the JSON stays machine-independent.
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Outside the build folder, relative to the stack folder (see state-backend.ts).
+      new LocalBackend(this, { path: localStatePath(id) });
     }
 
     const providers = new Providers(this, 'providers', {
@@ -113,7 +118,21 @@ export class EnvironmentStack extends TerraformStack {
         })
       : undefined;
     const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
-    const webAcl = new WebAcl(this, 'web-acl', { namePrefix: names.prefix, provider: providers.usEast1, rateLimit: env.edge.wafRateLimit });
+    const edgeLogs = env.edge.accessLogs
+      ? new PrivateBucket(this, 'cdn-logs', {
+          bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
+          versioned: false,
+          expireDays: env.edge.logRetentionDays,
+          // CloudFront standard logging writes with an ACL grant it adds itself.
+          objectOwnership: 'BucketOwnerPreferred',
+        })
+      : undefined;
+    const webAcl = new WebAcl(this, 'web-acl', {
+      namePrefix: names.prefix,
+      provider: providers.usEast1,
+      rateLimit: env.edge.wafRateLimit,
+      logs: env.edge.accessLogs ? { retentionDays: env.edge.logRetentionDays, kmsKeyArn: edgeKeyArn, accountId: encryption.accountId } : undefined,
+    });
 
     const zone = new HostedZone(this, 'zone', { domain: env.domain, existingZoneId: env.hostedZoneId });
     const edgeCertificate = new Certificate(this, 'edge-certificate', { domainName: env.domain, zoneId: zone.zoneId, provider: providers.usEast1 });
@@ -180,7 +199,7 @@ export class EnvironmentStack extends TerraformStack {
       database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
-      environment: env.service.environment,
+      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
       cpu: env.service.cpu,
       memory: env.service.memory,
       minTasks: env.service.minTasks,
@@ -196,6 +215,46 @@ export class EnvironmentStack extends TerraformStack {
     });
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
 
+    // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
+    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn }) : undefined;
+    const runner = toolkit
+      ? new MigrationRunner(this, 'runner', {
+          namePrefix: names.prefix,
+          region: config.region,
+          accountId: repository.accountId,
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
+          sourceUrlParameter: names.sourceUrlParameter,
+          image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
+          cpu: env.runner.cpu,
+          memory: env.runner.memory,
+          sourceCidrs: env.runner.sourceCidrs,
+          logRetentionDays: env.runner.logRetentionDays,
+          kmsKeyArn: encryption.keyArn,
+        })
+      : undefined;
+    if (runner) database.allowConnectionsFrom('from-runner', runner.securityGroupId, 'PostgreSQL from the migration runner');
+
+    // GitHub Actions through OIDC: a deploy role for one repository and one environment or branch.
+    const gh = config.github;
+    const providerStack = gh.oidcProviderEnvironment ?? ('production' in config.environments ? 'production' : Object.keys(config.environments)[0]);
+    const deploy = gh.repository
+      ? new GithubDeploy(this, 'github', {
+          namePrefix: names.prefix,
+          region: config.region,
+          accountId: repository.accountId,
+          repository: gh.repository,
+          trust: gh.trust === 'environment' ? { environment } : { branch: gh.branch },
+          oidcProviderArn: gh.oidcProviderArn,
+          createProvider: !gh.oidcProviderArn && environment === providerStack,
+          ecrRepositoryArns: [repository.repositoryArn, ...(toolkit ? [toolkit.repositoryArn] : [])],
+          ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
+          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, dynamodbTable: env.backend.dynamodbTable, region: env.backend.region } : undefined,
+          planRole: gh.planRole,
+        })
+      : undefined;
+
     const edge = new Edge(this, 'edge', {
       aliases: [names.apex, names.www, names.testHost],
       certificateArn: edgeCertificate.certificateArn,
@@ -206,6 +265,7 @@ export class EnvironmentStack extends TerraformStack {
       ipv6: env.edge.ipv6,
       minimumProtocolVersion: env.edge.minimumProtocolVersion,
       webAclArn: webAcl.arn,
+      logsBucketDomainName: edgeLogs?.bucketDomainName,
       comment: `${names.prefix} CDN`,
     });
 
@@ -230,8 +290,17 @@ export class EnvironmentStack extends TerraformStack {
       budgetThresholdsUsd: env.budget.thresholdsUsd,
       kmsKeyArn: encryption.keyArn,
       usEast1KmsKeyArn: edgeKeyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
     });
     this.warnings.push(...observability.warnings);
+
+    new ZoneRecords(this, 'zone-records', {
+      zoneId: zone.zoneId,
+      domain: env.domain,
+      records: env.dns.records,
+      delegations: this.delegations(config, environment),
+      takeOverExisting: Boolean(env.hostedZoneId),
+    });
 
     const weights = cutoverWeights(env.cutover);
     new CutoverDns(this, 'cutover', {
@@ -265,9 +334,38 @@ export class EnvironmentStack extends TerraformStack {
       alerts_topic_arn: { value: observability.topicArn, description: 'SNS topic of every alarm and budget alert' },
       dashboard_url: { value: `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards:name=${names.prefix}`, description: 'CloudWatch dashboard' },
       cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
+      image_tag: { value: env.service.imageTag ?? BOOTSTRAP_TAG, description: `Image tag the app and the runner run ("${BOOTSTRAP_TAG}": none yet, the service runs 0 tasks)` },
+      service_min_tasks: { value: env.service.minTasks, description: 'Desired count a deploy leaving bootstrap sets (the autoscaling floor)' },
     };
+    if (toolkit && runner) {
+      outputs.toolkit_repository_url = { value: toolkit.repositoryUrl, description: 'ECR repository of the toolkit image (Dockerfile) the runner runs' };
+      outputs.migration_runner = {
+        value: { cluster: service.clusterName, task_definition: runner.taskDefinitionFamily, subnets: network.privateSubnetIds, security_groups: [runner.securityGroupId], container: runner.containerName, log_group: runner.logGroupName, log_stream_prefix: runner.logStreamPrefix, region: config.region, source_url_parameter: names.sourceUrlParameter },
+        description: 'Where npm run remote runs the toolkit: cluster, task definition family, private subnets, security group, log group',
+      };
+    }
+    if (deploy) {
+      outputs.github_deploy_role_arn = { value: deploy.deployRoleArn, description: 'Role the deploy workflow assumes (vars.AWS_DEPLOY_ROLE_ARN)' };
+      if (deploy.planRoleArn) outputs.github_plan_role_arn = { value: deploy.planRoleArn, description: 'Read-only role the pull-request workflow assumes (vars.AWS_PLAN_ROLE_ARN)' };
+    }
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /**
+   * Other environments whose domain lies under this one's and that have their own zone
+   * (e.g. `staging.` under production): delegated by NS records once their name servers
+   * are in the config; until then a warning says how.
+   */
+  private delegations(config: Config, environment: string): Delegation[] {
+    const domain = config.environments[environment].domain;
+    const out: Delegation[] = [];
+    for (const [name, other] of Object.entries(config.environments)) {
+      if (name === environment || !other.domain.endsWith(`.${domain}`) || other.hostedZoneId) continue;
+      if (other.dns.nameServers.length > 0) out.push({ domain: other.domain, nameServers: other.dns.nameServers });
+      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Delegation")`);
+    }
+    return out;
   }
 }

@@ -131,7 +131,7 @@ export class GithubDeploy extends Construct {
         { Sid: 'StackRoles', Effect: 'Allow', Action: ['iam:*Role', 'iam:*RolePolicy', 'iam:*RolePolicies', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole', 'iam:UpdateAssumeRolePolicy'], Resource: `arn:aws:iam::${acct}:role/${prefix}-*` },
         { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: ['iam:CreateServiceLinkedRole'], Resource: `arn:aws:iam::${acct}:role/aws-service-role/*` },
         { Sid: 'StackBuckets', Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`] },
-        { Sid: 'StackRepositories', Effect: 'Allow', Action: ['ecr:*'], Resource: [...props.ecrRepositoryArns, `arn:aws:ecr:${props.region}:${acct}:repository/${prefix}*`] },
+        { Sid: 'StackRepositories', Effect: 'Allow', Action: ['ecr:*'], Resource: props.ecrRepositoryArns },
         // RDS creates the master-password secret as the caller (manage_master_user_password).
         { Sid: 'RdsManagedSecret', Effect: 'Allow', Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DescribeSecret'], Resource: `arn:aws:secretsmanager:${props.region}:${acct}:secret:rds!*` },
         ...this.stateStatements(props, true),

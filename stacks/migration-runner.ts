@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import { assumeRolePolicy, jsonDocument } from './json-document';
+import { fargateSizeProblem } from './fargate';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
-import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -32,8 +31,8 @@ export interface MigrationRunnerProps {
   readonly database: RunnerDatabase;
   /** Full name of the SSM SecureString holding the source URL, e.g. `/venture-nudge/migration-production/SOURCE_DATABASE_URL`. */
   readonly sourceUrlParameter: string;
-  /** Toolkit image tag in the runner's repository (CI pushes the git SHA). */
-  readonly imageTag: string;
+  /** The toolkit image (Dockerfile): its own ECR repository, and the tag CI pushed (the git SHA). */
+  readonly image: { readonly repositoryUrl: string; readonly repositoryArn: string; readonly tag: string };
   /** Fargate CPU units. @default 1024 */
   readonly cpu?: number;
   /** Fargate memory (MiB). @default 2048 */
@@ -42,7 +41,7 @@ export interface MigrationRunnerProps {
   readonly sourceCidrs?: readonly string[];
   /** @default 30 */
   readonly logRetentionDays?: number;
-  /** KMS key of the log group, the SSM SecureString and the ECR repository. @default AWS-managed keys */
+  /** KMS key of the log group and of the source-URL SecureString. @default AWS-managed keys */
   readonly kmsKeyArn?: string;
 }
 
@@ -56,12 +55,11 @@ export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
 /**
  * One-off Fargate tasks of the toolkit image inside the VPC (`npm run remote`): the only
  * place that reaches both RDS (private subnets, database security group) and the source
- * database (through NAT). Its own ECR repository, log group, roles and security group;
- * ECS Exec enabled. No service: tasks run on demand in the app's cluster.
+ * database (through NAT). Its own log group, roles and security group; ECS Exec enabled.
+ * No service: tasks run on demand in the app's cluster. The stack adds the database's
+ * ingress from `securityGroupId`.
  */
 export class MigrationRunner extends Construct {
-  readonly repositoryUrl: string;
-  readonly repositoryArn: string;
   readonly taskDefinitionFamily: string;
   readonly taskDefinitionArn: string;
   readonly securityGroupId: string;
@@ -73,26 +71,10 @@ export class MigrationRunner extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationRunnerProps) {
     super(scope, id);
+    const size = fargateSizeProblem(props.cpu ?? 1024, props.memory ?? 2048);
+    if (size) throw new Error(`MigrationRunner ${this.node.path}: ${size.field}: ${size.message}`);
     const name = `${props.namePrefix}-runner`;
     const port = props.database.port;
-
-    const repo = new EcrRepository(this, 'repository', {
-      name: `${props.namePrefix}-toolkit`,
-      imageTagMutability: 'IMMUTABLE',
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: props.kmsKeyArn ? 'KMS' : 'AES256', kmsKey: props.kmsKeyArn }],
-    });
-    new EcrLifecyclePolicy(this, 'repository-lifecycle', {
-      repository: repo.name,
-      policy: jsonDocument(this, {
-        rules: [
-          { rulePriority: 1, description: 'Expire untagged images after 7 days', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } },
-          { rulePriority: 2, description: 'Keep the last 30 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }, action: { type: 'expire' } },
-        ],
-      }),
-    });
-    this.repositoryUrl = repo.repositoryUrl;
-    this.repositoryArn = repo.arn;
 
     const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${name}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
@@ -108,7 +90,7 @@ export class MigrationRunner extends Construct {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: repo.arn },
+          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: props.image.repositoryArn },
           { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:log-stream:*` },
           { Sid: 'SourceUrl', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: parameterArn },
           { Sid: 'DatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.secretArn },
@@ -141,7 +123,7 @@ export class MigrationRunner extends Construct {
     ];
     const container = {
       name: RUNNER_CONTAINER,
-      image: `${repo.repositoryUrl}:${props.imageTag}`,
+      image: `${props.image.repositoryUrl}:${props.image.tag}`,
       essential: true,
       command: ['--help'],
       environment: [

@@ -18,14 +18,14 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 export interface NetworkProps {
   /** Resource name prefix, e.g. `venture-nudge-production`. */
   readonly namePrefix: string;
-  /** VPC CIDR; each subnet is carved as prefix+4. @default from config: "10.0.0.0/16" */
+  /** VPC CIDR, e.g. "10.0.0.0/16"; each subnet is carved as prefix+4. */
   readonly cidr: string;
   /** Explicit AZ names (no look-up at plan). At least 2. */
   readonly availabilityZones: readonly string[];
-  /** One NAT gateway per AZ, or one shared. @default true */
-  readonly natGatewayPerAz?: boolean;
-  /** VPC flow log retention (days); 0 disables flow logs. @default 30 */
-  readonly flowLogRetentionDays?: number;
+  /** One NAT gateway per AZ, or one shared. */
+  readonly natGatewayPerAz: boolean;
+  /** VPC flow log retention (days); 0 disables flow logs. */
+  readonly flowLogRetentionDays: number;
   /** KMS key for the flow log group. @default AWS-owned encryption */
   readonly kmsKeyArn?: string;
 }
@@ -47,14 +47,14 @@ export class Network extends Construct {
     // The default security group allows all traffic between its members: close it.
     new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: name('default-closed') });
 
-    const flowDays = props.flowLogRetentionDays ?? 30;
+    const flowDays = props.flowLogRetentionDays;
     if (flowDays > 0) this.addFlowLogs(props.namePrefix, vpc.id, flowDays, props.kmsKeyArn);
 
     const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
     const publicRt = new RouteTable(this, 'public-rt', { vpcId: vpc.id, tags: name('public') });
     new Route(this, 'public-default', { routeTableId: publicRt.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
 
-    const perAz = props.natGatewayPerAz ?? true;
+    const perAz = props.natGatewayPerAz;
     const nats: NatGateway[] = [];
     this.publicSubnetIds = [];
     this.privateSubnetIds = [];

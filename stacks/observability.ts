@@ -43,6 +43,8 @@ export interface ObservabilityProps {
    * (CloudWatch cannot publish to a topic under `alias/aws/sns`). @default kmsKeyArn (stack in us-east-1)
    */
   readonly usEast1KmsKeyArn?: string;
+  /** Business KPIs the app writes with the embedded metric format: a dashboard row reads them from this namespace. @default no row */
+  readonly businessMetrics?: { readonly namespace: string };
 }
 
 type Metric = [string, string, ...string[]];
@@ -132,6 +134,7 @@ export class Observability extends Construct {
           widget('RDS read / write latency (s)', [['AWS/RDS', 'ReadLatency', ...rdsDims], ['AWS/RDS', 'WriteLatency', ...rdsDims]]),
           widget('CloudFront requests', [['AWS/CloudFront', 'Requests', ...cfDims]], { stat: 'Sum', region: 'us-east-1' }),
           widget('CloudFront error rate %', [['AWS/CloudFront', '5xxErrorRate', ...cfDims], ['AWS/CloudFront', 'TotalErrorRate', ...cfDims]], { region: 'us-east-1' }),
+          ...(props.businessMetrics ? businessMetricsRow(props.businessMetrics.namespace, props.region) : []),
         ],
       }),
     });
@@ -171,6 +174,24 @@ export class Observability extends Construct {
     props.alertEmails.forEach((email, i) => new SnsTopicSubscription(this, `${prefix}-${i}`, { provider, topicArn: topic.arn, protocol: 'email', endpoint: email }));
     return topic.arn;
   }
+}
+
+/**
+ * The guide's "Custom Metrics: plans created, chat sessions, revenue": metric names the app
+ * emits (embedded metric format, no dimensions) in the business namespace.
+ */
+export const BUSINESS_METRICS = [
+  { name: 'PlansCreated', title: 'Plans created', unit: 'Count' },
+  { name: 'ChatSessions', title: 'Chat sessions', unit: 'Count' },
+  { name: 'Revenue', title: 'Revenue (USD)', unit: 'None' },
+] as const;
+
+/** A full-width heading and one widget per business metric (sums per 5 minutes): one dashboard row. */
+export function businessMetricsRow(namespace: string, region: string): Record<string, unknown>[] {
+  return [
+    { type: 'text', width: 24, height: 1, properties: { markdown: `**Business metrics** — namespace \`${namespace}\`, written by the app as embedded metric format logs` } },
+    ...BUSINESS_METRICS.map((m) => ({ type: 'metric', width: 8, height: 6, properties: { title: m.title, metrics: [[namespace, m.name]], region, period: 300, stat: 'Sum' } })),
+  ];
 }
 
 function dims(flat: string[]): Record<string, string> {

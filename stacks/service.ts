@@ -13,6 +13,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { fargateSizeProblem } from './fargate';
+import { BOOTSTRAP_TAG } from './config';
 
 export interface ServiceDatabase {
   readonly host: string;
@@ -29,7 +30,12 @@ export interface ServiceImage {
   readonly repositoryUrl: string;
   /** The execution role may pull from this repository only. */
   readonly repositoryArn: string;
-  readonly tag: string;
+  /**
+   * Unset: bootstrap (the repository may still be empty). The task definition names the
+   * never-pulled `bootstrap` tag and the service starts with 0 tasks; a plan against a
+   * service that already runs tasks fails instead of replacing its image.
+   */
+  readonly tag?: string;
 }
 
 /** Writable mounts of a read-only root filesystem: volume name -> path in the container. */
@@ -109,6 +115,7 @@ export class AutoscaledService extends Construct {
     const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
+    const bootstrap = props.image.tag === undefined;
     const task = this.taskDefinition(props, logs);
     const sg = this.securityGroup(props);
     this.securityGroupId = sg.id;
@@ -118,7 +125,7 @@ export class AutoscaledService extends Construct {
       cluster: cluster.arn,
       taskDefinition: task.arn,
       launchType: 'FARGATE',
-      desiredCount: props.minTasks,
+      desiredCount: bootstrap ? 0 : props.minTasks,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -128,7 +135,13 @@ export class AutoscaledService extends Construct {
       networkConfiguration: { subnets: props.subnetIds, securityGroups: [sg.id], assignPublicIp: false },
       loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'app', containerPort: props.containerPort }],
       // The autoscaler owns the task count; a plan must never fight it.
-      lifecycle: { ignoreChanges: ['desired_count'] },
+      lifecycle: {
+        ignoreChanges: ['desired_count'],
+        // Bootstrap is for the first apply only: against a running service it would deploy a missing image.
+        ...(bootstrap
+          ? { postcondition: [{ condition: '${self.desired_count == 0}', errorMessage: `No image tag for ${props.namePrefix}, but the service already runs tasks: set IMAGE_TAG_<ENV> (or IMAGE_TAG) to the tag it runs (terraform output image_tag) or to the new one CI pushed.` }] }
+          : {}),
+      },
       dependsOn: props.dependsOn,
     });
     this.serviceName = service.name;
@@ -205,7 +218,7 @@ export class AutoscaledService extends Construct {
     const readonlyRoot = props.readonlyRootFilesystem;
     return {
       name: 'app',
-      image: `${props.image.repositoryUrl}:${props.image.tag}`,
+      image: `${props.image.repositoryUrl}:${props.image.tag ?? BOOTSTRAP_TAG}`,
       essential: true,
       user: String(props.appUid ?? 1001),
       portMappings: [{ containerPort: props.containerPort, protocol: 'tcp' }],
@@ -280,7 +293,8 @@ export class AutoscaledService extends Construct {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
       resourceId,
-      minCapacity: props.minTasks,
+      // Bootstrap: nothing to run yet, so the autoscaler must not start tasks either.
+      minCapacity: props.image.tag === undefined ? 0 : props.minTasks,
       maxCapacity: props.maxTasks,
     });
     const track = (id: string, name: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string }) =>

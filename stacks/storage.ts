@@ -9,15 +9,38 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA as S3BucketVersioning } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 
-/** Elastic Load Balancing's log-delivery account per region (regions older than August 2022). */
+/**
+ * Elastic Load Balancing's log-delivery account for every region opened before August 2022
+ * (AWS: "Enable access logs for your Application Load Balancer", step 2). Regions opened
+ * since then accept only the log-delivery service principal.
+ */
 export const ELB_LOG_ACCOUNTS: Readonly<Record<string, string>> = {
   'us-east-1': '127311923021',
   'us-east-2': '033677994240',
   'us-west-1': '027434742980',
   'us-west-2': '797873946194',
-  'eu-west-1': '156460612806',
+  'af-south-1': '098369216593',
+  'ap-east-1': '754344448648',
+  'ap-south-1': '718504428378',
+  'ap-northeast-1': '582318560864',
+  'ap-northeast-2': '600734575887',
+  'ap-northeast-3': '383597477331',
+  'ap-southeast-1': '114774131450',
+  'ap-southeast-2': '783225319266',
+  'ap-southeast-3': '589379963580',
+  'ca-central-1': '985666609251',
   'eu-central-1': '054676820928',
+  'eu-west-1': '156460612806',
+  'eu-west-2': '652711504416',
+  'eu-west-3': '009996457667',
+  'eu-south-1': '635631232127',
+  'eu-north-1': '897822967062',
+  'me-south-1': '076674570225',
+  'sa-east-1': '507241528517',
 };
+
+/** Service principal that delivers ELB access logs in regions opened since August 2022. */
+export const ELB_LOG_DELIVERY_PRINCIPAL = 'logdelivery.elasticloadbalancing.amazonaws.com';
 
 export interface PrivateBucketProps {
   /** Globally unique bucket name. */
@@ -34,6 +57,11 @@ export interface PrivateBucketProps {
   readonly policyStatements?: Record<string, unknown>[];
   /** Let `terraform destroy` delete a non-empty bucket. @default false */
   readonly forceDestroy?: boolean;
+  /**
+   * Object ownership. `BucketOwnerPreferred` keeps ACLs usable, which CloudFront standard
+   * logging needs (it grants itself write access by ACL). @default "BucketOwnerEnforced" (ACLs off)
+   */
+  readonly objectOwnership?: 'BucketOwnerEnforced' | 'BucketOwnerPreferred';
 }
 
 /**
@@ -43,15 +71,15 @@ export interface PrivateBucketProps {
 export class PrivateBucket extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
+  /** Domain name, with an implicit dependency on the ownership controls and the policy (log writers need them first). */
   readonly bucketDomainName: string;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     const bucket = new S3Bucket(this, 'bucket', { bucket: props.bucketName, forceDestroy: props.forceDestroy ?? false });
     this.bucketArn = bucket.arn;
-    this.bucketDomainName = bucket.bucketDomainName;
     const block = new S3BucketPublicAccessBlock(this, 'public-access-block', { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    const ownership = new S3BucketOwnershipControls(this, 'ownership', { bucket: bucket.id, rule: { objectOwnership: props.objectOwnership ?? 'BucketOwnerEnforced' } });
     new S3BucketServerSideEncryptionConfiguration(this, 'encryption', { bucket: bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }] });
     const versioned = props.versioned ?? true;
     if (versioned) new S3BucketVersioning(this, 'versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
@@ -73,6 +101,7 @@ export class PrivateBucket extends Construct {
     });
     // The name, with an implicit dependency on the policy: writers (ALB logs) need it in place first.
     this.bucketName = Fn.element(Fn.tolist([bucket.bucket, policy.id]), 0);
+    this.bucketDomainName = Fn.element(Fn.tolist([bucket.bucketDomainName, policy.id, ownership.id]), 0);
   }
 }
 
@@ -82,7 +111,7 @@ export function albLogDeliveryStatement(region: string, bucketArn: string, prefi
   return {
     Sid: 'AlbAccessLogs',
     Effect: 'Allow',
-    Principal: account ? { AWS: `arn:aws:iam::${account}:root` } : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+    Principal: account ? { AWS: `arn:aws:iam::${account}:root` } : { Service: ELB_LOG_DELIVERY_PRINCIPAL },
     Action: 's3:PutObject',
     Resource: `${bucketArn}/${prefix}/*`,
   };

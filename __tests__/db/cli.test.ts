@@ -95,3 +95,18 @@ test('--help prints usage and exits 0; an unknown flag exits 2 naming it', async
   expect(bad.code).toBe(2);
   expect(bad.stderr.trim()).toMatch(/^error: Unknown option '--frm'.*--help/);
 });
+
+test('db:copy refuses what it cannot carry (exit 1, naming --skip), and with --skip lists the loss in --json', async () => {
+  const src = await source().createDatabase('lo');
+  await source().sql('lo', `CREATE TABLE docs (id int PRIMARY KEY, body oid); INSERT INTO docs VALUES (1, lo_from_bytea(0, 'x'))`);
+  const dst = await target().createDatabase('lo_dst');
+  const envs = { SOURCE_DATABASE_URL: src, TARGET_DATABASE_URL: dst };
+  const refused = await run(['scripts/db-copy.ts'], envs);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/error: \[preflight\] the copy cannot carry 1 object\(s\)/);
+  expect(refused.stderr).toMatch(/--skip large-objects/);
+  const skipped = await run(['scripts/db-copy.ts', '--skip', 'large-objects', '--json'], envs);
+  expect(skipped.code).toBe(0);
+  expect(JSON.parse(skipped.stdout).notCarried).toEqual([expect.objectContaining({ kind: 'large-objects' })]);
+  expectNoSecret(skipped);
+});

@@ -75,3 +75,48 @@ describe('large objects (not carried)', () => {
     expect(diff.largeObjects?.target).toEqual([]);
   });
 });
+
+test('data-only refreshes the materialized views reading the reloaded tables', async () => {
+  const dst = await freshTarget();
+  await copyDatabase({ from: fixtureUrl, to: dst.url, mode: 'schema-only' });
+  expect((await target().sql(dst.name, 'SELECT count(*)::int AS n FROM public.event_counts'))[0].n).toBe(0);
+  const s = await copyDatabase({ from: fixtureUrl, to: dst.url, mode: 'data-only' });
+  expect(s.ok).toBe(true);
+  await expectSameDatabase(fixtureUrl, dst.url);
+});
+
+test('a policy naming a role the target lacks refuses the run in preflight, naming role and policy', async () => {
+  const src = await source().createDatabase('roles');
+  await source().sql('postgres', 'CREATE ROLE app_reader NOLOGIN');
+  await source().sql('roles', `CREATE TABLE docs (id int PRIMARY KEY); ALTER TABLE docs ENABLE ROW LEVEL SECURITY; CREATE POLICY readers ON docs FOR SELECT TO app_reader USING (true)`);
+  const dst = await freshTarget();
+  const err = await copyDatabase({ from: src, to: dst.url }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(MigrationError);
+  expect((err as MigrationError).phase).toBe('preflight');
+  expect((err as Error).message).toMatch(/role\(s\) missing on the target: app_reader \(named by policy readers on public\.docs\).*CREATE ROLE app_reader NOLOGIN/);
+  expect(await relationCount(target(), dst.name)).toBe(0);
+});
+
+describe('the "rerun with --force" hint', () => {
+  test('is not given for a privilege error', async () => {
+    const src = await source().createDatabase('hint_priv');
+    await source().sql('hint_priv', 'CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)');
+    await target().sql('postgres', `CREATE ROLE plain_user LOGIN PASSWORD 'plain-pw'`);
+    const dst = await freshTarget();
+    const asPlain = dst.url.replace(/\/\/[^@]*@/, '//plain_user:plain-pw@');
+    const err = await copyDatabase({ from: src, to: asPlain }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^\[schema:pre\] .*permission denied for database .*grant the target user/);
+    expect((err as Error).message).not.toMatch(/--force/);
+  });
+
+  test('is not given in data-only mode, where the target is left as it was', async () => {
+    const src = await source().createDatabase('hint_data');
+    await source().sql('hint_data', `CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t VALUES (1, 'not a number')`);
+    const dst = await freshTarget();
+    await target().sql(dst.name, 'CREATE TABLE t (id int PRIMARY KEY, note int); INSERT INTO t VALUES (7, 7)');
+    const err = await copyDatabase({ from: src, to: dst.url, mode: 'data-only', force: true }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^\[data\] table public\.t: invalid input syntax for type integer.*left as it was/);
+    expect((err as Error).message).not.toMatch(/--force/);
+    expect(await target().sql(dst.name, 'SELECT id, note FROM t')).toEqual([{ id: 7, note: 7 }]);
+  });
+});

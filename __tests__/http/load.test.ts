@@ -1,7 +1,7 @@
 /**
  * load (scripts/lib/http/load.ts, on autocannon) against servers this file starts on 127.0.0.1.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { runLoad, rampPlan, LoadOptionsError } from '../../scripts/lib/http/load';
 import { formatLoadReport, wafCaveat } from '../../scripts/lib/http/load-report';
@@ -78,6 +78,17 @@ describe('load', () => {
     expect(r.connectionsAnswered).toBe(40);
   });
 
+  test('an abort during the ramp stops the run early and still reports', async () => {
+    const url = await serve(ok());
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 1500);
+    const started = Date.now();
+    const r = await runLoad({ url, connections: 8, durationSec: 5, rampSec: 4, signal: abort.signal });
+    expect(r.stoppedEarly).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.ramp.requests).toBeGreaterThan(0);
+  });
+
   test('the ramp plan splits the connections over steps started evenly across the ramp', () => {
     expect(rampPlan(10, 4, 4)).toEqual([{ connections: 3, startSec: 0 }, { connections: 3, startSec: 1 }, { connections: 2, startSec: 2 }, { connections: 2, startSec: 3 }]);
     expect(rampPlan(10, 0, 4)).toEqual([{ connections: 10, startSec: 0 }]);
@@ -88,7 +99,28 @@ describe('load', () => {
     await expect(runLoad({ url: 'http://127.0.0.1:1/', connections: 0, durationSec: 1 })).rejects.toThrow(/--users 0/);
   });
 
-  test('10,000 connections fit under the open-file limit of this process (raised when needed)', () => {
+  describe('open-file limit', () => {
+    const generator = join(__dirname, '../../scripts/lib/http/generator.ts');
+    /** ensureFdLimit(n) in a child whose limits prlimit(1) set to soft:hard. */
+    const inChild = (limits: string, n: number) => {
+      const code = `process.stdout.write(JSON.stringify(require(${JSON.stringify(generator)}).ensureFdLimit(${n})))`;
+      const r = spawnSync('prlimit', [`--nofile=${limits}`, process.execPath, '-r', 'ts-node/register/transpile-only', '-e', code], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+
+    test('a soft limit below the connections is raised to the hard limit (Node does it at start-up)', () => {
+      expect(inChild('1024:20000', 5000)).toEqual({ soft: 20000, hard: 20000 });
+    });
+
+    test('a hard limit below the connections is reported with the command that fixes it', () => {
+      const fd = inChild('256:512', 5000);
+      expect(fd).toMatchObject({ soft: 512, hard: 512 });
+      expect(fd.problem).toMatch(/^5000 connections need 5064 open files but the soft limit is 512 \(the hard limit is 512\); raise it before running: `ulimit -n 5064`/);
+    });
+  });
+
+  test('10,000 connections fit under the open-file limit of this process', () => {
     const fd = ensureFdLimit(10_000);
     expect(fd.problem).toBeUndefined();
     expect(readFdLimit()!.soft).toBeGreaterThanOrEqual(10_064);
@@ -101,4 +133,17 @@ describe('load', () => {
     expect(text).toMatch(/spread the source/);
     expect(text).not.toMatch(/is local/);
   });
+
+  test('the CLI prints the WAF caveat before starting, then the report; a bad flag exits 2', async () => {
+    const url = await serverProcess();
+    const cli = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', join(__dirname, '../../scripts/load.ts')];
+    const r = spawnSync(process.execPath, [...cli, '--url', url, '--users', '3', '--duration', '1'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr.indexOf('WAF: the CloudFront web ACL blocks a client IP after 2000 requests')).toBe(0);
+    expect(r.stdout).toMatch(/^load: .*3 connections/);
+    expect(r.stdout).toMatch(/latency \(ms\) +p50/);
+    const bad = spawnSync(process.execPath, [...cli, '--url', url, '--users', 'many'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('load: --users "many": must be a number');
+  }, 60_000);
 });

@@ -102,6 +102,7 @@ describe('smoke: health and budgets', () => {
     await expect(runSmoke({ target: 'aws.venturenudge.com' })).rejects.toThrow(SmokeOptionsError);
     await expect(runSmoke({ target: fast, paths: ['api/health'] })).rejects.toThrow(/--paths: "api\/health" must start with \//);
     await expect(runSmoke({ target: fast, requests: 0 })).rejects.toThrow(/--requests 0/);
+    await expect(runSmoke({ target: fast, budgets: { maxRegressionPct: 10 } })).rejects.toThrow(/--max-regression compares with the baseline: give --baseline/);
   });
 });
 

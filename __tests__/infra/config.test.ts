@@ -111,7 +111,7 @@ describe('configuration validation names the field and the allowed values', () =
   });
 
   test('an unknown cutover stage', () => {
-    expect(errorOf(prod({ cutover: { stage: '75' } }))).toMatch(/cutover\.stage: must be one of vercel, canary, 25, 50, aws, rollback/);
+    expect(errorOf(prod({ cutover: { stage: '75' } }))).toMatch(/cutover\.stage: must be one of vercel, canary, 25, 50, aws, rds, rollback/);
   });
 
   test('a pinned minor engine version', () => {
@@ -137,6 +137,67 @@ describe('configuration validation names the field and the allowed values', () =
   test('every problem at once, one line each', () => {
     const message = errorOf(prod({ service: { minTasks: 9, maxTasks: 2 }, cutover: { stage: 'nope' } }));
     expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(2);
+  });
+});
+
+describe('environments and domains', () => {
+  test('a misspelt environment name is rejected instead of synthesizing a third stack', () => {
+    expect(errorOf({ environments: { prodution: { cutover: { stage: 'aws' } } } } as ConfigInput)).toMatch(/environments\.prodution: unknown environment \(known: production, staging; did you mean production\?\); to add a new one, set "new": true/);
+  });
+
+  test('an environment declared new starts from the production defaults under <name>.<production domain>', () => {
+    const c = resolveConfig({ environments: { qa: { new: true, network: { cidr: '10.2.0.0/16' } } } } as ConfigInput);
+    expect(Object.keys(c.environments).sort()).toEqual(['production', 'qa', 'staging']);
+    expect(c.environments.qa.domain).toBe('qa.venturenudge.com');
+    expect(c.environments.qa.service.cpu).toBe(2048);
+  });
+
+  test('staging\'s domain derives from production\'s', () => {
+    const c = resolveConfig(prod({ domain: 'example.org' }));
+    expect(c.environments.staging.domain).toBe('staging.example.org');
+  });
+
+  test('an explicit staging domain still wins', () => {
+    const c = resolveConfig({ environments: { production: { domain: 'example.org' }, staging: { domain: 'preview.example.net' } } } as ConfigInput);
+    expect(c.environments.staging.domain).toBe('preview.example.net');
+  });
+
+  test('an appName that makes a load balancer name longer than 32 characters fails at synth', () => {
+    expect(errorOf({ appName: 'venture-nudge-platform' })).toMatch(/appName: with environment "production" the load balancer would be named venture-nudge-platform-production-alb \(37 characters; ELB allows 32\)/);
+  });
+});
+
+describe('dns records the domain already has', () => {
+  const withRecords = (records: unknown[]) => prod({ dns: { records } });
+
+  test('default to none, with a TTL of 300 when one is given without', () => {
+    expect(resolveConfig().environments.production.dns).toEqual({ records: [], nameServers: [] });
+    const c = resolveConfig(withRecords([{ name: '@', type: 'MX', values: ['10 mx.example.net.'] }]));
+    expect(c.environments.production.dns.records).toEqual([{ name: '@', type: 'MX', ttl: 300, values: ['10 mx.example.net.'] }]);
+  });
+
+  test('a CNAME at the apex is rejected', () => {
+    expect(errorOf(withRecords([{ name: '@', type: 'CNAME', values: ['x.example.net.'] }]))).toMatch(/dns\.records\.0\.name: a CNAME at the apex is invalid DNS/);
+  });
+
+  test('a record at a name the stack manages is rejected, naming the owner', () => {
+    expect(errorOf(withRecords([{ name: 'www', type: 'TXT', values: ['x'] }]))).toMatch(/dns\.records\.0\.name: www TXT is managed by the stack \(www \(cutover CNAMEs\)\)/);
+    expect(errorOf(withRecords([{ name: '@', type: 'A', values: ['192.0.2.1'] }]))).toMatch(/@ A is managed by the stack/);
+  });
+
+  test('apex MX and TXT records are accepted', () => {
+    expect(() => resolveConfig(withRecords([{ name: '@', type: 'TXT', values: ['v=spf1 include:_spf.google.com ~all'] }, { name: '@', type: 'MX', values: ['1 smtp.google.com.'] }]))).not.toThrow();
+  });
+
+  test('a record type Route 53 records here do not carry is rejected', () => {
+    expect(errorOf(withRecords([{ name: 'x', type: 'PTR', values: ['y'] }]))).toMatch(/dns\.records\.0\.type: must be one of A, AAAA, CNAME, MX, TXT, CAA, SRV, NS/);
+  });
+});
+
+describe('database sizes', () => {
+  test('an instance class whose memory is unknown needs database.maxConnections', () => {
+    expect(errorOf(prod({ database: { instanceClass: 'db.q9.huge' } }))).toMatch(/database\.instanceClass: cannot tell the memory .* set database\.maxConnections/);
+    expect(() => resolveConfig(prod({ database: { instanceClass: 'db.q9.huge', maxConnections: 500 } }))).not.toThrow();
   });
 });
 

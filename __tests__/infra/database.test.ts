@@ -79,13 +79,14 @@ describe('Database', () => {
     expect(refsIn(group.subnet_ids).every((r) => r.includes('network_private'))).toBe(true);
   });
 
-  test('accepts 5432 only from the service security group', () => {
+  test('accepts 5432 only from the service and the migration runner security groups', () => {
     const dbSg = Object.entries(resourcesOf(json, 'aws_security_group')).find(([id]) => id.startsWith('database_'))![0];
     const rules = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule')).filter((r) => r.security_group_id.includes(dbSg));
-    expect(rules).toHaveLength(1);
-    expect(rules[0]).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: 'tcp' });
-    expect(rules[0].referenced_security_group_id).toMatch(/aws_security_group\.service_sg/);
-    expect(rules[0]).not.toHaveProperty('cidr_ipv4');
+    expect(rules.map((r) => r.referenced_security_group_id.replace(/_[0-9A-F]{8}\.id\}$/, '')).sort()).toEqual(['${aws_security_group.runner_sg', '${aws_security_group.service_sg']);
+    for (const r of rules) {
+      expect(r).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: 'tcp' });
+      expect(r).not.toHaveProperty('cidr_ipv4');
+    }
   });
 
   test('forces TLS for every connection', () => {

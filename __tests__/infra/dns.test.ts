@@ -82,3 +82,49 @@ describe('CutoverDns', () => {
     expect(canary.output.cutover_weights.value).toEqual({ stage: 'canary', aws: 10, vercel: 90 });
   });
 });
+
+describe('Zone: existing records, existing zone, delegation', () => {
+  const byName = (json: ReturnType<typeof synthEnvironment>, name: string, type: string) =>
+    Object.values(resourcesOf(json, 'aws_route53_record')).filter((r) => r.name === name && r.type === type);
+  const mail = [
+    { name: '@', type: 'MX', values: ['1 smtp.google.com.'] },
+    { name: '@', type: 'TXT', values: ['v=spf1 include:_spf.google.com ~all', 'google-site-verification=abc'] },
+    { name: 'google._domainkey', type: 'TXT', values: [`v=DKIM1; k=rsa; p=${'A'.repeat(300)}`] },
+  ];
+  const json = synthEnvironment({ environments: { production: { dns: { records: mail } } } } as unknown as ConfigInput);
+
+  test('carries the domain\'s mail, SPF, DKIM and verification records into the zone', () => {
+    expect(byName(json, 'venturenudge.com', 'MX')).toEqual([expect.objectContaining({ records: ['1 smtp.google.com.'], ttl: 300 })]);
+    expect(byName(json, 'venturenudge.com', 'TXT')[0].records).toEqual(['v=spf1 include:_spf.google.com ~all', 'google-site-verification=abc']);
+  });
+
+  test('splits a TXT value over 255 characters into strings Route 53 accepts', () => {
+    const [dkim] = byName(json, 'google._domainkey.venturenudge.com', 'TXT')[0].records;
+    const parts = dkim.split('""');
+    expect(parts.length).toBe(2);
+    expect(parts.every((p: string) => p.length <= 255)).toBe(true);
+    expect(parts.join('')).toBe(mail[2].values[0]);
+  });
+
+  test('in an existing zone takes records over instead of failing on "already exists", and creates no zone', () => {
+    const existing = synthEnvironment({ environments: { production: { hostedZoneId: 'Z0123456789ABC', dns: { records: mail } } } } as unknown as ConfigInput);
+    expect(resourcesOf(existing, 'aws_route53_zone')).toEqual({});
+    expect(byName(existing, 'venturenudge.com', 'MX')[0]).toMatchObject({ zone_id: 'Z0123456789ABC', allow_overwrite: true });
+    expect(existing.output.name_servers.value).toEqual([]);
+  });
+
+  test('production delegates staging. by NS records once staging\'s name servers are configured', () => {
+    const ns = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk', 'ns-3.awsdns-03.com', 'ns-4.awsdns-04.net'];
+    const delegated = synthEnvironment({ environments: { staging: { dns: { nameServers: ns } } } } as unknown as ConfigInput);
+    expect(byName(delegated, 'staging.venturenudge.com', 'NS')).toEqual([expect.objectContaining({ records: ns, zone_id: expect.stringMatching(/aws_route53_zone/) })]);
+    expect(byName(synthEnvironment({ environments: { staging: { dns: { nameServers: ns } } } } as ConfigInput, 'staging'), 'staging.venturenudge.com', 'NS')).toEqual([]);
+  });
+
+  test('until then production warns how to delegate staging', () => {
+    const { Testing } = require('cdktf') as typeof import('cdktf');
+    const { EnvironmentStack } = require('../../stacks/environment-stack') as typeof import('../../stacks/environment-stack');
+    const { resolveConfig } = require('../../stacks/config') as typeof import('../../stacks/config');
+    const stack = new EnvironmentStack(Testing.app(), 'production', { config: resolveConfig({ environments: { production: { budget: { alertEmails: ['ops@venturenudge.com'] } } } }), environment: 'production' });
+    expect(stack.warnings).toEqual([expect.stringMatching(/staging\.venturenudge\.com is not delegated from venturenudge\.com yet: apply staging, then set environments\.staging\.dns\.nameServers/)]);
+  });
+});

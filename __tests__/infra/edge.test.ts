@@ -1,5 +1,5 @@
 import { MANAGED_POLICIES } from '../../stacks/edge';
-import { onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
+import { onlyResource, parseJsonAttr, resourcesOf, synthEnvironment } from '../support/synth';
 
 describe('Edge', () => {
   const json = synthEnvironment();
@@ -65,4 +65,32 @@ describe('Edge', () => {
     expect(names).toEqual(['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'rate-limit-per-ip']);
     expect(acl.rule[3].statement.rate_based_statement).toEqual({ limit: 2000, aggregate_key_type: 'IP' });
   });
+
+  test('writes CloudFront standard logs to a private bucket whose ACLs CloudFront can use', () => {
+    const dist = onlyResource(json, 'aws_cloudfront_distribution');
+    expect(dist.logging_config).toMatchObject({ prefix: 'cloudfront/', include_cookies: false });
+    expect(dist.logging_config.bucket).toMatch(/aws_s3_bucket\.cdn-logs_bucket_.*\.bucket_domain_name/);
+    const ownership = Object.entries(resourcesOf(json, 'aws_s3_bucket_ownership_controls')).find(([id]) => id.startsWith('cdn-logs'))![1];
+    expect(ownership.rule.object_ownership).toBe('BucketOwnerPreferred');
+    const lifecycle = Object.entries(resourcesOf(json, 'aws_s3_bucket_lifecycle_configuration')).find(([id]) => id.startsWith('cdn-logs'))![1];
+    expect(lifecycle.rule.find((r: any) => r.id === 'expire').expiration).toEqual([{ days: 30 }]);
+  });
+
+  test('collects WAF logs in an encrypted us-east-1 log group that only this account\'s log delivery may write', () => {
+    const group = Object.values(resourcesOf(json, 'aws_cloudwatch_log_group')).find((g) => g.name === 'aws-waf-logs-venture-nudge-production');
+    expect(group).toMatchObject({ provider: 'aws.us_east_1', retention_in_days: 30 });
+    expect(group.kms_key_id).toMatch(/aws_kms_key/);
+    const logging = onlyResource(json, 'aws_wafv2_web_acl_logging_configuration');
+    expect(logging.resource_arn).toMatch(/aws_wafv2_web_acl\..*\.arn/);
+    expect(logging.log_destination_configs).toEqual([expect.stringMatching(/aws_cloudwatch_log_group\.web-acl_logs_.*\.arn/)]);
+    const policy = parseJsonAttr(onlyResource(json, 'aws_cloudwatch_log_resource_policy').policy_document);
+    expect(policy.Statement[0]).toMatchObject({ Principal: { Service: 'delivery.logs.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': expect.any(String) } } });
+  });
+
+  test('collects no CloudFront or WAF logs when edge.accessLogs is off', () => {
+    const off = synthEnvironment({ environments: { production: { edge: { accessLogs: false } } } });
+    expect(onlyResource(off, 'aws_cloudfront_distribution')).not.toHaveProperty('logging_config');
+    expect(resourcesOf(off, 'aws_wafv2_web_acl_logging_configuration')).toEqual({});
+  });
 });
+

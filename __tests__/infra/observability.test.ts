@@ -96,12 +96,12 @@ describe('Observability', () => {
     const { resolveConfig } = require('../../stacks/config') as typeof import('../../stacks/config');
     const stackWith = (alertEmails: string[]) => new EnvironmentStack(Testing.app(), 'production', { config: resolveConfig({ environments: { production: { budget: { alertEmails } } } }), environment: 'production' });
     expect(stackWith([]).warnings.join('\n')).toMatch(/no alert recipients.*environments\.production\.budget\.alertEmails/);
-    expect(stackWith(['ops@venturenudge.com']).warnings).toEqual([]);
+    expect(stackWith(['ops@venturenudge.com']).warnings.filter((w) => /alert recipients/.test(w))).toEqual([]);
   });
 
   test('dashboard shows ECS, ALB, RDS and CloudFront metrics', () => {
     const body = parseJsonAttr(onlyResource(json, 'aws_cloudwatch_dashboard').dashboard_body);
-    const shown = new Set(body.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => `${m[0]} ${m[1]}`)));
+    const shown = new Set(body.widgets.flatMap((w: any) => (w.properties.metrics ?? []).map((m: string[]) => `${m[0]} ${m[1]}`)));
     for (const m of ['AWS/ECS CPUUtilization', 'AWS/ECS MemoryUtilization', 'AWS/ApplicationELB RequestCount', 'AWS/ApplicationELB HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB TargetResponseTime', 'AWS/ApplicationELB HealthyHostCount', 'AWS/RDS CPUUtilization', 'AWS/RDS DatabaseConnections', 'AWS/RDS FreeStorageSpace', 'AWS/RDS ReadLatency', 'AWS/RDS WriteLatency', 'AWS/CloudFront Requests', 'AWS/CloudFront 5xxErrorRate']) {
       expect(shown).toContain(m);
     }
@@ -165,5 +165,22 @@ describe('Encryption and storage', () => {
     const stmt = parseJsonAttr(policy.policy).Statement.find((s: any) => s.Sid === 'AlbAccessLogs');
     expect(stmt).toMatchObject({ Principal: { AWS: 'arn:aws:iam::127311923021:root' }, Action: 's3:PutObject' });
     expect(stmt.Resource).toMatch(/\/alb\/\*$/);
+  });
+
+  test.each([
+    ['eu-west-2', { AWS: 'arn:aws:iam::652711504416:root' }],
+    ['ap-southeast-1', { AWS: 'arn:aws:iam::114774131450:root' }],
+    ['sa-east-1', { AWS: 'arn:aws:iam::507241528517:root' }],
+    ['ap-south-2', { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }],
+  ])('in %s lets that region\'s ELB log delivery write ALB access logs', (region, principal) => {
+    const { albLogDeliveryStatement } = require('../../stacks/storage') as typeof import('../../stacks/storage');
+    expect(albLogDeliveryStatement(region, 'arn:aws:s3:::logs', 'alb').Principal).toEqual(principal);
+  });
+
+  test('knows the ELB log account of every region opened before August 2022', () => {
+    const { ELB_LOG_ACCOUNTS } = require('../../stacks/storage') as typeof import('../../stacks/storage');
+    const before2022 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-north-1', 'me-south-1', 'sa-east-1'];
+    expect(Object.keys(ELB_LOG_ACCOUNTS).sort()).toEqual(before2022.sort());
+    for (const account of Object.values(ELB_LOG_ACCOUNTS)) expect(account).toMatch(/^\d{12}$/);
   });
 });

@@ -3,7 +3,8 @@ import { ContainerRepository } from '../../stacks/repository';
 import { onlyResource, synthEnvironment, TfJson } from '../support/synth';
 
 describe('ContainerRepository', () => {
-  const json = synthEnvironment();
+  // The runner off: its toolkit repository is the second one (__tests__/runner/stack.test.ts).
+  const json = synthEnvironment({ environments: { production: { runner: { enabled: false } } } });
 
   test('ECR repository scans on push, has immutable tags and a lifecycle policy', () => {
     expect(onlyResource(json, 'aws_ecr_repository')).toMatchObject({ name: 'venture-nudge-production', image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true } });

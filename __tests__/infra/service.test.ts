@@ -1,7 +1,11 @@
 import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthEnvironment } from '../support/synth';
 
+// A deployed tag (without one the stack bootstraps with 0 tasks: __tests__/runner/stack.test.ts), and
+// the runner off so the app's task definition is the only one.
+const TAGGED = { service: { imageTag: 'abc123' }, runner: { enabled: false } };
+
 describe('Service', () => {
-  const json = synthEnvironment();
+  const json = synthEnvironment({ environments: { production: TAGGED } });
   const task = onlyResource(json, 'aws_ecs_task_definition');
   const [container] = parseJsonAttr(task.container_definitions);
   const service = onlyResource(json, 'aws_ecs_service');
@@ -54,7 +58,7 @@ describe('Service', () => {
   });
 
   test('without a read-only root filesystem there is no volume hand-over container', () => {
-    const rw = synthEnvironment({ environments: { production: { service: { readonlyRootFilesystem: false } } } });
+    const rw = synthEnvironment({ environments: { production: { ...TAGGED, service: { ...TAGGED.service, readonlyRootFilesystem: false } } } });
     const defs = parseJsonAttr(onlyResource(rw, 'aws_ecs_task_definition').container_definitions);
     expect(defs.map((d: any) => d.name)).toEqual(['app']);
     expect(defs[0].dependsOn).toBeUndefined();
@@ -123,7 +127,7 @@ describe('Service', () => {
   });
 
   test('a staging task of 1 vCPU / 2 GB scales between 1 and 2', () => {
-    const staging = synthEnvironment({}, 'staging');
+    const staging = synthEnvironment({ environments: { staging: TAGGED } }, 'staging');
     expect(onlyResource(staging, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048' });
     expect(onlyResource(staging, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 1, max_capacity: 2 });
   });

@@ -17,7 +17,7 @@ describe('EnvironmentStack', () => {
   });
 
   test('stores state in a relative local path so the JSON is machine-independent', () => {
-    expect(json.terraform.backend).toEqual({ local: { path: 'terraform.production.tfstate' } });
+    expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform-state/production.tfstate' } });
     expect(JSON.stringify(json)).not.toContain(ROOT);
   });
 

@@ -5,6 +5,8 @@ import { AlbDropsInvalidHeaders } from './rules/alb-drops-invalid-headers';
 import { AlbHttpRedirectsToHttps } from './rules/alb-http-redirects-to-https';
 import { AlbIngressFromCloudFrontOnly } from './rules/alb-ingress-from-cloudfront-only';
 import { AlbListenerTls13Policy } from './rules/alb-listener-tls13-policy';
+import { ElbNameLength } from './rules/elb-name-length';
+import { SecurityGroupRuleWeight } from './rules/security-group-rule-weight';
 import { CloudFrontTlsMinimum } from './rules/cloudfront-tls-minimum';
 import { CloudFrontViewerHttps } from './rules/cloudfront-viewer-https';
 import { CloudFrontWafAttached } from './rules/cloudfront-waf-attached';
@@ -40,10 +42,12 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   SsmParameterSecureString,
   NoOpenIngress,
   AlbIngressFromCloudFrontOnly,
+  SecurityGroupRuleWeight,
   AlbListenerTls13Policy,
   AlbHttpRedirectsToHttps,
   AlbDropsInvalidHeaders,
   AlbAccessLogsEnabled,
+  ElbNameLength,
   EcsClusterContainerInsights,
   EcsTaskReadonlyRootFilesystem,
   EcrScanOnPush,
@@ -66,6 +70,7 @@ export {
   EcrImmutableTags,
   EcrScanOnPush,
   EcsClusterContainerInsights,
+  ElbNameLength,
   EcsTaskReadonlyRootFilesystem,
   LogGroupKmsEncrypted,
   NoOpenIngress,
@@ -78,6 +83,7 @@ export {
   RdsStorageEncrypted,
   S3BucketEncryptionConfigured,
   S3BucketPublicAccessBlocked,
+  SecurityGroupRuleWeight,
   SsmParameterSecureString,
   VpcFlowLogsEnabled,
 };

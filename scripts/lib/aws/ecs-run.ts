@@ -24,12 +24,14 @@ export interface RunnerTarget {
   readonly logGroup: string;
   /** awslogs-stream-prefix: the stream is `<prefix>/<container>/<task id>`. */
   readonly logStreamPrefix: string;
+  /** Region of the stack (the output carries it); unset: the SDK's (AWS_REGION). */
+  readonly region?: string;
 }
 
 /** Name of the Terraform output holding the runner target (stacks/environment-stack.ts). */
 export const RUNNER_OUTPUT = 'migration_runner';
 
-const FIELDS: Record<keyof RunnerTarget, string> = {
+const FIELDS: Record<Exclude<keyof RunnerTarget, 'region'>, string> = {
   cluster: 'cluster',
   taskDefinition: 'task_definition',
   subnets: 'subnets',
@@ -56,6 +58,7 @@ export function runnerTargetFromOutputs(outputs: unknown): RunnerTarget {
     if (!ok) throw new Error(`output ${RUNNER_OUTPUT}.${field} is missing or empty`);
     out[key] = v;
   }
+  if (typeof raw.region === 'string' && raw.region) out.region = raw.region;
   return out as unknown as RunnerTarget;
 }
 

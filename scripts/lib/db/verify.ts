@@ -65,6 +65,12 @@ export interface VerifyOptions {
   readonly data?: boolean;
   /** Read the source through this exported snapshot (db:copy passes its own). */
   readonly sourceSnapshot?: string;
+  /**
+   * Source sessions the caller already opened inside its snapshot (db:copy passes the sessions
+   * that hold ACCESS SHARE locks on the tables, so a queued TRUNCATE cannot block the reads).
+   * Used instead of opening new source sessions; the caller closes them.
+   */
+  readonly sourceSessions?: readonly Client[];
   /** Compare target sequences to these values instead of the source's current ones. */
   readonly expectedSequences?: readonly SequenceValue[];
   readonly onEvent?: (event: VerifyEvent) => void;
@@ -182,16 +188,17 @@ async function hashTargetTable(client: Client, qname: string, sql: string): Prom
 /** Compares two databases; `ok` is false when any table, object or sequence differs. */
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
-  const jobs = Math.max(1, options.jobs ?? 2);
+  const borrowed = options.sourceSessions?.length ? [...options.sourceSessions] : null;
+  const jobs = borrowed ? borrowed.length : Math.max(1, options.jobs ?? 2);
   const filter = options.tables ?? {};
-  const sources: Client[] = [];
+  const sources: Client[] = borrowed ?? [];
   const targets: Client[] = [];
   try {
-    sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+    if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
     targets.push(await openVerifySession(options.to, 'target'));
     const [sourceModel, targetModel] = await Promise.all([readSchema(sources[0]), readSchema(targets[0])]);
     for (let i = 1; i < jobs; i++) {
-      sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
+      if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
       targets.push(await openVerifySession(options.to, 'target'));
     }
     const mismatches: string[] = [];
@@ -254,6 +261,6 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
     });
     return { ok: mismatches.length === 0, tables: checks, schema, sequences, mismatches, ms: Date.now() - started };
   } finally {
-    await Promise.all([...sources, ...targets].map(closeQuietly));
+    await Promise.all([...(borrowed ? [] : sources), ...targets].map(closeQuietly));
   }
 }

@@ -3,8 +3,8 @@
  * a file descriptor), the ephemeral port range (one source IP can hold at most that many
  * connections to one destination), and how busy the generator itself was during a run.
  */
-import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'fs';
+import { cpus, loadavg } from 'os';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
 
 /** Descriptors kept free for the process itself (stdio, DNS, log files, ...). */
@@ -13,9 +13,7 @@ export const FD_HEADROOM = 64;
 export interface FdLimit {
   readonly soft: number;
   readonly hard: number;
-  /** The soft limit before this process raised it. */
-  readonly raisedFrom?: number;
-  /** Why it could not be raised far enough. */
+  /** Why the limit is too low for the connections asked for. */
   readonly problem?: string;
 }
 
@@ -33,22 +31,18 @@ export function readFdLimit(pid: number | 'self' = 'self'): { soft: number; hard
 }
 
 /**
- * Makes sure `connections` sockets fit under this process's open-file soft limit, raising
- * the soft limit towards the hard limit with prlimit(1) on our own pid when needed (no
- * privileges needed up to the hard limit). Node has no setrlimit of its own.
+ * Checks that `connections` sockets fit under this process's open-file limit. Node itself
+ * raises its soft RLIMIT_NOFILE to the hard limit at start-up (on Linux and macOS), so the
+ * soft limit is already as high as an unprivileged process can make it; when the hard
+ * limit is too low, the problem says what to raise.
  */
 export function ensureFdLimit(connections: number): FdLimit {
   const needed = connections + FD_HEADROOM;
-  const before = readFdLimit();
-  if (!before) return { soft: NaN, hard: NaN, problem: 'open-file limit unknown (no /proc): check `ulimit -n` is above the connection count' };
-  if (before.soft >= needed) return before;
-  const target = Math.min(before.hard, Math.max(needed, before.soft));
-  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${before.hard}`], { encoding: 'utf8' });
-  const after = readFdLimit() ?? before;
-  const raised = after.soft > before.soft ? { raisedFrom: before.soft } : {};
-  if (after.soft >= needed) return { ...after, ...raised };
-  const why = r.error ? 'prlimit is not available' : r.status !== 0 ? `prlimit failed: ${(r.stderr ?? '').trim()}` : `the hard limit is ${before.hard}`;
-  return { ...after, ...raised, problem: `${connections} connections need ${needed} open files but the soft limit is ${after.soft} (${why}); raise it before running: \`ulimit -n ${needed}\` (and the hard limit in /etc/security/limits.conf or the container's --ulimit nofile)` };
+  const limit = readFdLimit();
+  if (!limit) return { soft: NaN, hard: NaN, problem: 'open-file limit unknown (no /proc): check `ulimit -n` is above the connection count' };
+  if (limit.soft >= needed) return limit;
+  const why = limit.hard < needed ? `the hard limit is ${limit.hard}` : `the hard limit is ${limit.hard}, but the soft limit was not raised`;
+  return { ...limit, problem: `${connections} connections need ${needed} open files but the soft limit is ${limit.soft} (${why}); raise it before running: \`ulimit -n ${needed}\` (as root, or the hard limit in /etc/security/limits.conf or the container's --ulimit nofile)` };
 }
 
 /** Size of the local ephemeral port range (Linux), or undefined. */
@@ -64,31 +58,49 @@ export function ephemeralPorts(): number | undefined {
 export interface GeneratorUsage {
   /** CPU time of this process over wall time, in % of one core (the generator runs on one thread). */
   readonly cpuPercent: number;
-  /** 99th percentile of the event-loop delay, ms: high means the generator fell behind its own timers. */
-  readonly eventLoopDelayP99Ms: number;
+  /** 99th percentile of the event-loop delay, ms: high means the generator fell behind its own timers. Undefined when no sample was taken. */
+  readonly eventLoopDelayP99Ms?: number;
   /** Peak resident memory, MiB. */
   readonly rssMiB: number;
+  /** 1-minute load average at the end and the machine's core count: a load above the cores means the generator was starved of CPU by other processes. */
+  readonly loadAverage: number;
+  readonly cores: number;
 }
 
-/** Starts measuring this process; call the returned function at the end of the run. */
-export function measureGenerator(): () => GeneratorUsage {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+export interface GeneratorMeter {
+  /** Restarts the CPU and event-loop figures (called when full load begins, so set-up does not count). */
+  reset(): void;
+  stop(): GeneratorUsage;
+}
+
+/** Starts measuring this process. */
+export function measureGenerator(): GeneratorMeter {
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   let rss = process.memoryUsage().rss;
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 500);
   sampler.unref();
-  return () => {
-    clearInterval(sampler);
-    loop.disable();
-    const cpu = process.cpuUsage(cpu0);
-    const wall = performance.now() - t0;
-    return {
-      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(wall, 1)) * 100),
-      eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
-      rssMiB: Math.round(Math.max(rss, process.memoryUsage().rss) / 1048576),
-    };
+  return {
+    reset: () => {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      loop.reset();
+    },
+    stop: () => {
+      clearInterval(sampler);
+      loop.disable();
+      const cpu = process.cpuUsage(cpu0);
+      const wall = performance.now() - t0;
+      return {
+        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(wall, 1)) * 100),
+        ...(loop.count > 0 ? { eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10 } : {}),
+        rssMiB: Math.round(Math.max(rss, process.memoryUsage().rss) / 1048576),
+        loadAverage: Math.round(loadavg()[0] * 10) / 10,
+        cores: cpus().length,
+      };
+    },
   };
 }
 

@@ -38,7 +38,7 @@ export function formatLoadReport(r: LoadReport): string {
     `non-2xx               ${n(r.non2xx)}   status codes: ${codes}`,
     ...(r.rampSec ? [`ramp                  ${n(r.ramp.requests)} answered, ${n(r.ramp.errors)} errors (not in the figures above)`] : []),
     '',
-    `generator: open-file limit ${g.fdLimit.soft}${g.fdLimit.raisedFrom !== undefined ? ` (raised from ${g.fdLimit.raisedFrom})` : ''}, ephemeral ports ${g.ephemeralPorts ?? 'unknown'}, peak RSS ${g.rssMiB} MiB`,
+    `generator: open-file limit ${g.fdLimit.soft}, ephemeral ports ${g.ephemeralPorts ?? 'unknown'}, peak RSS ${g.rssMiB} MiB`,
     ...(g.fdLimit.problem ? [`generator: ${g.fdLimit.problem}`] : []),
     `generator: ${g.verdict}`,
   ].join('\n');

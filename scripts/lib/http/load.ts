@@ -47,7 +47,7 @@ export interface LoadReport {
   readonly url: string;
   /** Connections asked for. */
   readonly connections: number;
-  /** Peak of this process's ESTABLISHED connections to the target, as the kernel counts them (sampled every 2 s; Linux only). */
+  /** Peak of this process's ESTABLISHED connections to the target, as the kernel counts them (sampled every 1-2 s; Linux only). */
   readonly connectionsOpenPeak?: number;
   /** Distinct connections that got at least one answer during full load. */
   readonly connectionsAnswered: number;
@@ -116,12 +116,17 @@ interface Window {
   fullLoadAt: number;
   started: number;
   readonly instances: number;
+  /** Called when every instance has started. */
+  readonly onFullLoad: () => void;
 }
 
 function track(instance: autocannon.Instance, t: Tally, w: Window): void {
   // autocannon emits 'start' once its connections are set up (setting up thousands takes a while).
   instance.on('start', () => {
-    if (++w.started === w.instances) w.fullLoadAt = Math.max(w.fullLoadAt, performance.now());
+    if (++w.started === w.instances) {
+      w.fullLoadAt = Math.max(w.fullLoadAt, performance.now());
+      w.onFullLoad();
+    }
   });
   instance.on('response', (client, statusCode, resBytes, responseTime) => {
     t.second++;
@@ -155,14 +160,15 @@ function latencySummary(values: number[]): LatencyMs {
 }
 
 function verdictOf(o: LoadOptions, open: number | undefined, answered: number, rps: number, usage: GeneratorUsage): { saturated: boolean; verdict: string } {
-  const saturated = usage.cpuPercent >= 90 || usage.eventLoopDelayP99Ms >= 100;
-  const held = `this machine held ${open ?? 'an unknown number of'} of ${o.connections} connections open (${answered} answered) and ${rps} requests/s at ${usage.cpuPercent}% of one core (event-loop delay p99 ${usage.eventLoopDelayP99Ms} ms)`;
-  return {
-    saturated,
-    verdict: saturated
-      ? `${held}: the generator was the limit, so these figures are a floor for the server; spread the load over more machines for the server's ceiling`
-      : `${held}: the generator had headroom, so the figures measure the server`,
-  };
+  const starved = usage.loadAverage > usage.cores;
+  const saturated = usage.cpuPercent >= 90 || (usage.eventLoopDelayP99Ms ?? 0) >= 100;
+  const loop = usage.eventLoopDelayP99Ms === undefined ? 'event-loop delay not sampled' : `event-loop delay p99 ${usage.eventLoopDelayP99Ms} ms`;
+  const held = `this machine held ${open ?? 'an unknown number of'} of ${o.connections} connections open (${answered} answered) and ${rps} requests/s at ${usage.cpuPercent}% of one core (${loop})`;
+  let verdict: string;
+  if (saturated) verdict = `${held}: the generator was the limit, so these figures are a floor for the server; spread the load over more machines for the server's ceiling`;
+  else if (starved) verdict = `${held}, on a busy machine (load ${usage.loadAverage} on ${usage.cores} cores): the generator got less CPU than it asked for, so these figures are a floor; rerun from an idle machine`;
+  else verdict = `${held}: the generator had headroom, so the figures measure the server`;
+  return { saturated, verdict };
 }
 
 /** Runs the load test. @throws LoadOptionsError for invalid options only. */
@@ -170,17 +176,23 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   validateLoadOptions(o);
   const rampSec = o.rampSec ?? 0;
   const fdLimit = ensureFdLimit(o.connections);
-  const stopUsage = measureGenerator();
+  const meter = measureGenerator();
   const t0 = performance.now();
   const plan = rampPlan(o.connections, rampSec, o.rampSteps ?? 4);
-  const w: Window = { fullLoadAt: t0 + rampSec * 1000, started: 0, instances: plan.length };
+  // Generator figures cover full load only: the ramp's end, or when the last connections were set up if later.
+  const w: Window = { fullLoadAt: t0 + rampSec * 1000, started: 0, instances: plan.length, onFullLoad: () => setTimeout(meter.reset, Math.max(0, w.fullLoadAt - performance.now())) };
   const t: Tally = { latencies: [], clients: new Set(), statusCodes: {}, errorCodes: {}, errors: 0, timeouts: 0, bytes: 0, rampRequests: 0, rampErrors: 0, second: 0 };
   const instances: autocannon.Instance[] = [];
-  const timers: NodeJS.Timeout[] = [];
+  /** Ramp steps not started yet: cancelling one resolves its promise. */
+  const pending = new Map<NodeJS.Timeout, () => void>();
   let stoppedEarly = false;
   const stopAll = () => {
     stoppedEarly = true;
-    timers.forEach(clearTimeout);
+    for (const [timer, resolve] of pending) {
+      clearTimeout(timer);
+      resolve();
+    }
+    pending.clear();
     instances.forEach((i) => i.stop());
   };
   o.signal?.addEventListener('abort', stopAll, { once: true });
@@ -188,10 +200,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   let openPeak: number | undefined;
   let ticks = 0;
+  // Counting sockets reads /proc: every second up to 2,000 connections, every other second above.
+  const every = o.connections > 2000 ? 2 : 1;
   const ticker = setInterval(() => {
     o.onTick?.(t.second, Math.round((performance.now() - t0) / 1000));
     t.second = 0;
-    if (++ticks % 2 === 0) {
+    if (++ticks % every === 0) {
       const open = establishedTo(port);
       if (open !== undefined) openPeak = Math.max(openPeak ?? 0, open);
     }
@@ -199,15 +213,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const runs = plan.map(
     (step) =>
       new Promise<void>((resolve, reject) => {
-        timers.push(
-          setTimeout(() => {
-            if (stoppedEarly) return resolve();
-            const duration = rampSec - step.startSec + o.durationSec;
-            const inst = autocannon({ url: o.url, connections: step.connections, duration, timeout: o.timeoutSec ?? 10, headers: { ...o.headers } }, (err) => (err ? reject(err) : resolve()));
-            instances.push(inst);
-            track(inst, t, w);
-          }, step.startSec * 1000),
-        );
+        const timer = setTimeout(() => {
+          pending.delete(timer);
+          const duration = rampSec - step.startSec + o.durationSec;
+          const inst = autocannon({ url: o.url, connections: step.connections, duration, timeout: o.timeoutSec ?? 10, headers: { ...o.headers } }, (err) => (err ? reject(err) : resolve()));
+          instances.push(inst);
+          track(inst, t, w);
+        }, step.startSec * 1000);
+        pending.set(timer, resolve);
       }),
   );
   try {
@@ -217,7 +230,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     o.signal?.removeEventListener('abort', stopAll);
   }
   const fullSec = Math.max(0.001, (performance.now() - w.fullLoadAt) / 1000);
-  const usage = stopUsage();
+  const usage = meter.stop();
   const answered = t.latencies.length;
   const rps = Math.round(answered / fullSec);
   const non2xx = Object.entries(t.statusCodes).filter(([c]) => !c.startsWith('2')).reduce((s, [, n]) => s + n, 0);

@@ -95,6 +95,7 @@ export function resolveSmokeOptions(o: SmokeOptions): { paths: string[]; request
   if (budgets.maxRegressionPct !== undefined && !(Number.isFinite(budgets.maxRegressionPct) && budgets.maxRegressionPct >= 0)) {
     throw new SmokeOptionsError(`--max-regression ${budgets.maxRegressionPct}: must be a percentage >= 0`);
   }
+  if (budgets.maxRegressionPct !== undefined && o.baseline === undefined) throw new SmokeOptionsError('--max-regression compares with the baseline: give --baseline <url> as well');
   if (!['p50', 'p95', 'max'].includes(budgets.stat)) throw new SmokeOptionsError(`--stat ${budgets.stat}: must be p50, p95 or max`);
   return { paths, requests, budgets };
 }

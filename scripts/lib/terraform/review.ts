@@ -9,7 +9,7 @@
  * what the configuration would create from empty state.
  */
 import { createHash, randomBytes } from 'crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { join, relative, resolve } from 'path';
 import { ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
@@ -66,6 +66,8 @@ export interface StackReviewOptions {
   readonly plan?: boolean;
   /** Run `terraform validate` (plan validates too; tests comparing plans skip it). @default true */
   readonly validate?: boolean;
+  /** Build folder whose `stacks/<stack>/` anchors a local backend's relative path (see reviewBackend). @default $CDKTF_OUTDIR or <repo>/cdktf.out */
+  readonly buildDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
@@ -91,28 +93,53 @@ export function redact<T>(value: T, secret: string, marker = '(redacted)'): T {
   return maskDeep(value, [secret], marker);
 }
 
+/** The build folder `npm run synth` writes and `terraform apply` runs in (`<buildDir>/stacks/<stack>`). */
+export function defaultBuildDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CDKTF_OUTDIR ?? join(PROJECT_DIR, 'cdktf.out'));
+}
+
+type Backend = Record<string, Record<string, unknown> | undefined>;
+
 /**
- * Copies the synthesized file into the working directory. Offline, a remote
- * backend is swapped for a local one (an offline plan cannot read remote state).
- * Returns the stamp that decides whether `terraform init` can be skipped.
+ * The backend a review runs with. Offline: a throwaway local state in the
+ * review folder (an offline plan starts from empty state and must never touch
+ * the real one). Otherwise the configured backend, with a local `path`
+ * resolved against the stack folder `terraform apply` runs in
+ * (`<buildDir>/stacks/<stack>`), so plan, apply and the review read one state file.
+ */
+export function reviewBackend(stack: string, backend: Backend, offline: boolean, buildDir = defaultBuildDir()): { backend: Backend; stateFile?: string; swapped?: string[] } {
+  if (offline) {
+    const swapped = Object.keys(backend).filter((b) => b !== 'local');
+    return { backend: { local: { path: `terraform.${stack}.tfstate` } }, swapped: swapped.length ? swapped : undefined };
+  }
+  const local = backend.local;
+  if (!local) return { backend };
+  const stateFile = resolve(buildDir, 'stacks', stack, String(local.path ?? 'terraform.tfstate'));
+  return { backend: { ...backend, local: { ...local, path: stateFile } }, stateFile };
+}
+
+/**
+ * Copies the synthesized file into the working directory, with the backend of
+ * `reviewBackend`. Returns the stamp that decides whether `terraform init` can be skipped.
  */
 function prepareWorkdir(o: StackReviewOptions, log: (l: string) => void): string | undefined {
   mkdirSync(o.workdir, { recursive: true });
   for (const f of ['cdk.tf', 'cdk.tf.json', 'plan.bin', 'plan.json', 'summary.md']) rmSync(join(o.workdir, f), { force: true });
+  const buildDir = o.buildDir ?? defaultBuildDir();
   if (o.synthFile.endsWith('.json')) {
-    const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Record<string, unknown> } };
-    const backend = doc.terraform?.backend ?? {};
-    if (o.offline && Object.keys(backend).some((b) => b !== 'local')) {
-      log(`${o.stack}: offline, so the ${Object.keys(backend).join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
-      doc.terraform = { ...doc.terraform, backend: { local: { path: `terraform.${o.stack}.tfstate` } } };
-    }
-    if (!o.offline && Object.keys(backend).includes('local')) {
-      log(`${o.stack}: local backend, so this plan reads the state in ${relative(process.cwd(), o.workdir) || '.'} (none = everything is new); use the S3 backend for team reviews`);
-    }
+    const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Backend } };
+    const chosen = reviewBackend(o.stack, doc.terraform?.backend ?? {}, o.offline, buildDir);
+    if (chosen.swapped) log(`${o.stack}: offline, so the ${chosen.swapped.join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
+    if (chosen.stateFile) log(`${o.stack}: local backend, so this plan reads ${relative(process.cwd(), chosen.stateFile)}, the state terraform apply in ${relative(process.cwd(), join(buildDir, 'stacks', o.stack))} writes (none = everything is new); use the S3 backend for team reviews`);
+    doc.terraform = { ...doc.terraform, backend: chosen.backend };
     writeFileSync(join(o.workdir, 'cdk.tf.json'), JSON.stringify(doc, null, 2));
     return createHash('sha256').update(JSON.stringify(doc.terraform ?? {})).update(o.offline ? 'offline' : 'aws').digest('hex');
   }
-  copyFileSync(o.synthFile, join(o.workdir, 'cdk.tf'));
+  // HCL: the same for a local backend's path (the offline HCL is synthesized with a throwaway one).
+  const hcl = readFileSync(o.synthFile, 'utf8').replace(/(backend\s+"local"\s*\{[^}]*?path\s*=\s*)"([^"]+)"/, (whole, head: string, path: string) =>
+    o.offline ? whole : `${head}${JSON.stringify(resolve(buildDir, 'stacks', o.stack, path))}`,
+  );
+  writeFileSync(join(o.workdir, 'cdk.tf'), hcl);
   return undefined; // HCL: always init
 }
 

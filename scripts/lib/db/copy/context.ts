@@ -21,6 +21,12 @@ export interface Session {
   /** Target connection for DDL, sequences and foreign keys. */
   readonly target: Client;
   readonly snapshot: string;
+  /**
+   * Source sessions inside the snapshot that read the tables (data workers, then verification),
+   * opened in preflight right after the snapshot's ACCESS SHARE locks and locking the selection
+   * themselves, so a TRUNCATE queued behind the locks cannot block their reads.
+   */
+  readonly readers: Client[];
   readonly emit: (e: CopyEvent) => void;
   readonly warn: (message: string) => void;
   readonly timings: { phase: Phase; ms: number }[];

@@ -55,7 +55,10 @@ export async function outsideDependents(client: Client, tables: readonly string[
         AND NOT (d.classid = 'pg_type'::regclass AND d.objid = t.reltype)`,
     [tables],
   );
-  return r.rows.filter((x) => !x.rel || !inside.has(x.rel)).map((x) => x.what).sort();
+  return r.rows
+    .filter((x) => !x.rel || !inside.has(x.rel))
+    .map((x) => x.what.replace(/^rule _RETURN on /, ''))
+    .sort();
 }
 
 function refuse(message: string): never {
@@ -72,7 +75,9 @@ export async function planForce(client: Client, model: SchemaModel, targetModel:
   const reload = selection.tables.filter((t) => onTarget.has(t.qname) && source.get(t.qname) === target.get(t.qname)).map((t) => t.qname);
   const differ = selection.onTarget.filter((q) => !reload.includes(q));
   const planViews = plan.pre.filter((s) => /^(materialized )?view /.test(s.object)).map((s) => s.object.replace(/^(materialized )?view /, ''));
-  const inside = new Set([...selection.tables.map((t) => t.qname), ...planViews]);
+  const selected = new Set(selection.tables.map((t) => t.qname));
+  const owned = model.sequences.filter((q) => q.ownedBy && selected.has(q.ownedBy.table)).map((q) => q.qname);
+  const inside = new Set([...selected, ...planViews, ...owned]);
   const outside = await outsideDependents(client, differ, inside);
   if (outside.length) {
     refuse(

@@ -22,12 +22,13 @@ async function openPostSessions(ctx: RunContext, n: number, into: Client[]): Pro
 
 async function runStatements(ctx: RunContext, client: Client, statements: readonly Statement[]): Promise<void> {
   for (const s of statements) {
+    const t0 = Date.now();
     try {
       await client.query(s.sql);
     } catch (err) {
       throw phaseError('schema:post', new Error(`${s.object}: ${errText(err)}`), s.table, ctx.mode);
     }
-    ctx.emit({ type: 'statement', phase: 'schema:post', object: s.object });
+    ctx.emit({ type: 'statement', phase: 'schema:post', object: s.object, ms: Date.now() - t0 });
   }
 }
 

@@ -3,8 +3,9 @@
  * refuse before anything is written when the run cannot succeed or cannot carry everything.
  */
 import type { Client } from 'pg';
-import { describeUrl, MigrationError } from '../connection';
-import { assertCarried, describeNotCarried } from '../schema/carried';
+import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } from '../connection';
+import { missingRoles, policyRoles } from './roles';
+import { checkCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
@@ -74,11 +75,41 @@ async function checkEmptyTarget(s: Session, model: SchemaModel): Promise<void> {
  * them: a concurrent TRUNCATE or ALTER (not MVCC-safe) waits until the run is done instead of
  * emptying or changing a table under the snapshot.
  */
-async function lockSelection(s: Session, tables: readonly Table[]): Promise<void> {
+async function lockSelection(client: Client, tables: readonly Table[], nowait: boolean): Promise<void> {
   for (let i = 0; i < tables.length; i += 500) {
     const names = tables.slice(i, i + 500).map((t) => t.qname);
-    await s.source.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+    await client.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE${nowait ? ' NOWAIT' : ''}`);
   }
+}
+
+/**
+ * Opens the reader sessions: each joins the snapshot and takes the same locks at once, NOWAIT
+ * (as pg_dump's workers do): an exclusive lock request queued in between is named, not waited on.
+ */
+async function openReaders(s: Session, tables: readonly Table[], count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
+    s.readers.push(c);
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
+    await c.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
+    try {
+      await lockSelection(c, tables, true);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03') throw err;
+      fail(`${(err as Error).message}: another session asked for an exclusive lock (TRUNCATE, ALTER, DROP, VACUUM FULL) on the source as the copy started; rerun when it is done`);
+    }
+  }
+}
+
+/** Every role the copied policies name exists on the target (checked before any data moves). */
+async function checkRoles(s: Session, tables: readonly Table[]): Promise<void> {
+  const missing = await missingRoles(s.target, await policyRoles(s.source, tables.map((t) => t.qname)));
+  if (!missing.length) return;
+  fail(
+    `role(s) missing on the target: ${missing.map((m) => `${m.role} (named by policy ${m.usedBy.join(', policy ')})`).join('; ')}: ` +
+      `create them on the target first, e.g. ${missing.map((m) => `CREATE ROLE ${quoteIdent(m.role)} NOLOGIN;`).join(' ')}`,
+  );
 }
 
 /** Reads both schemas, checks the target and plans the run. */
@@ -89,11 +120,21 @@ export async function preflight(s: Session): Promise<RunContext> {
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
     const selection = computeSelection(model, targetModel, s.filter);
-    await lockSelection(s, selection.tables);
+    await lockSelection(s.source, selection.tables, false);
+    const reading = !s.options.dryRun && s.mode !== 'schema-only';
+    if (reading) await openReaders(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
-    else await checkEmptyTarget(s, model);
+    else {
+      await checkEmptyTarget(s, model);
+      await checkRoles(s, selection.tables);
+    }
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
-    const carried = assertCarried(model.unsupported, s.options.skip);
+    const carried = checkCarried(model.unsupported, s.options.skip);
+    if (carried.refused.length) {
+      // assertCarried's message, on one line (the CLI prints an error's first line)
+      const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
+      fail(`the copy cannot carry ${carried.refused.length} object(s), nothing was written: ${carried.refused.map(describeNotCarried).join('; ')}. Fix them on the source, or accept the loss explicitly with ${kinds.join(' ')}`);
+    }
     for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
     for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
     const notCarried = carried.skipped;

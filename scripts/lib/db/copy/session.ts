@@ -38,6 +38,7 @@ export async function openSession(options: CopyOptions): Promise<Session> {
       source,
       target,
       snapshot,
+      readers: [],
       emit,
       warn: (message: string) => {
         warnings.push(message);
@@ -54,5 +55,5 @@ export async function openSession(options: CopyOptions): Promise<Session> {
 
 /** Closes the session's coordinating connections. */
 export async function closeSession(s: Session | undefined): Promise<void> {
-  if (s) await Promise.all([closeQuietly(s.source), closeQuietly(s.target)]);
+  if (s) await Promise.all([s.source, s.target, ...s.readers.splice(0)].map(closeQuietly));
 }

@@ -86,19 +86,15 @@ export interface Worker {
   readonly target: Client;
 }
 
+/** Pairs each reader (source, in the snapshot, locks held) with a new target session. */
 async function openWorkers(ctx: RunContext, n: number, into: Client[]): Promise<Worker[]> {
   const mwm = (ctx.options.maintenanceWorkMem ?? '256MB').replace(/'/g, '');
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
-    const source = await connect(ctx.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
-    into.push(source);
-    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await source.query(`SET TRANSACTION SNAPSHOT '${ctx.snapshot}'`);
-    await source.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
     const target = await connect(ctx.options.to, { role: 'target', applicationName: `db-copy data ${i + 1}` });
     into.push(target);
     await target.query(`${STABLE_SESSION_SQL}; SET synchronous_commit = off; SET search_path = ''; SET maintenance_work_mem = '${mwm}'`);
-    workers.push({ source, target });
+    workers.push({ source: ctx.readers[i], target });
   }
   return workers;
 }
@@ -157,12 +153,13 @@ async function loadTask(ctx: RunContext, w: Worker, task: DataTask, format: Form
 /** Builds a table's keys and indexes on the worker that just loaded it. */
 async function buildIndexes(ctx: RunContext, target: Client, table: string, statements: readonly Statement[]): Promise<void> {
   for (const st of statements) {
+    const t0 = Date.now();
     try {
       await target.query(st.sql);
     } catch (err) {
       throw phaseError('schema:post', new Error(`${st.object}: ${errText(err)}`), table, ctx.mode);
     }
-    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object });
+    ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object, ms: Date.now() - t0 });
   }
 }
 
@@ -240,7 +237,7 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
       // Tables already on the target are reloaded in one transaction; new ones in parallel.
       const inPlace = new Set(ctx.mode === 'data-only' ? ctx.selection.dataTables.map((t) => t.qname) : ctx.reload);
       const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname));
-      const n = Math.min(ctx.jobs, Math.max(1, tables.length));
+      const n = Math.min(ctx.readers.length, Math.max(1, tables.length));
       const workers = await openWorkers(ctx, n, opened);
       if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), atomicLoader(ctx, workers[0], out), out);
       const tasks = splitTasks(tables, {

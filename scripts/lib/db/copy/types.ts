@@ -13,7 +13,8 @@ export type CopyEvent =
   | { readonly type: 'table-start'; readonly table: string; readonly estimatedRows: number; readonly estimatedBytes: number; readonly format: 'binary' | 'text' }
   | { readonly type: 'table-progress'; readonly table: string; readonly bytes: number }
   | { readonly type: 'table-end'; readonly table: string; readonly rows: number; readonly bytes: number; readonly ms: number }
-  | { readonly type: 'statement'; readonly phase: Phase; readonly object: string }
+  /** A DDL statement done; `ms` is set for keys and indexes (the bench splits data and index time with it). */
+  | { readonly type: 'statement'; readonly phase: Phase; readonly object: string; readonly ms?: number }
   | { readonly type: 'warning'; readonly message: string }
   /** The exported snapshot every worker reads (valid until the copy returns). */
   | { readonly type: 'snapshot'; readonly id: string }

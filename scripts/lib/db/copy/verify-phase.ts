@@ -17,6 +17,7 @@ export async function verify(ctx: RunContext, sequences: SequenceValue[]): Promi
       tables: ctx.filter,
       schema: ctx.mode !== 'data-only',
       sourceSnapshot: ctx.snapshot,
+      sourceSessions: ctx.readers,
       expectedSequences: sequences,
       onEvent: ctx.emit,
     }),

@@ -1,0 +1,143 @@
+/**
+ * npm run cutover's engine against a local health endpoint and moto's CloudWatch: refusals,
+ * preconditions, the config file written only when everything passes.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { runCutover, type CutoverOptions } from '../../scripts/lib/cutover/index';
+import { applySteps } from '../../scripts/lib/cutover/apply';
+import { recordSync } from '../../scripts/lib/db/sync/state';
+import { useMoto } from '../support/moto';
+
+const moto = useMoto();
+let cloudwatch: CloudWatchClient;
+let server: Server;
+let healthy = true;
+let healthUrl: string;
+let dir: string;
+let n = 0;
+
+beforeAll(async () => {
+  cloudwatch = new CloudWatchClient({ region: 'us-east-1', endpoint: moto().endpoint, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
+  server = createServer((_req, res) => {
+    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: healthy ? 'ok' : 'degraded' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as { port: number };
+  healthUrl = `http://127.0.0.1:${addr.port}/api/health`;
+  dir = mkdtempSync(join(tmpdir(), 'cutover-'));
+});
+
+afterAll(async () => {
+  cloudwatch?.destroy();
+  await new Promise((r) => server?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh environment (own config file, state dir and alarm prefix) at a stage. */
+async function environment(stage: string, alarmState: 'OK' | 'ALARM' = 'OK') {
+  const env = `env${++n}`;
+  const file = join(dir, `${env}.config.json`);
+  writeFileSync(file, JSON.stringify({ environments: { [env]: { cutover: { stage } } } }, null, 2));
+  const alarm = `venture-nudge-${env}-alb-5xx`;
+  await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: alarm, MetricName: 'HTTPCode_Target_5XX_Count', Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: alarmState, StateReason: 'test' }));
+  const stateDir = join(dir, `${env}-state`);
+  const options = (to: string, extra: Partial<CutoverOptions> = {}): CutoverOptions => ({ envName: env, to: to as CutoverOptions['to'], configFile: file, healthUrl, cloudwatch, stateDir, ...extra });
+  const stageInFile = () => JSON.parse(readFileSync(file, 'utf8')).environments[env].cutover.stage as string;
+  return { env, file, alarm, stateDir, options, stageInFile };
+}
+
+beforeEach(() => {
+  healthy = true;
+});
+
+test('vercel -> canary with a healthy test host and OK alarms writes the stage and shows the weights', async () => {
+  const e = await environment('vercel');
+  const r = await runCutover(e.options('canary'));
+  expect(r.error).toBeUndefined();
+  expect(r).toMatchObject({ ok: true, written: true });
+  expect(r.checks.map((c) => [c.check, c.ok])).toEqual([['health', true], ['alarms', true]]);
+  expect(r.change!.weights.find((w) => w.record.endsWith('A (aws)'))).toMatchObject({ before: 0, after: 10 });
+  expect(e.stageInFile()).toBe('canary');
+});
+
+test('an unhealthy test host stops the change and nothing is written', async () => {
+  const e = await environment('vercel');
+  healthy = false;
+  const r = await runCutover(e.options('canary'));
+  expect(r.ok).toBe(false);
+  expect(r.error).toMatch(/precondition failed: .*answered HTTP 503/);
+  expect(e.stageInFile()).toBe('vercel');
+});
+
+test('an alarm not OK stops the change, naming the alarm', async () => {
+  const e = await environment('canary', 'ALARM');
+  const r = await runCutover(e.options('25'));
+  expect(r.ok).toBe(false);
+  expect(r.error).toContain(`${e.alarm} (ALARM)`);
+  expect(e.stageInFile()).toBe('canary');
+});
+
+test('a refused transition checks nothing and writes nothing', async () => {
+  const e = await environment('canary');
+  const r = await runCutover(e.options('aws'));
+  expect(r).toMatchObject({ ok: false, checks: [], written: false });
+  expect(r.error).toMatch(/^refused: .*go to 25 first/);
+  expect(e.stageInFile()).toBe('canary');
+});
+
+test('going back a web stage needs no check: it works with the alarm firing', async () => {
+  const e = await environment('50', 'ALARM');
+  const r = await runCutover(e.options('vercel'));
+  expect(r).toMatchObject({ ok: true, checks: [] });
+  expect(e.stageInFile()).toBe('vercel');
+});
+
+test('aws -> rds is refused until a db:sync finish succeeded, then allowed', async () => {
+  const e = await environment('aws');
+  const none = await runCutover(e.options('rds'));
+  expect(none.error).toMatch(/no data move recorded .*db:sync -- finish --freeze/);
+  recordSync(e.env, { direction: 'forward', ok: false, at: '2026-11-29T23:00:00Z', source: 's', target: 't', message: 'table public.users: content differs' }, e.stateDir);
+  const failed = await runCutover(e.options('rds'));
+  expect(failed.error).toMatch(/failed: table public\.users: content differs/);
+  expect(e.stageInFile()).toBe('aws');
+  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900 }, e.stateDir);
+  const ok = await runCutover(e.options('rds'));
+  expect(ok).toMatchObject({ ok: true, written: true });
+  expect(ok.change!.database!.after.databaseOfRecord).toBe('rds');
+  expect(e.stageInFile()).toBe('rds');
+});
+
+test('rds -> aws is refused after a forward finish and allowed after a successful db:rollback', async () => {
+  const e = await environment('rds');
+  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't' }, e.stateDir);
+  expect((await runCutover(e.options('aws'))).error).toMatch(/went forward, not reverse: run npm run db:rollback/);
+  recordSync(e.env, { direction: 'reverse', ok: true, at: '2026-11-29T23:20:00Z', source: 't', target: 's' }, e.stateDir);
+  expect(await runCutover(e.options('aws'))).toMatchObject({ ok: true, written: true });
+  expect(e.stageInFile()).toBe('aws');
+});
+
+test('a dry run checks and shows the change but writes nothing', async () => {
+  const e = await environment('25');
+  const r = await runCutover(e.options('50', { dryRun: true }));
+  expect(r).toMatchObject({ ok: true, written: false });
+  expect(e.stageInFile()).toBe('25');
+});
+
+test('a missing config file starts from the defaults and is created with only the stage', async () => {
+  const file = join(dir, 'fresh.config.json');
+  const e = await environment('vercel');
+  const r = await runCutover({ ...e.options('canary'), envName: 'production', configFile: file });
+  // the production alarms do not exist on this moto: the check fails and nothing is created
+  expect(r.error).toMatch(/no CloudWatch alarm named venture-nudge-production-/);
+  expect(existsSync(file)).toBe(false);
+});
+
+test('--apply runs terraform init then apply, without prompts', () => {
+  expect(applySteps().map((s) => s.args.join(' '))).toEqual(['init -input=false', 'apply -input=false -auto-approve']);
+});

@@ -1,0 +1,53 @@
+/**
+ * dns:check — before delegating the domain to the Route 53 zone, compare what the domain's
+ * current authoritative servers answer with what the zone will hold (config: dns.records,
+ * the cutover records, delegations). Shell-free: node:dns only. See README "Delegation".
+ */
+import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { createLogger } from './lib/cli/log';
+import { loadConfig } from '../stacks/config';
+import { checkDns, formatDnsReport } from './lib/dns/check';
+import { authoritativeServers } from './lib/dns/query';
+import { plannedZone } from './lib/dns/records';
+
+const spec = {
+  name: 'npm run dns:check --',
+  summary: "Compare what the domain's current DNS servers answer with what the Route 53 zone will hold, before delegation.",
+  options: {
+    env: { type: 'string', valueName: 'name', description: 'environment whose domain to check', default: 'production' },
+    server: { type: 'string', multiple: true, valueName: 'ip[:port]', description: "ask these servers instead of the domain's NS (repeatable)" },
+    resolver: { type: 'string', multiple: true, valueName: 'ip[:port]', description: "resolver that looks up the domain's NS (default: the system resolver)" },
+    port: { type: 'string', valueName: 'n', description: "port of the domain's name servers", default: '53' },
+    name: { type: 'string', multiple: true, valueName: 'label', description: 'another name to compare, e.g. a DKIM selector "s1._domainkey" (repeatable)' },
+    'timeout-ms': { type: 'string', valueName: 'ms', description: 'per query try', default: '3000' },
+  },
+  epilog: 'Exit codes: 0 nothing vanishes or changes, 1 records would vanish or change (listed) or a server did not answer, 2 bad command line.',
+} as const;
+
+function positiveInt(flag: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag} must be a positive whole number, got "${v}"`);
+  return Number(v);
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const args = parseCli(argv, spec);
+  if (!args) return 0;
+  const port = positiveInt('port', args.port);
+  const timeoutMs = positiveInt('timeout-ms', args['timeout-ms']);
+  const config = loadConfig();
+  if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment; known: ${Object.keys(config.environments).join(', ')}`);
+  const log = createLogger();
+  const zone = plannedZone(config, args.env);
+  let servers = args.server ?? [];
+  if (servers.length === 0) {
+    const found = await authoritativeServers(zone.domain, args.resolver ?? [], port, { timeoutMs });
+    log.info(`${zone.domain} is served today by ${found.hosts.join(', ')}`);
+    servers = found.servers;
+  }
+  const report = await checkDns(zone, servers, { extraNames: args.name ?? [], query: { timeoutMs } });
+  process.stdout.write(args.json ? JSON.stringify(report, null, 2) + '\n' : formatDnsReport(report, zone.existingZone));
+  for (const f of report.findings.filter((x) => x.status === 'missing' || x.status === 'differs')) log.error(`${f.status}: ${f.name} ${f.type}${f.note ? ` (${f.note})` : ''}`);
+  return report.ok ? 0 : 1;
+}
+
+if (require.main === module) runCli(() => main(), { fullMessage: true });

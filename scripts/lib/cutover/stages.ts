@@ -1,0 +1,54 @@
+/**
+ * The cutover's stage machine over two axes: web weights (vercel -> canary -> 25 -> 50 -> aws)
+ * and the database of record (source, then rds). Only one database takes writes at any stage.
+ *
+ *   forward on the web axis   one stage at a time; needs the test host healthy and alarms OK
+ *   back on the web axis      any earlier web stage (or `rollback`) in one step: one database, no data moves
+ *   aws -> rds                needs the last `db:sync finish` to have succeeded (and health, alarms)
+ *   rds -> aws                needs the reverse data move first (`db:rollback`) to have succeeded
+ */
+import { CUTOVER_STAGES, databaseOfRecord, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config';
+
+export type Precondition = 'health' | 'alarms' | 'forward-sync' | 'reverse-sync';
+
+export interface Transition {
+  readonly from: CutoverStage;
+  readonly to: CutoverStage;
+  readonly allowed: boolean;
+  /** Why it is refused, or what it does. */
+  readonly reason: string;
+  readonly preconditions: readonly Precondition[];
+  readonly databaseBefore: 'source' | 'rds';
+  readonly databaseAfter: 'source' | 'rds';
+}
+
+const WEB_ORDER: Readonly<Record<CutoverStage, number>> = { vercel: 0, rollback: 0, canary: 1, '25': 2, '50': 3, aws: 4, rds: 5 };
+
+export function isStage(s: string): s is CutoverStage {
+  return (CUTOVER_STAGES as readonly string[]).includes(s);
+}
+
+/** Whether `from -> to` is allowed, and what it needs. */
+export function planTransition(from: CutoverStage, to: CutoverStage): Transition {
+  const base = { from, to, databaseBefore: databaseOfRecord(from), databaseAfter: databaseOfRecord(to) };
+  const refuse = (reason: string): Transition => ({ ...base, allowed: false, reason, preconditions: [] });
+  const allow = (reason: string, preconditions: Precondition[]): Transition => ({ ...base, allowed: true, reason, preconditions });
+  if (from === to) return refuse(`already at stage ${to}`);
+  if (to === 'rds') {
+    if (from !== 'aws') return refuse(`stage rds moves the database of record to RDS and needs all web traffic on AWS: go to stage aws first (now ${from})`);
+    return allow('moves the database of record to RDS (web stays 100 % AWS)', ['health', 'alarms', 'forward-sync']);
+  }
+  if (from === 'rds') {
+    if (to !== 'aws') return refuse(`from stage rds the only way back is stage aws (after db:rollback); then move web traffic back from there`);
+    return allow('moves the database of record back to the source (web stays 100 % AWS)', ['reverse-sync']);
+  }
+  const a = WEB_ORDER[from];
+  const b = WEB_ORDER[to];
+  if (b < a || to === 'rollback') return allow(`moves web traffic back (AWS ${STAGE_WEIGHTS[from].aws} % -> ${STAGE_WEIGHTS[to].aws} %); one database, no data moves`, []);
+  if (b === a) return allow(`same weights under another name`, []);
+  if (b > a + 1) {
+    const next = CUTOVER_STAGES.find((s) => WEB_ORDER[s] === a + 1 && s !== 'rollback');
+    return refuse(`web traffic moves forward one stage at a time: go to ${next} first (now ${from})`);
+  }
+  return allow(`moves web traffic forward (AWS ${STAGE_WEIGHTS[from].aws} % -> ${STAGE_WEIGHTS[to].aws} %)`, ['health', 'alarms']);
+}
