@@ -70,6 +70,12 @@ test('a per-role setting in the database is named as not carried', async () => {
   expect((await modelOf(url)).unsupported).toEqual([expect.objectContaining({ kind: 'role-settings', object: 'ALTER ROLE tuned IN DATABASE ... SET work_mem=1MB' })]);
 });
 
+test("db:sync's write freeze (default_transaction_read_only) is not read as a database setting to carry", async () => {
+  const url = await source().createDatabase('frozen');
+  await source().sql('postgres', `ALTER DATABASE frozen SET default_transaction_read_only = on; ALTER DATABASE frozen SET work_mem = '2MB'`);
+  expect((await modelOf(url)).settings).toEqual(['work_mem=2MB']);
+});
+
 test('requiredRoles names every role that grants, default privileges and policies use', async () => {
   await source().sql('postgres', `CREATE ROLE r_reader; CREATE ROLE r_col; CREATE ROLE r_default; CREATE ROLE r_policy; CREATE ROLE r_owner_default`);
   const url = await source().createDatabase('roles');
