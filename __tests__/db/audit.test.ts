@@ -76,7 +76,7 @@ describe('what RDS PostgreSQL cannot host, said before any copy', () => {
   });
 
   test('names objects that need a superuser', () => {
-    expect(rds.rds.superuserObjects).toEqual([expect.stringMatching(/^event trigger guard \[event-triggers\]: needs a superuser/)]);
+    expect(rds.rds.superuserObjects).toEqual([expect.stringMatching(/^event trigger guard \[event-triggers\]: CREATE EVENT TRIGGER needs a superuser/)]);
   });
 
   test('names provider roles and what names them, and the roles the target must have', () => {

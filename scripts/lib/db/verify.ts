@@ -1,7 +1,9 @@
 /**
  * Verification of a copy: per table exact row counts and an order-independent content hash
- * computed inside each database (constant memory: a sum of 64-bit row hashes), plus a
- * comparison of the schema objects and of sequence values.
+ * computed inside each database (constant memory: a sum of 64-bit row hashes) in a type-exact
+ * form, the same for populated materialized views, plus a comparison of every schema object
+ * kind the copy carries (privileges, replica identity, rules, triggers and database settings
+ * included) and of sequence values (free-standing ones too).
  *
  * Both sides run with the same session settings (STABLE_SESSION_SQL) so the text form of
  * every row is identical when the data is. Within db:copy the source side reads the copy's

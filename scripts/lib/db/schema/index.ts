@@ -2,3 +2,4 @@
 export * from './catalog';
 export * from './ddl';
 export * from './carried';
+export * from './roles';

@@ -22,6 +22,10 @@ export const SYSTEM_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema') 
 export const notExtensionMember = (classRel: string, oidExpr: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${classRel}'::regclass AND e.objid = ${oidExpr} AND e.deptype = 'e')`;
 
+/** The object is not made implicitly by another (a range type's constructors and casts). */
+export const notInternal = (classRel: string, oidExpr: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = '${classRel}'::regclass AND i.objid = ${oidExpr} AND i.deptype = 'i')`;
+
 /** SQL for a quoted `schema.name`. */
 export const QN = (ns: string, rel: string) => `format('%I.%I', ${ns}, ${rel})`;
 

@@ -4,7 +4,7 @@
  * superuser to create: listed as not carried.
  */
 import type { FunctionDef } from '../model';
-import { notExtensionMember, q, SYSTEM_NS, type ReadContext } from './context';
+import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext } from './context';
 import { aggregateSql, readAggregateRows } from './aggregates';
 
 const FUNCTIONS_SQL = `
@@ -12,7 +12,7 @@ SELECT p.oid, format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity
        l.lanname, l.lanpltrusted OR l.lanname = 'sql' AS trusted,
        CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) END AS sql
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
- WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_proc', 'p.oid')} ORDER BY p.oid`;
+ WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${notInternal('pg_proc', 'p.oid')} ORDER BY p.oid`;
 
 export async function readFunctions(ctx: ReadContext): Promise<FunctionDef[]> {
   const rows = await q(ctx.client, FUNCTIONS_SQL);

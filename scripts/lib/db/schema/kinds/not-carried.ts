@@ -5,7 +5,7 @@
  * the source's own setup (replication, foreign servers).
  */
 import type { NotCarried } from '../carried';
-import { notExtensionMember, q, SYSTEM_NS, type ReadContext } from './context';
+import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext } from './context';
 
 interface RefusedKind {
   readonly kind: string;
@@ -25,10 +25,15 @@ const REFUSED: readonly RefusedKind[] = [
   { kind: 'foreign-tables', sql: inUserSchema('pg_class', 'c', 'relnamespace', "c.relkind = 'f'"), reason: 'not carried: a foreign table reads another server; recreate it with its server on the target, or skip' },
   { kind: 'foreign-servers', sql: described('pg_foreign_server', 's', 'WHERE true'), reason: 'not carried: a foreign server and its user mappings hold addresses and credentials of the old network; recreate them on the target, or skip' },
   { kind: 'foreign-data-wrappers', sql: described('pg_foreign_data_wrapper', 'w', 'WHERE true'), reason: `${SU}; use an extension such as postgres_fdw on the target`, superuser: true },
-  { kind: 'event-triggers', sql: described('pg_event_trigger', 'et', 'WHERE true'), reason: SU, superuser: true },
+  {
+    kind: 'event-triggers',
+    sql: described('pg_event_trigger', 'et', 'WHERE true'),
+    reason: 'CREATE EVENT TRIGGER needs a superuser (on RDS the rds_superuser role, not the copying user): not carried by db:copy; recreate it on the target',
+    superuser: true,
+  },
   { kind: 'languages', sql: described('pg_language', 'l', "WHERE l.lanname NOT IN ('internal', 'c', 'sql', 'plpgsql')"), reason: `${SU}; install the language as an extension on the target`, superuser: true },
   { kind: 'operator-classes', sql: inUserSchema('pg_opfamily', 'f', 'opfnamespace'), reason: `operator classes and families: ${SU}`, superuser: true },
-  { kind: 'casts', sql: described('pg_cast', 'k', 'WHERE k.oid >= 16384'), reason: 'not carried by db:copy: create the cast on the target after the copy (a cast without a function needs a superuser), or skip' },
+  { kind: 'casts', sql: described('pg_cast', 'k', `WHERE k.oid >= 16384 AND ${notInternal('pg_cast', 'k.oid')}`), reason: 'not carried by db:copy: create the cast on the target after the copy (a cast without a function needs a superuser), or skip' },
   { kind: 'conversions', sql: inUserSchema('pg_conversion', 'v', 'connamespace'), reason: `encoding conversions use C functions: ${SU}`, superuser: true },
   { kind: 'text-search', sql: inUserSchema('pg_ts_config', 't', 'cfgnamespace'), reason: 'text search configurations are not carried by db:copy: create them on the target first, or skip' },
   { kind: 'text-search', sql: inUserSchema('pg_ts_dict', 't', 'dictnamespace'), reason: 'text search dictionaries are not carried by db:copy: create them on the target first, or skip' },
@@ -51,5 +56,12 @@ export async function readNotCarried(ctx: ReadContext): Promise<void> {
             (SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()))::int AS subscriptions`,
   );
   if (misc.large_objects > 0) add({ kind: 'large-objects', object: `${misc.large_objects} large object(s)`, reason: 'pg_largeobject is not carried: move them into bytea columns first' });
+  for (const r of await q(
+    ctx.client,
+    `SELECT pg_get_userbyid(setrole) AS role, unnest(setconfig) AS setting FROM pg_db_role_setting
+      WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole <> 0 ORDER BY 1, 2`,
+  )) {
+    add({ kind: 'role-settings', object: `ALTER ROLE ${r.role} IN DATABASE ... SET ${r.setting}`, reason: 'a per-role setting belongs to the role, which db:copy does not create: set it on the target' });
+  }
   if (misc.subscriptions > 0) add({ kind: 'subscriptions', object: `${misc.subscriptions} subscription(s)`, reason: `${SU} (or pg_create_subscription on 16+); recreate them on the target`, superuser: true });
 }

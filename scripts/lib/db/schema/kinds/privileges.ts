@@ -7,7 +7,7 @@
  * CURRENT_USER, since the copying user owns the objects on the target.
  */
 import type { AclStatement, DefaultPrivilegeDef, PrivilegeDef } from '../model';
-import { notExtensionMember, q, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext, type Row } from './context';
 
 /** One object per row: kind, name, table oid for selection, ACL, starting ACL and owner. */
 const OBJECTS_SQL = `
@@ -27,7 +27,7 @@ WITH objs AS (
   SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), NULL,
          NULL, p.proacl, acldefault('f', p.proowner), p.proowner, 'pg_proc'::regclass, p.oid
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-   WHERE p.proacl IS NOT NULL AND ${SYSTEM_NS} AND ${notExtensionMember('pg_proc', 'p.oid')}
+   WHERE p.proacl IS NOT NULL AND ${SYSTEM_NS} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${notInternal('pg_proc', 'p.oid')}
   UNION ALL
   SELECT 'SCHEMA', quote_ident(n.nspname), NULL, NULL, n.nspacl, acldefault('n', n.nspowner), n.nspowner, 'pg_namespace'::regclass, n.oid
     FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND ${SYSTEM_NS} AND ${notExtensionMember('pg_namespace', 'n.oid')}
