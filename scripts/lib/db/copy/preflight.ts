@@ -5,6 +5,7 @@
 import type { Client } from 'pg';
 import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } from '../connection';
 import { missingRoles, policyRoles } from './roles';
+import { assertRolesExist } from '../schema/roles';
 import { checkCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
@@ -102,10 +103,13 @@ async function openReaders(s: Session, tables: readonly Table[], count: number):
   }
 }
 
-/** Every role the copied policies name exists on the target (checked before any data moves). */
-async function checkRoles(s: Session, tables: readonly Table[]): Promise<void> {
+/**
+ * Every role the copied policies name exists on the target, and every role the schema's grants
+ * and default privileges name (schema/roles.ts), checked before any data moves.
+ */
+async function checkRoles(s: Session, tables: readonly Table[], model: SchemaModel): Promise<void> {
   const missing = await missingRoles(s.target, await policyRoles(s.source, tables.map((t) => t.qname)));
-  if (!missing.length) return;
+  if (!missing.length) return assertRolesExist(s.target, model);
   fail(
     `role(s) missing on the target: ${missing.map((m) => `${m.role} (named by policy ${m.usedBy.join(', policy ')})`).join('; ')}: ` +
       `create them on the target first, e.g. ${missing.map((m) => `CREATE ROLE ${quoteIdent(m.role)} NOLOGIN;`).join(' ')}`,
@@ -126,7 +130,7 @@ export async function preflight(s: Session): Promise<RunContext> {
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else {
       await checkEmptyTarget(s, model);
-      await checkRoles(s, selection.tables);
+      await checkRoles(s, selection.tables, model);
     }
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
     const carried = checkCarried(model.unsupported, s.options.skip);

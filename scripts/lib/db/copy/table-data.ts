@@ -103,12 +103,15 @@ async function openWorkers(ctx: RunContext, n: number, into: Client[]): Promise<
 function copySql(task: DataTask, format: Format): { out: string; in: string } {
   const { table, chunk } = task;
   const cols = quoteCols(copyColumns(table));
+  // A table with no copyable column (none at all, or only generated ones) is copied without a
+  // column list: COPY then carries the row count (one empty line per row), and `()` is no syntax.
+  const list = cols ? ` (${cols})` : '';
   const opts = `FORMAT ${format}`;
   const range = chunk ? `ctid >= '(${chunk.fromPage},0)'::tid${chunk.toPage === null ? '' : ` AND ctid < '(${chunk.toPage},0)'::tid`}` : '';
   return {
-    out: chunk ? `COPY (SELECT ${cols} FROM ONLY ${table.qname} WHERE ${range}) TO STDOUT (${opts})` : `COPY ${table.qname} (${cols}) TO STDOUT (${opts})`,
+    out: chunk ? `COPY (SELECT ${cols} FROM ONLY ${table.qname} WHERE ${range}) TO STDOUT (${opts})` : `COPY ${table.qname}${list} TO STDOUT (${opts})`,
     // FREEZE needs the TRUNCATE in the same transaction: whole tables only.
-    in: `COPY ${table.qname} (${cols}) FROM STDIN (${opts}${chunk ? '' : ', FREEZE'})`,
+    in: `COPY ${table.qname}${list} FROM STDIN (${opts}${chunk ? '' : ', FREEZE'})`,
   };
 }
 
