@@ -70,6 +70,12 @@ test('a per-role setting in the database is named as not carried', async () => {
   expect((await modelOf(url)).unsupported).toEqual([expect.objectContaining({ kind: 'role-settings', object: 'ALTER ROLE tuned IN DATABASE ... SET work_mem=1MB' })]);
 });
 
+test('a statistics target set on an index column is named as not carried, never dropped silently', async () => {
+  const url = await source().createDatabase('index_stats');
+  await source().sql('index_stats', `CREATE TABLE t (a int); CREATE INDEX t_expr ON t ((a + 1)); ALTER INDEX t_expr ALTER COLUMN 1 SET STATISTICS 500`);
+  expect((await modelOf(url)).unsupported).toEqual([expect.objectContaining({ kind: 'index-statistics', object: 'public.t_expr column 1' })]);
+});
+
 test("db:sync's write freeze (default_transaction_read_only) is not read as a database setting to carry", async () => {
   const url = await source().createDatabase('frozen');
   await source().sql('postgres', `ALTER DATABASE frozen SET default_transaction_read_only = on; ALTER DATABASE frozen SET work_mem = '2MB'`);

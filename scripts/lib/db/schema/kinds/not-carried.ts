@@ -42,6 +42,12 @@ const REFUSED: readonly RefusedKind[] = [
   { kind: 'access-methods', sql: described('pg_am', 'a', 'WHERE a.oid >= 16384'), reason: SU, superuser: true },
   { kind: 'transforms', sql: described('pg_transform', 't', 'WHERE true'), reason: `transforms use C functions: ${SU}`, superuser: true },
   { kind: 'publications', sql: described('pg_publication', 'p', 'WHERE true'), reason: 'not carried: a publication belongs to the source\'s replication setup; create it on the target when needed' },
+  {
+    kind: 'index-statistics',
+    sql: `SELECT format('%s column %s', a.attrelid::regclass, a.attnum) AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind IN ('i', 'I') AND a.attstattarget >= 0 AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')}`,
+    reason: 'ALTER INDEX ... ALTER COLUMN ... SET STATISTICS is not carried by db:copy: set it again on the target after the copy, or skip',
+  },
   { kind: 'security-labels', sql: `SELECT pg_describe_object(classoid, objoid, objsubid) AS name FROM pg_seclabel`, reason: 'security labels need a label provider module (e.g. sepgsql) that RDS does not load' },
 ];
 
