@@ -37,3 +37,16 @@ export function selectedSequences(model: SchemaModel, filter: TableFilter = {}):
     .map((s) => s.qname);
 }
 
+
+/** Reads the given sequences on the source and sets them on the target (one statement); returns the values. */
+export async function carrySequenceValues(source: Client, target: Client, sequences: readonly string[]): Promise<SequenceValue[]> {
+  const values = await readSequenceValues(source, sequences);
+  if (values.length) {
+    await target.query(`SELECT setval(s::regclass, v, c) FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS x(s, v, c)`, [
+      values.map((v) => v.sequence),
+      values.map((v) => v.lastValue),
+      values.map((v) => v.isCalled),
+    ]);
+  }
+  return values;
+}

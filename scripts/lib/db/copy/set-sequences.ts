@@ -1,5 +1,5 @@
 /** Phase sequences: target sequences set to the source's last_value / is_called in the snapshot. */
-import { readSequenceValues, type SequenceValue } from '../sequences';
+import { carrySequenceValues, type SequenceValue } from '../sequences';
 import { runPhase, type RunContext } from './context';
 
 export async function setSequences(ctx: RunContext): Promise<SequenceValue[]> {
@@ -10,14 +10,6 @@ export async function setSequences(ctx: RunContext): Promise<SequenceValue[]> {
       for (const n of names.filter((x) => !onTarget.has(x))) ctx.warn(`sequence ${n} does not exist on the target: not set`);
       names = names.filter((x) => onTarget.has(x));
     }
-    const values = await readSequenceValues(ctx.source, names);
-    if (values.length) {
-      await ctx.target.query(`SELECT setval(s::regclass, v, c) FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS x(s, v, c)`, [
-        values.map((v) => v.sequence),
-        values.map((v) => v.lastValue),
-        values.map((v) => v.isCalled),
-      ]);
-    }
-    return values;
+    return carrySequenceValues(ctx.source, ctx.target, names);
   });
 }

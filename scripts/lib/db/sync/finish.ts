@@ -19,7 +19,7 @@
  */
 import { MigrationError } from '../connection';
 import { readSchema } from '../schema/catalog';
-import { readSequenceValues, selectedSequences, type SequenceValue } from '../sequences';
+import { carrySequenceValues, selectedSequences, type SequenceValue } from '../sequences';
 import { verifyDatabases, type VerifyReport } from '../verify';
 import { removeReplication } from './cleanup';
 import { inPhase, waitFor, type SyncContext } from './context';
@@ -75,16 +75,8 @@ async function waitCaughtUp(ctx: SyncContext, lsn: string, timeoutMs: number): P
   );
 }
 
-async function setSequences(ctx: SyncContext, names: readonly string[]): Promise<SequenceValue[]> {
-  const values = await readSequenceValues(ctx.source, names);
-  if (values.length) {
-    await ctx.target.query(`SELECT setval(s::regclass, v, c) FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS x(s, v, c)`, [
-      values.map((v) => v.sequence),
-      values.map((v) => v.lastValue),
-      values.map((v) => v.isCalled),
-    ]);
-  }
-  return values;
+function setSequences(ctx: SyncContext, names: readonly string[]): Promise<SequenceValue[]> {
+  return carrySequenceValues(ctx.source, ctx.target, names);
 }
 
 /** Waits for every table to be ready; returns the sequences to carry. */
