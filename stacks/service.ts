@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { assumeRolePolicy, jsonDocument } from './json-document';
-import { ITerraformDependable } from 'cdktf';
+import { App, ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -145,7 +145,9 @@ export class AutoscaledService extends Construct {
       lifecycle: {
         ignoreChanges: ['desired_count'],
         // Bootstrap is for the first apply only: against a running service it would deploy a missing image.
-        ...(bootstrap
+        // cdktf's HCL renderer writes `postcondition` as an argument, which Terraform rejects; the
+        // JSON output (the deployed artifact) carries the guard, HCL output for reading does not.
+        ...(bootstrap && !App.of(this).hclOutput
           ? { postcondition: [{ condition: '${self.desired_count == 0}', errorMessage: `No image tag for ${props.namePrefix}, but the service already runs tasks: set IMAGE_TAG_<ENV> (or IMAGE_TAG) to the tag it runs (terraform output image_tag) or to the new one CI pushed.` }] }
           : {}),
       },
