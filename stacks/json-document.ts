@@ -17,3 +17,16 @@ export function jsonDocument(scope: IConstruct, value: unknown): string {
 export function assumeRolePolicy(scope: IConstruct, service: string): string {
   return jsonDocument(scope, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 }
+
+/**
+ * The statements an ECS execution role needs to start a task: pull from one repository and
+ * write to one log group (instead of AmazonECSTaskExecutionRolePolicy, which allows every
+ * repository and log group). `ecr:GetAuthorizationToken` is account-wide: it has no resource.
+ */
+export function pullAndLogStatements(repositoryArn: string, logGroupArn: string): object[] {
+  return [
+    { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+    { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: repositoryArn },
+    { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
+  ];
+}

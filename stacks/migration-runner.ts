@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { assumeRolePolicy, jsonDocument } from './json-document';
+import { assumeRolePolicy, jsonDocument, pullAndLogStatements } from './json-document';
 import { fargateSizeProblem } from './fargate';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
@@ -89,9 +89,7 @@ export class MigrationRunner extends Construct {
       policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: props.image.repositoryArn },
-          { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:log-stream:*` },
+          ...pullAndLogStatements(props.image.repositoryArn, logs.arn),
           { Sid: 'SourceUrl', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: parameterArn },
           { Sid: 'DatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.secretArn },
           ...(props.kmsKeyArn ? [{ Sid: 'Decrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: props.kmsKeyArn }] : []),

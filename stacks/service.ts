@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { assumeRolePolicy, jsonDocument } from './json-document';
+import { assumeRolePolicy, jsonDocument, pullAndLogStatements } from './json-document';
 import { App, ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -172,10 +172,7 @@ export class AutoscaledService extends Construct {
       policy: jsonDocument(this, {
         Version: '2012-10-17',
         Statement: [
-          // GetAuthorizationToken is account-wide: it has no resource to scope to.
-          { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-          { Sid: 'EcrPull', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: props.image.repositoryArn },
-          { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
+          ...pullAndLogStatements(props.image.repositoryArn, logGroupArn),
         ],
       }),
     });
