@@ -31,8 +31,7 @@ async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], t
   if (missing.length === tables.length) {
     const summary = await copyDatabase({ from: ctx.options.from, to: ctx.options.to, mode: 'schema-only', verify: false, tables: ctx.options.tables, jobs: 1 });
     for (const w of summary.warnings) ctx.emit({ type: 'warning', message: w });
-    await carryReplicaIdentity(ctx, tables);
-    return true;
+    return true; // the copy's schema code carries REPLICA IDENTITY itself
   }
   if (missing.length) {
     throw new MigrationError(`[schema:pre] target has some of the tables but not ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}: run the app's migrations on the target, or empty it and rerun start`, { phase: 'schema:pre' });
@@ -52,8 +51,9 @@ async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], t
 }
 
 /**
- * REPLICA IDENTITY FULL/NOTHING of the source tables, set on the target too (the copy engine's
- * schema code does not carry it): the target is the publisher of a later rollback.
+ * REPLICA IDENTITY FULL/NOTHING of the source tables, set on a target whose tables the app's
+ * migrations made (a schema the copy creates carries it already): the target is the publisher
+ * of a later rollback.
  */
 async function carryReplicaIdentity(ctx: SyncContext, tables: readonly string[]): Promise<void> {
   const model = await readSchema(ctx.source);
