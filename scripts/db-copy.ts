@@ -6,6 +6,7 @@
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { maskUrl, redactSecrets } from './lib/db/connection';
 import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
+import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM } from './lib/db/copy/types';
 import { parseJobs, resolveSourceTarget, skipKinds, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { createProgress, formatBytes, formatMs } from './lib/cli/progress';
@@ -26,6 +27,7 @@ const spec = {
     skip: { type: 'string', multiple: true, valueName: 'kind', description: 'accept losing objects of a kind the copy cannot carry (e.g. large-objects); repeatable or comma-separated' },
     'no-verify': { type: 'boolean', description: 'skip the verify phase' },
     format: { type: 'string', valueName: 'auto|binary|text', description: 'COPY format', default: 'auto' },
+    'maintenance-work-mem': { type: 'string', valueName: 'size', description: "maintenance_work_mem of the target's key and index builds", default: DEFAULT_MAINTENANCE_WORK_MEM },
     verbose: { type: 'boolean', short: 'v', description: 'log every DDL statement' },
   },
   epilog: `Examples:
@@ -72,6 +74,15 @@ export function printSummary(s: CopySummary, out: NodeJS.WritableStream = proces
   out.write(lines.join('\n') + '\n');
 }
 
+/** A bad option value as a usage error (exit 2), keeping the checker's message. */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
@@ -80,6 +91,7 @@ async function main(): Promise<number> {
   const jobs = parseJobs(args.jobs);
   const format = args.format as 'auto' | 'binary' | 'text';
   if (!['auto', 'binary', 'text'].includes(format)) throw new UsageError(`--format must be auto, binary or text (got ${args.format})`);
+  const maintenanceWorkMem = usage(() => checkMemorySize(args['maintenance-work-mem'], '--maintenance-work-mem'));
   const { from, to, redact } = resolveSourceTarget(args);
   const log = createLogger({ level: args.verbose ? 'debug' : undefined, redact });
   if ((args.from && maskUrl(args.from) !== args.from) || (args.to && maskUrl(args.to) !== args.to)) {
@@ -99,6 +111,7 @@ async function main(): Promise<number> {
       skip: skipKinds(args.skip),
       verify: !args['no-verify'],
       format,
+      maintenanceWorkMem,
       onEvent: progress.handle,
     });
   } finally {

@@ -235,20 +235,31 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<C
       throw err;
     }
   };
+  const mode = parseUrl(url, role).sslmode;
+  const server = `${config.host}:${config.port}`;
+  const plain = async () => {
+    try {
+      return await attempt({ ...config, ssl: false });
+    } catch (err2) {
+      throw connectionError(err2, url, role);
+    }
+  };
+  // prefer/allow: a server that refused TLS once is reached in plain TCP at once after that
+  // (libpq falls back on the same connection; node-pg needs a second one)
+  if (config.ssl && (mode === 'prefer' || mode === 'allow') && PLAIN_ONLY.has(server)) return plain();
   try {
     return await attempt(config);
   } catch (err) {
-    const mode = parseUrl(url, role).sslmode;
     if ((mode === 'prefer' || mode === 'allow') && /does not support SSL/i.test((err as Error).message ?? '')) {
-      try {
-        return await attempt({ ...config, ssl: false });
-      } catch (err2) {
-        throw connectionError(err2, url, role);
-      }
+      PLAIN_ONLY.add(server);
+      return plain();
     }
     throw connectionError(err, url, role);
   }
 }
+
+/** Servers (host:port) that refused TLS to a prefer/allow URL in this process. */
+const PLAIN_ONLY = new Set<string>();
 
 /**
  * Session settings that make text output identical on both sides (used by verify and the

@@ -27,3 +27,15 @@ export async function closeQuietly(client: Client | undefined): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   (client as any).connection?.stream?.destroy?.();
 }
+
+/**
+ * Runs `count` tasks at once (for sessions: their connect latencies overlap) and waits for every
+ * one, also after a failure, before it throws the first error: a session a task opens (and
+ * hands to the caller's cleanup) cannot open after the caller has cleaned up.
+ */
+export async function settleAll<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => task(i)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -16,6 +16,8 @@ export interface Session {
   readonly mode: CopyMode;
   readonly jobs: number;
   readonly filter: TableFilter;
+  /** maintenance_work_mem of the target sessions, checked. */
+  readonly maintenanceWorkMem: string;
   /** Source connection holding the snapshot transaction (and its ACCESS SHARE locks). */
   readonly source: Client;
   /** Target connection for DDL, sequences and foreign keys. */
@@ -27,6 +29,12 @@ export interface Session {
    * themselves, so a TRUNCATE queued behind the locks cannot block their reads.
    */
   readonly readers: Client[];
+  /**
+   * Target sessions that load the data and build the keys and indexes (one per reader, with
+   * {@link targetSessionSql}); opened in preflight while the schemas are read, kept for
+   * schema:post, closed with the session.
+   */
+  readonly writers: Client[];
   readonly emit: (e: CopyEvent) => void;
   readonly warn: (message: string) => void;
   readonly timings: { phase: Phase; ms: number }[];
@@ -103,6 +111,15 @@ export async function runPhase<T>(s: Session, name: Phase, fn: () => Promise<T>)
   } catch (err) {
     throw phaseError(name, err, undefined, s.mode);
   }
+}
+
+/**
+ * Settings of every target session that writes: no wait for the WAL flush at commit (a failed
+ * run is rerun, not resumed), no search path (all names are qualified), and the index builds'
+ * maintenance_work_mem (checked in openSession).
+ */
+export function targetSessionSql(s: Session): string {
+  return `SET synchronous_commit = off; SET search_path = ''; SET maintenance_work_mem = '${s.maintenanceWorkMem}'`;
 }
 
 /** Double-quotes an identifier (for names read from the catalogs unquoted). */

@@ -24,7 +24,7 @@
  */
 import { describeUrl } from '../connection';
 import { renderDdl } from '../schema/ddl';
-import type { RunContext, Session } from './context';
+import { targetSessionSql, type RunContext, type Session } from './context';
 import { copyTableData, type DataResult } from './table-data';
 import type { SequenceValue } from '../sequences';
 import { undo } from './undo';
@@ -89,7 +89,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
       await ctx.source.query('COMMIT');
       return { ...base, ok: true, dryRun: true, timings: ctx.timings, tables: [], sequences: [], warnings: ctx.warnings, verify: null, totalMs: Date.now() - started };
     }
-    await ctx.target.query(`SET search_path = ''; SET synchronous_commit = off`);
+    await ctx.target.query(targetSessionSql(ctx));
     const { data, sequences } = await writeTarget(ctx);
     const report = await verify(ctx, sequences);
     await ctx.source.query('COMMIT');

@@ -5,19 +5,18 @@
  */
 import type { Client } from 'pg';
 import { connect } from '../connection';
-import { closeQuietly, runPool } from '../pool';
+import { closeQuietly, runPool, settleAll } from '../pool';
 import type { Statement } from '../schema/ddl';
-import { errText, phaseError, runPhase, type RunContext } from './context';
+import { errText, phaseError, runPhase, targetSessionSql, type RunContext } from './context';
 import { restoreForeignKeys } from './foreign-keys';
 import type { DataResult } from './table-data';
 
 async function openPostSessions(ctx: RunContext, n: number, into: Client[]): Promise<void> {
-  const mwm = (ctx.options.maintenanceWorkMem ?? '256MB').replace(/'/g, '');
-  for (let i = 0; i < n; i++) {
+  await settleAll(n, async (i) => {
     const c = await connect(ctx.options.to, { role: 'target', applicationName: `db-copy post ${i + 1}` });
     into.push(c);
-    await c.query(`SET search_path = ''; SET maintenance_work_mem = '${mwm}'; SET synchronous_commit = off`);
-  }
+    await c.query(targetSessionSql(ctx));
+  });
 }
 
 async function runStatements(ctx: RunContext, client: Client, statements: readonly Statement[]): Promise<void> {
@@ -41,14 +40,17 @@ async function runPostDdl(ctx: RunContext, done: ReadonlySet<string>): Promise<v
     byTable.set(key, [...(byTable.get(key) ?? []), s]);
   }
   const groups = [...byTable.values()];
-  const n = Math.min(ctx.jobs, Math.max(1, groups.length));
-  const conns: Client[] = [];
+  // index builds left over run on the data phase's writers (schema-only: new sessions); the
+  // rest on the run's DDL session
+  const n = Math.min(ctx.writers.length || ctx.jobs, groups.length);
+  const opened: Client[] = [];
   try {
-    await openPostSessions(ctx, n, conns);
+    if (!ctx.writers.length) await openPostSessions(ctx, n, opened);
+    const conns = ctx.writers.length ? ctx.writers : opened;
     await runPool(groups, n, (group, w) => runStatements(ctx, conns[w], group));
-    await runStatements(ctx, conns[0], [...ctx.plan.postAttach, ...ctx.plan.postForeignKeys, ...ctx.plan.postFinal]);
+    await runStatements(ctx, ctx.target, [...ctx.plan.postAttach, ...ctx.plan.postForeignKeys, ...ctx.plan.postFinal]);
   } finally {
-    await Promise.all(conns.map(closeQuietly));
+    await Promise.all(opened.map(closeQuietly));
   }
 }
 

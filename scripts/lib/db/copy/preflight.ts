@@ -10,7 +10,8 @@ import { checkCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
-import { runPhase, type RunContext, type Selection, type Session } from './context';
+import { closeQuietly, settleAll } from '../pool';
+import { runPhase, targetSessionSql, type RunContext, type Selection, type Session } from './context';
 import { planForce } from './force';
 import { chooseFormat, copyColumns } from './table-data';
 
@@ -84,23 +85,46 @@ async function lockSelection(client: Client, tables: readonly Table[], nowait: b
 }
 
 /**
- * Opens the reader sessions: each joins the snapshot and takes the same locks at once, NOWAIT
- * (as pg_dump's workers do): an exclusive lock request queued in between is named, not waited on.
+ * Opens `count` reader sessions inside the run's snapshot and `count` writer sessions on the
+ * target, all at once, while the schemas are read. The readers lock the selection once it is
+ * known (keepWorkers).
  */
-async function openReaders(s: Session, tables: readonly Table[], count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${i + 1}` });
+async function openWorkers(s: Session, count: number): Promise<void> {
+  await settleAll(2 * count, async (i) => {
+    const n = (i >> 1) + 1;
+    if (i % 2) {
+      const w = await connect(s.options.to, { role: 'target', applicationName: `db-copy data ${n}` });
+      s.writers.push(w);
+      await w.query(`${STABLE_SESSION_SQL}; ${targetSessionSql(s)}`);
+      return;
+    }
+    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${n}` });
     s.readers.push(c);
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
     await c.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
-    try {
-      await lockSelection(c, tables, true);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55P03') throw err;
-      fail(`${(err as Error).message}: another session asked for an exclusive lock (TRUNCATE, ALTER, DROP, VACUUM FULL) on the source as the copy started; rerun when it is done`);
-    }
+  });
+}
+
+/**
+ * Keeps the workers the run needs (one per data table at most; the rest are closed). The
+ * readers take the snapshot's locks right after it, NOWAIT (as pg_dump's workers do): an
+ * exclusive lock request queued in between is named, not waited on.
+ */
+async function keepWorkers(s: Session, tables: readonly Table[], count: number): Promise<void> {
+  await Promise.all([...s.readers.splice(count), ...s.writers.splice(count)].map(closeQuietly));
+  try {
+    await settleAll(s.readers.length, (i) => lockSelection(s.readers[i], tables, true));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '55P03') throw err;
+    fail(`${(err as Error).message}: another session asked for an exclusive lock (TRUNCATE, ALTER, DROP, VACUUM FULL) on the source as the copy started; rerun when it is done`);
   }
+}
+
+/** A settled result's value, or its error thrown. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }
 
 /**
@@ -119,14 +143,16 @@ async function checkRoles(s: Session, tables: readonly Table[], model: SchemaMod
 /** Reads both schemas, checks the target and plans the run. */
 export async function preflight(s: Session): Promise<RunContext> {
   return runPhase(s, 'preflight', async () => {
-    const model = await readSchema(s.source);
-    const targetModel = await readSchema(s.target);
+    // Both schemas at once, while the worker sessions open (readers join the snapshot); every one is
+    // awaited before an error is thrown, so no session opens after the cleanup.
+    const reading = !s.options.dryRun && s.mode !== 'schema-only';
+    const [m, tm, joined] = await Promise.allSettled([readSchema(s.source), readSchema(s.target), reading ? openWorkers(s, s.jobs) : Promise.resolve()]);
+    const [model, targetModel] = [settled(m), settled(tm), settled(joined)];
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
     const selection = computeSelection(model, targetModel, s.filter);
     await lockSelection(s.source, selection.tables, false);
-    const reading = !s.options.dryRun && s.mode !== 'schema-only';
-    if (reading) await openReaders(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
+    if (reading) await keepWorkers(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else {
       await checkEmptyTarget(s, model);

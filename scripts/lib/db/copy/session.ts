@@ -4,14 +4,15 @@
  */
 import type { Client } from 'pg';
 import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, sameServerDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
-import { closeQuietly } from '../pool';
+import { closeQuietly, settleAll } from '../pool';
 import type { Session } from './context';
-import type { CopyEvent, CopyOptions } from './types';
+import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type CopyOptions } from './types';
 
 /** Opens the session; on failure every connection it opened is closed. */
 export async function openSession(options: CopyOptions): Promise<Session> {
   parseUrl(options.from, 'source');
   parseUrl(options.to, 'target');
+  const maintenanceWorkMem = checkMemorySize(options.maintenanceWorkMem ?? DEFAULT_MAINTENANCE_WORK_MEM, 'maintenance_work_mem (--maintenance-work-mem)');
   if (sameDatabase(options.from, options.to)) {
     throw new MigrationError(`--from and --to name the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
   }
@@ -20,9 +21,16 @@ export async function openSession(options: CopyOptions): Promise<Session> {
   let source: Client | undefined;
   let target: Client | undefined;
   try {
-    source = await connect(options.from, { role: 'source', applicationName: 'db-copy snapshot' });
-    target = await connect(options.to, { role: 'target', applicationName: 'db-copy ddl' });
-    if (sameServerDatabase(await serverIdentity(source), await serverIdentity(target))) {
+    // both sides at once; each session is kept for the cleanup below as soon as it opens
+    const [src, tgt] = await settleAll(2, async (i) => {
+      const client = await connect(i === 0 ? options.from : options.to, i === 0 ? { role: 'source', applicationName: 'db-copy snapshot' } : { role: 'target', applicationName: 'db-copy ddl' });
+      if (i === 0) source = client;
+      else target = client;
+      return { client, id: await serverIdentity(client) };
+    });
+    source = src.client;
+    target = tgt.client;
+    if (sameServerDatabase(src.id, tgt.id)) {
       throw new MigrationError(`--from and --to reach the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
     }
     // The snapshot every worker reads; held open (with its locks) until verification is done.
@@ -35,10 +43,12 @@ export async function openSession(options: CopyOptions): Promise<Session> {
       mode: options.mode ?? 'full',
       jobs: Math.max(1, Math.floor(options.jobs ?? 2)),
       filter: options.tables ?? {},
+      maintenanceWorkMem,
       source,
       target,
       snapshot,
       readers: [],
+      writers: [],
       emit,
       warn: (message: string) => {
         warnings.push(message);
@@ -55,5 +65,5 @@ export async function openSession(options: CopyOptions): Promise<Session> {
 
 /** Closes the session's coordinating connections. */
 export async function closeSession(s: Session | undefined): Promise<void> {
-  if (s) await Promise.all([s.source, s.target, ...s.readers.splice(0)].map(closeQuietly));
+  if (s) await Promise.all([s.source, s.target, ...s.readers.splice(0), ...s.writers.splice(0)].map(closeQuietly));
 }

@@ -7,13 +7,12 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { connect, STABLE_SESSION_SQL } from '../connection';
 import { closeQuietly, runPool } from '../pool';
 import type { Table } from '../schema/catalog';
 import type { Statement } from '../schema/ddl';
 import { errText, ident, phaseError, runPhase, type RunContext } from './context';
 import { loadAtomically } from './atomic-load';
+import { framedCopyIn, framedCopyOut } from './relay';
 import type { ForeignKey } from './foreign-keys';
 import type { CopyFormat, TableResult } from './types';
 
@@ -86,19 +85,6 @@ export interface Worker {
   readonly target: Client;
 }
 
-/** Pairs each reader (source, in the snapshot, locks held) with a new target session. */
-async function openWorkers(ctx: RunContext, n: number, into: Client[]): Promise<Worker[]> {
-  const mwm = (ctx.options.maintenanceWorkMem ?? '256MB').replace(/'/g, '');
-  const workers: Worker[] = [];
-  for (let i = 0; i < n; i++) {
-    const target = await connect(ctx.options.to, { role: 'target', applicationName: `db-copy data ${i + 1}` });
-    into.push(target);
-    await target.query(`${STABLE_SESSION_SQL}; SET synchronous_commit = off; SET search_path = ''; SET maintenance_work_mem = '${mwm}'`);
-    workers.push({ source: ctx.readers[i], target });
-  }
-  return workers;
-}
-
 /** The COPY TO (source) and COPY FROM (target) statements of a task. */
 function copySql(task: DataTask, format: Format): { out: string; in: string } {
   const { table, chunk } = task;
@@ -115,17 +101,17 @@ function copySql(task: DataTask, format: Format): { out: string; in: string } {
   };
 }
 
-/** Streams one task's rows from source to target with backpressure; returns rows and bytes. */
+/** Relays one task's rows from source to target with backpressure (relay.ts); returns rows and payload bytes. */
 async function streamRows(w: Worker, sql: { out: string; in: string }, onBytes: (bytes: number) => void): Promise<{ rows: number; bytes: number }> {
-  const reader = w.source.query(copyTo(sql.out));
-  const writer = w.target.query(copyFrom(sql.in));
+  const reader = w.source.query(framedCopyOut(sql.out));
+  const writer = w.target.query(framedCopyIn(sql.in));
   let bytes = 0;
   reader.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     onBytes(bytes);
   });
   await pipeline(reader, writer);
-  return { rows: (writer as unknown as { rowCount: number }).rowCount, bytes };
+  return { rows: writer.rowCount, bytes: reader.framer.payloadBytes };
 }
 
 /** Streams one task, emitting progress events at most every 200 ms. */
@@ -234,7 +220,6 @@ export async function copyTable(ctx: RunContext, w: Worker, task: DataTask, prog
 /** Phase data. */
 export async function copyTableData(ctx: RunContext): Promise<DataResult> {
   const out: DataResult = { tables: [], indexesDone: new Set(), droppedFks: [] };
-  const opened: Client[] = [];
   try {
     await runPhase(ctx, 'data', async () => {
       // Tables already on the target are reloaded in one transaction; new ones in parallel.
@@ -242,7 +227,7 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
       const inPlace = new Set(related);
       const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname));
       const n = Math.min(ctx.readers.length, Math.max(1, tables.length));
-      const workers = await openWorkers(ctx, n, opened);
+      const workers: Worker[] = ctx.readers.slice(0, n).map((source, i) => ({ source, target: ctx.writers[i] }));
       if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), related, atomicLoader(ctx, workers[0], out), out);
       const tasks = splitTasks(tables, {
         enabled: ctx.mode === 'full' && n > 1 && ctx.model.serverVersionNum >= 140000,
@@ -252,8 +237,10 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
       const progress = new Map<string, TableState>();
       await runPool(tasks, n, (task, i) => copyTable(ctx, workers[i], task, progress, out));
     });
-  } finally {
-    await Promise.all(opened.map(closeQuietly));
+  } catch (err) {
+    // a failed load may leave a writer inside its transaction: closing ends it before the undo
+    await Promise.all(ctx.writers.splice(0).map(closeQuietly));
+    throw err;
   }
   out.tables.sort((a, b) => a.table.localeCompare(b.table));
   return out;
