@@ -10,6 +10,8 @@ import { PlanDocument, plannedResourceAddresses } from '../../scripts/lib/terraf
 import { PHASES, ReviewResult, reviewStack, runReview, StackReview } from '../../scripts/lib/terraform/review';
 
 const SECRET = 'test-origin-secret-0123456789-abcdefghij';
+/** The secret being rotated out, passed as Terraform takes it (a JSON list). */
+const PREVIOUS = 'test-previous-origin-secret-9876543210-zyxw';
 let dir: string;
 let result: ReviewResult;
 const stack = (name: string): StackReview => result.stacks.find((s) => s.stack === name)!;
@@ -18,7 +20,7 @@ const count = (doc: PlanDocument, type: string) => plannedResourceAddresses(doc)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vn-review-'));
-  result = await runReview({ stacks: ['production', 'staging'], outdir: dir, offline: true, runner: 'ts-node', env: { ...process.env, TF_VAR_origin_verify_secret: SECRET } });
+  result = await runReview({ stacks: ['production', 'staging'], outdir: dir, offline: true, runner: 'ts-node', env: { ...process.env, TF_VAR_origin_verify_secret: SECRET, TF_VAR_origin_verify_secret_previous: JSON.stringify([PREVIOUS]) } });
 }, 300_000);
 
 afterAll(() => {
@@ -62,6 +64,14 @@ describe('offline plan of both environments', () => {
       const text = readFileSync(join(dir, name, 'plan.json'), 'utf8') + readFileSync(join(dir, name, 'summary.md'), 'utf8');
       expect(text).not.toContain(SECRET);
       expect(text).toContain('(redacted: origin_verify_secret)');
+    }
+  });
+
+  it('never writes the previous origin secret of a rotation into plan.json either', () => {
+    for (const name of ['production', 'staging']) {
+      const text = readFileSync(join(dir, name, 'plan.json'), 'utf8');
+      expect(text).not.toContain(PREVIOUS);
+      expect(text).toContain('(redacted: origin_verify_secret_previous)');
     }
   });
 

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { join, relative, resolve } from 'path';
-import { ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { ORIGIN_SECRET_VARIABLE, PREVIOUS_ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
 import { maskDeep } from '../proc/mask';
 import { OFFLINE_AWS_ENV, terraform, TerraformError } from './run';
 import { PROJECT_DIR, SynthResult, synthStacks } from './synth';
@@ -23,6 +23,24 @@ export type { SynthOptions, SynthResult } from './synth';
 export const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
 export type Phase = (typeof PHASES)[number];
 export const ORIGIN_SECRET_ENV = `TF_VAR_${ORIGIN_SECRET_VARIABLE}`;
+/** During a rotation: the secret being replaced, as a JSON list (`'["<old secret>"]'`). */
+export const PREVIOUS_ORIGIN_SECRET_ENV = `TF_VAR_${PREVIOUS_ORIGIN_SECRET_VARIABLE}`;
+
+/**
+ * The previous origin secret(s) a rotation passes to Terraform, to be redacted like the
+ * current one. A value that is not a JSON list is redacted whole (Terraform will refuse it).
+ */
+export function previousOriginSecrets(env: NodeJS.ProcessEnv): string[] {
+  const raw = env[PREVIOUS_ORIGIN_SECRET_ENV];
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '[]') return [];
+  try {
+    const list = JSON.parse(raw) as unknown;
+    if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return list.filter((x) => x !== '');
+  } catch {
+    // not JSON: redact the raw value
+  }
+  return [raw];
+}
 
 /** A failure that names the phase (and stack) it happened in. */
 export class ReviewError extends Error {
@@ -161,11 +179,14 @@ export async function reviewStack(o: StackReviewOptions): Promise<StackReview> {
   const log = o.log ?? (() => undefined);
   const timings: Partial<Record<Phase, number>> = {};
   const env: NodeJS.ProcessEnv = { ...(o.offline ? OFFLINE_AWS_ENV : {}), ...o.env, [ORIGIN_SECRET_ENV]: o.originSecret };
+  const previous = previousOriginSecrets({ ...process.env, ...env });
+  // every origin secret Terraform is given, out of messages and plan.json
+  const hide = <T>(value: T): T => maskDeep(redact(value, o.originSecret, `(redacted: ${ORIGIN_SECRET_VARIABLE})`), previous, `(redacted: ${PREVIOUS_ORIGIN_SECRET_VARIABLE})`);
   const tf = async (phase: Phase, args: string[], allowCodes: number[] = []) => {
     try {
       return await terraform(o.workdir, args, { env, allowCodes });
     } catch (e) {
-      if (e instanceof TerraformError) throw new ReviewError(phase, o.stack, shorten(redact(e.message, o.originSecret), o.workdir));
+      if (e instanceof TerraformError) throw new ReviewError(phase, o.stack, shorten(hide(e.message), o.workdir));
       throw new ReviewError(phase, o.stack, (e as Error).message);
     }
   };
@@ -190,13 +211,13 @@ export async function reviewStack(o: StackReviewOptions): Promise<StackReview> {
     try {
       out = JSON.parse(r.stdout) as Diagnostics;
     } catch {
-      throw new ReviewError('validate', o.stack, shorten(redact(`terraform validate gave no JSON:\n${r.stderr || r.stdout}`, o.originSecret), o.workdir));
+      throw new ReviewError('validate', o.stack, shorten(hide(`terraform validate gave no JSON:\n${r.stderr || r.stdout}`), o.workdir));
     }
     const where = (d: NonNullable<typeof out.diagnostics>[number]) => (d.range ? ` (${d.range.filename}:${d.range.start.line})` : '');
     const errors = (out.diagnostics ?? []).filter((d) => d.severity === 'error');
     if (!out.valid) {
       const text = errors.map((d) => `${d.summary}${where(d)}${d.detail ? `: ${d.detail}` : ''}`).join('\n') || 'configuration is invalid';
-      throw new ReviewError('validate', o.stack, shorten(redact(text, o.originSecret), o.workdir));
+      throw new ReviewError('validate', o.stack, shorten(hide(text), o.workdir));
     }
     timings.validate = r.seconds;
     return (out.diagnostics ?? []).filter((d) => d.severity === 'warning').map((d) => `${d.summary}${where(d)}`);
@@ -215,7 +236,7 @@ export async function reviewStack(o: StackReviewOptions): Promise<StackReview> {
 
   const show = await tf('show', ['show', '-json', 'plan.bin']);
   timings.show = show.seconds;
-  const plan = redact(JSON.parse(show.stdout) as PlanDocument, o.originSecret, `(redacted: ${ORIGIN_SECRET_VARIABLE})`);
+  const plan = hide(JSON.parse(show.stdout) as PlanDocument);
   const summary = summarizePlan(plan);
   const planJsonFile = join(o.workdir, 'plan.json');
   const summaryFile = join(o.workdir, 'summary.md');
@@ -264,7 +285,9 @@ export async function runReview(opts: ReviewOptions = {}): Promise<ReviewResult>
   const stacks: StackReview[] = [];
   for (const [stack, synthFile] of Object.entries(synth.files)) {
     log(`${stack}: init, validate${opts.plan === false ? '' : ', plan, show'}...`);
-    stacks.push(await reviewStack({ stack, synthFile, workdir: join(outdir, stack), offline, originSecret: secret.value, plan: opts.plan, env: offline ? {} : env, log }));
+    // offline: the caller's Terraform variables only (its AWS settings give way to the fake ones)
+    const stackEnv = offline ? Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('TF_VAR_'))) : env;
+    stacks.push(await reviewStack({ stack, synthFile, workdir: join(outdir, stack), offline, originSecret: secret.value, plan: opts.plan, env: stackEnv, log }));
   }
   const timings = Object.fromEntries(PHASES.map((p) => [p, p === 'synth' ? synth.seconds : stacks.reduce((s, r) => s + (r.timings[p] ?? 0), 0)])) as Record<Phase, number>;
   return { offline, originSecretGenerated: secret.generated, synth, stacks, timings, totalSeconds: Number(process.hrtime.bigint() - started) / 1e9 };

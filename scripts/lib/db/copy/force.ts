@@ -10,8 +10,9 @@
  *   transaction, with its indexes, triggers and the foreign keys touching it kept;
  * - a selected table that differs is dropped and recreated, unless something outside the
  *   selection depends on it: then the run refuses and names those objects;
- * - types, sequences, functions and views the target already holds are left alone (a type
- *   that differs refuses the run).
+ * - types, collations, operators and aggregates the target already holds are left alone (one
+ *   that differs refuses the run); so are its sequences and views, unless they belong to or read
+ *   a dropped table; functions are replaced (CREATE OR REPLACE).
  * `--dry-run` lists the drops and the in-place reloads.
  */
 import type { Client } from 'pg';
@@ -61,6 +62,31 @@ export async function outsideDependents(client: Client, tables: readonly string[
     .sort();
 }
 
+/**
+ * Collations, operators and aggregates of the source the target already holds (`<kind> <identity>`),
+ * which `--force --tables` leaves in place; one that differs on the target refuses the run.
+ * (Plain functions are recreated with CREATE OR REPLACE.)
+ */
+function sharedObjects(model: SchemaModel, targetModel: SchemaModel): Set<string> {
+  const kinds: [string, { identity: string; sql: string }[], { identity: string; sql: string }[]][] = [
+    ['collation', model.collations, targetModel.collations],
+    ['operator', model.operators, targetModel.operators],
+    ['function', model.functions.filter((f) => f.sql.startsWith('CREATE AGGREGATE')), targetModel.functions],
+  ];
+  const out = new Set<string>();
+  for (const [kind, mine, theirs] of kinds) {
+    const there = new Map(theirs.map((x) => [x.identity, x.sql]));
+    for (const x of mine) {
+      const other = there.get(x.identity);
+      if (other === undefined) continue;
+      const what = x.sql.startsWith('CREATE AGGREGATE') ? 'aggregate' : kind;
+      if (other !== x.sql) refuse(`${what} ${x.identity} differs on the target: --force with --tables does not replace shared ${what}s; fix it on the target or copy without --tables`);
+      out.add(`${kind} ${x.identity}`);
+    }
+  }
+  return out;
+}
+
 function refuse(message: string): never {
   throw new MigrationError(`[preflight] ${message}`, { phase: 'preflight' });
 }
@@ -90,6 +116,8 @@ export async function planForce(client: Client, model: SchemaModel, targetModel:
     const other = targetTypes.get(t.qname);
     if (other !== undefined && other !== t.sql) refuse(`type ${t.qname} differs on the target (${other}): --force with --tables does not replace shared types; fix it on the target or copy without --tables`);
   }
+  // Collations, operators and aggregates have no CREATE OR REPLACE: the target's are kept when equal.
+  const shared = sharedObjects(model, targetModel);
   // A view survives when it exists and none of the tables it reads is dropped.
   const dropped = new Set(differ);
   const oidOf = new Map(model.tables.map((t) => [t.oid, t.qname]));
@@ -103,6 +131,7 @@ export async function planForce(client: Client, model: SchemaModel, targetModel:
     const [kind, ...rest] = s.object.split(' ');
     const name = rest.join(' ').replace(/^view /, '');
     if (kind === 'type') return !targetTypes.has(name);
+    if (kind === 'collation' || kind === 'operator' || kind === 'function') return !shared.has(`${kind} ${name}`);
     if (kind === 'sequence') return !keptSeqs.has(name);
     if (kind === 'view' || kind === 'materialized') return !keptViews.has(name);
     return true;

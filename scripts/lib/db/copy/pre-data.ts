@@ -19,20 +19,30 @@ const RETRYABLE_DDL = new Set(['42P01', '42704', '42883', '3F000', '42P07']);
 export function dropStatements(model: SchemaModel, selection: Selection, targetModel: SchemaModel): string[] {
   const has = new Set([...targetModel.tables, ...targetModel.views, ...targetModel.sequences, ...targetModel.types].map((x) => x.qname));
   const hasFn = new Set(targetModel.functions.map((f) => f.identity));
+  const hasOp = new Set(targetModel.operators.map((o) => o.identity));
+  const hasColl = new Set(targetModel.collations.map((c) => c.identity));
   const out: string[] = [];
   for (const v of [...model.views].reverse()) if (has.has(v.qname)) out.push(`DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${v.qname} CASCADE`);
   for (const t of selection.tables.filter((x) => !x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
   for (const t of selection.tables.filter((x) => x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
   for (const s of model.sequences.filter((x) => !x.identity && has.has(x.qname))) out.push(`DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
+  for (const o of model.operators.filter((x) => hasOp.has(x.identity))) out.push(dropOperator(o.identity));
   for (const f of model.functions.filter((x) => hasFn.has(x.identity))) out.push(`DROP ROUTINE IF EXISTS ${f.identity} CASCADE`);
   for (const t of [...model.types].reverse()) if (has.has(t.qname)) out.push(`DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`);
+  for (const c of model.collations.filter((x) => hasColl.has(x.identity))) out.push(`DROP COLLATION IF EXISTS ${c.identity} CASCADE`);
   return out;
+}
+
+/** DROP OPERATOR for an operator identity `schema.op(left,right)` (NONE for a missing side). */
+function dropOperator(identity: string): string {
+  return `DROP OPERATOR IF EXISTS ${identity.replace(/\(([^()]*)\)$/, ' ($1)')} CASCADE`;
 }
 
 /**
  * The recorded undo of a full or schema-only run that failed after schema:pre: drop what the
- * run created (tables it did not reload in place, and the views, sequences, functions, types,
- * schemas and extensions the target did not hold before), so no table is left without its keys.
+ * run created (tables it did not reload in place, and the views, sequences, operators, functions,
+ * types, collations, schemas and extensions the target did not hold before), so no table is left
+ * without its keys and a rerun does not meet "already exists".
  */
 export function undoStatements(ctx: RunContext): string[] {
   const t = ctx.targetModel;
@@ -48,10 +58,14 @@ export function undoStatements(ctx: RunContext): string[] {
     else if (o.startsWith('view ')) out.push(`DROP VIEW IF EXISTS ${name(o, 'view ')} CASCADE`);
   }
   for (const tb of ctx.selection.tables.filter((x) => !x.parent && !ctx.reload.includes(x.qname))) out.push(`DROP TABLE IF EXISTS ${tb.qname} CASCADE`);
+  const ops = new Set(t.operators.map((o) => o.identity));
+  const colls = new Set(t.collations.map((c) => c.identity));
   for (const o of [...created].reverse()) {
     if (o.startsWith('sequence ')) out.push(`DROP SEQUENCE IF EXISTS ${name(o, 'sequence ')} CASCADE`);
+    else if (o.startsWith('operator ') && !ops.has(name(o, 'operator '))) out.push(dropOperator(name(o, 'operator ')));
     else if (o.startsWith('function ') && !fns.has(name(o, 'function '))) out.push(`DROP ROUTINE IF EXISTS ${name(o, 'function ')} CASCADE`);
     else if (o.startsWith('type ')) out.push(`DROP ${domains.has(name(o, 'type ')) ? 'DOMAIN' : 'TYPE'} IF EXISTS ${name(o, 'type ')} CASCADE`);
+    else if (o.startsWith('collation ') && !colls.has(name(o, 'collation '))) out.push(`DROP COLLATION IF EXISTS ${name(o, 'collation ')} CASCADE`);
   }
   for (const o of [...created].reverse()) {
     if (o.startsWith('extension ') && !exts.has(name(o, 'extension ').replace(/^"|"$/g, ''))) out.push(`DROP EXTENSION IF EXISTS ${name(o, 'extension ')}`);

@@ -94,12 +94,12 @@ async function openWorkers(s: Session, count: number): Promise<void> {
     const n = (i >> 1) + 1;
     if (i % 2) {
       const w = await connect(s.options.to, { role: 'target', applicationName: `db-copy data ${n}` });
-      s.writers.push(w);
+      s.writers[n - 1] = w; // by index: worker n pairs reader n with writer n
       await w.query(`${STABLE_SESSION_SQL}; ${targetSessionSql(s)}`);
       return;
     }
     const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${n}` });
-    s.readers.push(c);
+    s.readers[n - 1] = c;
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
     await c.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
