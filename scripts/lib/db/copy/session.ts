@@ -12,6 +12,10 @@ import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type Cop
 export async function openSession(options: CopyOptions): Promise<Session> {
   parseUrl(options.from, 'source');
   parseUrl(options.to, 'target');
+  const flush = options.walFlushIntervalMs;
+  if (flush !== undefined && !(Number.isFinite(flush) && flush >= 0)) {
+    throw new MigrationError(`walFlushIntervalMs must be a number of milliseconds >= 0 (0 turns the WAL flusher off), got ${flush}`, { phase: 'connect' });
+  }
   const maintenanceWorkMem = checkMemorySize(options.maintenanceWorkMem ?? DEFAULT_MAINTENANCE_WORK_MEM, 'maintenance_work_mem (--maintenance-work-mem)');
   if (sameDatabase(options.from, options.to)) {
     throw new MigrationError(`--from and --to name the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });

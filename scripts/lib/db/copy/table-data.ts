@@ -13,6 +13,7 @@ import type { Statement } from '../schema/ddl';
 import { errText, ident, phaseError, runPhase, type RunContext } from './context';
 import { loadAtomically } from './atomic-load';
 import { framedCopyIn, framedCopyOut } from './relay';
+import { startWalFlusher } from './wal-flusher';
 import type { ForeignKey } from './foreign-keys';
 import type { CopyFormat, TableResult } from './types';
 
@@ -220,6 +221,8 @@ export async function copyTable(ctx: RunContext, w: Worker, task: DataTask, prog
 /** Phase data. */
 export async function copyTableData(ctx: RunContext): Promise<DataResult> {
   const out: DataResult = { tables: [], indexesDone: new Set(), droppedFks: [] };
+  const interval = ctx.options.walFlushIntervalMs ?? 20;
+  const flusher = interval > 0 ? startWalFlusher({ url: ctx.options.to, intervalMs: interval, onError: ctx.warn }) : undefined;
   try {
     await runPhase(ctx, 'data', async () => {
       // Tables already on the target are reloaded in one transaction; new ones in parallel.
@@ -241,6 +244,8 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
     // a failed load may leave a writer inside its transaction: closing ends it before the undo
     await Promise.all(ctx.writers.splice(0).map(closeQuietly));
     throw err;
+  } finally {
+    await flusher?.stop();
   }
   out.tables.sort((a, b) => a.table.localeCompare(b.table));
   return out;

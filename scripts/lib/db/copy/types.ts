@@ -50,6 +50,12 @@ export interface CopyOptions {
    */
   readonly maintenanceWorkMem?: string;
   /**
+   * While the data phase runs, a target session commits an empty transaction every this many
+   * milliseconds, so the loaders find their WAL flushed (wal-flusher.ts); 0 turns it off.
+   * @default 20
+   */
+  readonly walFlushIntervalMs?: number;
+  /**
    * Kinds of objects the copy cannot carry that the user accepts to lose (`--skip <kind>`,
    * e.g. `large-objects`). Any other object that is not carried refuses the run in preflight.
    */
