@@ -86,7 +86,7 @@ describe('what RDS PostgreSQL cannot host, said before any copy', () => {
 
   test('estimates the copy time from the measured rate, saying where the rate comes from', () => {
     expect(rds.copyEstimate.bytes).toBe(rds.sizeBytes);
-    expect(rds.copyEstimate.rateSource).toMatch(/issue 8 measurement/);
+    expect(rds.copyEstimate.rateSource).toMatch(/bench:copy 2026-11-30/);
     expect(rds.copyEstimate.seconds).toBeCloseTo(rds.sizeBytes / rds.copyEstimate.bytesPerSecond, 6);
   });
 

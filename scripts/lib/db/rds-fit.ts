@@ -11,15 +11,15 @@ import RDS_EXTENSIONS from './data/rds-postgresql-16-extensions.json';
 import PROVIDER_ROLES from './data/provider-roles.json';
 
 /**
- * The copy rate the estimate uses unless told otherwise: issue 8's measurement on this
- * project's 2-core machine, `db:copy --no-verify` on a 1.2 GB pgbench database (scale 80),
- * median of 3 interleaved rounds: 8.99 s, both servers local. A copy over a network
+ * The copy rate the estimate uses unless told otherwise: `npm run bench:copy` on this
+ * project's 2-core machine (2026-11-30), `db:copy --no-verify` on a 1.2 GB pgbench database
+ * (scale 80), median of 9 interleaved rounds: 9.61 s, both servers local with durable settings. A copy over a network
  * (Vercel to AWS) is usually slower: measure yours with `db:copy --dry-run` timings or a
  * rehearsal and pass it with --rate-mb-per-s.
  */
 export const MEASURED_COPY_RATE = {
-  bytesPerSecond: 1.2e9 / 8.99,
-  source: 'issue 8 measurement: db:copy --no-verify, 1.2 GB pgbench (scale 80) in 8.99 s median on the 2-core build machine, both servers local',
+  bytesPerSecond: 1.2e9 / 9.61,
+  source: 'bench:copy 2026-11-30: db:copy --no-verify, 1.2 GB pgbench (scale 80) in 9.61 s (median of 9 rounds) on the 2-core build machine, both servers local with durable settings',
 } as const;
 
 export interface RdsFit {
