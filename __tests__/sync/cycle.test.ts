@@ -3,6 +3,7 @@
  * deletes; then the rollback carries writes made on the new database back. Judged by the
  * independent comparison (pg_dump + row hashes), not by the engine's own verify.
  */
+import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { compareDatabases, NO_DIFFERENCE } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { finishSync, readStatus, rollbackDatabase, startSync, withSync, type FinishResult, type SyncOptions } from '../../scripts/lib/db/sync/index';
@@ -114,6 +115,25 @@ describe('rollback by the verified full copy', () => {
     expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
     const [u] = await source().sql('copyback', `SELECT count(*)::int AS n FROM public.users WHERE email = 'made-on-aws@example.com'`);
     expect(u.n).toBe(1);
+  });
+});
+
+describe('rollback with method auto', () => {
+  test('falls back to the verified copy when RDS cannot be replicated, says why, and carries every write back', async () => {
+    const from = await source().createDatabase('autoback');
+    const to = await target().createDatabase('autoback');
+    await source().sql('autoback', APP_SQL);
+    expect((await copyDatabase({ from, to })).ok).toBe(true);
+    // a table made on both sides after the move, without a primary key: it cannot be published
+    for (const side of [source(), target()]) await side.sql('autoback', `CREATE TABLE public.notes (v text)`);
+    await target().sql('autoback', `INSERT INTO public.notes VALUES ('written on aws'); INSERT INTO public.users (email) VALUES ('auto-on-aws@example.com')`);
+    const back = await rollbackDatabase({ from: to, to: from });
+    expect(back).toMatchObject({ ok: true, method: 'copy', mismatches: [] });
+    expect(back.fallbackReason).toMatch(/public\.notes/);
+    const diff = await compareDatabases(to, from);
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    const [n] = await source().sql('autoback', `SELECT count(*)::int AS n FROM public.notes`);
+    expect(n.n).toBe(1);
   });
 });
 
