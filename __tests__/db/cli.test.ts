@@ -102,6 +102,12 @@ test('--help prints usage and exits 0; an unknown flag exits 2 naming it', async
   expect(bad.stderr.trim()).toMatch(/^error: Unknown option '--frm'.*--help/);
 });
 
+test('db:copy refuses a --maintenance-work-mem that is no PostgreSQL size (exit 2, naming the flag), before connecting', async () => {
+  const bad = await run(['scripts/db-copy.ts', '--maintenance-work-mem', '64M'], { SOURCE_DATABASE_URL: env.SOURCE_DATABASE_URL, TARGET_DATABASE_URL: env.TARGET_DATABASE_URL });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim()).toBe('error: --maintenance-work-mem must be a PostgreSQL size such as 64MB, 1GB or 512kB (got "64M")');
+});
+
 test('db:copy refuses what it cannot carry (exit 1, naming --skip), and with --skip lists the loss in --json', async () => {
   const src = await source().createDatabase('lo');
   await source().sql('lo', `CREATE TABLE docs (id int PRIMARY KEY, body oid); INSERT INTO docs VALUES (1, lo_from_bytea(0, 'x'))`);
