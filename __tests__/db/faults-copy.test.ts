@@ -198,6 +198,18 @@ describe('a target user shaped like the RDS master user (NOSUPERUSER, NOBYPASSRL
     await expectSameDatabase(src, dst);
   });
 
+  test('reading it back as that user (the rollback direction) is refused in preflight, naming the table and the fix, before anything is written', async () => {
+    await copyDatabase({ from: src, to: asMaster, force: true });
+    const back = await source().createDatabase('rls_back');
+    const err = await copyDatabase({ from: asMaster, to: back }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect((err as MigrationError).phase).toBe('preflight');
+    expect((err as Error).message).toMatch(
+      /^\[preflight\] user rds_master cannot read every row of public\.notes on the source: .*ALTER TABLE public\.notes NO FORCE ROW LEVEL SECURITY;/,
+    );
+    expect(await relationCount(source(), 'rls_back')).toBe(0);
+  });
+
   test('a data-only reload succeeds and keeps FORCE ROW LEVEL SECURITY and the foreign keys', async () => {
     await source().sql('rls', `UPDATE notes SET body = 'edited' WHERE id < 20`);
     const s = await copyDatabase({ from: src, to: asMaster, mode: 'data-only', force: true });

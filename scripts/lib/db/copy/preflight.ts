@@ -121,6 +121,33 @@ async function keepWorkers(s: Session, tables: readonly Table[], count: number):
   }
 }
 
+/**
+ * Every selected source table can be read whole: the readers turn row security off, which a
+ * user that is neither superuser nor BYPASSRLS may only do on tables it owns without FORCE ROW
+ * LEVEL SECURITY (elsewhere PostgreSQL refuses mid-copy). Refused here, naming the tables and
+ * the fix, before anything is written. (db:rollback reads RDS as its master user: NOBYPASSRLS.)
+ */
+async function checkRowSecurity(s: Session, tables: readonly Table[]): Promise<void> {
+  if (!tables.length) return;
+  const r = await s.source.query<{ t: string; forced: boolean; who: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS t, c.relforcerowsecurity AS forced, current_user AS who
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = ANY($1::regclass[]) AND c.relrowsecurity
+        AND NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)
+        AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
+      ORDER BY 1`,
+    [tables.map((t) => t.qname)],
+  );
+  if (!r.rows.length) return;
+  const names = r.rows.map((x) => x.t);
+  const forced = r.rows.filter((x) => x.forced).map((x) => x.t);
+  fail(
+    `user ${r.rows[0].who} cannot read every row of ${names.join(', ')} on the source: row-level security applies to it there (FORCE ROW LEVEL SECURITY, or a table it does not own), and a copy must see all rows. ` +
+      `Connect as a superuser or a user with BYPASSRLS${forced.length ? `, or as the owner after ${forced.map((t) => `ALTER TABLE ${t} NO FORCE ROW LEVEL SECURITY;`).join(' ')} (FORCE it again afterwards)` : ''}`,
+    names[0],
+  );
+}
+
 /** A settled result's value, or its error thrown. */
 function settled<T>(r: PromiseSettledResult<T>): T {
   if (r.status === 'rejected') throw r.reason;
@@ -153,6 +180,7 @@ export async function preflight(s: Session): Promise<RunContext> {
     const selection = computeSelection(model, targetModel, s.filter);
     await lockSelection(s.source, selection.tables, false);
     if (reading) await keepWorkers(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
+    if (s.mode !== 'schema-only') await checkRowSecurity(s, selection.dataTables);
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else {
       await checkEmptyTarget(s, model);
