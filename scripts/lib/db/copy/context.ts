@@ -32,7 +32,7 @@ export interface Session {
   /**
    * Target sessions that load the data and build the keys and indexes (one per reader, with
    * {@link targetSessionSql}); opened in preflight while the schemas are read, kept for
-   * schema:post, closed with the session.
+   * schema:post, closed before verify (or at once when the data phase fails).
    */
   readonly writers: Client[];
   readonly emit: (e: CopyEvent) => void;

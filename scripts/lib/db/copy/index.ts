@@ -23,6 +23,7 @@
  * selection and what depends on it (force.ts). Nothing is resumed, so a rerun converges.
  */
 import { describeUrl } from '../connection';
+import { closeQuietly } from '../pool';
 import { renderDdl } from '../schema/ddl';
 import { targetSessionSql, type RunContext, type Session } from './context';
 import { copyTableData, type DataResult } from './table-data';
@@ -91,6 +92,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
     }
     await ctx.target.query(targetSessionSql(ctx));
     const { data, sequences } = await writeTarget(ctx);
+    // the writers' work is done: verify opens its own target sessions
+    await Promise.all(ctx.writers.splice(0).map(closeQuietly));
     const report = await verify(ctx, sequences);
     await ctx.source.query('COMMIT');
     return {
