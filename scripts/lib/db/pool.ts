@@ -29,13 +29,17 @@ export async function closeQuietly(client: Client | undefined): Promise<void> {
 }
 
 /**
- * Runs `count` tasks at once (for sessions: their connect latencies overlap) and waits for every
- * one, also after a failure, before it throws the first error: a session a task opens (and
- * hands to the caller's cleanup) cannot open after the caller has cleaned up.
+ * Awaits every promise, also after one fails, then throws the first error: a session a task
+ * opens (and hands to the caller's cleanup) cannot open after the caller has cleaned up.
  */
-export async function settleAll<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => task(i)));
+export async function allSettledOrThrow<T extends readonly unknown[]>(promises: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Runs `count` tasks at once (for sessions: their connect latencies overlap), as {@link allSettledOrThrow}. */
+export function settleAll<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  return allSettledOrThrow<T[]>(Array.from({ length: count }, (_, i) => task(i)));
 }

@@ -4,18 +4,16 @@
  * materialized view refresh and comments. In data-only mode: the foreign keys back.
  */
 import type { Client } from 'pg';
-import { connect } from '../connection';
 import { closeQuietly, runPool, settleAll } from '../pool';
 import type { Statement } from '../schema/ddl';
-import { errText, phaseError, runPhase, targetSessionSql, type RunContext } from './context';
+import { errText, phaseError, runPhase, type RunContext } from './context';
+import { openWriter } from './session';
 import { restoreForeignKeys } from './foreign-keys';
 import type { DataResult } from './table-data';
 
 async function openPostSessions(ctx: RunContext, n: number, into: Client[]): Promise<void> {
   await settleAll(n, async (i) => {
-    const c = await connect(ctx.options.to, { role: 'target', applicationName: `db-copy post ${i + 1}` });
-    into.push(c);
-    await c.query(targetSessionSql(ctx));
+    into.push(await openWriter(ctx, `db-copy post ${i + 1}`));
   });
 }
 

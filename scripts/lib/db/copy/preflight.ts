@@ -10,8 +10,9 @@ import { checkCarried, describeNotCarried } from '../schema/carried';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
-import { closeQuietly, settleAll } from '../pool';
-import { runPhase, targetSessionSql, type RunContext, type Selection, type Session } from './context';
+import { allSettledOrThrow, closeQuietly, settleAll } from '../pool';
+import { runPhase, type RunContext, type Selection, type Session } from './context';
+import { openWriter } from './session';
 import { planForce } from './force';
 import { chooseFormat, copyColumns } from './table-data';
 
@@ -93,9 +94,7 @@ async function openWorkers(s: Session, count: number): Promise<void> {
   await settleAll(2 * count, async (i) => {
     const n = (i >> 1) + 1;
     if (i % 2) {
-      const w = await connect(s.options.to, { role: 'target', applicationName: `db-copy data ${n}` });
-      s.writers[n - 1] = w; // by index: worker n pairs reader n with writer n
-      await w.query(`${STABLE_SESSION_SQL}; ${targetSessionSql(s)}`);
+      s.writers[n - 1] = await openWriter(s, `db-copy data ${n}`); // by index: worker n pairs reader n with writer n
       return;
     }
     const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${n}` });
@@ -148,12 +147,6 @@ async function checkRowSecurity(s: Session, tables: readonly Table[]): Promise<v
   );
 }
 
-/** A settled result's value, or its error thrown. */
-function settled<T>(r: PromiseSettledResult<T>): T {
-  if (r.status === 'rejected') throw r.reason;
-  return r.value;
-}
-
 /**
  * Every role the copied policies name exists on the target, and every role the schema's grants
  * and default privileges name (schema/roles.ts), checked before any data moves.
@@ -173,8 +166,7 @@ export async function preflight(s: Session): Promise<RunContext> {
     // Both schemas at once, while the worker sessions open (readers join the snapshot); every one is
     // awaited before an error is thrown, so no session opens after the cleanup.
     const reading = !s.options.dryRun && s.mode !== 'schema-only';
-    const [m, tm, joined] = await Promise.allSettled([readSchema(s.source), readSchema(s.target), reading ? openWorkers(s, s.jobs) : Promise.resolve()]);
-    const [model, targetModel] = [settled(m), settled(tm), settled(joined)];
+    const [model, targetModel] = await allSettledOrThrow([readSchema(s.source), readSchema(s.target), reading ? openWorkers(s, s.jobs) : Promise.resolve()]);
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
     const selection = computeSelection(model, targetModel, s.filter);

@@ -4,8 +4,8 @@
  */
 import type { Client } from 'pg';
 import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, sameServerDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
-import { closeQuietly, settleAll } from '../pool';
-import type { Session } from './context';
+import { allSettledOrThrow, closeQuietly } from '../pool';
+import { targetSessionSql, type Session } from './context';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type CopyOptions } from './types';
 
 /** Opens the session; on failure every connection it opened is closed. */
@@ -26,15 +26,14 @@ export async function openSession(options: CopyOptions): Promise<Session> {
   let target: Client | undefined;
   try {
     // both sides at once; each session is kept for the cleanup below as soon as it opens
-    const [src, tgt] = await settleAll(2, async (i) => {
-      const client = await connect(i === 0 ? options.from : options.to, i === 0 ? { role: 'source', applicationName: 'db-copy snapshot' } : { role: 'target', applicationName: 'db-copy ddl' });
-      if (i === 0) source = client;
-      else target = client;
-      return { client, id: await serverIdentity(client) };
-    });
-    source = src.client;
-    target = tgt.client;
-    if (sameServerDatabase(src.id, tgt.id)) {
+    const [src, tgt] = await allSettledOrThrow([
+      connect(options.from, { role: 'source', applicationName: 'db-copy snapshot' }).then((c) => (source = c)),
+      connect(options.to, { role: 'target', applicationName: 'db-copy ddl' }).then((c) => (target = c)),
+    ]);
+    const [srcId, tgtId] = await Promise.all([serverIdentity(src), serverIdentity(tgt)]);
+    source = src;
+    target = tgt;
+    if (sameServerDatabase(srcId, tgtId)) {
       throw new MigrationError(`--from and --to reach the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
     }
     // The snapshot every worker reads; held open (with its locks) until verification is done.
@@ -70,4 +69,16 @@ export async function openSession(options: CopyOptions): Promise<Session> {
 /** Closes the session's coordinating connections. */
 export async function closeSession(s: Session | undefined): Promise<void> {
   if (s) await Promise.all([s.source, s.target, ...s.readers.splice(0), ...s.writers.splice(0)].map(closeQuietly));
+}
+
+/** A target session that writes (data, keys, indexes): {@link targetSessionSql} set. */
+export async function openWriter(s: Session, applicationName: string): Promise<Client> {
+  const w = await connect(s.options.to, { role: 'target', applicationName });
+  try {
+    await w.query(`${STABLE_SESSION_SQL}; ${targetSessionSql(s)}`);
+    return w;
+  } catch (err) {
+    await closeQuietly(w);
+    throw err;
+  }
 }
