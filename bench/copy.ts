@@ -22,7 +22,7 @@ import { createLogger } from '../scripts/lib/cli/log';
 import { formatBytes } from '../scripts/lib/cli/progress';
 import { copyDatabase, type CopyEvent } from '../scripts/lib/db/copy/index';
 import { runProcess } from '../scripts/lib/proc/run';
-import { PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
+import { DURABLE_SETTINGS, PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
 
 const spec = {
   name: 'npm run bench:copy --',
@@ -34,17 +34,6 @@ const spec = {
     scaling: { type: 'string', valueName: 'list', description: 'db:copy --jobs values for the scaling runs', default: '1,2,4' },
   },
 } as const;
-
-const SERVER = {
-  // durable settings, as a real target has them; larger WAL so checkpoints do not dominate
-  fsync: 'on',
-  synchronous_commit: 'on',
-  full_page_writes: 'on',
-  shared_buffers: '256MB',
-  max_wal_size: '4GB',
-  checkpoint_timeout: '30min',
-  max_connections: '60',
-};
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -173,8 +162,8 @@ async function main(): Promise<number> {
   let source: Cluster | undefined;
   let target: Cluster | undefined;
   try {
-    source = await startCluster({ settings: SERVER });
-    target = await startCluster({ settings: SERVER });
+    source = await startCluster({ settings: DURABLE_SETTINGS });
+    target = await startCluster({ settings: DURABLE_SETTINGS });
     const src = await source.createDatabase('bench');
     const t0 = Date.now();
     log.info(`building the source: pgbench -i -s ${scale}`);

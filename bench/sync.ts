@@ -19,7 +19,7 @@ import { formatBytes } from '../scripts/lib/cli/progress';
 import { runProcess } from '../scripts/lib/proc/run';
 import { copyDatabase } from '../scripts/lib/db/copy/index';
 import { finishSync, readStatus, startSync, withSync, type SyncOptions } from '../scripts/lib/db/sync/index';
-import { PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
+import { DURABLE_SETTINGS, PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
 
 const spec = {
   name: 'npm run bench:sync --',
@@ -33,17 +33,7 @@ const spec = {
   },
 } as const;
 
-const SERVER = {
-  fsync: 'on',
-  synchronous_commit: 'on',
-  full_page_writes: 'on',
-  shared_buffers: '256MB',
-  max_wal_size: '4GB',
-  checkpoint_timeout: '30min',
-  wal_level: 'logical',
-  max_replication_slots: '10',
-  max_wal_senders: '10',
-};
+const SERVER = { ...DURABLE_SETTINGS, wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' };
 
 async function buildSource(cluster: Cluster, scale: number, appRows: number, env: NodeJS.ProcessEnv): Promise<string> {
   const url = await cluster.createDatabase('bench');

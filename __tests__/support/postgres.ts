@@ -21,6 +21,20 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export const SUPERUSER = 'postgres';
 export const PASSWORD = 'pw-Test#1';
 
+/**
+ * Durable server settings, as a real target has them (the tests' clusters run with fsync off),
+ * with a larger WAL so checkpoints do not dominate: the benchmarks' clusters.
+ */
+export const DURABLE_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: 'on',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+  shared_buffers: '256MB',
+  max_wal_size: '4GB',
+  checkpoint_timeout: '30min',
+  max_connections: '60',
+};
+
 export interface ClusterOptions {
   /** Serve TLS with a fresh self-signed certificate for 127.0.0.1. @default false */
   readonly ssl?: boolean;
