@@ -6,17 +6,9 @@ import { join } from 'path';
 import { runLoad, rampPlan, LoadOptionsError } from '../../scripts/lib/http/load';
 import { formatLoadReport, wafCaveat } from '../../scripts/lib/http/load-report';
 import { ensureFdLimit, readFdLimit } from '../../scripts/lib/http/generator';
-import { json, LocalServer, startHttp } from './servers';
+import { json, useServers, startHttp } from './servers';
 
-const servers: LocalServer[] = [];
-async function serve(p: Promise<LocalServer>): Promise<string> {
-  const s = await p;
-  servers.push(s);
-  return s.url;
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
+const serve = useServers();
 
 const children: ChildProcess[] = [];
 afterAll(() => children.forEach((c) => c.kill()));

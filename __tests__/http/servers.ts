@@ -32,6 +32,22 @@ async function listen(server: http.Server, scheme: 'http' | 'https'): Promise<Lo
   };
 }
 
+/**
+ * For a test file: `serve(startHttp(...))` starts a server and returns its URL; every server
+ * served is closed after the file's tests.
+ */
+export function useServers(): (started: Promise<LocalServer>) => Promise<string> {
+  const servers: LocalServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return async (started) => {
+    const s = await started;
+    servers.push(s);
+    return s.url;
+  };
+}
+
 export const startHttp = (handler: Handler) => listen(http.createServer(handler), 'http');
 
 /** A self-signed certificate for 127.0.0.1 (openssl, P-256), generated once per call. */

@@ -5,17 +5,9 @@ import { execFile } from 'child_process';
 import { join } from 'path';
 import { formatSmokeReport, runSmoke, SmokeOptionsError } from '../../scripts/lib/http/smoke';
 import { timedGet } from '../../scripts/lib/http/request';
-import { appHandler, json, LocalServer, selfSignedCert, startHttp, startHttps } from './servers';
+import { appHandler, json, useServers, selfSignedCert, startHttp, startHttps } from './servers';
 
-const servers: LocalServer[] = [];
-async function serve(p: Promise<LocalServer>): Promise<string> {
-  const s = await p;
-  servers.push(s);
-  return s.url;
-}
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
+const serve = useServers();
 
 let fast: string;
 let fastBaseline: string;
