@@ -75,11 +75,12 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig();
     const names = namesFor(config, args.env);
-    const { entries, unparsed } = readEnvFileReport(args.file);
+    const { entries, unparsed, cutAtHash } = readEnvFileReport(args.file);
     const result = await syncEnvToSsm({
       path: names.ssmPath,
       entries,
       unparsed,
+      cutAtHash,
       file: args.file,
       only: list(args.only),
       skip: list(args.skip),

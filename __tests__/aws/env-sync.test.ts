@@ -250,3 +250,28 @@ describe('names the task does not read', () => {
     expect(r.notReachingTask).toEqual([]);
   });
 });
+
+describe('unquoted values with a "#"', () => {
+  const TEXT = ['TOKEN=abc123#def456ghi789xyz', 'NOTE=kept # a comment', 'QUOTED="a#b"'].join('\n');
+
+  test('are listed with the bytes dotenv keeps, never the value', () => {
+    const { entries, cutAtHash } = parseEnvText(TEXT);
+    expect(entries.TOKEN).toBe('abc123');
+    expect(cutAtHash).toEqual([{ line: 1, name: 'TOKEN', keptBytes: 6, lineBytes: 22 }]);
+    expect(JSON.stringify(cutAtHash)).not.toContain('def456');
+  });
+
+  test('are a warning naming the line, the variable and the quoting fix', async () => {
+    const { entries, unparsed, cutAtHash } = parseEnvText(TEXT);
+    const r = await syncEnvToSsm({ path: freshPath(), entries, unparsed, cutAtHash, file: '.env.production', client, dryRun: true });
+    expect(r.warnings).toContain('.env.production line 1 (TOKEN): dotenv reads an unquoted value only up to "#", so 6 of its 22 bytes are synced; quote the value (TOKEN="...") if the "#" belongs to it, or put a space before "#" if it starts a comment');
+    expect(r.warnings.join('\n')).not.toMatch(/NOTE|QUOTED|def456/);
+  });
+
+  test('fail the sync with --strict, before anything is written', async () => {
+    const path = freshPath();
+    const { entries, cutAtHash } = parseEnvText(TEXT);
+    await expect(syncEnvToSsm({ path, entries, cutAtHash, client, strict: true })).rejects.toThrow(/line 1 \(TOKEN\): dotenv reads an unquoted value only up to "#"/);
+    expect((await existingParameters(client, path)).size).toBe(0);
+  });
+});

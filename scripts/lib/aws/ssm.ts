@@ -60,6 +60,8 @@ export interface SyncResult {
   readonly notReachingTask: string[];
   /** Lines of the file dotenv could not read (not synced). */
   readonly unparsed: UnparsedLine[];
+  /** Unquoted values dotenv cut at a `#` (synced cut: warned about, errors with strict). */
+  readonly cutAtHash: CutLine[];
   /** False in a dry run whose read of the existing parameters failed (actions are then "create"/"update" guesses). */
   readonly comparedWithExisting: boolean;
 }
@@ -81,6 +83,8 @@ export interface SyncOptions {
   readonly strict?: boolean;
   /** Lines of the file dotenv could not read (readEnvFileReport): warned about, errors with `strict`. */
   readonly unparsed?: readonly UnparsedLine[];
+  /** Unquoted values dotenv cuts at a `#` (readEnvFileReport): warned about, errors with `strict`. */
+  readonly cutAtHash?: readonly CutLine[];
   /** File name used in messages about unparsed lines. @default "the file" */
   readonly file?: string;
   /** Compute and report, write nothing. @default false */
@@ -112,9 +116,41 @@ export interface UnparsedLine {
   readonly name?: string;
 }
 
+/**
+ * A line whose unquoted value holds a `#` glued to the text before it (`KEY=ab#cd`): dotenv
+ * takes the `#` as the start of a comment and keeps only `ab`. (`KEY=ab # note` is a comment
+ * and not reported.)
+ */
+export interface CutLine {
+  /** 1-based line number. */
+  readonly line: number;
+  readonly name: string;
+  /** Bytes dotenv keeps, and bytes the line's value has up to the end of the line. */
+  readonly keptBytes: number;
+  readonly lineBytes: number;
+}
+
 export interface EnvFile {
   readonly entries: Record<string, string>;
   readonly unparsed: UnparsedLine[];
+  readonly cutAtHash: CutLine[];
+}
+
+const UNQUOTED_WITH_HASH = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*([^'"`\s#][^\r\n]*)$/;
+
+function cutAtHash(line: string, index: number, entries: Record<string, string>): CutLine | undefined {
+  const m = UNQUOTED_WITH_HASH.exec(line);
+  if (!m) return undefined;
+  const raw = m[2].trimEnd();
+  const hash = raw.indexOf('#');
+  if (hash < 0 || /\s/.test(raw[hash - 1] ?? ' ')) return undefined;
+  const kept = entries[m[1]] ?? raw.slice(0, hash).trim();
+  return { line: index + 1, name: m[1], keptBytes: Buffer.byteLength(kept), lineBytes: Buffer.byteLength(raw) };
+}
+
+/** Why a cut value matters and how to fix it; names the line and the variable, never the value. */
+export function cutAtHashMessage(c: CutLine, file = 'the file'): string {
+  return `${file} line ${c.line} (${c.name}): dotenv reads an unquoted value only up to "#", so ${c.keptBytes} of its ${c.lineBytes} bytes are synced; quote the value (${c.name}="...") if the "#" belongs to it, or put a space before "#" if it starts a comment`;
 }
 
 /**
@@ -139,7 +175,13 @@ export function parseEnvText(text: string): EnvFile {
     const before = line.includes('=') ? line.slice(0, line.indexOf('=')).trim() : undefined;
     unparsed.push({ line: i + 1, ...(before && before.length <= 64 && !/["'`]/.test(before) ? { name: before } : {}) });
   });
-  return { entries: parse(normalized), unparsed };
+  const entries = parse(normalized);
+  const cut: CutLine[] = [];
+  normalized.split('\n').forEach((line, i) => {
+    const c = cutAtHash(line, i, entries);
+    if (c) cut.push(c);
+  });
+  return { entries, unparsed, cutAtHash: cut };
 }
 
 /** Reads and parses a dotenv file, listing the lines dotenv cannot read (see parseEnvText). */
@@ -245,6 +287,7 @@ export async function syncEnvToSsm(opts: SyncOptions): Promise<SyncResult> {
     }
   }
   for (const u of opts.unparsed ?? []) (opts.strict ? problems : warnings).push(unparsedMessage(u, opts.file));
+  for (const c of opts.cutAtHash ?? []) (opts.strict ? problems : warnings).push(cutAtHashMessage(c, opts.file));
   if (skippedDb.length) warnings.push(`skipped database variables ${skippedDb.join(', ')}: the stack gives the task PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD from RDS (use --include-database-vars or --only to write them anyway)`);
 
   const client = opts.client ?? clientFor(opts.region ?? process.env.AWS_REGION ?? 'us-east-1');
@@ -306,5 +349,5 @@ export async function syncEnvToSsm(opts: SyncOptions): Promise<SyncResult> {
     }
     counts.deleted += batch.length;
   }
-  return { path: opts.path, dryRun: !!opts.dryRun, items, counts, warnings, missing, notReachingTask, unparsed: [...(opts.unparsed ?? [])], comparedWithExisting: compared };
+  return { path: opts.path, dryRun: !!opts.dryRun, items, counts, warnings, missing, notReachingTask, unparsed: [...(opts.unparsed ?? [])], cutAtHash: [...(opts.cutAtHash ?? [])], comparedWithExisting: compared };
 }
