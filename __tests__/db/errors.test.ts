@@ -2,7 +2,7 @@
  * Connection problems and refusals: each is one line naming the problem and the fix, and
  * nothing is written. The cluster serves TLS with a self-signed certificate for the sslmode tests.
  */
-import { connect, maskUrl, MigrationError, redactSecrets, resolveUrl } from '../../scripts/lib/db/connection';
+import { connect, maskUrl, MigrationError, parseUrl, redactSecrets, resolveUrl } from '../../scripts/lib/db/connection';
 import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { freePort, PASSWORD, useClusters } from '../support/postgres';
 import { relationCount } from './fixture';
@@ -89,6 +89,31 @@ test('a missing URL names the environment variable and the flags', () => {
 test('passwords are masked in URLs and in any text', () => {
   expect(maskUrl('postgres://app:s3cr%40t@db.example.com:5432/app?sslmode=require')).toBe('postgres://app:***@db.example.com:5432/app?sslmode=require');
   expect(redactSecrets('failed: postgres://app:s3cr%40t@h/db and s3cr@t', ['postgres://app:s3cr%40t@h/db'])).toBe('failed: postgres://app:***@h/db and ***');
+});
+
+test('a password that is part of the user name is masked only where it stands alone', () => {
+  expect(redactSecrets('role plainadmin failed with plain', ['postgres://plainadmin:plain@h/db'])).toBe('role plainadmin failed with ***');
+});
+
+describe('a password with characters a URL reserves', () => {
+  test.each([
+    ['#', 'postgres://app:pa#ss@db.example.com:5432/app', '"#"'],
+    ['/ (a digits-only start still parses as a port)', 'postgres://app:12/x@db.example.com/app', '"/"'],
+  ])('%s: the error says to percent-encode it and never shows it', (_, url, named) => {
+    let message = '';
+    try {
+      parseUrl(url, 'source');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`holds ${named}`);
+    expect(message).toContain('percent-encode the password');
+    expect(message).not.toMatch(/pa#ss|12\/x/);
+  });
+
+  test('"@" and ":" need no encoding: the URL parser keeps them in the password', () => {
+    expect(parseUrl('postgres://app:a@b:c@db.example.com/app', 'source')).toMatchObject({ host: 'db.example.com', user: 'app', password: 'a@b:c', database: 'app' });
+  });
 });
 
 describe('sslmode as libpq', () => {

@@ -118,6 +118,15 @@ describe('the secret masker', () => {
     expect(maskSecrets('a=abcd b=abcdefgh', ['abcd', 'abcdefgh'])).toBe('a=*** b=***');
   });
 
+  test('leaves a secret that is only part of a longer word alone: the password "plain" in the user "plainadmin"', () => {
+    expect(maskSecrets('user plainadmin, password plain', ['plain'])).toBe('user plainadmin, password ***');
+  });
+
+  test('masks a secret between punctuation, at the ends of the text and twice in a row', () => {
+    expect(maskSecrets('s3cret:"s3cret"s3cret', ['s3cret'])).toBe('***:"***"***');
+    expect(maskSecrets('#@:pw#@:pw', ['#@:pw'])).toBe('******');
+  });
+
   test('leaves values shorter than 4 characters alone (masking "1" would garble every line)', () => {
     expect(maskSecrets('port 1 of 10', ['1'])).toBe('port 1 of 10');
   });

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, type ClientConfig } from 'pg';
 import { MigrationError } from './errors';
+import { maskOne } from '../proc/mask';
 
 export { MigrationError, type Phase } from './errors';
 export { qualified, quoteIdent, quoteLiteral } from './sql';
@@ -30,6 +31,26 @@ export interface ParsedUrl {
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
+/**
+ * The characters of a URL's user:password part (up to its last `@`) that a URL reserves and
+ * that must be percent-encoded there (`#` starts a fragment, `/` a path, `?` a query, `%` an
+ * escape). Listed without the text around them, which may be a password.
+ */
+function reservedInUserinfo(url: string): string[] {
+  const m = /^postgres(?:ql)?:\/\/(.*)@/is.exec(url);
+  if (!m) return [];
+  const found = new Set<string>();
+  for (const ch of m[1]) if ('#/?'.includes(ch) || /\s/.test(ch)) found.add(/\s/.test(ch) ? 'a space' : ch);
+  if (/%(?![0-9A-Fa-f]{2})/.test(m[1])) found.add('%');
+  return [...found];
+}
+
+function unencodedUserinfo(role: Role, chars: string[]): MigrationError {
+  return new MigrationError(
+    `${role} URL: the user or password holds ${chars.map((c) => (c.length === 1 ? `"${c}"` : c)).join(', ')}, which a URL reserves: percent-encode the password (e.g. node -p 'encodeURIComponent(require("fs").readFileSync(0, "utf8").trim())' < password-file) and put the result between "user:" and "@"`,
+  );
+}
+
 /** Parses a libpq-style URL (postgres:// or postgresql://). */
 export function parseUrl(url: string, role: Role = 'database'): ParsedUrl {
   let u: URL;
@@ -37,7 +58,14 @@ export function parseUrl(url: string, role: Role = 'database'): ParsedUrl {
     // libpq allows an empty host (postgres://u:p@/db?host=/socket/dir); WHATWG URL does not.
     u = new URL(url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=[/?#]|$)/i, '$1localhost'));
   } catch {
+    const reserved = reservedInUserinfo(url);
+    if (reserved.length) throw unencodedUserinfo(role, reserved);
     throw new MigrationError(`${role} URL is not a valid postgres:// URL: use postgres://user:password@host:5432/dbname`);
+  }
+  // A "/" or "?" in an unencoded password can still parse, as a wrong host and a database named "...@host/db".
+  if (/@/.test(decodeURIComponent(u.pathname.replace(/%(?![0-9A-Fa-f]{2})/g, '%25')))) {
+    const reserved = reservedInUserinfo(url);
+    if (reserved.length) throw unencodedUserinfo(role, reserved);
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     throw new MigrationError(`${role} URL must start with postgres:// or postgresql:// (got ${u.protocol}//)`);
@@ -88,7 +116,7 @@ export function redactSecrets(text: string, urls: readonly (string | undefined)[
     } catch {
       pw = undefined;
     }
-    if (pw && pw.length >= 3) out = out.split(pw).join('***');
+    if (pw && pw.length >= 3) out = maskOne(out, pw);
   }
   return out;
 }

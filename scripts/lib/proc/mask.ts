@@ -13,10 +13,34 @@ function usable(secrets: Iterable<string | undefined>): string[] {
   return [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of each secret (longest first) in `text` with `marker`. */
+const WORD = /[A-Za-z0-9]/;
+
+/**
+ * Replaces each occurrence of one secret that stands on its own: an occurrence glued to a
+ * letter or digit on a side where the secret itself ends in a letter or digit is part of a
+ * longer word (the password `plain` inside the user name `plainadmin`) and is left alone, so
+ * the masker neither garbles the word nor tells that the secret is a piece of it.
+ */
+export function maskOne(text: string, secret: string, marker = MASK): string {
+  if (!secret || !text.includes(secret)) return text;
+  const wordStart = WORD.test(secret[0]);
+  const wordEnd = WORD.test(secret[secret.length - 1]);
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
+    if (at < from) continue;
+    const glued = (wordStart && at > 0 && WORD.test(text[at - 1])) || (wordEnd && WORD.test(text[at + secret.length] ?? ''));
+    if (glued) continue;
+    out += text.slice(from, at) + marker;
+    from = at + secret.length;
+  }
+  return out + text.slice(from);
+}
+
+/** Replaces every occurrence of each secret (longest first) in `text` with `marker` (see {@link maskOne}). */
 export function maskSecrets(text: string, secrets: Iterable<string | undefined>, marker = MASK): string {
   let out = text;
-  for (const s of usable(secrets)) if (out.includes(s)) out = out.split(s).join(marker);
+  for (const s of usable(secrets)) out = maskOne(out, s, marker);
   return out;
 }
 
