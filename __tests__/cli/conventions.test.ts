@@ -6,7 +6,8 @@
 import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { ERROR_PREFIX } from '../../scripts/lib/cli/args';
+import { ERROR_PREFIX, nearest, runCli } from '../../scripts/lib/cli/args';
+import { createLogger } from '../../scripts/lib/cli/log';
 import { flagsWithPassword, warnPasswordInUrlFlags } from '../../scripts/lib/cli/password-warning';
 
 const ROOT = join(__dirname, '..', '..');
@@ -51,4 +52,59 @@ describe('a password in a database URL on the command line', () => {
     expect(r.stderr).toContain(`warn: a password was given on the command line in ${flags}`);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   }, 60_000);
+});
+
+describe('a mistyped flag', () => {
+  test('is answered with the nearest flag of the script', () => {
+    const r = script('db-verify.ts', ['--skip-schemaa']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: Unknown option '--skip-schemaa'; did you mean --skip-schema\?; run /m);
+  }, 60_000);
+
+  test('that is nothing like any flag gets no guess', () => {
+    const r = script('db-verify.ts', ['--bogus-flag']);
+    expect(r.stderr).not.toContain('did you mean');
+  }, 60_000);
+
+  test('nearest() takes swaps and a missing letter, not a different word', () => {
+    expect(nearest('jbos', ['jobs', 'json'])).toBe('jobs');
+    expect(nearest('dryrun', ['dry-run', 'json'])).toBe('dry-run');
+    expect(nearest('to', ['from', 'json'])).toBeUndefined();
+  });
+});
+
+describe('a script that prefixes its lines', () => {
+  test('still starts its error lines with "error: "', () => {
+    const lines: string[] = [];
+    const log = createLogger({ prefix: 'smoke:', stream: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream });
+    log.error('target unreachable');
+    log.info('checking');
+    expect(lines).toEqual([`${ERROR_PREFIX}smoke: target unreachable\n`, 'smoke: checking\n']);
+  });
+});
+
+describe("the AWS SDK's Node version warning", () => {
+  test('is switched off by every script before its main runs (cutover and app-role create clients too)', async () => {
+    const saved = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    let seen: string | undefined;
+    runCli(async () => {
+      seen = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+      return 0;
+    });
+    await new Promise((r) => setImmediate(r));
+    process.exitCode = 0;
+    if (saved === undefined) delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    else process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = saved;
+    expect(seen).toBe('true');
+  });
+
+  test('every script that creates an AWS SDK client runs through runCli', () => {
+    const files = readdirSync(join(ROOT, 'scripts')).filter((f) => f.endsWith('.ts'));
+    const direct = files.filter((f) => {
+      const text = readFileSync(join(ROOT, 'scripts', f), 'utf8');
+      return /@aws-sdk\//.test(text) && !/runCli\(/.test(text);
+    });
+    expect(direct).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ export interface LoggerOptions {
   readonly level?: LogLevel;
   /** Where lines go. @default process.stderr */
   readonly stream?: NodeJS.WritableStream;
-  /** Text before each line, e.g. the script name. @default none */
+  /** Text before each message, after the level tag (`error: smoke: ...`), e.g. the script name. @default none */
   readonly prefix?: string;
   /** Applied to every line before it is written (e.g. password masking). @default identity */
   readonly redact?: (line: string) => string;
@@ -52,7 +52,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (ORDER[lvl] < ORDER[level]) return;
     const prefix = options.prefix ? `${options.prefix} ` : '';
     const tag = lvl === 'info' ? '' : `${lvl}: `;
-    stream.write(redact(`${prefix}${tag}${parts.map(format).join(' ')}`) + '\n');
+    stream.write(redact(`${tag}${prefix}${parts.map(format).join(' ')}`) + '\n');
   };
   return {
     level,

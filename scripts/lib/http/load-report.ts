@@ -14,7 +14,7 @@ export function wafCaveat(rateLimit: number, url: string): string {
       ? `WAF: the CloudFront web ACL blocks a client IP after ${rateLimit} requests in 5 minutes (config edge.wafRateLimit). From one machine a load test is answered 403 by the WAF within seconds, so its figures would measure the WAF, not the app.`
       : 'WAF: the rate rule is off in this config (edge.wafRateLimit = 0); the AWS managed rule groups still apply.',
     'To run a load test properly, either:',
-    '  1. allow-list the generator: exempt its IP set from the rate rule for the test window (an allow-listed IP set in config, applied before and removed after), or set edge.wafRateLimit to 0 for the window and apply, then restore it;',
+    '  1. lift the rate rule for the test window: set edge.wafRateLimit to 0 in the config and apply, then restore it and apply again (the config has no allow-list for the generator\'s IPs: to exempt only them, add a WAF IP set with an allow rule ahead of the rate rule outside this stack, and remove both afterwards);',
     `  2. or spread the source: run this command from several machines with different public IPs, each under ${rateLimit > 0 ? rateLimit : 'the'} requests / 5 min (a distributed runner), and add up their reports.`,
     'Warn the on-call first: the alb-requests-high and cloudfront-requests-high alarms will fire.',
   ];
