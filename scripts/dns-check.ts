@@ -1,7 +1,7 @@
 /**
  * dns:check — before delegating the domain to the Route 53 zone, compare what the domain's
  * current authoritative servers answer with what the zone will hold (config: dns.records,
- * the cutover records, delegations). Shell-free: node:dns only. See README "Delegation".
+ * the cutover records, delegations). Shell-free: node:dns only. See README "Zone and delegation".
  */
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
