@@ -4,7 +4,8 @@
  * on the command line.
  */
 import { spawnSync } from 'child_process';
-import { readdirSync, readFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { ERROR_PREFIX, nearest, runCli } from '../../scripts/lib/cli/args';
 import { createLogger } from '../../scripts/lib/cli/log';
@@ -107,4 +108,20 @@ describe("the AWS SDK's Node version warning", () => {
     });
     expect(direct).toEqual([]);
   });
+});
+
+describe('an error whose reason is on its later lines', () => {
+  test('reaches stderr whole: the two-writer configuration says why it is invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vn-conv-'));
+    const file = join(dir, 'venture-nudge.config.json');
+    writeFileSync(file, JSON.stringify({ environments: { production: { cutover: { stage: 'rds', weights: { aws: 50, vercel: 50 } } } } }));
+    const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'scripts', 'cutover.ts'), '--env', 'production', '--to', 'rds', '--dry-run'], {
+      cwd: dir,
+      env: { ...process.env, CI: 'true', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), VN_CONFIG: file, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: Invalid configuration:\n\s+- .*two databases would take writes/m);
+  }, 60_000);
 });

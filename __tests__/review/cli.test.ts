@@ -44,7 +44,7 @@ describe('npm run plan', () => {
   it('exits 2 on a bad command line, like every other script', () => {
     const r = cli('plan.ts', ['--stak', 'production']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--stak'; run npm run plan -- --help for the list of options`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--stak'; did you mean --stack?; run npm run plan -- --help for the list of options`]);
   });
 
   it('documents exit 3, not 2, for --fail-on-danger', () => {
@@ -70,7 +70,7 @@ describe('npm run validate', () => {
   it('rejects an unknown option with a one-line error naming it and exit 2', () => {
     const r = cli('validate.ts', ['--no-plans']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--no-plans'; run npm run validate -- --help for the list of options`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--no-plans'; did you mean --no-plan?; run npm run validate -- --help for the list of options`]);
   });
 });
 

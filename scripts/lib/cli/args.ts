@@ -153,15 +153,15 @@ export interface RunCliOptions {
   /** Applied to everything written on stderr (e.g. password masking). @default identity */
   readonly redact?: (s: string) => string;
   /**
-   * Write the whole message instead of its first line, for errors whose later lines are
-   * the point (an invalid config lists one field per line). @default false
+   * Write the whole message (an invalid config lists one field per line; a database error
+   * has its detail and hint on later lines); false writes its first line only. @default true
    */
   readonly fullMessage?: boolean;
 }
 
 /**
  * Runs a script's main function and sets the exit code it returns. Any thrown error becomes
- * one line on stderr (`error: <message>`) and exit code 1
+ * the whole message on stderr (`error: <message>`) and exit code 1
  * (2 for a UsageError). With DEBUG set, the stack follows. `options` may also be just the
  * redact function (the db:* scripts pass one).
  */
@@ -175,7 +175,7 @@ export function runCli(main: () => Promise<number>, options: RunCliOptions | ((s
     },
     (err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(redact(`${ERROR_PREFIX}${o.fullMessage ? message : message.split('\n')[0]}`) + '\n');
+      process.stderr.write(redact(`${ERROR_PREFIX}${o.fullMessage === false ? message.split('\n')[0] : message}`) + '\n');
       if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
       process.exitCode = err instanceof UsageError ? 2 : 1;
     },
