@@ -10,9 +10,14 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@
 import { runCutover, type CutoverOptions } from '../../scripts/lib/cutover/index';
 import { applySteps } from '../../scripts/lib/cutover/apply';
 import { recordSync } from '../../scripts/lib/db/sync/state';
+import { markSource } from '../../scripts/lib/cutover/source';
 import { useMoto } from '../support/moto';
+import { useClusters } from '../support/postgres';
+import { shapeVercel, type ShapedDatabase } from '../support/shapes';
 
 const moto = useMoto();
+const [cluster] = useClusters(1);
+let source: ShapedDatabase;
 let cloudwatch: CloudWatchClient;
 let server: Server;
 let healthy = true;
@@ -24,12 +29,16 @@ beforeAll(async () => {
   cloudwatch = new CloudWatchClient({ region: 'us-east-1', endpoint: moto().endpoint, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
   server = createServer((_req, res) => {
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: healthy ? 'ok' : 'degraded' }));
+    // the guide's health answer (scripts/lib/http/health.ts)
+    res.end(JSON.stringify(healthy ? { status: 'healthy', database: 'connected' } : { status: 'unhealthy', database: 'disconnected' }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   healthUrl = `http://127.0.0.1:${addr.port}/api/health`;
   dir = mkdtempSync(join(tmpdir(), 'cutover-'));
+  // a source as db:sync finish leaves it: frozen (what freeze.ts sets), replication gone
+  source = await shapeVercel(cluster());
+  await source.sql(`ALTER DATABASE ${source.database} SET default_transaction_read_only = on`);
 });
 
 afterAll(async () => {
@@ -106,8 +115,8 @@ test('aws -> rds is refused until a db:sync finish succeeded, then allowed', asy
   const failed = await runCutover(e.options('rds'));
   expect(failed.error).toMatch(/failed: table public\.users: content differs/);
   expect(e.stageInFile()).toBe('aws');
-  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900 }, e.stateDir);
-  const ok = await runCutover(e.options('rds'));
+  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900, sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
+  const ok = await runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0 }));
   expect(ok).toMatchObject({ ok: true, written: true });
   expect(ok.change!.database!.after.databaseOfRecord).toBe('rds');
   expect(e.stageInFile()).toBe('rds');
@@ -138,6 +147,6 @@ test('a missing config file starts from the defaults and is created with only th
   expect(existsSync(file)).toBe(false);
 });
 
-test('--apply runs terraform init then apply, without prompts', () => {
-  expect(applySteps().map((s) => s.args.join(' '))).toEqual(['init -input=false', 'apply -input=false -auto-approve']);
+test('--apply runs init, saves a plan, shows it, then applies exactly that plan', () => {
+  expect(applySteps().map((s) => s.args.join(' '))).toEqual(['init -input=false', 'plan -input=false -out=cutover.tfplan', 'show -json cutover.tfplan', 'apply -input=false cutover.tfplan']);
 });
