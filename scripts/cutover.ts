@@ -11,9 +11,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { redactSecrets } from './lib/db/connection';
-import { reviewedApply } from './lib/cutover/apply';
+import { ORIGIN_SECRET_ENV, reviewedApply } from './lib/cutover/apply';
 import { checkStage, dayLedger, isStage, renderChange, runCutover, stateDir, type CutoverResult } from './lib/cutover/index';
-import { ORIGIN_SECRET_ENV } from './lib/terraform/review';
 import { CONFIG_FILE_ENV, CUTOVER_STAGES, DEFAULT_CONFIG_FILE, loadConfig } from '../stacks/config';
 
 const spec = {

@@ -6,8 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingVariables, reviewedApply, type ReviewedApplyOptions } from '../../scripts/lib/cutover/apply';
+import { missingVariables, ORIGIN_SECRET_ENV, reviewedApply, type ReviewedApplyOptions } from '../../scripts/lib/cutover/apply';
 import { editStage } from '../../scripts/lib/cutover/config-file';
+import { ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
 
 let dir: string;
 let n = 0;
@@ -105,4 +106,8 @@ test('a failing terraform shows its own error, not an empty line', async () => {
   const short = { ...process.env, TF_VAR_origin_verify_secret: 'too-short' };
   const err = await reviewedApply(s.options({ env: short })).catch((e: Error) => e);
   expect((err as Error).message).toMatch(/^terraform plan .* failed \(exit 1\):\n[\s\S]*origin_verify_secret must be at least 32 characters/);
+});
+
+test('the variable --apply asks for up front is the one the environment stack declares', () => {
+  expect(ORIGIN_SECRET_ENV).toBe(`TF_VAR_${ORIGIN_SECRET_VARIABLE}`);
 });

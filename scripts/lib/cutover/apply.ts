@@ -20,6 +20,8 @@ import { renderSummaryMarkdown, summarizePlan, type PlanDocument, type PlanSumma
 import type { StageEdit } from './config-file';
 
 export const PLAN_FILE = 'cutover.tfplan';
+/** The one variable every environment stack declares without a default (stacks/environment-stack.ts ORIGIN_SECRET_VARIABLE; a test holds them equal). */
+export const ORIGIN_SECRET_ENV = 'TF_VAR_origin_verify_secret';
 
 export interface ApplyStep {
   readonly args: string[];
