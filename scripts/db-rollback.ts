@@ -8,7 +8,7 @@ import { parseJobs, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { formatMs } from './lib/cli/progress';
 import { describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
-import { recordSync, rollbackDatabase, type RollbackMethod, type SyncEvent } from './lib/db/sync/index';
+import { recordOutcome, rollbackDatabase, type RollbackMethod, type SyncEvent } from './lib/db/sync/index';
 
 const spec = {
   name: 'npm run db:rollback --',
@@ -67,10 +67,10 @@ async function main(): Promise<number> {
   try {
     result = await rollbackDatabase({ from, to, method, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), jobs, onEvent, appRoles: [args['app-role']], liftOnSignal: true });
   } catch (err) {
-    if (args.env) recordSync(args.env, { ...base, ok: false, at: new Date().toISOString(), message: redact((err as Error).message.split('\n')[0]) });
+    if (args.env) await recordOutcome(args.env, { ...base, ok: false, at: new Date().toISOString(), message: redact((err as Error).message.split('\n')[0]) }).catch((e: Error) => log.error(`not recorded: ${e.message}`));
     throw err;
   }
-  if (args.env) recordSync(args.env, { ...base, ok: result.ok, at: new Date().toISOString(), method: result.method, freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.mismatches[0] });
+  if (args.env) await recordOutcome(args.env, { ...base, ok: result.ok, at: new Date().toISOString(), method: result.method, freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.mismatches[0] });
   if (result.fallbackReason) log.warn(`used the full copy: ${redact(result.fallbackReason)}`);
   if (args.json) process.stdout.write(redact(JSON.stringify(result, null, 2)) + '\n');
   else {

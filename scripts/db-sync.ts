@@ -23,7 +23,7 @@ import {
   finishSync,
   preflight,
   readStatus,
-  recordSync,
+  recordOutcome,
   startSync,
   withSync,
   type SyncEvent,
@@ -156,11 +156,11 @@ async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger): P
   try {
     result = await withSync(options, (ctx) => finishSync(ctx, finishOptions));
   } catch (err) {
-    if (args.env) recordSync(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] });
+    if (args.env) await recordOutcome(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] }).catch((e: Error) => log.error(`not recorded: ${e.message}`));
     throw err;
   }
   if (args.env) {
-    const file = recordSync(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] });
+    const file = await recordOutcome(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] }, { from: options.from, prefix: options.prefix });
     log.info(`recorded in ${file}`);
   }
   if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
