@@ -43,6 +43,21 @@ export const CLOUDFRONT_ORIGIN_PREFIX_LISTS: Readonly<Record<string, string>> = 
   'us-east-1': 'pl-3b927c52',
 };
 
+/** Numeric value of a dotted IPv4 address. */
+function ipv4Value(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** True when IPv4 CIDR `outer` contains every address of `inner` (e.g. 0.0.0.0/0 contains 203.0.113.0/24). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const [oIp, oBits] = outer.split('/');
+  const [iIp, iBits] = inner.split('/');
+  const ob = Number(oBits);
+  if (Number(iBits) < ob) return false;
+  const size = 2 ** (32 - ob);
+  return Math.floor(ipv4Value(oIp) / size) === Math.floor(ipv4Value(iIp) / size);
+}
+
 /** Tag the task definitions name while no image tag is configured (never pulled: the service runs 0 tasks). */
 export const BOOTSTRAP_TAG = 'bootstrap';
 
@@ -193,8 +208,8 @@ const RunnerSchema = z
     cpu: z.number().int(),
     /** Fargate memory (MiB) of a runner task; see `service.cpu` for the valid pairs. @default 2048 */
     memory: z.number().int(),
-    /** Destinations of the runner's PostgreSQL egress to the source database (Vercel Postgres has no fixed addresses). @default ["0.0.0.0/0"] */
-    sourceCidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (the source database)'),
+    /** Narrows the runner's egress to the source database below `sourceDatabase.cidrs` (each inside one of them). @default sourceDatabase.cidrs */
+    sourceCidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (the source database)').optional(),
     /** Runner log retention in days. @default 30 (production), 7 (staging) */
     logRetentionDays: retention,
   })
@@ -203,6 +218,19 @@ const RunnerSchema = z
     const size = fargateSizeProblem(r.cpu, r.memory);
     if (size) ctx.addIssue({ code: 'custom', path: [size.field], message: size.message });
   });
+
+const SourceDatabaseSchema = z
+  .object({
+    /**
+     * Where the source database (Vercel Postgres / Neon) is, as IPv4 CIDRs: the app's egress at the web stages and the
+     * runner's. Neon publishes no fixed addresses, hence anywhere (through NAT) by default; narrow it where the provider has fixed ones.
+     * @default ["0.0.0.0/0"]
+     */
+    cidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (where the source database is; ["0.0.0.0/0"] when it has no fixed addresses)'),
+    /** PostgreSQL port of the source (SOURCE_PGPORT in SSM must match it; Vercel Postgres: 5432). @default 5432 */
+    port: z.number().int('must be a whole number').min(1, 'must be a TCP port within 1..65535').max(65535, 'must be a TCP port within 1..65535'),
+  })
+  .strict();
 
 const GithubSchema = z
   .object({
@@ -377,6 +405,8 @@ export const EnvironmentSchema = z
      * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
      */
     businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
+    /** The source database the app uses at the web stages and the runner copies from. */
+    sourceDatabase: SourceDatabaseSchema,
     runner: RunnerSchema,
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
@@ -389,6 +419,8 @@ export const EnvironmentSchema = z
       const clash = owner && (r.name === 'www' || ['A', 'AAAA', 'CNAME'].includes(r.type));
       if (clash) ctx.addIssue({ code: 'custom', path: ['dns', 'records', i, 'name'], message: `${r.name} ${r.type} is managed by the stack (${owner}); remove it from dns.records` });
     });
+    const outside = (e.runner.sourceCidrs ?? []).find((c) => !e.sourceDatabase.cidrs.some((s) => cidrContains(s, c)));
+    if (outside) ctx.addIssue({ code: 'custom', path: ['runner', 'sourceCidrs'], message: `${outside} is not inside sourceDatabase.cidrs (${e.sourceDatabase.cidrs.join(', ')}); the runner would not reach the source the app uses` });
   });
 
 /** Longest name ELB accepts for a load balancer or a target group. */
@@ -483,7 +515,8 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
     dns: { records: [], nameServers: [] },
-    runner: { enabled: true, cpu: 1024, memory: 2048, sourceCidrs: ['0.0.0.0/0'], logRetentionDays: 30 },
+    sourceDatabase: { cidrs: ['0.0.0.0/0'], port: 5432 },
+    runner: { enabled: true, cpu: 1024, memory: 2048, logRetentionDays: 30 },
     backend: { type: 'local' },
   };
 }

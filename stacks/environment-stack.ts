@@ -208,6 +208,7 @@ export class EnvironmentStack extends TerraformStack {
       database: {
         port: database.port,
         securityGroupId: database.securityGroupId,
+        source: env.sourceDatabase,
         // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-database.ts)
         settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, repository.accountId, names.ssmPath), appSecretArn: database.appSecretArn }),
         secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [database.appSecretArn] : [],
@@ -244,7 +245,7 @@ export class EnvironmentStack extends TerraformStack {
           image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
           cpu: env.runner.cpu,
           memory: env.runner.memory,
-          sourceCidrs: env.runner.sourceCidrs,
+          source: { cidrs: env.runner.sourceCidrs ?? env.sourceDatabase.cidrs, port: env.sourceDatabase.port },
           logRetentionDays: env.runner.logRetentionDays,
           kmsKeyArn: encryption.keyArn,
         })

@@ -14,6 +14,7 @@ import { EcrImmutableTags } from './rules/ecr-immutable-tags';
 import { EcrScanOnPush } from './rules/ecr-scan-on-push';
 import { EcsClusterContainerInsights } from './rules/ecs-cluster-container-insights';
 import { EcsTaskReadonlyRootFilesystem } from './rules/ecs-task-readonly-root-filesystem';
+import { EcsTaskReachesDatabase } from './rules/ecs-task-reaches-database';
 import { LogGroupKmsEncrypted } from './rules/log-group-kms-encrypted';
 import { NoOpenIngress } from './rules/no-open-ingress';
 import { RdsAutoMinorVersionUpgrade } from './rules/rds-auto-minor-version-upgrade';
@@ -50,6 +51,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ElbNameLength,
   EcsClusterContainerInsights,
   EcsTaskReadonlyRootFilesystem,
+  EcsTaskReachesDatabase,
   EcrScanOnPush,
   EcrImmutableTags,
   CloudFrontTlsMinimum,
@@ -72,6 +74,7 @@ export {
   EcsClusterContainerInsights,
   ElbNameLength,
   EcsTaskReadonlyRootFilesystem,
+  EcsTaskReachesDatabase,
   LogGroupKmsEncrypted,
   NoOpenIngress,
   RdsAutoMinorVersionUpgrade,
