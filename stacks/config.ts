@@ -126,8 +126,13 @@ const DatabaseSchema = z
     logRetentionDays: retention,
     /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
     maxConnections: z.number().int().min(1).optional(),
-    /** @default true */
+    /** Deletion protection, in every environment (policy VN-RDS-5 in production, VN-RDS-9 elsewhere). @default true */
     deletionProtection: z.boolean(),
+    /**
+     * Outside production: why this environment's database may go without deletion protection (e.g. "rehearsal
+     * environment, recreated from the source every week"); it becomes a reasoned suppression of VN-RDS-9. @default undefined
+     */
+    deletionProtectionOffReason: z.string().trim().min(10, 'must say in at least 10 characters why the database is disposable').optional(),
     /** Database created on the instance (the copy target). @default "venturenudge" */
     name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier'),
     /** Master user; its password is generated and kept by RDS in Secrets Manager. @default "venturenudge_admin" */
@@ -526,7 +531,7 @@ export function defaultConfig(region = 'us-east-1'): Config {
   const production = productionDefaults(region, 'venturenudge.com');
   const staging = productionDefaults(region, 'staging.venturenudge.com');
   staging.network = { ...staging.network, cidr: '10.1.0.0/16', natGatewayPerAz: false, flowLogRetentionDays: 7 };
-  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
+  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: true, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
   staging.edge = { ...staging.edge, logRetentionDays: 7 };

@@ -21,7 +21,7 @@ import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
 import { Delegation, ZoneRecords } from './zone-records';
-import { applyPolicyPack, PolicyOptions } from './policy';
+import { applyPolicyPack, PolicyOptions, suppress } from './policy';
 import { localStatePath } from './state-backend';
 
 export interface EnvironmentStackProps {
@@ -169,7 +169,12 @@ export class EnvironmentStack extends TerraformStack {
       logicalReplication: env.database.logicalReplication,
       appSecretName: names.appDatabaseSecret,
       logsKmsKeyArn: encryption.keyArn,
+      // The app secret only: the storage key stays AWS-managed (changing it would replace the instance).
+      secretsKmsKeyArn: encryption.keyArn,
     });
+    if (!env.database.deletionProtection && env.database.deletionProtectionOffReason) {
+      suppress(database.instance, 'VN-RDS-9', env.database.deletionProtectionOffReason);
+    }
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: names.prefix,

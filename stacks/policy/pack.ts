@@ -20,6 +20,9 @@ import { NoOpenIngress } from './rules/no-open-ingress';
 import { RdsAutoMinorVersionUpgrade } from './rules/rds-auto-minor-version-upgrade';
 import { RdsBackupRetention } from './rules/rds-backup-retention';
 import { RdsDeletionProtection } from './rules/rds-deletion-protection';
+import { RdsDeletionProtectionEverywhere } from './rules/rds-deletion-protection-everywhere';
+import { RdsIamAuthentication } from './rules/rds-iam-authentication';
+import { SecretKmsEncrypted } from './rules/secret-kms-encrypted';
 import { RdsEngineVersionMajorOnly } from './rules/rds-engine-version-major-only';
 import { RdsMultiAz } from './rules/rds-multi-az';
 import { RdsNotPubliclyAccessible } from './rules/rds-not-publicly-accessible';
@@ -37,10 +40,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   RdsDeletionProtection,
   RdsAutoMinorVersionUpgrade,
   RdsEngineVersionMajorOnly,
+  RdsIamAuthentication,
+  RdsDeletionProtectionEverywhere,
   S3BucketEncryptionConfigured,
   S3BucketPublicAccessBlocked,
   LogGroupKmsEncrypted,
   SsmParameterSecureString,
+  SecretKmsEncrypted,
   NoOpenIngress,
   AlbIngressFromCloudFrontOnly,
   SecurityGroupRuleWeight,
@@ -80,12 +86,15 @@ export {
   RdsAutoMinorVersionUpgrade,
   RdsBackupRetention,
   RdsDeletionProtection,
+  RdsDeletionProtectionEverywhere,
   RdsEngineVersionMajorOnly,
+  RdsIamAuthentication,
   RdsMultiAz,
   RdsNotPubliclyAccessible,
   RdsStorageEncrypted,
   S3BucketEncryptionConfigured,
   S3BucketPublicAccessBlocked,
+  SecretKmsEncrypted,
   SecurityGroupRuleWeight,
   SsmParameterSecureString,
   VpcFlowLogsEnabled,
