@@ -43,6 +43,21 @@ export const CLOUDFRONT_ORIGIN_PREFIX_LISTS: Readonly<Record<string, string>> = 
   'us-east-1': 'pl-3b927c52',
 };
 
+/** Numeric value of a dotted IPv4 address. */
+function ipv4Value(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** True when IPv4 CIDR `outer` contains every address of `inner` (e.g. 0.0.0.0/0 contains 203.0.113.0/24). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const [oIp, oBits] = outer.split('/');
+  const [iIp, iBits] = inner.split('/');
+  const ob = Number(oBits);
+  if (Number(iBits) < ob) return false;
+  const size = 2 ** (32 - ob);
+  return Math.floor(ipv4Value(oIp) / size) === Math.floor(ipv4Value(iIp) / size);
+}
+
 /** Tag the task definitions name while no image tag is configured (never pulled: the service runs 0 tasks). */
 export const BOOTSTRAP_TAG = 'bootstrap';
 
@@ -111,8 +126,13 @@ const DatabaseSchema = z
     logRetentionDays: retention,
     /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
     maxConnections: z.number().int().min(1).optional(),
-    /** @default true */
+    /** Deletion protection, in every environment (policy VN-RDS-5 in production, VN-RDS-9 elsewhere). @default true */
     deletionProtection: z.boolean(),
+    /**
+     * Outside production: why this environment's database may go without deletion protection (e.g. "rehearsal
+     * environment, recreated from the source every week"); it becomes a reasoned suppression of VN-RDS-9. @default undefined
+     */
+    deletionProtectionOffReason: z.string().trim().min(10, 'must say in at least 10 characters why the database is disposable').optional(),
     /** Database created on the instance (the copy target). @default "venturenudge" */
     name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier'),
     /** Master user; its password is generated and kept by RDS in Secrets Manager. @default "venturenudge_admin" */
@@ -193,8 +213,8 @@ const RunnerSchema = z
     cpu: z.number().int(),
     /** Fargate memory (MiB) of a runner task; see `service.cpu` for the valid pairs. @default 2048 */
     memory: z.number().int(),
-    /** Destinations of the runner's PostgreSQL egress to the source database (Vercel Postgres has no fixed addresses). @default ["0.0.0.0/0"] */
-    sourceCidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (the source database)'),
+    /** Narrows the runner's egress to the source database below `sourceDatabase.cidrs` (each inside one of them). @default sourceDatabase.cidrs */
+    sourceCidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (the source database)').optional(),
     /** Runner log retention in days. @default 30 (production), 7 (staging) */
     logRetentionDays: retention,
   })
@@ -203,6 +223,19 @@ const RunnerSchema = z
     const size = fargateSizeProblem(r.cpu, r.memory);
     if (size) ctx.addIssue({ code: 'custom', path: [size.field], message: size.message });
   });
+
+const SourceDatabaseSchema = z
+  .object({
+    /**
+     * Where the source database (Vercel Postgres / Neon) is, as IPv4 CIDRs: the app's egress at the web stages and the
+     * runner's. Neon publishes no fixed addresses, hence anywhere (through NAT) by default; narrow it where the provider has fixed ones.
+     * @default ["0.0.0.0/0"]
+     */
+    cidrs: z.array(z.string().regex(CIDR, 'must be an IPv4 CIDR such as 203.0.113.0/24')).min(1, 'needs at least one CIDR (where the source database is; ["0.0.0.0/0"] when it has no fixed addresses)'),
+    /** PostgreSQL port of the source (SOURCE_PGPORT in SSM must match it; Vercel Postgres: 5432). @default 5432 */
+    port: z.number().int('must be a whole number').min(1, 'must be a TCP port within 1..65535').max(65535, 'must be a TCP port within 1..65535'),
+  })
+  .strict();
 
 const GithubSchema = z
   .object({
@@ -377,6 +410,8 @@ export const EnvironmentSchema = z
      * dashboard's business row reads it and the task gets it as METRICS_NAMESPACE. @default "VentureNudge/<env>"
      */
     businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
+    /** The source database the app uses at the web stages and the runner copies from. */
+    sourceDatabase: SourceDatabaseSchema,
     runner: RunnerSchema,
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
@@ -389,6 +424,8 @@ export const EnvironmentSchema = z
       const clash = owner && (r.name === 'www' || ['A', 'AAAA', 'CNAME'].includes(r.type));
       if (clash) ctx.addIssue({ code: 'custom', path: ['dns', 'records', i, 'name'], message: `${r.name} ${r.type} is managed by the stack (${owner}); remove it from dns.records` });
     });
+    const outside = (e.runner.sourceCidrs ?? []).find((c) => !e.sourceDatabase.cidrs.some((s) => cidrContains(s, c)));
+    if (outside) ctx.addIssue({ code: 'custom', path: ['runner', 'sourceCidrs'], message: `${outside} is not inside sourceDatabase.cidrs (${e.sourceDatabase.cidrs.join(', ')}); the runner would not reach the source the app uses` });
   });
 
 /** Longest name ELB accepts for a load balancer or a target group. */
@@ -483,7 +520,8 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
     dns: { records: [], nameServers: [] },
-    runner: { enabled: true, cpu: 1024, memory: 2048, sourceCidrs: ['0.0.0.0/0'], logRetentionDays: 30 },
+    sourceDatabase: { cidrs: ['0.0.0.0/0'], port: 5432 },
+    runner: { enabled: true, cpu: 1024, memory: 2048, logRetentionDays: 30 },
     backend: { type: 'local' },
   };
 }
@@ -493,7 +531,7 @@ export function defaultConfig(region = 'us-east-1'): Config {
   const production = productionDefaults(region, 'venturenudge.com');
   const staging = productionDefaults(region, 'staging.venturenudge.com');
   staging.network = { ...staging.network, cidr: '10.1.0.0/16', natGatewayPerAz: false, flowLogRetentionDays: 7 };
-  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: false, logRetentionDays: 7 };
+  staging.database = { ...staging.database, instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, backupRetentionDays: 7, deletionProtection: true, logRetentionDays: 7 };
   staging.service = { ...staging.service, cpu: 1024, memory: 2048, minTasks: 1, maxTasks: 2, logRetentionDays: 7 };
   staging.loadBalancer = { ...staging.loadBalancer, deletionProtection: false };
   staging.edge = { ...staging.edge, logRetentionDays: 7 };

@@ -48,6 +48,8 @@ export interface DatabaseProps {
   readonly logsKmsKeyArn?: string;
   /** Customer-managed KMS key for storage and Performance Insights. @default the AWS-managed key */
   readonly kmsKeyArn?: string;
+  /** Customer-managed KMS key of the app role's secret (policy VN-SM-1). @default kmsKeyArn */
+  readonly secretsKmsKeyArn?: string;
   /**
    * Sets `rds.logical_replication = 1` (db:sync / a rollback by replication with RDS as the
    * publisher). Static: applied at the next reboot.
@@ -140,6 +142,8 @@ export class Database extends Construct {
       dbName: this.databaseName,
       username: props.username,
       manageMasterUserPassword: true,
+      // Short-lived tokens for operators and tools (policy VN-RDS-8); password logins are unchanged.
+      iamDatabaseAuthenticationEnabled: true,
       port: this.port,
       backupRetentionPeriod: props.backupRetentionDays,
       backupWindow: props.backupWindow,
@@ -170,7 +174,7 @@ export class Database extends Construct {
     const appSecret = new SecretsmanagerSecret(this, 'app-secret', {
       name: props.appSecretName,
       description: `${props.identifier}: the app's least-privilege database role (written by the toolkit; not rotated under running tasks)`,
-      kmsKeyId: props.kmsKeyArn,
+      kmsKeyId: props.secretsKmsKeyArn ?? props.kmsKeyArn,
       recoveryWindowInDays: 7,
     });
     this.appSecretArn = appSecret.arn;

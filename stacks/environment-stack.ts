@@ -21,7 +21,7 @@ import { defaultMaxConnections } from './rds-sizes';
 import { PrivateBucket, albLogDeliveryStatement } from './storage';
 import { WebAcl } from './web-acl';
 import { Delegation, ZoneRecords } from './zone-records';
-import { applyPolicyPack, PolicyOptions } from './policy';
+import { applyPolicyPack, PolicyOptions, suppress } from './policy';
 import { localStatePath } from './state-backend';
 
 export interface EnvironmentStackProps {
@@ -169,7 +169,12 @@ export class EnvironmentStack extends TerraformStack {
       logicalReplication: env.database.logicalReplication,
       appSecretName: names.appDatabaseSecret,
       logsKmsKeyArn: encryption.keyArn,
+      // The app secret only: the storage key stays AWS-managed (changing it would replace the instance).
+      secretsKmsKeyArn: encryption.keyArn,
     });
+    if (!env.database.deletionProtection && env.database.deletionProtectionOffReason) {
+      suppress(database.instance, 'VN-RDS-9', env.database.deletionProtectionOffReason);
+    }
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: names.prefix,
@@ -208,6 +213,7 @@ export class EnvironmentStack extends TerraformStack {
       database: {
         port: database.port,
         securityGroupId: database.securityGroupId,
+        source: env.sourceDatabase,
         // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-database.ts)
         settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, repository.accountId, names.ssmPath), appSecretArn: database.appSecretArn }),
         secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [database.appSecretArn] : [],
@@ -245,7 +251,7 @@ export class EnvironmentStack extends TerraformStack {
           image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
           cpu: env.runner.cpu,
           memory: env.runner.memory,
-          sourceCidrs: env.runner.sourceCidrs,
+          source: { cidrs: env.runner.sourceCidrs ?? env.sourceDatabase.cidrs, port: env.sourceDatabase.port },
           logRetentionDays: env.runner.logRetentionDays,
           kmsKeyArn: encryption.keyArn,
         })

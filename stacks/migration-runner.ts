@@ -7,6 +7,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { declareDatabaseReach } from './policy/reach';
 
 /** The database the runner migrates into. */
 export interface RunnerDatabase {
@@ -39,8 +40,8 @@ export interface MigrationRunnerProps {
   readonly cpu?: number;
   /** Fargate memory (MiB). @default 2048 */
   readonly memory?: number;
-  /** Where the source database is, for the 5432 egress rule (Vercel Postgres has no fixed addresses). @default ["0.0.0.0/0"] */
-  readonly sourceCidrs?: readonly string[];
+  /** Where the source database is, for its egress rule (Vercel Postgres has no fixed addresses). @default { cidrs: ["0.0.0.0/0"], port: 5432 } */
+  readonly source?: { readonly cidrs: readonly string[]; readonly port: number };
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** KMS key of the log group and of the source-URL SecureString. @default AWS-managed keys */
@@ -170,8 +171,17 @@ export class MigrationRunner extends Construct {
     });
     this.securityGroupId = sg.id;
     new VpcSecurityGroupEgressRule(this, 'to-database', { securityGroupId: sg.id, referencedSecurityGroupId: props.database.securityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'PostgreSQL to the RDS database' });
-    (props.sourceCidrs ?? ['0.0.0.0/0']).forEach((cidr, i) => {
-      new VpcSecurityGroupEgressRule(this, i === 0 ? 'to-source' : `to-source-${i}`, { securityGroupId: sg.id, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, description: 'PostgreSQL to the source database (through NAT)' });
+    const source = props.source ?? { cidrs: ['0.0.0.0/0'], port: 5432 };
+    source.cidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupEgressRule(this, i === 0 ? 'to-source' : `to-source-${i}`, { securityGroupId: sg.id, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: source.port, toPort: source.port, description: 'PostgreSQL to the source database (through NAT)' });
+    });
+    // The runner connects to both (VN-ECS-3 checks it); it runs on demand, so its group is declared here.
+    declareDatabaseReach(task, {
+      securityGroupIds: [sg.id],
+      endpoints: [
+        { name: 'RDS', securityGroupId: props.database.securityGroupId, port },
+        { name: 'the source database', cidrs: source.cidrs, port: source.port },
+      ],
     });
     new VpcSecurityGroupEgressRule(this, 'https-out', { securityGroupId: sg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs (ECR, logs, SSM, Secrets Manager, ECS Exec)' });
   }

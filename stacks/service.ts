@@ -15,16 +15,25 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import type { AppDatabaseSettings } from './app-database';
 import { fargateSizeProblem } from './fargate';
 import { BOOTSTRAP_TAG } from './config';
+import { declareDatabaseReach } from './policy/reach';
 
 export interface ServiceDatabase {
-  /** PostgreSQL port (the egress rule). */
+  /** PostgreSQL port of RDS (the egress rule at stage `rds`). */
   readonly port: number;
-  /** Security group of the database: the only PostgreSQL destination tasks may reach. */
+  /** Security group of RDS: the only PostgreSQL destination at stage `rds`. */
   readonly securityGroupId: string;
+  /** Where the source database is (the only PostgreSQL destination at the web stages, through NAT). */
+  readonly source: DatabaseNetwork;
   /** The app's database settings at the current stage (stacks/app-database.ts). */
   readonly settings: AppDatabaseSettings;
   /** Secrets Manager secrets those settings read (none at web stages). */
   readonly secretArns: readonly string[];
+}
+
+/** Where an external database is: IPv4 CIDRs and a port. */
+export interface DatabaseNetwork {
+  readonly cidrs: readonly string[];
+  readonly port: number;
 }
 
 /** `arn:aws:ssm:<region>:<account>:parameter<path>`: prefix of the parameters under an SSM path. */
@@ -126,6 +135,15 @@ export class AutoscaledService extends Construct {
     const task = this.taskDefinition(props, logs);
     const sg = this.securityGroup(props);
     this.securityGroupId = sg.id;
+    // What the task connects to at this stage, for the reachability rule (VN-ECS-3).
+    declareDatabaseReach(task, {
+      securityGroupIds: [sg.id],
+      endpoints: [
+        props.database.settings.databaseOfRecord === 'rds'
+          ? { name: 'RDS (stage rds)', securityGroupId: props.database.securityGroupId, port: props.database.port }
+          : { name: 'the source database (web stages)', cidrs: props.database.source.cidrs, port: props.database.source.port },
+      ],
+    });
 
     const service = new EcsService(this, 'service', {
       name: props.serviceName,
@@ -268,7 +286,10 @@ export class AutoscaledService extends Construct {
     });
   }
 
-  /** Tasks accept the container port from the ALB only; they reach HTTPS and the database only. */
+  /**
+   * Tasks accept the container port from the ALB only; they reach HTTPS and exactly the database of
+   * record of the stage: the source's CIDRs and port at the web stages (through NAT), RDS's group at `rds`.
+   */
   private securityGroup(props: AutoscaledServiceProps): SecurityGroup {
     const sg = new SecurityGroup(this, 'sg', {
       // name_prefix: a replacement is created under a new name first (no InvalidGroup.Duplicate).
@@ -282,7 +303,14 @@ export class AutoscaledService extends Construct {
     new VpcSecurityGroupIngressRule(this, 'from-alb', { securityGroupId: sg.id, referencedSecurityGroupId: props.loadBalancerSecurityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'App port from the ALB' });
     // Tasks call out to ECR, SSM, OpenAI etc. over HTTPS (through NAT), and to the database.
     new VpcSecurityGroupEgressRule(this, 'https-out', { securityGroupId: sg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs and integrations' });
-    new VpcSecurityGroupEgressRule(this, 'postgres-out', { securityGroupId: sg.id, referencedSecurityGroupId: props.database.securityGroupId, ipProtocol: 'tcp', fromPort: props.database.port, toPort: props.database.port, description: 'PostgreSQL to the database only' });
+    const db = props.database;
+    if (db.settings.databaseOfRecord === 'rds') {
+      new VpcSecurityGroupEgressRule(this, 'postgres-out', { securityGroupId: sg.id, referencedSecurityGroupId: db.securityGroupId, ipProtocol: 'tcp', fromPort: db.port, toPort: db.port, description: 'PostgreSQL to RDS only (stage rds)' });
+    } else {
+      db.source.cidrs.forEach((cidr, i) => {
+        new VpcSecurityGroupEgressRule(this, i === 0 ? 'source-out' : `source-out-${i}`, { securityGroupId: sg.id, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: db.source.port, toPort: db.source.port, description: 'PostgreSQL to the source database through NAT (web stages)' });
+      });
+    }
     return sg;
   }
 

@@ -100,8 +100,25 @@ describe('Database', () => {
     expect(db.monitoring_role_arn).toMatch(/aws_iam_role\.database_monitoring-role/);
   });
 
-  test('is single-AZ without deletion protection in staging', () => {
+  // Was: no deletion protection in staging (issue 19: staging shares the account and holds the rehearsed data).
+  test('is single-AZ but deletion-protected in staging', () => {
     const staging = onlyResource(synthEnvironment({}, 'staging'), 'aws_db_instance');
-    expect(staging).toMatchObject({ multi_az: false, deletion_protection: false });
+    expect(staging).toMatchObject({ multi_az: false, deletion_protection: true });
+  });
+
+  test('staging without deletion protection needs a reason, which becomes a listed suppression of VN-RDS-9', () => {
+    expect(() => synthEnvironment({ environments: { staging: { database: { deletionProtection: false } } } }, 'staging')).toThrow(/\[VN-RDS-9\].*deletionProtectionOffReason/);
+    const reasoned = synthEnvironment({ environments: { staging: { database: { deletionProtection: false, deletionProtectionOffReason: 'rehearsal copy, recreated weekly' } } } }, 'staging');
+    expect(onlyResource(reasoned, 'aws_db_instance').deletion_protection).toBe(false);
+  });
+
+  test('has IAM database authentication on (policy VN-RDS-8)', () => {
+    expect(db.iam_database_authentication_enabled).toBe(true);
+  });
+
+  test("encrypts the app role's secret with the stack's KMS key (policy VN-SM-1), the storage key unchanged", () => {
+    const secret = onlyResource(json, 'aws_secretsmanager_secret');
+    expect(secret.kms_key_id).toMatch(/aws_kms_key\.encryption_key_[0-9A-F]{8}\.arn/);
+    expect(db.kms_key_id).toBeUndefined();
   });
 });

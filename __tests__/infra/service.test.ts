@@ -120,11 +120,12 @@ describe('Service', () => {
     expect(rule.referenced_security_group_id).toMatch(/aws_security_group\.load-balancer_sg/);
   });
 
-  test('tasks reach PostgreSQL only at the database security group', () => {
-    const rule = resourceNamed(json, 'aws_vpc_security_group_egress_rule', 'service_postgres-out');
-    expect(rule).toMatchObject({ from_port: 5432, to_port: 5432 });
-    expect(rule.referenced_security_group_id).toMatch(/aws_security_group\.database_sg/);
-    expect(rule).not.toHaveProperty('cidr_ipv4');
+  // Was: 5432 only to the RDS group at every stage, while the web stages' settings point at Vercel Postgres (issue 19).
+  test('at a web stage tasks reach PostgreSQL only at the source (through NAT), not at the database security group', () => {
+    const egress = Object.entries(resourcesOf(json, 'aws_vpc_security_group_egress_rule')).filter(([id]) => id.startsWith('service_'));
+    const postgres = egress.filter(([, r]) => r.from_port !== 443).map(([, r]) => r);
+    expect(postgres).toEqual([expect.objectContaining({ cidr_ipv4: '0.0.0.0/0', from_port: 5432, to_port: 5432, ip_protocol: 'tcp' })]);
+    expect(postgres[0]).not.toHaveProperty('referenced_security_group_id');
   });
 
   test('a staging task of 1 vCPU / 2 GB scales between 1 and 2', () => {
@@ -141,7 +142,7 @@ describe('AutoscaledService on its own', () => {
     namePrefix: 'demo', serviceName: 'demo-service', region: 'us-east-1', accountId: '123456789012',
     image: { repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo', repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/demo', tag: 'abc123' },
     vpcId: 'vpc-1', subnetIds: ['subnet-1'], loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg',
-    database: { port: 5432, securityGroupId: 'sg-db', settings: { databaseOfRecord: 'source' as const, environment: { PGSSLMODE: 'require' }, secrets: [] }, secretArns: [] },
+    database: { port: 5432, securityGroupId: 'sg-db', source: { cidrs: ['0.0.0.0/0'], port: 5432 }, settings: { databaseOfRecord: 'source' as const, environment: { PGSSLMODE: 'require' }, secrets: [] }, secretArns: [] },
     ssmPath: '/demo/', ssmSecrets: [], environment: { NODE_ENV: 'production' },
     cpu: 256, memory: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 0, containerPort: 3000, logRetentionDays: 7, readonlyRootFilesystem: true,
   };

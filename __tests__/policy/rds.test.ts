@@ -3,6 +3,9 @@ import { DbInstance, DbInstanceConfig } from '@cdktf/provider-aws/lib/db-instanc
 import { RdsAutoMinorVersionUpgrade } from '../../stacks/policy/rules/rds-auto-minor-version-upgrade';
 import { RdsBackupRetention } from '../../stacks/policy/rules/rds-backup-retention';
 import { RdsDeletionProtection } from '../../stacks/policy/rules/rds-deletion-protection';
+import { RdsDeletionProtectionEverywhere } from '../../stacks/policy/rules/rds-deletion-protection-everywhere';
+import { RdsIamAuthentication } from '../../stacks/policy/rules/rds-iam-authentication';
+import { suppress } from '../../stacks/policy';
 import { RdsEngineVersionMajorOnly } from '../../stacks/policy/rules/rds-engine-version-major-only';
 import { RdsMultiAz } from '../../stacks/policy/rules/rds-multi-az';
 import { RdsNotPubliclyAccessible } from '../../stacks/policy/rules/rds-not-publicly-accessible';
@@ -18,6 +21,7 @@ const compliant: Omit<DbInstanceConfig, 'instanceClass'> = {
   multiAz: true,
   deletionProtection: true,
   autoMinorVersionUpgrade: true,
+  iamDatabaseAuthenticationEnabled: true,
 };
 const db = (overrides: Partial<DbInstanceConfig> = {}) => (stack: TerraformStack) => new DbInstance(stack, 'db', { instanceClass: 'db.t3.medium', ...compliant, ...overrides });
 
@@ -73,4 +77,27 @@ describe('VN-RDS-7 engine version names the major only', () => {
   test('MySQL "8.0" passes (its major version has two parts)', () => expect(flagged(RdsEngineVersionMajorOnly, db({ engine: 'mysql', engineVersion: '8.0' }))).toEqual([]));
   test('MySQL "8.0.35" is reported', () => expect(flagged(RdsEngineVersionMajorOnly, db({ engine: 'mysql', engineVersion: '8.0.35' }))).toEqual(['aws_db_instance.db']));
   test('an unset engine version passes (AWS picks the current default)', () => expect(flagged(RdsEngineVersionMajorOnly, db({ engineVersion: undefined }))).toEqual([]));
+});
+
+describe('VN-RDS-8 IAM database authentication', () => {
+  test('an instance with IAM authentication passes', () => expect(flagged(RdsIamAuthentication, db())).toEqual([]));
+  test('an instance with IAM authentication off is reported', () => expect(flagged(RdsIamAuthentication, db({ iamDatabaseAuthenticationEnabled: false }))).toEqual(['aws_db_instance.db']));
+  test('an instance that leaves it unset is reported (the default is off)', () => expect(flagged(RdsIamAuthentication, db({ iamDatabaseAuthenticationEnabled: undefined }))).toEqual(['aws_db_instance.db']));
+});
+
+describe('VN-RDS-9 deletion protection outside production', () => {
+  test('a protected staging instance passes', () => expect(flagged(RdsDeletionProtectionEverywhere, db(), { environment: 'staging' })).toEqual([]));
+  test('an unprotected staging instance is an error', () => {
+    const stack = testStack();
+    db({ deletionProtection: false })(stack);
+    expect(synthReport(stack, { rules: [RdsDeletionProtectionEverywhere], environment: 'staging' }).errors.map((f) => f.address)).toEqual(['aws_db_instance.db']);
+  });
+  test('production is left to VN-RDS-5', () => expect(flagged(RdsDeletionProtectionEverywhere, db({ deletionProtection: false }), { environment: 'production' })).toEqual([]));
+  test('a reasoned suppression lets a disposable staging database go unprotected, and is listed', () => {
+    const stack = testStack();
+    db({ deletionProtection: false })(stack);
+    suppress(stack.node.findChild('db'), 'VN-RDS-9', 'rehearsal copy, recreated from the source weekly');
+    const report = synthReport(stack, { rules: [RdsDeletionProtectionEverywhere], environment: 'staging' });
+    expect([report.errors.length, report.suppressed.map((f) => f.reason)]).toEqual([0, ['rehearsal copy, recreated from the source weekly']]);
+  });
 });

@@ -14,11 +14,15 @@ import { EcrImmutableTags } from './rules/ecr-immutable-tags';
 import { EcrScanOnPush } from './rules/ecr-scan-on-push';
 import { EcsClusterContainerInsights } from './rules/ecs-cluster-container-insights';
 import { EcsTaskReadonlyRootFilesystem } from './rules/ecs-task-readonly-root-filesystem';
+import { EcsTaskReachesDatabase } from './rules/ecs-task-reaches-database';
 import { LogGroupKmsEncrypted } from './rules/log-group-kms-encrypted';
 import { NoOpenIngress } from './rules/no-open-ingress';
 import { RdsAutoMinorVersionUpgrade } from './rules/rds-auto-minor-version-upgrade';
 import { RdsBackupRetention } from './rules/rds-backup-retention';
 import { RdsDeletionProtection } from './rules/rds-deletion-protection';
+import { RdsDeletionProtectionEverywhere } from './rules/rds-deletion-protection-everywhere';
+import { RdsIamAuthentication } from './rules/rds-iam-authentication';
+import { SecretKmsEncrypted } from './rules/secret-kms-encrypted';
 import { RdsEngineVersionMajorOnly } from './rules/rds-engine-version-major-only';
 import { RdsMultiAz } from './rules/rds-multi-az';
 import { RdsNotPubliclyAccessible } from './rules/rds-not-publicly-accessible';
@@ -36,10 +40,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   RdsDeletionProtection,
   RdsAutoMinorVersionUpgrade,
   RdsEngineVersionMajorOnly,
+  RdsIamAuthentication,
+  RdsDeletionProtectionEverywhere,
   S3BucketEncryptionConfigured,
   S3BucketPublicAccessBlocked,
   LogGroupKmsEncrypted,
   SsmParameterSecureString,
+  SecretKmsEncrypted,
   NoOpenIngress,
   AlbIngressFromCloudFrontOnly,
   SecurityGroupRuleWeight,
@@ -50,6 +57,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ElbNameLength,
   EcsClusterContainerInsights,
   EcsTaskReadonlyRootFilesystem,
+  EcsTaskReachesDatabase,
   EcrScanOnPush,
   EcrImmutableTags,
   CloudFrontTlsMinimum,
@@ -72,17 +80,21 @@ export {
   EcsClusterContainerInsights,
   ElbNameLength,
   EcsTaskReadonlyRootFilesystem,
+  EcsTaskReachesDatabase,
   LogGroupKmsEncrypted,
   NoOpenIngress,
   RdsAutoMinorVersionUpgrade,
   RdsBackupRetention,
   RdsDeletionProtection,
+  RdsDeletionProtectionEverywhere,
   RdsEngineVersionMajorOnly,
+  RdsIamAuthentication,
   RdsMultiAz,
   RdsNotPubliclyAccessible,
   RdsStorageEncrypted,
   S3BucketEncryptionConfigured,
   S3BucketPublicAccessBlocked,
+  SecretKmsEncrypted,
   SecurityGroupRuleWeight,
   SsmParameterSecureString,
   VpcFlowLogsEnabled,
