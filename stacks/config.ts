@@ -376,7 +376,8 @@ const BackendSchema = z.discriminatedUnion('type', [
       /** @default "<appName>/<env>.tfstate" */
       keyPrefix: z.string().default(''),
       region: z.string().regex(REGION),
-      dynamodbTable: z.string().min(3),
+      /** Refused: the backend locks with Terraform's own lock file (`use_lockfile`), no DynamoDB table. */
+      dynamodbTable: z.undefined({ message: 'not used: the S3 backend locks with its own lock file (use_lockfile); remove dynamodbTable (and the table, once no Terraform older than 1.10 uses it)' }).optional(),
     })
     .strict(),
 ]);

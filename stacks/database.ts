@@ -12,6 +12,8 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 
 export interface DatabaseProps {
+  /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
+  readonly permissionsBoundary?: string;
   /** RDS identifier, e.g. `venture-nudge-production-db`. */
   readonly identifier: string;
   readonly vpcId: string;
@@ -119,6 +121,7 @@ export class Database extends Construct {
         ? new IamRole(this, 'monitoring-role', {
             name: `${props.identifier}-monitoring`,
             assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com'),
+            permissionsBoundary: props.permissionsBoundary,
           })
         : undefined;
     if (monitoringRole) {
@@ -175,7 +178,8 @@ export class Database extends Construct {
       name: props.appSecretName,
       description: `${props.identifier}: the app's least-privilege database role (written by the toolkit; not rotated under running tasks)`,
       kmsKeyId: props.secretsKmsKeyArn ?? props.kmsKeyArn,
-      recoveryWindowInDays: 7,
+      // Deleted at once on destroy: a recovery window blocks re-creating the name for days; db:sync app-role rewrites it.
+      recoveryWindowInDays: 0,
     });
     this.appSecretArn = appSecret.arn;
   }

@@ -11,7 +11,7 @@ import { Network } from './network';
 import { ProviderMode, Providers } from './providers';
 import { ContainerRepository } from './repository';
 import { MigrationRunner } from './migration-runner';
-import { GithubDeploy } from './github-deploy';
+import { GithubDeploy, PermissionsBoundary } from './github-deploy';
 import { AutoscaledService, ssmParameterArnPrefix } from './service';
 import { appDatabaseSettings } from './app-database';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
@@ -83,9 +83,10 @@ export class EnvironmentStack extends TerraformStack {
         bucket: env.backend.bucket,
         key: stateKey!,
         region: env.backend.region,
-        dynamodbTable: env.backend.dynamodbTable,
         encrypt: true,
       });
+      // Terraform's own lock file next to the state (`<key>.tflock`, S3 conditional writes): no DynamoDB table.
+      this.addOverride('terraform.backend.s3.use_lockfile', true);
     } else {
       // Outside the build folder, relative to the stack folder (see state-backend.ts).
       new LocalBackend(this, { path: localStatePath(id) });
@@ -106,7 +107,14 @@ export class EnvironmentStack extends TerraformStack {
         ? encryption.keyArn
         : new Encryption(this, 'edge-encryption', { namePrefix: `${names.prefix}-edge`, region: 'us-east-1', provider: providers.usEast1, purpose: 'CloudFront alarms topic, WAF logs (us-east-1)' }).keyArn;
 
+    // With CI deploys, every role of the stack carries the boundary the deploy role requires.
+    const gh = config.github;
+    const boundary = gh.repository
+      ? new PermissionsBoundary(this, 'github-boundary', { namePrefix: names.prefix, environment, region: config.region, accountId: encryption.accountId, ssmParameterPaths: [names.ssmPath, names.sourceUrlParameter] })
+      : undefined;
+
     const network = new Network(this, 'network', {
+      permissionsBoundary: boundary?.arn,
       namePrefix: names.prefix,
       cidr: env.network.cidr,
       availabilityZones: env.network.availabilityZones,
@@ -148,6 +156,7 @@ export class EnvironmentStack extends TerraformStack {
       config.region === 'us-east-1' ? edgeCertificate : new Certificate(this, 'regional-certificate', { domainName: env.domain, zoneId: zone.zoneId });
 
     const database = new Database(this, 'database', {
+      permissionsBoundary: boundary?.arn,
       identifier: names.dbIdentifier,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
@@ -200,6 +209,7 @@ export class EnvironmentStack extends TerraformStack {
       movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
     });
     const service = new AutoscaledService(this, 'service', {
+      permissionsBoundary: boundary?.arn,
       namePrefix: names.prefix,
       serviceName: names.service,
       region: config.region,
@@ -240,6 +250,7 @@ export class EnvironmentStack extends TerraformStack {
     const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn }) : undefined;
     const runner = toolkit
       ? new MigrationRunner(this, 'runner', {
+          permissionsBoundary: boundary?.arn,
           namePrefix: names.prefix,
           region: config.region,
           accountId: repository.accountId,
@@ -259,20 +270,20 @@ export class EnvironmentStack extends TerraformStack {
     if (runner) database.allowConnectionsFrom('from-runner', runner.securityGroupId, 'PostgreSQL from the migration runner');
 
     // GitHub Actions through OIDC: a deploy role for one repository and one environment or branch.
-    const gh = config.github;
     const providerStack = gh.oidcProviderEnvironment ?? ('production' in config.environments ? 'production' : Object.keys(config.environments)[0]);
-    const deploy = gh.repository
+    const deploy = gh.repository && boundary
       ? new GithubDeploy(this, 'github', {
           namePrefix: names.prefix,
+          environment,
           region: config.region,
-          accountId: repository.accountId,
+          accountId: encryption.accountId,
           repository: gh.repository,
           trust: gh.trust === 'environment' ? { environment } : { branch: gh.branch },
+          workflowBranch: gh.branch,
           oidcProviderArn: gh.oidcProviderArn,
           createProvider: !gh.oidcProviderArn && environment === providerStack,
-          ecrRepositoryArns: [repository.repositoryArn, ...(toolkit ? [toolkit.repositoryArn] : [])],
-          ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
-          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, dynamodbTable: env.backend.dynamodbTable, region: env.backend.region } : undefined,
+          boundary,
+          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, region: env.backend.region } : undefined,
           planRole: gh.planRole,
         })
       : undefined;

@@ -21,6 +21,8 @@ export interface RunnerDatabase {
 }
 
 export interface MigrationRunnerProps {
+  /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
+  readonly permissionsBoundary?: string;
   /** e.g. `venture-nudge-production`: repository, family, log group and role names derive from it. */
   readonly namePrefix: string;
   readonly region: string;
@@ -85,7 +87,7 @@ export class MigrationRunner extends Construct {
     const parameterArn = `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.sourceUrlParameter}`;
     const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
     // Execution role: pull this repository's images, write this log group, read the two secrets. Nothing else.
-    const executionRole = new IamRole(this, 'execution-role', { name: `${name}-execution`, assumeRolePolicy: assume });
+    const executionRole = new IamRole(this, 'execution-role', { name: `${name}-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     new IamRolePolicy(this, 'execution-policy', {
       name: 'runner-execution',
       role: executionRole.id,
@@ -101,7 +103,7 @@ export class MigrationRunner extends Construct {
     });
     this.executionRoleArn = executionRole.arn;
     // Task role: ECS Exec's channel (SSM Session Manager), and the record of the day (the one AWS API the scripts call).
-    const taskRole = new IamRole(this, 'task-role', { name: `${name}-task`, assumeRolePolicy: assume });
+    const taskRole = new IamRole(this, 'task-role', { name: `${name}-task`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     new IamRolePolicy(this, 'task-exec', {
       name: 'ecs-exec',
       role: taskRole.id,

@@ -16,6 +16,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 
 export interface NetworkProps {
+  /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
+  readonly permissionsBoundary?: string;
   /** Resource name prefix, e.g. `venture-nudge-production`. */
   readonly namePrefix: string;
   /** VPC CIDR, e.g. "10.0.0.0/16"; each subnet is carved as prefix+4. */
@@ -48,7 +50,7 @@ export class Network extends Construct {
     new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: name('default-closed') });
 
     const flowDays = props.flowLogRetentionDays;
-    if (flowDays > 0) this.addFlowLogs(props.namePrefix, vpc.id, flowDays, props.kmsKeyArn);
+    if (flowDays > 0) this.addFlowLogs(props.namePrefix, vpc.id, flowDays, props.kmsKeyArn, props.permissionsBoundary);
 
     const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
     const publicRt = new RouteTable(this, 'public-rt', { vpcId: vpc.id, tags: name('public') });
@@ -88,11 +90,12 @@ export class Network extends Construct {
   }
 
   /** All accepted and rejected traffic to CloudWatch Logs. */
-  private addFlowLogs(namePrefix: string, vpcId: string, retentionInDays: number, kmsKeyId?: string): void {
+  private addFlowLogs(namePrefix: string, vpcId: string, retentionInDays: number, kmsKeyId?: string, permissionsBoundary?: string): void {
     const group = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${namePrefix}/flow-logs`, retentionInDays, kmsKeyId });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-flow-logs`,
       assumeRolePolicy: assumeRolePolicy(this, 'vpc-flow-logs.amazonaws.com'),
+      permissionsBoundary,
     });
     new IamRolePolicy(this, 'flow-logs-write', {
       name: 'write-flow-logs',

@@ -64,6 +64,8 @@ export const VOLUME_INIT_CONTAINER = 'volume-permissions';
  * (its default lives in stacks/config.ts, the one home of each default).
  */
 export interface AutoscaledServiceProps {
+  /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
+  readonly permissionsBoundary?: string;
   /** e.g. `venture-nudge-production`: cluster, log group, role and family names derive from it. */
   readonly namePrefix: string;
   /** ECS service name, e.g. `venture-nudge-service`. */
@@ -182,7 +184,7 @@ export class AutoscaledService extends Construct {
   /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
   private roles(props: AutoscaledServiceProps, logGroupArn: string): { executionRole: IamRole; taskRole: IamRole } {
     const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
-    const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume });
+    const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     // Instead of AmazonECSTaskExecutionRolePolicy (ECR and logs on *): this repository and this log group only.
     new IamRolePolicy(this, 'execution-pull-and-log', {
       name: 'pull-image-write-logs',
@@ -206,7 +208,7 @@ export class AutoscaledService extends Construct {
         ],
       }),
     });
-    const taskRole = new IamRole(this, 'task-role', { name: `${props.namePrefix}-task`, assumeRolePolicy: assume });
+    const taskRole = new IamRole(this, 'task-role', { name: `${props.namePrefix}-task`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     if (props.assetsBucket) {
       new IamRolePolicy(this, 'task-assets', {
         name: 'assets-bucket',

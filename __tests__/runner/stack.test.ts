@@ -1,5 +1,5 @@
 /**
- * The runner, the GitHub deploy roles and the image tag flow in the synthesized stacks.
+ * The runner and the image tag flow in the synthesized stacks.
  */
 import { loadConfig } from '../../stacks/config';
 import { ConfigError } from '../../stacks/config';
@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthEnvironment, TfJson } from '../support/synth';
 
-const REPO = 'venture-nudge/venture-nudge-aws';
 const runnerTask = (json: TfJson) => resourceNamed(json, 'aws_ecs_task_definition', 'runner');
 const runnerContainer = (json: TfJson) => parseJsonAttr(runnerTask(json).container_definitions)[0];
 const sgRules = (json: TfJson, type: string, sgFragment: string) =>
@@ -104,79 +103,7 @@ describe('migration runner (on by default)', () => {
   });
 });
 
-describe('GitHub deploy through OIDC', () => {
-  const both = (github: object, production: object = {}) => ({
-    prod: synthEnvironment({ github, environments: { production } }, 'production'),
-    staging: synthEnvironment({ github, environments: { production } }, 'staging'),
-  });
-
-  test('without github.repository there is no provider and no role', () => {
-    const json = synthEnvironment();
-    expect(resourcesOf(json, 'aws_iam_openid_connect_provider')).toEqual({});
-    expect(Object.keys(resourcesOf(json, 'aws_iam_role')).filter((k) => k.includes('github'))).toEqual([]);
-  });
-
-  test('the production stack creates the one OIDC provider; staging refers to it by ARN', () => {
-    const { prod, staging } = both({ repository: REPO });
-    expect(onlyResource(prod, 'aws_iam_openid_connect_provider')).toMatchObject({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] });
-    expect(resourcesOf(staging, 'aws_iam_openid_connect_provider')).toEqual({});
-    const trust = parseJsonAttr(resourceNamed(staging, 'aws_iam_role', 'github_deploy-role').assume_role_policy);
-    expect(trust.Statement[0].Principal.Federated).toMatch(/^arn:aws:iam::\$\{.*\}:oidc-provider\/token\.actions\.githubusercontent\.com$/);
-  });
-
-  test('the deploy role trusts exactly one repository and one GitHub environment, for the STS audience only', () => {
-    const { prod } = both({ repository: REPO });
-    const trust = parseJsonAttr(resourceNamed(prod, 'aws_iam_role', 'github_deploy-role').assume_role_policy);
-    expect(trust.Statement).toHaveLength(1);
-    expect(trust.Statement[0].Action).toBe('sts:AssumeRoleWithWebIdentity');
-    expect(trust.Statement[0].Condition).toEqual({
-      StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:production` },
-    });
-    expect(JSON.stringify(trust)).not.toMatch(/StringLike|\*/);
-  });
-
-  test('trust "branch" names the one branch instead; an existing provider ARN is used and none is created', () => {
-    const arn = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
-    const { prod } = both({ repository: REPO, trust: 'branch', branch: 'main', oidcProviderArn: arn });
-    expect(resourcesOf(prod, 'aws_iam_openid_connect_provider')).toEqual({});
-    const trust = parseJsonAttr(resourceNamed(prod, 'aws_iam_role', 'github_deploy-role').assume_role_policy);
-    expect(trust.Statement[0].Principal.Federated).toBe(arn);
-    expect(trust.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe(`repo:${REPO}:ref:refs/heads/main`);
-  });
-
-  test('the deploy role may push to the two repositories, cannot change itself or the provider, and has no wildcard IAM', () => {
-    const { prod } = both({ repository: REPO });
-    const st = parseJsonAttr(resourceNamed(prod, 'aws_iam_role_policy', 'github_deploy-policy').policy).Statement;
-    const bySid = Object.fromEntries(st.map((s: any) => [s.Sid, s]));
-    expect(bySid.StackRepositories.Resource.map((r: string) => r.replace(/_[0-9A-F]{8}\.arn\}$/, ''))).toEqual(['${aws_ecr_repository.repository', '${aws_ecr_repository.toolkit-repository']);
-    expect(bySid.NotItself.Effect).toBe('Deny');
-    expect(bySid.NotItself.Resource).toEqual(expect.arrayContaining([expect.stringMatching(/:role\/venture-nudge-production-github-deploy$/), expect.stringMatching(/:oidc-provider\/token\.actions\.githubusercontent\.com$/)]));
-    expect(bySid.StackRoles.Resource).toMatch(/:role\/venture-nudge-production-\*$/);
-    expect(st.filter((s: any) => s.Effect === 'Allow' && [s.Action].flat().some((a: string) => a === '*' || a === 'iam:*'))).toEqual([]);
-  });
-
-  test('with an S3 backend, deploy and plan roles get that state key and the lock table only', () => {
-    const backend = { type: 's3', bucket: 'vn-state', region: 'us-east-1', dynamodbTable: 'vn-locks' };
-    const { prod } = both({ repository: REPO }, { backend });
-    const deploy = parseJsonAttr(resourceNamed(prod, 'aws_iam_role_policy', 'github_deploy-policy').policy).Statement;
-    expect(deploy.find((s: any) => s.Sid === 'StateObject').Resource).toBe('arn:aws:s3:::vn-state/venture-nudge/production.tfstate');
-    const plan = parseJsonAttr(resourceNamed(prod, 'aws_iam_role_policy', 'github_plan-policy').policy).Statement;
-    expect(plan.find((s: any) => s.Sid === 'StateObject')).toMatchObject({ Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::vn-state/venture-nudge/production.tfstate' });
-  });
-
-  test('the plan role trusts the repository\'s pull requests and is read-only without secrets', () => {
-    const { prod } = both({ repository: REPO });
-    const trust = parseJsonAttr(resourceNamed(prod, 'aws_iam_role', 'github_plan-role').assume_role_policy);
-    expect(trust.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe(`repo:${REPO}:pull_request`);
-    expect(resourceNamed(prod, 'aws_iam_role_policy_attachment', 'github_plan-read-only').policy_arn).toBe('arn:aws:iam::aws:policy/ReadOnlyAccess');
-    const deny = parseJsonAttr(resourceNamed(prod, 'aws_iam_role_policy', 'github_plan-policy').policy).Statement.find((s: any) => s.Sid === 'NoSecrets');
-    expect(deny).toMatchObject({ Effect: 'Deny', Action: expect.arrayContaining(['secretsmanager:GetSecretValue', 'ssm:GetParameter']) });
-  });
-
-  test('a repository that is not owner/name fails the config', () => {
-    expect(() => synthEnvironment({ github: { repository: 'just-a-name' } })).toThrow(/github\.repository: must be "owner\/name"/);
-  });
-});
+// The GitHub deploy and plan roles: __tests__/runner/github-deploy.test.ts.
 
 describe('image tag flow', () => {
   test('without a tag the stack bootstraps: 0 tasks, a never-pulled tag, and a guard against running services', () => {

@@ -46,6 +46,21 @@ Gaps (moto 5.2.1, hashicorp/aws 5.100.0):
                        DescribeSecurityGroupRules drops the description of rules
                        whose source is a security group or a prefix list
                        (perpetual diff on aws_vpc_security_group_*_rule).
+  iam-evaluation       moto's IAM access control (on once the rehearsal enables
+                       it) checks actions only: Resource patterns never match
+                       (so scoped Allows deny everything), Conditions are
+                       ignored, CloudWatch is checked as "monitoring:",
+                       budgets under API names, S3 under a few wrong names,
+                       and AssumeRoleWithWebIdentity neither is public nor
+                       checks the trust policy. This evaluates Action,
+                       NotAction, Resource, NotResource and the Condition
+                       keys moto can know (aws:RequestedRegion,
+                       iam:PermissionsBoundary, the OIDC token's claims in a
+                       web-identity trust); keys it cannot know favour the
+                       caller (an Allow applies, a Deny does not), and so
+                       does an Allow's Resource when moto cannot name the
+                       resource (most services but IAM, STS, S3, Secrets
+                       Manager).
 """
 import sys
 import threading
@@ -407,6 +422,233 @@ def _rds_parameter_source() -> None:
         return result
 
     R.describe_db_parameters = describe_db_parameters
+
+
+# --------------------------------------------------------------------------
+# IAM: evaluate Resource and the Condition keys moto can know; public,
+# trust-checked AssumeRoleWithWebIdentity (see the module docstring)
+# --------------------------------------------------------------------------
+#: Signing names whose IAM prefix differs.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+#: API operations moto reports under their API name where IAM uses another.
+IAM_ACTION = {
+    "budgets:DescribeBudget": "budgets:ViewBudget",
+    "budgets:DescribeBudgets": "budgets:ViewBudget",
+    "budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",
+    "budgets:DescribeSubscribersForNotification": "budgets:ViewBudget",
+    "budgets:DescribeBudgetPerformanceHistory": "budgets:ViewBudget",
+    "budgets:CreateBudget": "budgets:ModifyBudget",
+    "budgets:UpdateBudget": "budgets:ModifyBudget",
+    "budgets:DeleteBudget": "budgets:ModifyBudget",
+    "budgets:CreateNotification": "budgets:ModifyBudget",
+    "budgets:UpdateNotification": "budgets:ModifyBudget",
+    "budgets:DeleteNotification": "budgets:ModifyBudget",
+    "budgets:CreateSubscriber": "budgets:ModifyBudget",
+    "budgets:UpdateSubscriber": "budgets:ModifyBudget",
+    "budgets:DeleteSubscriber": "budgets:ModifyBudget",
+    "s3:HeadBucket": "s3:ListBucket",
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "s3:DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "s3:ListObjects": "s3:ListBucket",
+    "s3:ListObjectsV2": "s3:ListBucket",
+}
+#: IAM actions whose iam:PermissionsBoundary is the role's existing boundary (CreateRole and
+#: PutRolePermissionsBoundary: the one in the request).
+ROLE_ACTIONS_WITH_BOUNDARY = {
+    "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
+    "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRolePermissionsBoundary",
+}
+OIDC_HOST = "token.actions.githubusercontent.com"
+
+
+def _glob(pattern: str, value: str) -> bool:
+    """IAM wildcard match: `*` any run of characters, `?` one character."""
+    import re
+
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.S) is not None
+
+
+def _as_list(v: Any) -> List[Any]:
+    return v if isinstance(v, list) else [v]
+
+
+def _condition_met(condition: Dict[str, Dict[str, Any]], context: Dict[str, List[str]], known: Any, allow: bool) -> bool:
+    """AWS semantics for the keys in `known` (present in `context` or known absent); others favour the caller."""
+    for operator, by_key in condition.items():
+        op = operator.split(":", 1)[-1] if operator.startswith(("ForAnyValue:", "ForAllValues:")) else operator
+        if_exists = op.endswith("IfExists")
+        op = op[: -len("IfExists")] if if_exists else op
+        for key, expected in by_key.items():
+            k = key.lower()
+            if not known(k):
+                if not allow:
+                    return False
+                continue
+            actual = context.get(k)
+            wanted = [str(e) for e in _as_list(expected)]
+            if op == "Null":
+                if (actual is None) != (wanted[0].lower() == "true"):
+                    return False
+                continue
+            if actual is None:
+                if if_exists or op.startswith(("StringNot", "ArnNot")):
+                    continue
+                return False
+            like = op in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike")
+            hit = any((_glob(w, a) if like else (a.lower() == w.lower() if op == "StringEqualsIgnoreCase" else a == w)) for a in actual for w in wanted)
+            if op in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "Bool"):
+                if op == "Bool":
+                    hit = any(a.lower() == w.lower() for a in actual for w in wanted)
+                if not hit:
+                    return False
+            elif op in ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike"):
+                if hit:
+                    return False
+            elif not allow:
+                return False
+    return True
+
+
+def _statement_applies(st: Dict[str, Any], action: str, resource: str, context: Dict[str, List[str]], known: Any) -> bool:
+    allow = st.get("Effect") == "Allow"
+    if "NotAction" in st:
+        if any(_glob(p.lower(), action.lower()) for p in _as_list(st["NotAction"])):
+            return False
+    elif not any(_glob(p.lower(), action.lower()) for p in _as_list(st.get("Action", []))):
+        return False
+    if resource == "*":
+        # moto cannot name the resource: an Allow's Resource is taken as met, a Deny applies only on "*".
+        if not allow and not ("Resource" in st and "*" in _as_list(st["Resource"])):
+            return False
+    elif "NotResource" in st:
+        if any(_glob(p, resource) for p in _as_list(st["NotResource"])):
+            return False
+    elif "Resource" in st and not any(_glob(p, resource) for p in _as_list(st["Resource"])):
+        return False
+    return _condition_met(st.get("Condition") or {}, context, known, allow)
+
+
+@_patch("iam-evaluation")
+def _iam_evaluation() -> None:
+    import base64
+    import json
+
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam import access_control as ac
+    from moto.iam.models import iam_backends
+    from moto.sts.responses import TokenResponse
+
+    assert "TODO add support for the Resource and Condition parts" in (ac.__doc__ or ""), "moto now evaluates Resource/Condition: review the iam-evaluation patch"
+
+    def documents(policies: List[Any]) -> List[Dict[str, Any]]:
+        return [ac.IAMPolicy(p)._policy_json for p in policies]
+
+    def request_resource(self: Any, action: str, resource: str) -> str:
+        data = self._data or {}
+        first = lambda k: (data.get(k) or [None])[0] if isinstance(data.get(k), list) else data.get(k)  # noqa: E731
+        region = self._region
+        if action.startswith("iam:") and first("RoleName"):
+            return f"arn:aws:iam::{self.account_id}:role{first('Path') or '/'}{first('RoleName')}"
+        if action.startswith("iam:") and first("PolicyArn") and "Role" not in action:
+            return first("PolicyArn")
+        if action.startswith("secretsmanager:"):
+            try:
+                body = json.loads(self._body or b"{}")
+            except ValueError:
+                body = {}
+            sid = body.get("SecretId") or body.get("Name")
+            if sid:
+                return sid if sid.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{self.account_id}:secret:{sid}"
+        return resource
+
+    def request_context(self: Any, action: str) -> Dict[str, List[str]]:
+        data = self._data or {}
+        first = lambda k: (data.get(k) or [None])[0] if isinstance(data.get(k), list) else data.get(k)  # noqa: E731
+        context: Dict[str, List[str]] = {"aws:requestedregion": [self._region]}
+        if action in ("iam:CreateRole", "iam:PutRolePermissionsBoundary"):
+            if first("PermissionsBoundary"):
+                context["iam:permissionsboundary"] = [first("PermissionsBoundary")]
+        elif action in ROLE_ACTIONS_WITH_BOUNDARY and first("RoleName"):
+            try:
+                boundary = iam_backends[self.account_id]["aws"].get_role(first("RoleName")).permissions_boundary_arn
+            except Exception:
+                boundary = None
+            if boundary:
+                context["iam:permissionsboundary"] = [boundary]
+        return context
+
+    def check_action_permitted(self: Any, resource: str) -> None:
+        service, _, name = self._action.partition(":")
+        action = IAM_ACTION.get(f"{IAM_PREFIX.get(service, service)}:{name}", f"{IAM_PREFIX.get(service, service)}:{name}")
+        if action == "sts:GetCallerIdentity":
+            return
+        resource = request_resource(self, action, resource)
+        context = request_context(self, action)
+        known = lambda k: k == "aws:requestedregion" or (k == "iam:permissionsboundary" and action.startswith("iam:") and "Role" in action)  # noqa: E731
+        allowed = False
+        for doc in documents(self._access_key.collect_policies()):
+            for st in _as_list(doc.get("Statement", [])):
+                if _statement_applies(st, action, resource, context, known):
+                    if st.get("Effect") != "Allow":
+                        raise AccessDeniedError(user_arn=self._access_key.arn, action=f"{action} on resource {resource} (explicit deny, {st.get('Sid', 'no Sid')})")
+                    allowed = True
+        if allowed and self._is_assuming_role_operation(resource):
+            allowed = self._check_role_trust_relationship(resource)
+        if not allowed:
+            raise AccessDeniedError(user_arn=self._access_key.arn, action=f"{action} on resource {resource}")
+
+    ac.IAMRequestBase.check_action_permitted = check_action_permitted
+
+    # AssumeRoleWithWebIdentity is called unsigned (the token is the credential).
+    original_auth = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authenticate(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if self._get_action() == "AssumeRoleWithWebIdentity" and "Authorization" not in self.headers:
+            return
+        original_auth(self, iam_request_cls, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate
+
+    original_web_identity = TokenResponse.assume_role_with_web_identity
+
+    def claims_of(token: str) -> Dict[str, Any]:
+        try:
+            payload = token.split(".")[1]
+            return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except Exception:
+            return {}
+
+    def assume_role_with_web_identity(self: Any) -> Any:
+        role_arn = self._get_param("RoleArn")
+        claims = claims_of(self._get_param("WebIdentityToken") or "")
+        backend = iam_backends[self.current_account]["aws"]
+        try:
+            role = backend.get_role_by_arn(role_arn)
+        except Exception:
+            raise AccessDeniedError(user_arn="web identity", action=f"sts:AssumeRoleWithWebIdentity on {role_arn} (no such role)")
+        providers = set(backend.open_id_providers)
+        context = {f"{OIDC_HOST}:{k}".lower(): [str(v)] for k, v in claims.items()}
+        known = lambda k: k.startswith(OIDC_HOST)  # noqa: E731
+        ok = False
+        for st in _as_list(json.loads(role.assume_role_policy_document).get("Statement", [])):
+            federated = (st.get("Principal") or {}).get("Federated") if isinstance(st.get("Principal"), dict) else None
+            if federated is None or federated not in providers:
+                continue
+            if _statement_applies({**st, "Resource": "*"}, "sts:AssumeRoleWithWebIdentity", "x", context, known):
+                if st.get("Effect") != "Allow":
+                    ok = False
+                    break
+                ok = True
+        if not ok:
+            sub = claims.get("sub", "?")
+            raise AccessDeniedError(user_arn=f"web identity {sub} ({claims.get('job_workflow_ref', 'no job_workflow_ref')})", action=f"sts:AssumeRoleWithWebIdentity on {role_arn}")
+        return original_web_identity(self)
+
+    TokenResponse.assume_role_with_web_identity = assume_role_with_web_identity
+
 
 
 def main(argv: List[str]) -> None:
