@@ -1,4 +1,6 @@
 import { App } from 'cdktf';
+import { rmSync } from 'fs';
+import { join } from 'path';
 import { ConfigError, loadConfig } from './stacks/config';
 import { EnvironmentStack } from './stacks/environment-stack';
 import { providerModeFromEnv } from './stacks/providers';
@@ -34,27 +36,54 @@ const report = (r: PolicyReport) => {
   if (r.warnings.length || r.suppressed.length) log.info(formatReport(r));
 };
 
+/** The environments VN_STACKS names (comma-separated), all of them when unset; an unknown name is an error naming the known ones. */
+function selectedStacks(value: string | undefined, known: string[]): string[] {
+  const asked = value?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!asked?.length) return known;
+  const unknown = asked.filter((s) => !known.includes(s));
+  if (unknown.length) throw new Error(`VN_STACKS: unknown stack ${unknown.join(', ')}; known: ${known.join(', ')} (environment names from the config, comma-separated)`);
+  return known.filter((s) => asked.includes(s));
+}
+
+/**
+ * Validates and writes every stack. cdktf's validations run here (all but its `terraform version`
+ * probe); Terraform >= 1.5 (moved blocks) is stated as `required_version`, which Terraform itself
+ * enforces wherever the JSON is planned. The other format's file from an earlier synth is removed,
+ * so a stack folder never holds both cdk.tf and cdk.tf.json (Terraform would read both).
+ */
+function writeStacks(app: App, hcl: boolean): EnvironmentStack[] {
+  const stacks = app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
+  for (const stack of stacks) {
+    stack.addOverride('terraform.required_version', '>= 1.5.0');
+    stack.runAllValidations();
+  }
+  app.synth();
+  for (const stack of stacks) rmSync(join(app.outdir, 'stacks', stack.node.id, hcl ? 'cdk.tf.json' : 'cdk.tf'), { force: true });
+  return stacks;
+}
+
 try {
   const values = parseCli(process.argv.slice(2), SPEC);
   if (!values) process.exit(0);
   const config = loadConfig();
+  const only = selectedStacks(process.env.VN_STACKS, Object.keys(config.environments));
   // VN_HCL=1 writes cdk.tf (HCL) instead of cdk.tf.json. cdktf 0.21 takes the file name from
   // `hclOutput` but the content from SYNTH_HCL_OUTPUT, so both are set.
   const hcl = process.env.VN_HCL === '1';
   if (hcl) process.env.SYNTH_HCL_OUTPUT = 'true';
-  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out', hclOutput: hcl });
-  const only = process.env.VN_STACKS?.split(',').filter(Boolean);
+  // skipValidation: cdktf's own pass would run `terraform version` in a child shell per stack
+  // (the stacks move resources, which it wants Terraform >= 1.5 for); writeStacks() below runs
+  // every other validation itself and states the version in the JSON, where Terraform checks it.
+  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out', hclOutput: hcl, skipValidation: true });
   const providerMode = providerModeFromEnv();
-  for (const environment of Object.keys(config.environments)) {
-    if (only && !only.includes(environment)) continue;
+  for (const environment of only) {
     new EnvironmentStack(app, environment, { config, environment, providerMode, policy: { onReport: report } });
   }
-  app.synth();
-  const stacks = app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
+  const stacks = writeStacks(app, hcl);
   const files = stacks.map((stack) => ({ stack: stack.node.id, file: `${app.outdir}/stacks/${stack.node.id}/${hcl ? 'cdk.tf' : 'cdk.tf.json'}` }));
   for (const f of files) log.info(`synthesized ${f.stack} -> ${f.file}`);
   for (const stack of stacks) for (const warning of stack.warnings) log.warn(warning);
-  if (providerMode.kind === 'aws') for (const w of stateBackendWarnings(config)) if (!only || only.includes('production')) log.warn(w);
+  if (providerMode.kind === 'aws') for (const w of stateBackendWarnings(config)) if (only.includes('production')) log.warn(w);
   if (values.json) process.stdout.write(`${JSON.stringify({ stacks: files }, null, 2)}\n`);
 } catch (e) {
   if (e instanceof UsageError) {

@@ -10,6 +10,7 @@ import { loadavg } from 'os';
 import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { runProcess } from '../scripts/lib/proc/run';
+import { projectRoot } from '../scripts/lib/cli/root';
 
 const spec = {
   name: 'npm run bench:plan --',
@@ -22,7 +23,7 @@ and prints wall time and per-phase times (synth, init, validate, plan, show).`,
   },
 } as const;
 
-const ROOT = join(__dirname, '..');
+const ROOT = projectRoot(__dirname);
 const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
 
 interface PlanJson {

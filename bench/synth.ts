@@ -10,9 +10,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { runProcess } from '../scripts/lib/proc/run';
+import { projectRoot } from '../scripts/lib/cli/root';
 import { ensureBuilt } from '../scripts/lib/terraform/synth';
 
-const ROOT = join(__dirname, '..');
+const ROOT = projectRoot(__dirname);
 interface Sample { seconds: number; rssMb: number | null }
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const env = { ...process.env, CHECKPOINT_DISABLE: '1', VN_STACKS: 'production' };

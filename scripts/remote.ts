@@ -11,10 +11,11 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
+import { projectRoot } from './lib/cli/root';
 import { RunnerTarget, runnerTargetFromOutputs, runRemote, runTaskInput } from './lib/aws/ecs-run';
 import { terraform } from './lib/terraform/run';
 
-const PROJECT_DIR = join(__dirname, '..');
+const PROJECT_DIR = projectRoot(__dirname);
 
 const spec = {
   name: 'npm run remote --',

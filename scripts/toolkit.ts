@@ -11,10 +11,11 @@
 import { join } from 'node:path';
 import { runCli, usage } from './lib/cli/args';
 import { startProcess } from './lib/proc/run';
+import { projectRoot } from './lib/cli/root';
 import { resolveToolkitCommand, runnerEnvironment, toolkitScripts } from './lib/cli/toolkit';
 import { readFileSync } from 'node:fs';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = projectRoot(__dirname);
 
 const spec = {
   name: 'node dist/scripts/toolkit.js',

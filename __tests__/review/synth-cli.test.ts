@@ -3,7 +3,7 @@
  * synthesize; under `cdktf synth` progress is not printed as an error.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -53,5 +53,35 @@ describe('a synth of production', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^synthesized production -> /m);
     expect(r.stdout).toMatch(/^warn: production keeps its Terraform state/m);
+  });
+});
+
+describe('VN_STACKS and VN_HCL', () => {
+  test('an unknown name in VN_STACKS exits 1 naming it and the known stacks, and synthesizes nothing', () => {
+    const out = join(dir, 'typo');
+    const r = synth([], { CDKTF_OUTDIR: out, VN_STACKS: 'prod' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: synth failed: VN_STACKS: unknown stack prod; known: production, staging (environment names from the config, comma-separated)']);
+    expect(existsSync(join(out, 'stacks'))).toBe(false);
+  });
+
+  test('an HCL synth removes the cdk.tf.json an earlier synth left, and a JSON synth the cdk.tf', () => {
+    const out = join(dir, 'formats');
+    const folder = join(out, 'stacks', 'staging');
+    expect(synth([], { CDKTF_OUTDIR: out, VN_STACKS: 'staging' }).code).toBe(0);
+    expect(synth([], { CDKTF_OUTDIR: out, VN_STACKS: 'staging', VN_HCL: '1' }).code).toBe(0);
+    expect(readdirSync(folder).filter((f) => f.startsWith('cdk.'))).toEqual(['cdk.tf']);
+    expect(synth([], { CDKTF_OUTDIR: out, VN_STACKS: 'staging' }).code).toBe(0);
+    expect(readdirSync(folder).filter((f) => f.startsWith('cdk.'))).toEqual(['cdk.tf.json']);
+  });
+});
+
+describe('the validations cdktf would run', () => {
+  test('run without cdktf probing `terraform version` (no terraform on PATH), and the JSON states Terraform >= 1.5 for Terraform to enforce', () => {
+    const out = join(dir, 'no-terraform');
+    const r = synth([], { CDKTF_OUTDIR: out, VN_STACKS: 'staging', TERRAFORM_BINARY_NAME: join(dir, 'no-such-terraform') });
+    expect(r.stderr).not.toMatch(/Could not determine version/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'stacks', 'staging', 'cdk.tf.json'), 'utf8')).terraform.required_version).toBe('>= 1.5.0');
   });
 });

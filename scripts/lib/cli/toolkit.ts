@@ -18,7 +18,8 @@ import { UsageError } from './args';
 /** npm scripts the image may run: the data and validation commands (no terraform, no moto in the image). */
 export const TOOLKIT_SCRIPT = /^(db:[a-z-]+|smoke|load)$/;
 
-const COMMAND = /^ts-node --transpile-only scripts\/([A-Za-z0-9_-]+)\.ts((?:\s+[A-Za-z0-9_=:.,/-]+)*)\s*$/;
+/** `node scripts/run.js scripts/<file>.ts [fixed args]` (the launcher; the older ts-node form is read too). */
+const COMMAND = /^(?:node scripts\/run\.js|ts-node --transpile-only) scripts\/([A-Za-z0-9_-]+)\.ts((?:\s+[A-Za-z0-9_=:.,/-]+)*)\s*$/;
 
 export interface ToolkitCommand {
   /** npm script name, e.g. `db:rollback`. */

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, write
 import { join, relative, resolve } from 'path';
 import { loadConfig } from '../../../stacks/config';
 import { runProcess } from '../proc/run';
+import { projectRoot } from '../cli/root';
 
-/** Repository root (scripts/lib/terraform/ -> ../../..). */
-export const PROJECT_DIR = resolve(__dirname, '..', '..', '..');
+/** Repository root (holds package.json), from source or from dist/. */
+export const PROJECT_DIR = projectRoot(__dirname);
 
 /** A synth failure; the message starts with `synth` (and the stack), like the review's phase errors. */
 export class SynthError extends Error {
