@@ -18,6 +18,10 @@ const spec = {
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables hashed in parallel', default: '2' },
     ...TABLE_OPTIONS,
     'skip-schema': { type: 'boolean', description: 'compare data and sequences only, not schema objects' },
+    'refresh-matviews': {
+      type: 'boolean',
+      description: 'compare materialized views as refreshed now: REFRESH them on the target, and compare with what their query returns on the source (a stale view on either side is then no mismatch)',
+    },
   },
   epilog: 'Exit codes: 0 identical, 1 mismatch (each named on stderr and in the output) or failure, 2 bad command line.',
 } as const;
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
     jobs,
     schema: !args['skip-schema'],
     tables: tableFilter(args),
+    refreshMatviews: Boolean(args['refresh-matviews']),
   });
   if (args.json) {
     process.stdout.write(redact(JSON.stringify({ source: describeUrl(from), target: describeUrl(to), ...report }, null, 2)) + '\n');

@@ -6,7 +6,9 @@
  * database-level settings pg_dump leaves out without --create; the content with a per-table
  * hash of each row's text form (`t::text`, which keeps float -0, numeric scale, interval
  * fields and array bounds), sequences with their last_value/is_called, and large objects
- * with their bytes.
+ * with their bytes, and from the catalogs what the dump leaves out or hides (catalogExtras:
+ * ACLs of extension members, languages and catalog objects, TOAST options, trigger states on
+ * partitions, column order, shell types, tablespaces, the database's ACL, comment and limit).
  *
  *   const diff = await compareDatabases(sourceUrl, targetUrl);
  *   expect(diff).toEqual(NO_DIFFERENCE);          // or expectSameDatabase(sourceUrl, targetUrl)
@@ -107,6 +109,69 @@ export async function databaseExtras(url: string): Promise<{ settings: string[];
   });
 }
 
+/**
+ * What `pg_dump --schema-only` of one database leaves out or hides, read from the catalogs,
+ * keyed by object: ACLs of extension members, languages and system catalog objects (against
+ * their initial privileges, owners written as OWNER), TOAST options, the enabled state of every
+ * trigger (clones on partitions included), the column order of every table, shell types,
+ * tablespaces, and the database's own ACL, comment and connection limit.
+ */
+export async function catalogExtras(url: string): Promise<Record<string, string>> {
+  return withClient(url, async (c) => {
+    const rows = await c.query<{ k: string; v: string }>(`
+      WITH acls AS (
+        SELECT 'acl ' || pg_describe_object(ip.classoid, ip.objoid, ip.objsubid) AS k, ip.initprivs AS base, o.acl, o.owner
+          FROM pg_init_privs ip, LATERAL (
+            SELECT p.proacl AS acl, p.proowner AS owner FROM pg_proc p WHERE ip.classoid = 'pg_proc'::regclass AND p.oid = ip.objoid
+            UNION ALL SELECT CASE WHEN ip.objsubid = 0 THEN c.relacl ELSE (SELECT attacl FROM pg_attribute WHERE attrelid = c.oid AND attnum = ip.objsubid) END, c.relowner
+                        FROM pg_class c WHERE ip.classoid = 'pg_class'::regclass AND c.oid = ip.objoid
+            UNION ALL SELECT l.lanacl, l.lanowner FROM pg_language l WHERE ip.classoid = 'pg_language'::regclass AND l.oid = ip.objoid
+            UNION ALL SELECT t.typacl, t.typowner FROM pg_type t WHERE ip.classoid = 'pg_type'::regclass AND t.oid = ip.objoid
+            UNION ALL SELECT n.nspacl, n.nspowner FROM pg_namespace n WHERE ip.classoid = 'pg_namespace'::regclass AND n.oid = ip.objoid) o
+        UNION ALL
+        SELECT 'acl ' || pg_describe_object('pg_class'::regclass, a.attrelid, a.attnum), NULL, a.attacl, c.relowner
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.attacl IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_class'::regclass AND ip.objoid = a.attrelid AND ip.objsubid = a.attnum)
+        UNION ALL
+        SELECT 'acl ' || pg_describe_object('pg_language'::regclass, l.oid, 0), acldefault('l', l.lanowner), l.lanacl, l.lanowner
+          FROM pg_language l WHERE NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_language'::regclass AND ip.objoid = l.oid)
+      )
+      SELECT k, coalesce((SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC' WHEN x.grantee = acls.owner THEN 'OWNER' ELSE pg_get_userbyid(x.grantee) END
+                                            || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END, ',' ORDER BY 1)
+                            FROM aclexplode(acl) x), 'none') AS v
+        FROM acls WHERE acl IS NOT NULL
+         AND (base IS NULL OR (SELECT array_agg(CASE WHEN x.grantee = acls.owner THEN 'OWNER' ELSE x.grantee::text END || x.privilege_type || x.is_grantable ORDER BY 1)
+                                 FROM aclexplode(acl) x)
+                    IS DISTINCT FROM (SELECT array_agg(CASE WHEN x.grantee = x.grantor THEN 'OWNER' ELSE x.grantee::text END || x.privilege_type || x.is_grantable ORDER BY 1)
+                                 FROM aclexplode(base) x))
+      UNION ALL
+      SELECT 'toast ' || c.oid::regclass::text, array_to_string(t.reloptions, ',') FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.reloptions IS NOT NULL AND ${USER_SCHEMAS}
+      UNION ALL
+      SELECT 'trigger ' || tg.tgrelid::regclass::text || '.' || tg.tgname, tg.tgenabled::text FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT tg.tgisinternal AND ${USER_SCHEMAS}
+      UNION ALL
+      SELECT 'columns ' || c.oid::regclass::text, (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm', 'v', 'f') AND ${USER_SCHEMAS}
+      UNION ALL
+      SELECT 'shell type ' || t.oid::regtype::text, 'shell' FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE t.typtype = 'p' AND NOT t.typisdefined AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      UNION ALL
+      SELECT 'tablespace ' || c.oid::regclass::text, s.spcname FROM pg_class c JOIN pg_tablespace s ON s.oid = c.reltablespace
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS}
+      UNION ALL
+      SELECT 'database acl', coalesce((SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC' WHEN x.grantee = d.datdba THEN 'OWNER' ELSE pg_get_userbyid(x.grantee) END
+                                                 || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END, ',' ORDER BY 1) FROM aclexplode(d.datacl) x), 'default')
+        FROM pg_database d WHERE d.datname = current_database() AND d.datacl IS DISTINCT FROM acldefault('d', d.datdba) AND d.datacl IS NOT NULL
+      UNION ALL
+      SELECT 'database comment', shobj_description(d.oid, 'pg_database') FROM pg_database d WHERE d.datname = current_database() AND shobj_description(d.oid, 'pg_database') IS NOT NULL
+      UNION ALL
+      SELECT 'database connection limit', d.datconnlimit::text FROM pg_database d WHERE d.datname = current_database() AND d.datconnlimit <> -1`);
+    return Object.fromEntries(rows.rows.map((r) => [r.k, r.v]));
+  });
+}
+
 export interface DatabaseDifference {
   /** Lines of the schema dump only in the source (`-`) or only in the target (`+`); empty when equal. */
   readonly schema: string[];
@@ -115,9 +180,11 @@ export interface DatabaseDifference {
   readonly sequences: Record<string, { source?: string; target?: string }>;
   readonly settings: { source: string[]; target: string[] } | null;
   readonly largeObjects: { source: string[]; target: string[] } | null;
+  /** What {@link catalogExtras} reads, where it differs. */
+  readonly catalog: Record<string, { source?: string; target?: string }>;
 }
 
-export const NO_DIFFERENCE: DatabaseDifference = { schema: [], content: {}, sequences: {}, settings: null, largeObjects: null };
+export const NO_DIFFERENCE: DatabaseDifference = { schema: [], content: {}, sequences: {}, settings: null, largeObjects: null, catalog: {} };
 
 function diffRecords(a: Record<string, string>, b: Record<string, string>): Record<string, { source?: string; target?: string }> {
   const out: Record<string, { source?: string; target?: string }> = {};
@@ -145,13 +212,15 @@ export interface CompareOptions {
 /** Everything that differs between two databases, judged without the engine. */
 export async function compareDatabases(sourceUrl: string, targetUrl: string, opts: CompareOptions = {}): Promise<DatabaseDifference> {
   const schema = opts.schema === false ? [] : diffLines(schemaDump(sourceUrl, opts.dumpArgs), schemaDump(targetUrl, opts.dumpArgs));
-  const [ca, cb, sa, sb, ea, eb] = await Promise.all([
+  const [ca, cb, sa, sb, ea, eb, xa, xb] = await Promise.all([
     contentHashes(sourceUrl),
     contentHashes(targetUrl),
     sequenceStates(sourceUrl),
     sequenceStates(targetUrl),
     databaseExtras(sourceUrl),
     databaseExtras(targetUrl),
+    catalogExtras(sourceUrl),
+    catalogExtras(targetUrl),
   ]);
   return {
     schema,
@@ -159,6 +228,7 @@ export async function compareDatabases(sourceUrl: string, targetUrl: string, opt
     sequences: diffRecords(sa, sb),
     settings: JSON.stringify(ea.settings) === JSON.stringify(eb.settings) ? null : { source: ea.settings, target: eb.settings },
     largeObjects: JSON.stringify(ea.largeObjects) === JSON.stringify(eb.largeObjects) ? null : { source: ea.largeObjects, target: eb.largeObjects },
+    catalog: diffRecords(xa, xb),
   };
 }
 

@@ -13,8 +13,8 @@ import type { Client } from 'pg';
 import { closeQuietly, runPool } from './pool';
 import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
 import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
-import { readSchema, type SchemaModel } from './schema/catalog';
-import { buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
+import { readSchema, type SchemaModel, type Table, type View } from './schema/catalog';
+import { allStatements, buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
 
 
 export interface TableCheck {
@@ -74,6 +74,14 @@ export interface VerifyOptions {
   /** Compare target sequences to these values instead of the source's current ones. */
   readonly expectedSequences?: readonly SequenceValue[];
   readonly onEvent?: (event: VerifyEvent) => void;
+  /** Not-carried kinds the copy skipped (`--skip`): not compared. */
+  readonly skip?: readonly string[];
+  /**
+   * Compare materialized views as refreshed now: REFRESH them on the target, and compare them
+   * with what their query returns on the source (a periodically refreshed view is usually stale
+   * on the source). @default false (their stored rows are compared)
+   */
+  readonly refreshMatviews?: boolean;
 }
 
 /**
@@ -115,28 +123,69 @@ export function relationHashSql(qname: string): string {
   return `SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS h FROM ${qname} AS t`;
 }
 
+/** SQL hashing what a view's query returns now (a materialized view's rows as a REFRESH would make them). */
+export function queryHashSql(definition: string): string {
+  return `SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS h FROM (${definition}) AS t`;
+}
+
+interface MatviewSides {
+  readonly source: Client;
+  readonly target: Client;
+  readonly refresh: boolean;
+}
+
+/** Why a materialized view's rows differ when the source's are stale (its query returns the target's rows). */
+async function matviewMismatch(sides: MatviewSides, v: View, src: { n: string; h: string }, dst: { n: string; h: string }): Promise<string> {
+  const what = src.n !== dst.n ? `${src.n} rows on source, ${dst.n} on target` : `content differs (same row count ${src.n})`;
+  if (sides.refresh) return `materialized view ${v.qname}: ${what}, after a refresh on the target, against its query on the source`;
+  const [now] = (await sides.source.query(queryHashSql(v.definition))).rows;
+  if (now.n !== dst.n || now.h !== dst.h) return `materialized view ${v.qname}: ${what}`;
+  return (
+    `materialized view ${v.qname}: ${what}: it is stale on the source (its rows are from its last REFRESH there; the copy computed the target's, which equal what its query returns now). ` +
+    `REFRESH MATERIALIZED VIEW ${v.qname} on the source, or compare views as refreshed with --refresh-matviews`
+  );
+}
+
 /** Populated materialized views: the same rows on both sides. */
-async function verifyMatviews(source: Client, target: Client, sourceModel: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Promise<{ checks: TableCheck[]; mismatches: string[] }> {
-  const kept = new Set(buildDdl(sourceModel, filter).pre.filter((s) => s.object.startsWith('materialized view ')).map((s) => s.object.slice('materialized view '.length)));
+async function verifyMatviews(sides: MatviewSides, sourceModel: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Promise<{ checks: TableCheck[]; mismatches: string[] }> {
+  const { source, target } = sides;
+  const kept = new Set(allStatements(buildDdl(sourceModel, filter)).filter((s) => s.object.startsWith('materialized view ')).map((s) => s.object.slice('materialized view '.length)));
   const onTarget = new Map(targetModel.views.map((v) => [v.qname, v]));
   const checks: TableCheck[] = [];
   const mismatches: string[] = [];
   for (const v of sourceModel.views.filter((x) => x.kind === 'm' && x.populated && kept.has(x.qname))) {
     const t0 = Date.now();
-    const [src] = (await source.query(relationHashSql(v.qname))).rows;
+    const [src] = (await source.query(sides.refresh ? queryHashSql(v.definition) : relationHashSql(v.qname))).rows;
     const other = onTarget.get(v.qname);
     let dst: { n: string; h: string } | null = null;
     if (!other) mismatches.push(`materialized view ${v.qname}: missing on target`);
-    else if (!other.populated) mismatches.push(`materialized view ${v.qname}: not populated on target (REFRESH MATERIALIZED VIEW ${v.qname})`);
+    else if (!other.populated && !sides.refresh) mismatches.push(`materialized view ${v.qname}: not populated on target (REFRESH MATERIALIZED VIEW ${v.qname}, or --refresh-matviews)`);
     else {
+      if (sides.refresh) await target.query(`REFRESH MATERIALIZED VIEW ${v.qname}`);
       [dst] = (await target.query(relationHashSql(v.qname))).rows;
-      if (dst!.n !== src.n) mismatches.push(`materialized view ${v.qname}: ${src.n} rows on source, ${dst!.n} on target`);
-      else if (dst!.h !== src.h) mismatches.push(`materialized view ${v.qname}: content differs (same row count ${src.n})`);
+      if (dst!.n !== src.n || dst!.h !== src.h) mismatches.push(await matviewMismatch(sides, v, src, dst!));
     }
     const match = Boolean(dst && dst.n === src.n && dst.h === src.h);
     checks.push({ table: v.qname, sourceRows: Number(src.n), targetRows: dst ? Number(dst.n) : null, sourceHash: src.h, targetHash: dst?.h ?? null, match, ms: Date.now() - t0 });
   }
   return { checks, mismatches };
+}
+
+/**
+ * Why a table's content differs when only its stored generated columns do: PostgreSQL computed
+ * them again on the target, and their expression gives another result there.
+ */
+async function generatedOnly(source: Client, target: Client, t: Table, method: 'record' | 'text'): Promise<string | null> {
+  const generated = t.columns.filter((c) => c.generated === 's');
+  if (!generated.length) return null;
+  const sql = tableHashSql(t.qname, t.columns.filter((c) => c.generated !== 's'), method);
+  const [[a], [b]] = await Promise.all([source.query(sql).then((r) => r.rows), hashTargetTable(target, t.qname, sql).then((r) => [r])]);
+  if (a.n !== b.n || a.h !== b.h) return null;
+  const names = generated.map((c) => quoteIdent(c.name)).join(', ');
+  return (
+    `table ${t.qname}: content differs only in generated column(s) ${names}: the target computed them again and got other values, so their expression depends on a session setting ` +
+    `(TimeZone, DateStyle, lc_*...), e.g. through a function marked IMMUTABLE that is not; make it independent of settings (e.g. AT TIME ZONE 'UTC') and recompute them on the source (UPDATE ${t.qname} SET ${generated.map((c) => `${quoteIdent(c.name)} = DEFAULT`).join(', ')})`
+  );
 }
 
 /** Opens a session with the stable settings; on the source optionally inside a snapshot. */
@@ -151,9 +200,12 @@ export async function openVerifySession(url: string, role: 'source' | 'target', 
 }
 
 
-function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableFilter): SchemaDiff[] {
-  const a = schemaSignature(source, filter);
-  const b = schemaSignature(target, filter);
+function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableFilter, skip: readonly string[]): SchemaDiff[] {
+  // Grants to the role that owns the copied objects on the target are its own there (a source table
+  // owned by a service role, granted WITH GRANT OPTION to the user that copies it, as on Supabase).
+  const self = target.session?.user;
+  const a = schemaSignature(source, filter, { skip, self });
+  const b = schemaSignature(target, filter, { skip, self });
   const diffs: SchemaDiff[] = [];
   for (const [object, sql] of a) {
     const other = b.get(object);
@@ -202,7 +254,7 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
       targets.push(await openVerifySession(options.to, 'target'));
     }
     const mismatches: string[] = [];
-    const schema = options.schema === false ? [] : compareSchemas(sourceModel, targetModel, filter);
+    const schema = options.schema === false ? [] : compareSchemas(sourceModel, targetModel, filter, options.skip ?? []);
     for (const d of schema) mismatches.push(`schema: ${d.object} ${d.problem}`);
 
     const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));
@@ -236,12 +288,12 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
       }
       const match = src.n === dst.n && src.h === dst.h;
       if (src.n !== dst.n) mismatches.push(`table ${t.qname}: ${src.n} rows on source, ${dst.n} on target`);
-      else if (src.h !== dst.h) mismatches.push(`table ${t.qname}: content differs (same row count ${src.n})`);
+      else if (src.h !== dst.h) mismatches.push((await generatedOnly(sources[w], targets[w], t, method)) ?? `table ${t.qname}: content differs (same row count ${src.n})`);
       checks.push({ table: t.qname, sourceRows: Number(src.n), targetRows: Number(dst.n), sourceHash: src.h, targetHash: dst.h, match, ms: Date.now() - t0 });
       options.onEvent?.({ type: 'verify-table', table: t.qname, match, ms: Date.now() - t0 });
     });
     if (options.data !== false) {
-      const mv = await verifyMatviews(sources[0], targets[0], sourceModel, targetModel, filter);
+      const mv = await verifyMatviews({ source: sources[0], target: targets[0], refresh: options.refreshMatviews === true }, sourceModel, targetModel, filter);
       checks.push(...mv.checks);
       mismatches.push(...mv.mismatches);
     }

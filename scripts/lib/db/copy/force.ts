@@ -100,7 +100,7 @@ export async function planForce(client: Client, model: SchemaModel, targetModel:
   const onTarget = new Set(selection.onTarget);
   const reload = selection.tables.filter((t) => onTarget.has(t.qname) && source.get(t.qname) === target.get(t.qname)).map((t) => t.qname);
   const differ = selection.onTarget.filter((q) => !reload.includes(q));
-  const planViews = plan.pre.filter((s) => /^(materialized )?view /.test(s.object)).map((s) => s.object.replace(/^(materialized )?view /, ''));
+  const planViews = allStatements(plan).filter((s) => /^(materialized )?view /.test(s.object)).map((s) => s.object.replace(/^(materialized )?view /, ''));
   const selected = new Set(selection.tables.map((t) => t.qname));
   const owned = model.sequences.filter((q) => q.ownedBy && selected.has(q.ownedBy.table)).map((q) => q.qname);
   const inside = new Set([...selected, ...planViews, ...owned]);

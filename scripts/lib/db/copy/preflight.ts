@@ -7,6 +7,7 @@ import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } 
 import { missingRoles, policyRoles } from './roles';
 import { assertRolesExist } from '../schema/roles';
 import { checkCarried, describeNotCarried } from '../schema/carried';
+import { targetNotCarried } from '../schema/target';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
@@ -179,7 +180,7 @@ export async function preflight(s: Session): Promise<RunContext> {
       await checkRoles(s, selection.tables, model);
     }
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
-    const carried = checkCarried(model.unsupported, s.options.skip);
+    const carried = checkCarried([...model.unsupported, ...targetNotCarried(model, targetModel)], s.options.skip);
     if (carried.refused.length) {
       // assertCarried's message, on one line (the CLI prints an error's first line)
       const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
@@ -188,7 +189,7 @@ export async function preflight(s: Session): Promise<RunContext> {
     for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
     for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
     const notCarried = carried.skipped;
-    const plan = buildDdl(model, s.filter);
+    const plan = buildDdl(model, s.filter, { skip: s.options.skip });
     for (const sk of plan.skipped) s.warn(`skipped ${sk}`);
     const sameOrNewer = Math.floor(targetModel.serverVersionNum / 10000) >= Math.floor(model.serverVersionNum / 10000);
     const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));

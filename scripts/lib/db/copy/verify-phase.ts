@@ -7,7 +7,7 @@ export async function verify(ctx: RunContext, sequences: SequenceValue[]): Promi
   if (ctx.options.verify === false) return null;
   const { from, to } = ctx.options;
   if (ctx.mode === 'schema-only') {
-    return runPhase(ctx, 'verify', () => verifyDatabases({ from, to, jobs: ctx.jobs, tables: ctx.filter, sourceSnapshot: ctx.snapshot, data: false }));
+    return runPhase(ctx, 'verify', () => verifyDatabases({ from, to, jobs: ctx.jobs, tables: ctx.filter, sourceSnapshot: ctx.snapshot, data: false, skip: ctx.options.skip }));
   }
   return runPhase(ctx, 'verify', () =>
     verifyDatabases({
@@ -20,6 +20,7 @@ export async function verify(ctx: RunContext, sequences: SequenceValue[]): Promi
       sourceSessions: ctx.readers,
       expectedSequences: sequences,
       onEvent: ctx.emit,
+      skip: ctx.options.skip,
     }),
   );
 }

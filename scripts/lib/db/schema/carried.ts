@@ -17,6 +17,11 @@ export interface NotCarried {
   readonly reason: string;
   /** Creating it needs a superuser (which RDS does not grant): db:audit lists these apart. */
   readonly superuser?: boolean;
+  /**
+   * Objects the copy would carry that cannot exist without this one (a column or function of a
+   * base type): skipping this one cannot skip them, so the copy refuses naming them.
+   */
+  readonly dependents?: readonly string[];
 }
 
 export interface CarriedCheck {
@@ -36,10 +41,21 @@ export function describeNotCarried(n: NotCarried): string {
 /** Splits what is not carried into refused and explicitly skipped. */
 export function checkCarried(items: readonly NotCarried[], skip: readonly string[] = []): CarriedCheck {
   const wanted = new Set(skip);
-  const refused = items.filter((i) => !wanted.has(i.kind));
-  const skipped = items.filter((i) => wanted.has(i.kind));
+  const refused = items.filter((i) => !wanted.has(i.kind)).concat(items.filter((i) => wanted.has(i.kind) && i.dependents?.length).map(withDependents));
+  const skipped = items.filter((i) => wanted.has(i.kind) && !i.dependents?.length);
   const known = new Set(items.map((i) => i.kind));
   return { refused, skipped, unknownSkips: [...wanted].filter((k) => !known.has(k)) };
+}
+
+/** A skipped object others depend on: refused, naming them and what to do. */
+function withDependents(n: NotCarried): NotCarried {
+  const list = n.dependents ?? [];
+  return {
+    ...n,
+    reason:
+      `--skip ${n.kind} cannot skip it: ${list.length} object(s) the copy would create depend on it (${list.join(', ')}); ` +
+      `drop or change them on the source (or leave their tables out with --exclude-tables), or install the extension that provides the type on the target`,
+  };
 }
 
 /** Throws a preflight error naming every refused object, unless the user skipped its kind. */

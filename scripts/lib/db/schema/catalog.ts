@@ -27,7 +27,7 @@ import { readCollations } from './kinds/collations';
 import { readOperators } from './kinds/operators';
 import { readRules } from './kinds/rules';
 import { readStatistics } from './kinds/statistics';
-import { readDefaultPrivileges, readPrivileges } from './kinds/privileges';
+import { readDatabase, readDefaultPrivileges, readPrivileges } from './kinds/privileges';
 import { readSettings } from './kinds/settings';
 
 export * from './model';
@@ -64,6 +64,7 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
   const privileges = await readPrivileges(ctx);
   const defaultPrivileges = await readDefaultPrivileges(ctx);
   const settings = await readSettings(ctx);
+  const { database, session } = await readDatabase(ctx);
   await readNotCarried(ctx);
 
   return {
@@ -88,6 +89,8 @@ export async function readSchema(client: ClientBase): Promise<SchemaModel> {
     privileges,
     defaultPrivileges,
     settings,
+    database,
+    session,
     unsupported,
   };
 }

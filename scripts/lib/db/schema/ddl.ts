@@ -11,6 +11,7 @@
  */
 import { quoteIdent, quoteLiteral } from '../sql';
 import type { Column, SchemaModel, Table, View } from './catalog';
+import { statementsFor } from './kinds/privileges';
 
 export interface Statement {
   /** Stable name of the object, e.g. `table public.users`; used in errors and schema comparison. */
@@ -18,6 +19,11 @@ export interface Statement {
   readonly sql: string;
   /** Table the statement belongs to, if any (for error messages and grouping). */
   readonly table?: string;
+  /**
+   * The not-carried kind (carried.ts) that refuses this statement where the target cannot run
+   * it; verify leaves it out when the user skipped that kind.
+   */
+  readonly kind?: string;
 }
 
 export interface DdlPlan {
@@ -83,7 +89,10 @@ function columnSql(c: Column): string {
   return parts.join(' ');
 }
 
-const withOptions = (opts: string[] | null) => (opts && opts.length ? ` WITH (${opts.join(', ')})` : '');
+const withOptions = (opts: string[] | null | undefined, toast?: string[] | null) => {
+  const all = [...(opts ?? []), ...(toast ?? []).map((o) => `toast.${o}`)];
+  return all.length ? ` WITH (${all.join(', ')})` : '';
+};
 const STORAGE: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' };
 const COMPRESSION: Record<string, string> = { '': 'default', p: 'pglz', l: 'lz4' };
 
@@ -93,7 +102,7 @@ const COMPRESSION: Record<string, string> = { '': 'default', p: 'pglz', l: 'lz4'
  * partition alone. A value is written when it differs from its default or from the parent's,
  * so the result is the same whether or not the partition inherited it.
  */
-function columnSettings(t: Table, parent: Table | undefined): Statement[] {
+function columnSettings(t: { qname: string; columns: Column[] }, parent: Table | undefined): Statement[] {
   const out: Statement[] = [];
   for (const c of t.columns) {
     const p = parent?.columns.find((x) => x.name === c.name);
@@ -117,20 +126,31 @@ function tableSql(t: Table, parent: Table | undefined): Statement[] {
   const create = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.qname}`;
   const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
   const out: Statement[] = [];
-  if (t.parent) {
-    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} PARTITION OF ${t.parent} ${t.partitionBound}${partitionBy}${withOptions(t.reloptions)}` });
-    for (const c of t.checks.filter((k) => k.local && !k.inherited && k.validated)) {
-      out.push({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
-    }
+  const check = (c: { name: string; def: string }) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
+  if (t.parent && !t.ownColumnOrder) {
+    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} PARTITION OF ${t.parent} ${t.partitionBound}${partitionBy}${withOptions(t.reloptions, t.toastOptions)}` });
+    for (const c of t.checks.filter((k) => k.local && !k.inherited && k.validated && !k.late)) out.push(check(c));
   } else {
+    // A partition with columns in its own order is created apart (with its parent's checks, which
+    // ATTACH PARTITION requires) and attached, as pg_dump does.
     const items = t.columns.map(columnSql);
-    for (const c of t.checks.filter((k) => k.local && k.validated)) items.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
+    for (const c of t.checks.filter((k) => (k.local || t.ownColumnOrder) && k.validated && !k.late)) items.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
     const body = items.length ? `(\n  ${items.join(',\n  ')}\n)` : '()';
-    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} ${body}${partitionBy}${withOptions(t.reloptions)}` });
+    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} ${body}${partitionBy}${withOptions(t.reloptions, t.toastOptions)}` });
     if (t.ofType) out.push({ object: `table-of ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} OF ${t.ofType}` });
+    if (t.parent) out.push({ object: `attach-partition ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.parent} ATTACH PARTITION ${t.qname} ${t.partitionBound}` });
   }
   out.push(...columnSettings(t, parent));
   return out;
+}
+
+/** Checks that call a function over a table's row type: added once those functions exist. */
+function lateChecks(tables: readonly Table[]): Statement[] {
+  return tables.flatMap((t) =>
+    t.checks
+      .filter((k) => k.late && k.validated && (k.local || t.ownColumnOrder) && !(t.parent && !t.ownColumnOrder && k.inherited))
+      .map((c) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
+  );
 }
 
 function sortViews(views: View[]): View[] {
@@ -159,6 +179,8 @@ interface Selection {
   readonly views: View[];
   /** Selected tables and kept views. */
   readonly keptRel: Set<number>;
+  /** Views that rely on a key (or read such a view): created after the keys, in schema:post. */
+  readonly afterKeys: Set<number>;
   readonly skipped: string[];
 }
 
@@ -175,13 +197,24 @@ function selection(model: SchemaModel, filter: TableFilter): Selection {
       skipped.push(`${v.kind === 'm' ? 'materialized view' : 'view'} ${v.qname} (reads a table outside the selection)`);
     } else views.push(v);
   }
-  return { tables, selected, allTables, views, keptRel: new Set([...selected, ...views.map((v) => v.oid)]), skipped };
+  const afterKeys = new Set<number>();
+  for (const v of views) if (v.dependsOnKey || v.dependsOn.some((d) => afterKeys.has(d))) afterKeys.add(v.oid);
+  return { tables, selected, allTables, views, keptRel: new Set([...selected, ...views.map((v) => v.oid)]), afterKeys, skipped };
 }
 
 /** A relation-bound object is kept when its relation is (objects bound to no relation always are). */
 function keeps(model: SchemaModel, sel: Selection, relOid: number | null): boolean {
   if (relOid === null || sel.keptRel.has(relOid)) return true;
   return !sel.allTables.has(relOid) && !model.views.some((v) => v.oid === relOid);
+}
+
+/** CREATE VIEW / MATERIALIZED VIEW, then a materialized view's column settings. */
+function viewSql(v: View): Statement[] {
+  if (v.kind === 'v') return [{ object: `view ${v.qname}`, sql: `CREATE VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}` }];
+  return [
+    { object: `materialized view ${v.qname}`, sql: `CREATE MATERIALIZED VIEW ${v.qname}${withOptions(v.reloptions, v.toastOptions)} AS\n${v.definition}\nWITH NO DATA` },
+    ...columnSettings({ qname: v.qname, columns: v.columns ?? [] }, undefined),
+  ];
 }
 
 function preData(model: SchemaModel, sel: Selection): Statement[] {
@@ -192,12 +225,14 @@ function preData(model: SchemaModel, sel: Selection): Statement[] {
     pre.push({ object: `extension ${quoteIdent(x.name)}`, sql: `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(x.name)} WITH SCHEMA ${quoteIdent(x.schema)}` });
   }
   for (const c of model.collations) pre.push({ object: `collation ${c.identity}`, sql: c.sql });
-  for (const t of model.types) pre.push({ object: `type ${t.qname}`, sql: t.sql });
+  // a shell type needs a superuser to create (target.ts refuses it elsewhere)
+  for (const t of model.types) pre.push({ object: `type ${t.qname}`, sql: t.sql, ...(t.kind === 'shell' ? { kind: 'shell-types' } : {}) });
   const ownedSeqs = model.sequences.filter((s) => !s.identity && (!s.ownedBy || selected.has(s.ownedBy.tableOid) || !allTables.has(s.ownedBy.tableOid)));
   for (const s of ownedSeqs) {
     pre.push({ object: `sequence ${s.qname}`, sql: `CREATE ${s.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${s.qname} AS ${s.dataType} ${seqOptions(s)}` });
   }
-  for (const f of model.functions) pre.push({ object: `function ${f.identity}`, sql: f.sql });
+  // Routines over a table's row type come after the tables (pg_depend), the rest before them.
+  for (const f of model.functions.filter((x) => !x.late)) pre.push({ object: `function ${f.identity}`, sql: f.sql });
   for (const o of model.operators) pre.push({ object: `operator ${o.identity}`, sql: o.sql });
   const byName = new Map(model.tables.map((t) => [t.qname, t]));
   for (const t of sel.tables) pre.push(...tableSql(t, t.parent ? byName.get(t.parent) : undefined));
@@ -206,13 +241,9 @@ function preData(model: SchemaModel, sel: Selection): Statement[] {
       pre.push({ object: `sequence-owner ${s.qname}`, table: s.ownedBy.table, sql: `ALTER SEQUENCE ${s.qname} OWNED BY ${s.ownedBy.table}.${quoteIdent(s.ownedBy.column)}` });
     }
   }
-  for (const v of sel.views) {
-    pre.push(
-      v.kind === 'v'
-        ? { object: `view ${v.qname}`, sql: `CREATE VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}` }
-        : { object: `materialized view ${v.qname}`, sql: `CREATE MATERIALIZED VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}\nWITH NO DATA` },
-    );
-  }
+  for (const v of sel.views.filter((x) => !sel.afterKeys.has(x.oid))) pre.push(...viewSql(v));
+  for (const f of model.functions.filter((x) => x.late)) pre.push({ object: `function ${f.identity}`, sql: f.sql });
+  pre.push(...lateChecks(sel.tables));
   return pre;
 }
 
@@ -245,7 +276,7 @@ function postKeys(model: SchemaModel, sel: Selection): Pick<DdlPlan, 'postIndexe
       postForeignKeys.push({ object: `domain-check ${d.qname}.${quoteIdent(c.name)}`, sql: `ALTER DOMAIN ${d.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
     }
   }
-  const indexes = model.indexes.filter((i) => sel.keptRel.has(i.tableOid));
+  const indexes = model.indexes.filter((i) => sel.keptRel.has(i.tableOid) && !sel.afterKeys.has(i.tableOid));
   for (const i of indexes) {
     if (i.valid === false) sel.skipped.push(`index ${i.qname} on ${i.table} (invalid on the source, as a failed CREATE INDEX CONCURRENTLY leaves it; pg_dump skips it too): rebuild it after the copy`);
     else if (i.def) postIndexes.push({ object: `index ${i.qname}`, table: i.table, sql: i.def });
@@ -285,14 +316,51 @@ export function databaseSettingSql(setting: string): string {
   return `DO $vn$BEGIN EXECUTE format('ALTER DATABASE %I ', current_database()) || ${quoteLiteral(set)}; END$vn$`;
 }
 
-function postFinalData(model: SchemaModel, sel: Selection): Statement[] {
-  const postFinal: Statement[] = [];
-  for (const tr of model.triggers) {
-    if (!sel.keptRel.has(tr.tableOid)) continue;
-    postFinal.push({ object: `trigger ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: tr.def });
-    const state = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' }[tr.enabled];
-    if (state) postFinal.push({ object: `trigger-state ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: `ALTER TABLE ${tr.table} ${state} TRIGGER ${quoteIdent(tr.name)}` });
+/** Views that rely on a key, created now that the keys exist, with their indexes. */
+function viewsAfterKeys(model: SchemaModel, sel: Selection): Statement[] {
+  const out: Statement[] = [];
+  for (const v of sel.views.filter((x) => sel.afterKeys.has(x.oid))) out.push(...viewSql(v));
+  for (const i of model.indexes.filter((x) => sel.afterKeys.has(x.tableOid) && x.def && x.valid !== false)) out.push({ object: `index ${i.qname}`, table: i.table, sql: i.def });
+  return out;
+}
+
+const TRIGGER_STATE: Record<string, string> = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS', O: 'ENABLE' };
+
+/** Triggers, then the enabled state of clones on partitions that differ from their parent's (parents first). */
+function triggerSql(model: SchemaModel, sel: Selection): Statement[] {
+  const out: Statement[] = [];
+  const kept = model.triggers.filter((tr) => sel.keptRel.has(tr.tableOid));
+  for (const tr of kept.filter((x) => !x.clone)) {
+    out.push({ object: `trigger ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: tr.def });
+    const state = tr.enabled === 'O' ? undefined : TRIGGER_STATE[tr.enabled];
+    if (state) out.push({ object: `trigger-state ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: `ALTER TABLE ${tr.table} ${state} TRIGGER ${quoteIdent(tr.name)}` });
   }
+  for (const tr of kept.filter((x) => x.clone).sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) {
+    const state = TRIGGER_STATE[tr.enabled];
+    if (state) out.push({ object: `trigger-state ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: `ALTER TABLE ${tr.table} ${state} TRIGGER ${quoteIdent(tr.name)}` });
+  }
+  return out;
+}
+
+/** `sql` (with `%I` for the database name) run against whatever the target database is called. */
+function onThisDatabase(sql: string): string {
+  const template = sql.replace(/%/g, '%%').replace('DATABASE %%I', 'DATABASE %I');
+  return `DO $vn$BEGIN EXECUTE format(${quoteLiteral(template)}, current_database()); END$vn$`;
+}
+
+/** GRANT/REVOKE ON DATABASE, COMMENT ON DATABASE, CONNECTION LIMIT. */
+export function databaseSql(model: SchemaModel): Statement[] {
+  const d = model.database;
+  if (!d) return [];
+  const kind = 'database-privileges';
+  const out: Statement[] = d.privileges.map((p) => ({ object: `database-privileges ${p.key}`, sql: onThisDatabase(p.sql), kind }));
+  if (d.comment !== null) out.push({ object: 'database-comment', sql: onThisDatabase(`COMMENT ON DATABASE %I IS ${quoteLiteral(d.comment)}`), kind });
+  if (d.connectionLimit !== -1) out.push({ object: 'database-connection-limit', sql: onThisDatabase(`ALTER DATABASE %I CONNECTION LIMIT ${d.connectionLimit}`), kind });
+  return out;
+}
+
+function postFinalData(model: SchemaModel, sel: Selection): Statement[] {
+  const postFinal: Statement[] = [...viewsAfterKeys(model, sel), ...triggerSql(model, sel)];
   for (const r of model.rules) {
     if (!sel.keptRel.has(r.relOid) || !r.dependsOn.every((d) => keeps(model, sel, d))) {
       if (keeps(model, sel, r.relOid)) sel.skipped.push(`rule ${r.name} on ${r.table} (uses a table outside the selection)`);
@@ -318,26 +386,35 @@ function postFinalData(model: SchemaModel, sel: Selection): Statement[] {
     if (keeps(model, sel, c.relOid)) postFinal.push({ object: `comment ${c.key}`, sql: c.sql });
   }
   for (const p of model.privileges) {
-    if (keeps(model, sel, p.relOid)) for (const st of p.statements) postFinal.push({ object: `privileges ${p.object} ${st.key}`, sql: st.sql });
+    const kind = p.system ? `${p.system}-privileges` : undefined;
+    if (keeps(model, sel, p.relOid)) for (const st of p.statements) postFinal.push({ object: `privileges ${p.object} ${st.key}`, sql: st.sql, ...(kind ? { kind } : {}) });
   }
   // Default privileges last, so they do not touch the objects the copy itself created.
   for (const d of model.defaultPrivileges) for (const st of d.statements) postFinal.push({ object: `default-privileges ${d.object} ${st.key}`, sql: st.sql });
   for (const s of model.settings) postFinal.push({ object: `database-setting ${s.slice(0, s.indexOf('='))}`, sql: databaseSettingSql(s) });
+  postFinal.push(...databaseSql(model));
   return postFinal;
 }
 
-/** Builds the ordered DDL for the selected part of the model. */
-export function buildDdl(model: SchemaModel, filter: TableFilter = {}): DdlPlan {
+/** Builds the ordered DDL for the selected part of the model; statements of a kind in `skip` (`--skip`) are left out. */
+export function buildDdl(model: SchemaModel, filter: TableFilter = {}, opts: { readonly skip?: readonly string[] } = {}): DdlPlan {
   const sel = selection(model, filter);
-  const pre = preData(model, sel);
+  const skip = new Set(opts.skip ?? []);
+  const kept = (list: Statement[]) => (skip.size ? list.filter((s) => !s.kind || !skip.has(s.kind)) : list);
+  const pre = kept(preData(model, sel));
   const keys = postKeys(model, sel);
-  const postFinal = postFinalData(model, sel);
+  const postFinal = kept(postFinalData(model, sel));
   return { pre, ...keys, postFinal, skipped: sel.skipped };
 }
 
 /** Roles the target must have before the copy: named by grants, default privileges and policies. */
 export function requiredRoles(model: SchemaModel): string[] {
-  const names = [...model.privileges.flatMap((p) => p.roles), ...model.defaultPrivileges.flatMap((d) => d.roles), ...model.policies.flatMap((p) => p.roles)];
+  const names = [
+    ...model.privileges.flatMap((p) => p.roles),
+    ...model.defaultPrivileges.flatMap((d) => d.roles),
+    ...model.policies.flatMap((p) => p.roles),
+    ...(model.database?.roles ?? []),
+  ];
   return [...new Set(names)].sort();
 }
 
@@ -358,17 +435,34 @@ export function renderDdl(plan: DdlPlan): string {
   ].join('\n');
 }
 
+export interface SignatureOptions {
+  /** Not-carried kinds the user skipped (`--skip`): their statements are left out. */
+  readonly skip?: readonly string[];
+  /** The role that owns the copied objects on the target: its grants are written as CURRENT_USER. */
+  readonly self?: string;
+}
+
+/** The model with every privilege written as `self` sees it (grants to `self` are the owner's). */
+export function asSeenBy(model: SchemaModel, self: string | undefined): SchemaModel {
+  if (!self) return model;
+  return { ...model, privileges: model.privileges.map((p) => ({ ...p, statements: statementsFor(p, self) })) };
+}
+
 /**
  * A comparable description of a schema: object name -> definition. Two databases with equal
  * signatures have the same tables, columns, types, keys, indexes, constraints, sequences
- * (definitions), views, functions, triggers, policies and comments.
+ * (definitions), views, functions, triggers, policies, comments, privileges (of extension
+ * members, languages, catalog objects and the database too) and tablespaces.
  */
-export function schemaSignature(model: SchemaModel, filter: TableFilter = {}): Map<string, string> {
-  const plan = buildDdl(model, filter);
+export function schemaSignature(model: SchemaModel, filter: TableFilter = {}, opts: SignatureOptions = {}): Map<string, string> {
+  const skip = new Set(opts.skip ?? []);
+  const plan = buildDdl(asSeenBy(model, opts.self), filter, { skip: opts.skip });
   const sig = new Map<string, string>();
   for (const s of allStatements(plan)) {
     if (s.object.startsWith('refresh ')) continue;
     sig.set(s.object, s.sql);
   }
+  // Placement the copy refuses (carried.ts): compared so a target that lacks it fails.
+  if (!skip.has('tablespaces')) for (const u of model.unsupported.filter((x) => x.kind === 'tablespaces')) sig.set(`tablespace ${u.object}`, u.object);
   return sig;
 }

@@ -3,3 +3,4 @@ export * from './catalog';
 export * from './ddl';
 export * from './carried';
 export * from './roles';
+export * from './target';

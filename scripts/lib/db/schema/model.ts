@@ -55,6 +55,15 @@ export interface Table {
   readonly partitionDepth: number;
   readonly rootQname: string;
   readonly reloptions: string[] | null;
+  /** Options of the table's TOAST table (`toast.autovacuum_enabled=false`), without the `toast.` prefix. */
+  readonly toastOptions: string[] | null;
+  /** Tablespace (null for the database's default). */
+  readonly tablespace: string | null;
+  /**
+   * A partition whose columns are in another order than its parent's (created apart, then
+   * attached): created as a table of its own and attached, as pg_dump does.
+   */
+  readonly ownColumnOrder: boolean;
   readonly rlsEnabled: boolean;
   readonly rlsForced: boolean;
   readonly estimatedRows: number;
@@ -75,7 +84,17 @@ export interface Table {
   readonly plainInheritance: boolean;
   readonly columns: Column[];
   /** Check constraints created with the table: name and definition. */
-  readonly checks: { readonly name: string; readonly def: string; readonly validated: boolean; readonly local: boolean; readonly inherited: boolean }[];
+  readonly checks: CheckDef[];
+}
+
+export interface CheckDef {
+  readonly name: string;
+  readonly def: string;
+  readonly validated: boolean;
+  readonly local: boolean;
+  readonly inherited: boolean;
+  /** Calls a function over a table's row type: added after that function (it cannot be created before the table). */
+  readonly late?: boolean;
 }
 
 export interface View {
@@ -87,6 +106,12 @@ export interface View {
   readonly populated: boolean;
   /** Tables and views this view reads. */
   readonly dependsOn: number[];
+  /** Relies on a table's primary key or unique constraint (GROUP BY the key): created after the keys. */
+  readonly dependsOnKey?: boolean;
+  /** Materialized views: column settings (statistics, storage, compression, options). */
+  readonly columns?: Column[];
+  readonly toastOptions?: string[] | null;
+  readonly tablespace?: string | null;
 }
 
 export interface Index {
@@ -125,7 +150,7 @@ export interface Sequence extends SequenceOptions {
 export interface TypeDef {
   readonly oid: number;
   readonly qname: string;
-  readonly kind: 'enum' | 'domain' | 'composite' | 'range';
+  readonly kind: 'enum' | 'domain' | 'composite' | 'range' | 'shell';
   readonly sql: string;
   /** Domain constraints added NOT VALID: added after the data (`ALTER DOMAIN ... ADD ... NOT VALID`). */
   readonly notValid?: { readonly name: string; readonly def: string }[];
@@ -136,6 +161,8 @@ export interface FunctionDef {
   /** `schema.name(argument types)` */
   readonly identity: string;
   readonly sql: string;
+  /** Takes or returns a table's row type: created after the tables. */
+  readonly late?: boolean;
 }
 
 export interface Trigger {
@@ -144,6 +171,13 @@ export interface Trigger {
   readonly table: string;
   readonly def: string;
   readonly enabled: string;
+  /**
+   * The clone of a partitioned table's trigger on a partition whose enabled state differs from
+   * its parent trigger's: only its state is written (`ALTER TABLE partition DISABLE TRIGGER`).
+   */
+  readonly clone?: boolean;
+  /** Depth of the partition (clones are set parent first). */
+  readonly depth?: number;
 }
 
 export interface Policy {
@@ -198,6 +232,13 @@ export interface PrivilegeDef {
   readonly statements: AclStatement[];
   /** Roles named (unquoted; not PUBLIC, not the owner). */
   readonly roles: string[];
+  /**
+   * Objects the copying user does not own on the target (a member of an extension, a language,
+   * a system catalog object): their privileges can be changed only by a superuser there.
+   */
+  readonly system?: 'extension' | 'language' | 'catalog';
+  /** What the statements are built from (see kinds/privileges.ts `statementsFor`). */
+  readonly acl?: unknown;
 }
 
 /** ALTER DEFAULT PRIVILEGES for one role, schema and object type. */
@@ -217,6 +258,26 @@ export interface CommentDef {
   readonly relOid: number | null;
   readonly sql: string;
   readonly key: string;
+}
+
+/** What belongs to the database itself: its privileges, comment and connection limit. */
+export interface DatabaseDef {
+  /** GRANT/REVOKE ON DATABASE against the default (owner written as CURRENT_USER). */
+  readonly privileges: AclStatement[];
+  /** Roles the grants name. */
+  readonly roles: string[];
+  /** COMMENT ON DATABASE text, or null. */
+  readonly comment: string | null;
+  /** -1 for no limit. */
+  readonly connectionLimit: number;
+}
+
+/** The connected user, as the target's reader needs it to tell what the copy can change there. */
+export interface SessionDef {
+  readonly user: string;
+  readonly superuser: boolean;
+  /** The connected user owns (or is a member of the owner of) the database. */
+  readonly ownsDatabase: boolean;
 }
 
 export interface SchemaModel {
@@ -242,6 +303,8 @@ export interface SchemaModel {
   readonly defaultPrivileges: DefaultPrivilegeDef[];
   /** `ALTER DATABASE ... SET` settings of the database (not role-specific), as `name=value`. */
   readonly settings: string[];
+  readonly database?: DatabaseDef;
+  readonly session?: SessionDef;
   /** What the copy cannot carry (also reported by db:audit); see carried.ts. */
   readonly unsupported: NotCarried[];
 }

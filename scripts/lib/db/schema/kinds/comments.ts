@@ -30,7 +30,10 @@ const COMMENT_KIND: Record<string, string> = {
 };
 
 const COMMENTS_SQL = `
-SELECT o.type, o.identity, quote_literal(d.description) AS text,
+SELECT o.type, CASE WHEN d.classoid = 'pg_proc'::regclass AND o.type = 'aggregate'
+                    THEN (SELECT format('%I.%I(%s)', n.nspname, p.proname, coalesce(nullif(pg_get_function_identity_arguments(p.oid), ''), '*'))
+                            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = d.objoid)
+                    ELSE o.identity END AS identity, quote_literal(d.description) AS text,
        CASE d.classoid WHEN 'pg_class'::regclass THEN coalesce((SELECT ix.indrelid FROM pg_index ix WHERE ix.indexrelid = d.objoid), d.objoid)
                        WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objoid)
                        WHEN 'pg_trigger'::regclass THEN (SELECT tg.tgrelid FROM pg_trigger tg WHERE tg.oid = d.objoid)

@@ -33,3 +33,11 @@ export const QN = (ns: string, rel: string) => `format('%I.%I', ${ns}, ${rel})`;
 export async function q(client: ClientBase, sql: string, params: unknown[] = []): Promise<Row[]> {
   return (await client.query(sql, params)).rows;
 }
+
+/**
+ * SQL: the routine `procOid` takes or returns a relation's row type (or an array of one), so it
+ * cannot be created before that relation.
+ */
+export const overRowType = (procOid: string) => `EXISTS (SELECT 1 FROM pg_depend fd JOIN pg_type ft ON ft.oid = fd.refobjid
+   JOIN pg_class rc ON rc.oid IN (ft.typrelid, (SELECT e.typrelid FROM pg_type e WHERE e.oid = ft.typelem)) AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')
+  WHERE fd.classid = 'pg_proc'::regclass AND fd.objid = ${procOid} AND fd.refclassid = 'pg_type'::regclass)`;

@@ -4,13 +4,13 @@
  * superuser to create: listed as not carried.
  */
 import type { FunctionDef } from '../model';
-import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext } from './context';
+import { notExtensionMember, notInternal, overRowType, q, SYSTEM_NS, type ReadContext } from './context';
 import { aggregateSql, readAggregateRows } from './aggregates';
 
 const FUNCTIONS_SQL = `
 SELECT p.oid, format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS identity, p.prokind,
        l.lanname, l.lanpltrusted OR l.lanname = 'sql' AS trusted,
-       CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) END AS sql
+       CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid) END AS sql, ${overRowType('p.oid')} AS late
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
  WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${notInternal('pg_proc', 'p.oid')} ORDER BY p.oid`;
 
@@ -22,7 +22,7 @@ export async function readFunctions(ctx: ReadContext): Promise<FunctionDef[]> {
     const oid = Number(r.oid);
     if (r.prokind === 'a') {
       const agg = aggregates.get(oid);
-      if (agg) out.push({ oid, identity: r.identity, sql: aggregateSql(agg) });
+      if (agg) out.push({ oid, identity: r.identity, sql: aggregateSql(agg), ...(r.late ? { late: true } : {}) });
       continue;
     }
     if (!r.trusted) {
@@ -34,7 +34,7 @@ export async function readFunctions(ctx: ReadContext): Promise<FunctionDef[]> {
       });
       continue;
     }
-    out.push({ oid, identity: r.identity as string, sql: (r.sql as string).trim() });
+    out.push({ oid, identity: r.identity as string, sql: (r.sql as string).trim(), ...(r.late ? { late: true } : {}) });
   }
   return out;
 }

@@ -48,6 +48,15 @@ const REFUSED: readonly RefusedKind[] = [
            WHERE c.relkind IN ('i', 'I') AND a.attstattarget >= 0 AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')}`,
     reason: 'ALTER INDEX ... ALTER COLUMN ... SET STATISTICS is not carried by db:copy: set it again on the target after the copy, or skip',
   },
+  {
+    kind: 'tablespaces',
+    sql: `SELECT format('%s %s (TABLESPACE %I)', CASE c.relkind WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'm' THEN 'materialized view' ELSE 'table' END,
+                  format('%I.%I', n.nspname, c.relname), s.spcname) AS name
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_tablespace s ON s.oid = c.reltablespace
+           WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')} ORDER BY 1`,
+    reason:
+      "the target (RDS) manages its own storage and has none of the source's tablespaces: move it on the source (ALTER ... SET TABLESPACE pg_default), or accept with --skip tablespaces, which creates it in the target's default tablespace",
+  },
   { kind: 'security-labels', sql: `SELECT pg_describe_object(classoid, objoid, objsubid) AS name FROM pg_seclabel`, reason: 'security labels need a label provider module (e.g. sepgsql) that RDS does not load' },
 ];
 

@@ -1,6 +1,6 @@
 /** Tables (plain, partitioned, partitions) with their columns and check constraints. */
 import type { Column, Table } from '../model';
-import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { notExtensionMember, overRowType, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
 
 const TABLES_SQL = `
 WITH RECURSIVE tree AS (
@@ -11,6 +11,8 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, ${QN('n.nspname', 'c.relna
        c.relrowsecurity, c.relforcerowsecurity, c.reltuples::float8 AS reltuples, pg_total_relation_size(c.oid) AS bytes,
        (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8 AS pages,
        c.reloptions, c.relreplident,
+       (SELECT tc.reloptions FROM pg_class tc WHERE tc.oid = c.reltoastrelid) AS toast_options,
+       (SELECT s.spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
        (SELECT quote_ident(ic.relname) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replident_index,
        (SELECT quote_ident(ic.relname) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisclustered) AS cluster_on,
        CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS oftype,
@@ -27,7 +29,7 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, ${QN('n.nspname', 'c.relna
  WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_NS} AND ${notExtensionMember('pg_class', 'c.oid')}
  ORDER BY coalesce(tree.depth, 0), c.oid`;
 
-const COLUMNS_SQL = (version: number) => `
+export const COLUMNS_SQL = (version: number) => `
 SELECT nullif(a.attstattarget::int, -1) AS stattarget, a.attstorage, t.typstorage, a.attoptions,
        ${version >= 140000 ? 'a.attcompression::text' : "''"} AS compression, a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.atttypid::int AS typeoid, a.attnotnull,
        a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS def,
@@ -45,10 +47,12 @@ SELECT nullif(a.attstattarget::int, -1) AS stattarget, a.attstorage, t.typstorag
  ORDER BY a.attrelid, a.attnum`;
 
 const CHECKS_SQL = `
-SELECT c.conrelid, c.conname, pg_get_constraintdef(c.oid) AS def, c.convalidated, c.conislocal, c.coninhcount
+SELECT c.conrelid, c.conname, pg_get_constraintdef(c.oid) AS def, c.convalidated, c.conislocal, c.coninhcount,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_constraint'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_proc'::regclass
+                 AND ${overRowType('d.refobjid')}) AS late
   FROM pg_constraint c WHERE c.contype = 'c' AND c.conrelid = ANY($1::oid[]) ORDER BY c.conrelid, c.conname`;
 
-function toColumn(r: Row): Column {
+export function toColumn(r: Row): Column {
   return {
     name: r.attname,
     type: r.type,
@@ -70,7 +74,7 @@ function toColumn(r: Row): Column {
   };
 }
 
-function groupBy<T>(rows: Row[], key: string, map: (r: Row) => T): Map<number, T[]> {
+export function groupBy<T>(rows: Row[], key: string, map: (r: Row) => T): Map<number, T[]> {
   const out = new Map<number, T[]>();
   for (const r of rows) {
     const k = Number(r[key]);
@@ -93,6 +97,9 @@ function toTable(r: Row, columns: Column[], checks: Table['checks']): Table {
     partitionDepth: Number(r.depth),
     rootQname: r.root,
     reloptions: r.reloptions,
+    toastOptions: r.toast_options,
+    tablespace: r.tablespace,
+    ownColumnOrder: false,
     rlsEnabled: r.relrowsecurity,
     rlsForced: r.relforcerowsecurity,
     estimatedRows: Math.max(0, Number(r.reltuples)),
@@ -119,10 +126,18 @@ export async function readTables(ctx: ReadContext): Promise<Table[]> {
     validated: r.convalidated as boolean,
     local: r.conislocal as boolean,
     inherited: Number(r.coninhcount) > 0,
+    ...(r.late ? { late: true } : {}),
   }));
-  const tables = tableRows.map((r) => toTable(r, colsBy.get(Number(r.oid)) ?? [], checksBy.get(Number(r.oid)) ?? []));
+  const read = tableRows.map((r) => toTable(r, colsBy.get(Number(r.oid)) ?? [], checksBy.get(Number(r.oid)) ?? []));
+  const byName = new Map(read.map((t) => [t.qname, t]));
+  const names = (t: Table) => t.columns.map((c) => c.name).join(',');
+  const tables = read.map((t) => {
+    const parent = t.parent ? byName.get(t.parent) : undefined;
+    return parent && names(parent) !== names(t) ? { ...t, ownColumnOrder: true } : t;
+  });
   for (const t of tables) {
     if (t.plainInheritance) ctx.unsupported.push({ kind: 'inheritance', object: `table ${t.qname}`, reason: 'uses plain inheritance (INHERITS): copied as a standalone table' });
   }
   return tables;
 }
+

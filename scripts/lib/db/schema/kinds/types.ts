@@ -30,7 +30,8 @@ SELECT t.oid, ${QN('n.nspname', 't.typname')} AS qname, t.typtype, t.typrelid,
   LEFT JOIN pg_class tc ON tc.oid = t.typrelid
   LEFT JOIN pg_range r ON r.rngtypid = t.oid
  WHERE ${SYSTEM_NS} AND ${notExtensionMember('pg_type', 't.oid')}
-   AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typisdefined))
+   AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typisdefined)
+        OR (t.typtype = 'p' AND NOT t.typisdefined))
  ORDER BY t.oid`;
 
 function domainSql(r: Row): string {
@@ -65,9 +66,36 @@ export async function readTypes(ctx: ReadContext): Promise<TypeDef[]> {
       types.push({ ...base, kind: 'composite', sql: `CREATE TYPE ${r.qname} AS (${(r.attrs ?? []).join(', ')})` });
     } else if (r.typtype === 'r' && !r.canonical) {
       types.push({ ...base, kind: 'range', sql: rangeSql(r) });
+    } else if (r.typtype === 'p') {
+      types.push({ ...base, kind: 'shell', sql: `CREATE TYPE ${r.qname}` });
     } else {
-      ctx.unsupported.push({ kind: r.typtype === 'r' ? 'range-types' : 'base-types', object: `type ${r.qname}`, reason: SUPERUSER, superuser: true });
+      const dependents = await dependentsOf(ctx, Number(r.oid));
+      ctx.unsupported.push({ kind: r.typtype === 'r' ? 'range-types' : 'base-types', object: `type ${r.qname}`, reason: SUPERUSER, superuser: true, ...(dependents.length ? { dependents } : {}) });
     }
   }
   return types;
+}
+
+/**
+ * Objects that cannot exist without the type (columns, routines, domains, operators, views...),
+ * through pg_depend, its array type included; routines in untrusted languages are left out
+ * (they are not carried either).
+ */
+async function dependentsOf(ctx: ReadContext, typeOid: number): Promise<string[]> {
+  const rows = await q(
+    ctx.client,
+    `WITH RECURSIVE dep AS (
+       SELECT 'pg_type'::regclass::oid AS classid, t.oid AS objid, 0 AS objsubid, 0 AS level FROM pg_type t WHERE t.oid = $1 OR t.typelem = $1
+       UNION
+       SELECT d.classid, d.objid, d.objsubid, dep.level + 1 FROM pg_depend d JOIN dep ON d.refclassid = dep.classid AND d.refobjid = dep.objid
+        WHERE d.deptype IN ('n', 'a') AND dep.level < 4)
+     SELECT DISTINCT pg_describe_object(dep.classid, dep.objid, dep.objsubid) AS name FROM dep
+      WHERE dep.level > 0 AND NOT (dep.classid = 'pg_type'::regclass AND (dep.objid = $1 OR (SELECT typelem FROM pg_type WHERE oid = dep.objid) = $1))
+        AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                         WHERE dep.classid = 'pg_proc'::regclass AND p.oid = dep.objid AND NOT l.lanpltrusted AND l.lanname <> 'sql')
+        AND dep.classid <> 'pg_rewrite'::regclass
+      ORDER BY 1`,
+    [typeOid],
+  );
+  return rows.map((r) => r.name as string);
 }
