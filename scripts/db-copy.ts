@@ -3,12 +3,14 @@
  * Also db:rollback (same script with source and target env vars swapped).
  * See docs/data-migration.md.
  */
-import { parseCli, runCli, UsageError } from './lib/cli/args';
+import { ERROR_PREFIX, parseCli, runCli, UsageError } from './lib/cli/args';
 import { maskUrl, redactSecrets } from './lib/db/connection';
 import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM } from './lib/db/copy/types';
 import { parseJobs, resolveSourceTarget, skipKinds, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
+import { MigrationError } from './lib/db/errors';
+import { onInterrupt } from './lib/proc/groups';
 import { createProgress, formatBytes, formatMs } from './lib/cli/progress';
 
 const spec = {
@@ -20,6 +22,7 @@ const spec = {
     ...SOURCE_TARGET_OPTIONS,
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: '2' },
     force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate (or reload in place) only the selected objects (data-only: truncate and reload)' },
+    resume: { type: 'boolean', description: 'continue an interrupted or failed full copy from the record it left on the target (refused if the source schema changed)' },
     'dry-run': { type: 'boolean', description: 'print the DDL and the plan, write nothing' },
     'schema-only': { type: 'boolean', description: 'copy the schema, no data' },
     'data-only': { type: 'boolean', description: 'target schema exists (app migrations): truncate + copy data and sequences' },
@@ -34,12 +37,16 @@ const spec = {
   SOURCE_DATABASE_URL=... TARGET_DATABASE_URL=... npm run db:copy -- --jobs 4
   npm run db:copy -- --from-env VERCEL_DATABASE_URL --to-env RDS_DATABASE_URL --dry-run
   npm run db:copy -- --data-only --force            # final sync into a schema made by the app's migrations
-  npm run db:rollback -- --force --data-only        # copy TARGET_DATABASE_URL back into SOURCE_DATABASE_URL
+  npm run db:copy -- --resume                       # continue a copy whose data phase failed or was interrupted
+  npm run db:rollback -- --method copy --env production   # copy RDS back into the old database (see its --help)
 
 Anything the copy cannot carry (large objects, foreign tables, ...) stops the run before any data moves;
 --skip <kind> accepts the loss explicitly, and the summary lists what was skipped.
-A failed run names its phase and table, and says whether a rerun with --force helps.
-Exit codes: 0 copied and verified, 1 failure or verification mismatch, 2 bad command line.`,
+A failed or interrupted run (Ctrl-C, SIGTERM) names its phase and table and what the target holds:
+as it was (rolled back or undone), or the tables loaded so far with a record for --resume.
+--force over existing objects is one target transaction (one worker): a failure keeps the earlier copy.
+Exit codes: 0 copied and verified, 1 failure or verification mismatch, 2 bad command line,
+130/143 interrupted by SIGINT/SIGTERM (after the undo or rollback).`,
 } as const;
 
 export function printSummary(s: CopySummary, out: NodeJS.WritableStream = process.stdout): void {
@@ -83,6 +90,23 @@ function usage<T>(check: () => T): T {
   }
 }
 
+/**
+ * A failed run: the whole message on stderr (headline, then DETAIL/HINT/CONTEXT lines), and with
+ * --json the same on stdout as `{ ok: false, error }`; exit 1, or 128 + the signal's number
+ * when an interrupt stopped the run.
+ */
+function failed(err: unknown, json: boolean, redact: (s: string) => string): number {
+  if (err instanceof UsageError) throw err;
+  const d: MigrationError['details'] = err instanceof MigrationError ? err.details : {};
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    const error = { message, phase: d.phase ?? null, table: d.table ?? null, code: d.code ?? null, target: d.target ?? null, signal: d.signal ?? null };
+    process.stdout.write(redact(JSON.stringify({ ok: false, error }, null, 2)) + '\n');
+  }
+  process.stderr.write(redact(`${ERROR_PREFIX}${message}`) + '\n');
+  return d.signal === 'SIGTERM' ? 143 : d.signal === 'SIGINT' ? 130 : 1;
+}
+
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
@@ -98,6 +122,11 @@ async function main(): Promise<number> {
     log.warn('a password was given on the command line (visible in the process list): prefer --from-env / --to-env');
   }
   const progress = createProgress(log);
+  const abort = new AbortController();
+  const offInterrupt = onInterrupt((signal) => {
+    log.warn(`${signal}: stopping the copy, then undoing or keeping what it wrote (a second ${signal} exits at once)`);
+    abort.abort(signal);
+  });
   let summary: CopySummary;
   try {
     summary = await copyDatabase({
@@ -112,10 +141,16 @@ async function main(): Promise<number> {
       verify: !args['no-verify'],
       format,
       maintenanceWorkMem,
+      resume: args.resume,
+      signal: abort.signal,
       onEvent: progress.handle,
     });
+  } catch (err) {
+    progress.stop();
+    return failed(err, args.json, redact);
   } finally {
     progress.stop();
+    offInterrupt();
   }
   if (args.json) process.stdout.write(redact(JSON.stringify({ ...summary, ddl: summary.dryRun ? summary.ddl : undefined }, null, 2)) + '\n');
   else printSummary(summary);
@@ -126,4 +161,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runCli(main, (s) => redactSecrets(s, [process.env.SOURCE_DATABASE_URL, process.env.TARGET_DATABASE_URL]));
+if (require.main === module) runCli(main, { redact: (s) => redactSecrets(s, [process.env.SOURCE_DATABASE_URL, process.env.TARGET_DATABASE_URL]), fullMessage: true });

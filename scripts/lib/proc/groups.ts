@@ -6,6 +6,10 @@
  * together with its provider plugins, and moto with anything it started; then
  * the signal takes its default course (unless the program has its own
  * listener). Groups still registered when Node exits get their stop signal too.
+ *
+ * A program that must clean up before it exits (db:copy runs its undo) registers an
+ * interrupt handler ({@link onInterrupt}): the first SIGINT/SIGTERM then goes to it instead
+ * of exiting, and a second one takes the default course at once.
  */
 
 interface Group {
@@ -14,7 +18,9 @@ interface Group {
 }
 
 const groups = new Map<number, Group>();
+const interruptHandlers = new Set<(signal: NodeJS.Signals) => void>();
 let installed = false;
+let interrupted = false;
 
 /** Sends `signal` to the whole process group led by `pid`; false when it is already gone. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -33,6 +39,12 @@ function stopAll(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   stopAll();
+  if (interruptHandlers.size && !interrupted) {
+    interrupted = true;
+    for (const h of interruptHandlers) h(signal);
+    return;
+  }
+  interruptHandlers.clear();
   uninstall();
   // Re-raise so the default behaviour (exit) still applies when nobody else listens.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
@@ -51,7 +63,7 @@ function install(): void {
 }
 
 function uninstall(): void {
-  if (!installed) return;
+  if (!installed || interruptHandlers.size) return;
   installed = false;
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
@@ -64,6 +76,19 @@ export function registerGroup(pid: number, stopSignal: NodeJS.Signals): () => vo
   install();
   return () => {
     groups.delete(pid);
+    if (groups.size === 0) uninstall();
+  };
+}
+
+/**
+ * Routes the first SIGINT/SIGTERM to `handler` (which must make the program end soon) instead
+ * of exiting; a second signal exits at once. Returns the function that unregisters it.
+ */
+export function onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void {
+  interruptHandlers.add(handler);
+  install();
+  return () => {
+    interruptHandlers.delete(handler);
     if (groups.size === 0) uninstall();
   };
 }

@@ -46,8 +46,10 @@ function refreshes(ctx: RunContext): string[] {
 export async function loadAtomically(ctx: RunContext, tables: readonly Table[], related: readonly string[], load: TaskLoader, out: DataResult): Promise<void> {
   const target = load.target;
   const names = tables.map((t) => t.qname);
+  // an atomic run (--force) is already inside its one transaction, which it commits itself
+  const own = !ctx.atomic;
   let current: string | undefined;
-  await target.query('BEGIN');
+  if (own) await target.query('BEGIN');
   try {
     const dropped = await dropForeignKeys(target, related);
     const forced = await forcedRls(target, names);
@@ -64,9 +66,9 @@ export async function loadAtomically(ctx: RunContext, tables: readonly Table[], 
     await restoreForeignKeys(target, dropped, ctx.model, related);
     for (const sql of refreshes(ctx)) await target.query(sql);
     for (const q of forced) await target.query(`ALTER TABLE ${q} FORCE ROW LEVEL SECURITY`);
-    await target.query('COMMIT');
+    if (own) await target.query('COMMIT');
   } catch (err) {
-    await target.query('ROLLBACK').catch(() => undefined);
+    if (own) await target.query('ROLLBACK').catch(() => undefined);
     out.tables.length = 0;
     throw phaseError('data', err, current ?? (err as { table?: string }).table, ctx.mode);
   }

@@ -39,6 +39,17 @@ export interface Session {
   readonly warn: (message: string) => void;
   readonly timings: { phase: Phase; ms: number }[];
   readonly warnings: string[];
+  /** Backend pids of every session the run opened, per side (what an interrupt ends). */
+  readonly pids: { readonly source: Set<number>; readonly target: Set<number> };
+  /** The phase running now, and the interrupt when one came (interrupt.ts). */
+  readonly state: RunState;
+}
+
+export interface RunState {
+  phase?: Phase;
+  interrupted?: 'SIGINT' | 'SIGTERM';
+  /** Settles once the run's sessions were ended after an interrupt. */
+  stopping?: Promise<void>;
 }
 
 /** The tables and sequences a run covers; computed once in preflight. */
@@ -66,9 +77,19 @@ export interface RunContext extends Session {
   readonly drops: string[];
   /** Selected tables the target already holds with the same definition: reloaded in place (force.ts). */
   readonly reload: string[];
+  /**
+   * The whole write (drops, schema:pre, data, sequences, schema:post) is ONE transaction on
+   * {@link Session.target}, one worker: --force over a target that holds objects to drop or
+   * reload, so a failure or an interrupt rolls back to the earlier copy (index.ts).
+   */
+  readonly atomic: boolean;
+  /** The run keeps a resume record on the target (resume.ts): full mode, not atomic. */
+  readonly record: boolean;
+  /** With resume: tables loaded by the interrupted run, equal to the source again, kept. */
+  readonly kept: string[];
 }
 
-/** One line for a driver error; a lost connection says so. */
+/** The headline of a driver error (its first line); a lost connection says so. */
 export function errText(err: unknown): string {
   const msg = ((err as Error)?.message ?? String(err)).split('\n')[0];
   const code = (err as { code?: string })?.code;
@@ -78,29 +99,71 @@ export function errText(err: unknown): string {
   return msg;
 }
 
-/** SQLSTATE classes a rerun with --force cannot fix: privileges and authorization. */
-const NOT_FIXED_BY_FORCE = /^(42501|28|0L|0P)/;
-
-/** The advice appended to a failure, only where it can help. */
-export function rerunHint(phase: Phase, mode: CopyMode | undefined, code: string | undefined): string {
-  if (phase === 'preflight' || phase === 'verify' || phase === 'connect') return '';
-  if (code && NOT_FIXED_BY_FORCE.test(code)) return ' (a privilege problem: grant the target user what it needs, then rerun)';
-  if (mode === 'data-only') return ' (the target was left as it was: rerun when the cause is fixed)';
-  return ' (rerun with --force to drop and recreate the copied objects)';
+/**
+ * The rest of a driver error, kept whole: the lines of its message after the first, and the
+ * server's DETAIL, HINT and CONTEXT fields (node-pg keeps them apart from the message).
+ */
+export function errDetail(err: unknown): string {
+  const e = err as { message?: string; detail?: string; hint?: string; where?: string; details?: { detail?: string } };
+  if (err instanceof MigrationError) return err.details.detail ?? '';
+  const lines = (e?.message ?? '').split('\n').slice(1);
+  if (e?.detail) lines.push(`DETAIL: ${e.detail}`);
+  if (e?.hint) lines.push(`HINT: ${e.hint}`);
+  if (e?.where) lines.push(`CONTEXT: ${e.where}`);
+  return lines.filter((l) => l.trim() !== '').join('\n');
 }
 
-/** Wraps a failure with its phase (and table), adding the rerun hint where it helps. */
+/** A statement's failure named by its object, keeping the driver's code, DETAIL, HINT and CONTEXT. */
+export function statementError(object: string, err: unknown): Error {
+  const e = err as { code?: string; detail?: string; hint?: string; where?: string };
+  return Object.assign(new Error(`${object}: ${errText(err)}`), { code: e?.code, detail: e?.detail, hint: e?.hint, where: e?.where });
+}
+
+/** SQLSTATE classes a rerun cannot fix by itself: privileges and authorization. */
+const PRIVILEGE = /^(42501|28|0L|0P)/;
+/**
+ * SQLSTATE classes of a failure that comes back on every rerun until its cause is fixed: syntax,
+ * undefined or duplicate objects, data that breaks a constraint, unsupported features.
+ */
+const DETERMINISTIC = /^(42|23|22|0A|2B|2F|38|39|XX)/;
+
+/** The advice for a rerun after a failure that left the target as it was. */
+export function rerunAdvice(code: string | undefined): string {
+  if (code && PRIVILEGE.test(code)) return 'a privilege problem: grant the target user what it needs, then rerun';
+  if (code && DETERMINISTIC.test(code)) return 'a rerun meets the same error: fix its cause first';
+  return 'rerun when the cause is fixed';
+}
+
+/**
+ * The advice appended to a failure where the phase alone says what the target holds:
+ * schema:pre is one transaction and a data-only load is one transaction, so the target was
+ * left as it was. After schema:pre of a full or schema-only run the undo (undo.ts) or the
+ * resume record (resume.ts) decides, and adds its own advice. --force is never offered where
+ * it cannot change the outcome.
+ */
+export function rerunHint(phase: Phase, mode: CopyMode | undefined, code: string | undefined): string {
+  if (phase === 'preflight' || phase === 'verify' || phase === 'connect') return '';
+  if (code && PRIVILEGE.test(code)) return ` (${rerunAdvice(code)})`;
+  if (mode === 'data-only' || phase === 'schema:pre') return ` (the target was left as it was: ${rerunAdvice(code)})`;
+  return '';
+}
+
+/**
+ * Wraps a failure with its phase (and table), adding the rerun hint where it helps; the
+ * driver's DETAIL, HINT and CONTEXT follow on their own lines (MigrationError.detail).
+ */
 export function phaseError(phase: Phase, err: unknown, table?: string, mode?: CopyMode): MigrationError {
   if (err instanceof MigrationError && err.phase && err.phase !== 'connect') return err;
-  if (err instanceof MigrationError) return new MigrationError(`[${phase}] ${err.message}`, { ...err.details, phase, table });
+  if (err instanceof MigrationError) return new MigrationError(`[${phase}] ${err.headline}`, { ...err.details, phase, table });
   const where = table ? ` table ${table}:` : '';
   const code = (err as { code?: string })?.code;
-  return new MigrationError(`[${phase}]${where} ${errText(err)}${rerunHint(phase, mode, code)}`, { phase, table, code, cause: err });
+  return new MigrationError(`[${phase}]${where} ${errText(err)}${rerunHint(phase, mode, code)}`, { phase, table, code, cause: err, detail: errDetail(err) || undefined });
 }
 
 /** Runs one named phase: start/end events, its timing, and errors tagged with the phase. */
 export async function runPhase<T>(s: Session, name: Phase, fn: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
+  s.state.phase = name;
   s.emit({ type: 'phase', phase: name, status: 'start' });
   try {
     const out = await fn();
@@ -120,6 +183,13 @@ export async function runPhase<T>(s: Session, name: Phase, fn: () => Promise<T>)
  */
 export function targetSessionSql(s: Session): string {
   return `SET synchronous_commit = off; SET search_path = ''; SET maintenance_work_mem = '${s.maintenanceWorkMem}'`;
+}
+
+/** Records a session's backend pid, so an interrupt can end it (interrupt.ts); returns the client. */
+export function track<C extends Client>(s: Pick<Session, 'pids'>, side: 'source' | 'target', client: C): C {
+  const pid = (client as unknown as { processID?: number | null }).processID;
+  if (pid) s.pids[side].add(pid);
+  return client;
 }
 
 /** Double-quotes an identifier (for names read from the catalogs unquoted). */

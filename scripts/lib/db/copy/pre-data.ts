@@ -6,7 +6,8 @@
 import type { Client } from 'pg';
 import type { SchemaModel } from '../schema/catalog';
 import type { Statement } from '../schema/ddl';
-import { errText, runPhase, type RunContext, type Selection } from './context';
+import { runPhase, statementError, type RunContext, type Selection } from './context';
+import { DROP_RECORD_SQL, RECORD_SCHEMA, recordStatements } from './resume';
 import type { CopyEvent } from './types';
 
 /** Errors of a statement whose dependency is created later: retried after the others. */
@@ -27,10 +28,21 @@ export function dropStatements(model: SchemaModel, selection: Selection, targetM
   for (const t of selection.tables.filter((x) => x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
   for (const s of model.sequences.filter((x) => !x.identity && has.has(x.qname))) out.push(`DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
   for (const o of model.operators.filter((x) => hasOp.has(x.identity))) out.push(dropOperator(o.identity));
-  for (const f of model.functions.filter((x) => hasFn.has(x.identity))) out.push(`DROP ROUTINE IF EXISTS ${f.identity} CASCADE`);
+  for (const f of model.functions.filter((x) => hasFn.has(x.identity))) out.push(dropRoutine(f));
   for (const t of [...model.types].reverse()) if (has.has(t.qname)) out.push(`DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`);
   for (const c of model.collations.filter((x) => hasColl.has(x.identity))) out.push(`DROP COLLATION IF EXISTS ${c.identity} CASCADE`);
   return out;
+}
+
+/**
+ * DROP for a function, procedure or aggregate of the model. DROP ROUTINE takes no ORDER BY in
+ * its argument list, so an ordered-set or hypothetical-set aggregate (`pct(float8 ORDER BY
+ * anyelement)`) is dropped with DROP AGGREGATE, which also needs `(*)` for a zero-argument
+ * aggregate; functions and procedures (VARIADIC, IN/OUT/INOUT modes included) with DROP ROUTINE.
+ */
+export function dropRoutine(f: { readonly identity: string; readonly sql: string }): string {
+  if (!f.sql.startsWith('CREATE AGGREGATE')) return `DROP ROUTINE IF EXISTS ${f.identity} CASCADE`;
+  return `DROP AGGREGATE IF EXISTS ${f.identity.replace(/\(\)$/, '(*)')} CASCADE`;
 }
 
 /** DROP OPERATOR for an operator identity `schema.op(left,right)` (NONE for a missing side). */
@@ -50,8 +62,9 @@ export function undoStatements(ctx: RunContext): string[] {
   const schemas = new Set(t.schemas.map((s) => s.name));
   const exts = new Set(t.extensions.map((x) => x.name));
   const domains = new Set(ctx.model.types.filter((x) => x.kind === 'domain').map((x) => x.qname));
-  const out: string[] = [];
+  const out: string[] = [DROP_RECORD_SQL];
   const created = ctx.plan.pre.map((s) => s.object);
+  const routines = new Map(ctx.model.functions.map((f) => [f.identity, f]));
   const name = (o: string, prefix: string) => o.slice(prefix.length);
   for (const o of [...created].reverse()) {
     if (o.startsWith('materialized view ')) out.push(`DROP MATERIALIZED VIEW IF EXISTS ${name(o, 'materialized view ')} CASCADE`);
@@ -63,7 +76,7 @@ export function undoStatements(ctx: RunContext): string[] {
   for (const o of [...created].reverse()) {
     if (o.startsWith('sequence ')) out.push(`DROP SEQUENCE IF EXISTS ${name(o, 'sequence ')} CASCADE`);
     else if (o.startsWith('operator ') && !ops.has(name(o, 'operator '))) out.push(dropOperator(name(o, 'operator ')));
-    else if (o.startsWith('function ') && !fns.has(name(o, 'function '))) out.push(`DROP ROUTINE IF EXISTS ${name(o, 'function ')} CASCADE`);
+    else if (o.startsWith('function ') && !fns.has(name(o, 'function '))) out.push(dropRoutine(routines.get(name(o, 'function ')) ?? { identity: name(o, 'function '), sql: '' }));
     else if (o.startsWith('type ')) out.push(`DROP ${domains.has(name(o, 'type ')) ? 'DOMAIN' : 'TYPE'} IF EXISTS ${name(o, 'type ')} CASCADE`);
     else if (o.startsWith('collation ') && !colls.has(name(o, 'collation '))) out.push(`DROP COLLATION IF EXISTS ${name(o, 'collation ')} CASCADE`);
   }
@@ -87,17 +100,34 @@ async function runInOrder(client: Client, statements: readonly Statement[], emit
         emit({ type: 'statement', phase: 'schema:pre', object: s.object });
       } catch (err) {
         await client.query('ROLLBACK TO SAVEPOINT ddl');
-        if (!RETRYABLE_DDL.has((err as { code?: string }).code ?? '')) throw Object.assign(new Error(`${s.object}: ${errText(err)}`), { code: (err as { code?: string }).code });
+        if (!RETRYABLE_DDL.has((err as { code?: string }).code ?? '')) throw statementError(s.object, err);
         deferred.push({ s, err });
       }
     }
     if (!deferred.length) return;
-    if (deferred.length === pending.length) throw Object.assign(new Error(`${deferred[0].s.object}: ${errText(deferred[0].err)}`), { code: (deferred[0].err as { code?: string }).code });
+    if (deferred.length === pending.length) throw statementError(deferred[0].s.object, deferred[0].err);
     pending = deferred.map((d) => d.s);
   }
 }
 
-/** Phase schema:pre: the drops (force) and the pre-data DDL in one transaction. */
+/** Creates the resume record (resume.ts); a target user that may not create a schema copies without one. */
+async function createRecord(ctx: RunContext): Promise<void> {
+  await ctx.target.query('SAVEPOINT record');
+  try {
+    for (const sql of recordStatements(ctx.model, ctx.filter)) await ctx.target.query(sql);
+    await ctx.target.query('RELEASE SAVEPOINT record');
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501') throw err;
+    await ctx.target.query('ROLLBACK TO SAVEPOINT record');
+    ctx.warn(`no resume record: the target user may not create the schema ${RECORD_SCHEMA} (${(err as Error).message}); an interrupted run will be undone, not resumable`);
+  }
+}
+
+/**
+ * Phase schema:pre: the drops (force) and the pre-data DDL in one transaction, with the resume
+ * record when the run keeps one. An atomic run (ctx.atomic) leaves the transaction open: it is
+ * committed at the end of schema:post (post-data.ts).
+ */
 export async function runPreData(ctx: RunContext): Promise<void> {
   await runPhase(ctx, 'schema:pre', async () => {
     const client = ctx.target;
@@ -106,7 +136,8 @@ export async function runPreData(ctx: RunContext): Promise<void> {
       await client.query(`SET LOCAL check_function_bodies = off; SET LOCAL search_path = ''`);
       for (const sql of ctx.drops) await client.query(sql);
       await runInOrder(client, ctx.plan.pre, ctx.emit);
-      await client.query('COMMIT');
+      if (ctx.record) await createRecord(ctx);
+      if (!ctx.atomic) await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

@@ -6,15 +6,16 @@ import type { Client } from 'pg';
 import { connect, describeUrl, MigrationError, quoteIdent, STABLE_SESSION_SQL } from '../connection';
 import { missingRoles, policyRoles } from './roles';
 import { assertRolesExist } from '../schema/roles';
-import { checkCarried, describeNotCarried } from '../schema/carried';
+import { checkCarried, describeNotCarried, type NotCarried } from '../schema/carried';
 import { targetNotCarried } from '../schema/target';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
-import { buildDdl, selectTables, unmatchedPatterns, type TableFilter } from '../schema/ddl';
+import { buildDdl, selectTables, unmatchedPatterns, type DdlPlan, type TableFilter } from '../schema/ddl';
 import { selectedSequences } from '../sequences';
 import { allSettledOrThrow, closeQuietly, settleAll } from '../pool';
-import { runPhase, type RunContext, type Selection, type Session } from './context';
+import { runPhase, track, type RunContext, type Selection, type Session } from './context';
 import { openWriter } from './session';
 import { planForce } from './force';
+import { checkResumable, DROP_RECORD_SQL, readRecord, RECORD_SCHEMA, stillEqual, type ResumeRecord } from './resume';
 import { chooseFormat, copyColumns } from './table-data';
 
 function fail(message: string, table?: string): never {
@@ -60,10 +61,16 @@ async function checkDataOnlyTarget(s: Session, selected: readonly Table[], targe
   }
 }
 
-/** full/schema-only: the target is empty (or forced) and offers the source's extensions. */
-async function checkEmptyTarget(s: Session, model: SchemaModel): Promise<void> {
+/** full/schema-only: the target is empty (or forced, or resumed) and offers the source's extensions. */
+async function checkEmptyTarget(s: Session, model: SchemaModel, record: ResumeRecord | null): Promise<void> {
   const existing = await targetObjectCount(s.target);
-  if (existing.count > 0 && !s.options.force) {
+  if (existing.count > 0 && !s.options.force && !s.options.resume) {
+    if (record) {
+      fail(
+        `target database ${describeUrl(s.options.to)} holds an interrupted copy (${record.loaded.size} table(s) loaded; record in schema ${RECORD_SCHEMA}): ` +
+          'rerun with --resume to continue it, or with --force to start over',
+      );
+    }
     fail(
       `target database ${describeUrl(s.options.to)} is not empty (${existing.count} relations, e.g. ${existing.example}): pass --force to drop and recreate the copied objects, or use an empty database`,
     );
@@ -98,7 +105,7 @@ async function openWorkers(s: Session, count: number): Promise<void> {
       s.writers[n - 1] = await openWriter(s, `db-copy data ${n}`); // by index: worker n pairs reader n with writer n
       return;
     }
-    const c = await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${n}` });
+    const c = track(s, 'source', await connect(s.options.from, { role: 'source', applicationName: `db-copy data ${n}` }));
     s.readers[n - 1] = c;
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET TRANSACTION SNAPSHOT '${s.snapshot}'`);
@@ -161,9 +168,45 @@ async function checkRoles(s: Session, tables: readonly Table[], model: SchemaMod
   );
 }
 
+/** Anything not carried refuses the run, unless the user named its kind in `skip`. */
+function checkNotCarried(s: Session, model: SchemaModel, targetModel: SchemaModel): NotCarried[] {
+  const carried = checkCarried([...model.unsupported, ...targetNotCarried(model, targetModel)], s.options.skip);
+  if (carried.refused.length) {
+    const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
+    fail(`the copy cannot carry ${carried.refused.length} object(s), nothing was written: ${carried.refused.map(describeNotCarried).join('; ')}. Fix them on the source, or accept the loss explicitly with ${kinds.join(' ')}`);
+  }
+  for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
+  for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
+  return carried.skipped;
+}
+
+/** What the run does to the target: --force's drops and reloads, or what --resume keeps. */
+async function planWrites(s: Session, model: SchemaModel, targetModel: SchemaModel, selection: Selection, plan: DdlPlan, record: ResumeRecord | null) {
+  if (s.options.resume) {
+    const ok = checkResumable(record, model, s.filter, describeUrl(s.options.to));
+    const kept = await stillEqual(s.source, s.target, selection.dataTables, ok);
+    const again = [...ok.loaded.keys()].filter((q) => !kept.includes(q));
+    if (again.length) s.warn(`--resume: ${again.join(', ')} changed on the source since the interrupted run: loaded again`);
+    return { plan, drops: [], reload: [], kept, atomic: false, record: true };
+  }
+  if (!s.options.force || s.mode === 'data-only') return { plan, drops: [], reload: [], kept: [], atomic: false, record: s.mode === 'full' && !s.options.dryRun };
+  const force = await planForce(s.target, model, targetModel, selection, s.filter, plan);
+  const drops = record ? [DROP_RECORD_SQL, ...force.drops] : force.drops;
+  // something to drop or reload: the whole write becomes one transaction (index.ts)
+  const atomic = drops.length > 0 || force.reload.length > 0;
+  return { plan: force.plan, drops, reload: force.reload, kept: [], atomic, record: s.mode === 'full' && !atomic && !s.options.dryRun };
+}
+
+function checkOptions(s: Session): void {
+  if (!s.options.resume) return;
+  if (s.mode !== 'full') fail('--resume continues a full copy: it does not go with --schema-only or --data-only');
+  if (s.options.force) fail('--resume keeps what the interrupted run loaded and --force drops it: pass one of them');
+}
+
 /** Reads both schemas, checks the target and plans the run. */
 export async function preflight(s: Session): Promise<RunContext> {
   return runPhase(s, 'preflight', async () => {
+    checkOptions(s);
     // Both schemas at once, while the worker sessions open (readers join the snapshot); every one is
     // awaited before an error is thrown, so no session opens after the cleanup.
     const reading = !s.options.dryRun && s.mode !== 'schema-only';
@@ -174,23 +217,14 @@ export async function preflight(s: Session): Promise<RunContext> {
     await lockSelection(s.source, selection.tables, false);
     if (reading) await keepWorkers(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode !== 'schema-only') await checkRowSecurity(s, selection.dataTables);
+    const record = s.mode === 'data-only' ? null : await readRecord(s.target);
     if (s.mode === 'data-only') await checkDataOnlyTarget(s, selection.tables, targetModel);
     else {
-      await checkEmptyTarget(s, model);
+      await checkEmptyTarget(s, model, record);
       await checkRoles(s, selection.tables, model);
     }
     // Anything not carried refuses the run, unless the user named its kind in `skip`.
-    const carried = checkCarried([...model.unsupported, ...targetNotCarried(model, targetModel)], s.options.skip);
-    if (carried.refused.length) {
-      // assertCarried's message, on one line (the CLI prints an error's first line)
-      const kinds = [...new Set(carried.refused.map((r) => `--skip ${r.kind}`))];
-      fail(`the copy cannot carry ${carried.refused.length} object(s), nothing was written: ${carried.refused.map(describeNotCarried).join('; ')}. Fix them on the source, or accept the loss explicitly with ${kinds.join(' ')}`);
-    }
-    for (const u of carried.skipped) s.warn(`not carried (skipped with --skip ${u.kind}): ${describeNotCarried(u)}`);
-    for (const k of carried.unknownSkips) s.warn(`--skip ${k}: the source has nothing of that kind`);
-    const notCarried = carried.skipped;
-    const plan = buildDdl(model, s.filter, { skip: s.options.skip });
-    for (const sk of plan.skipped) s.warn(`skipped ${sk}`);
+    const notCarried = checkNotCarried(s, model, targetModel);
     const sameOrNewer = Math.floor(targetModel.serverVersionNum / 10000) >= Math.floor(model.serverVersionNum / 10000);
     const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));
     const dataPlan = selection.dataTables.map((t) => ({
@@ -199,7 +233,8 @@ export async function preflight(s: Session): Promise<RunContext> {
       estimatedRows: t.estimatedRows,
       bytes: t.bytes,
     }));
-    const force = s.options.force && s.mode !== 'data-only' ? await planForce(s.target, model, targetModel, selection, s.filter, plan) : { drops: [], reload: [], plan };
-    return { ...s, model, targetModel, plan: force.plan, selection, dataPlan, notCarried, drops: force.drops, reload: force.reload };
+    const writes = await planWrites(s, model, targetModel, selection, buildDdl(model, s.filter, { skip: s.options.skip }), record);
+    for (const sk of writes.plan.skipped) s.warn(`skipped ${sk}`);
+    return { ...s, model, targetModel, selection, dataPlan, notCarried, ...writes };
   });
 }

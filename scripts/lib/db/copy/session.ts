@@ -5,7 +5,7 @@
 import type { Client } from 'pg';
 import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, sameServerDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
 import { allSettledOrThrow, closeQuietly } from '../pool';
-import { targetSessionSql, type Session } from './context';
+import { targetSessionSql, track, type Session } from './context';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type CopyOptions } from './types';
 
 /** Opens the session; on failure every connection it opened is closed. */
@@ -24,6 +24,7 @@ export async function openSession(options: CopyOptions): Promise<Session> {
   const emit = (e: CopyEvent) => options.onEvent?.(e);
   let source: Client | undefined;
   let target: Client | undefined;
+  const pids = { source: new Set<number>(), target: new Set<number>() };
   try {
     // both sides at once; each session is kept for the cleanup below as soon as it opens
     const [src, tgt] = await allSettledOrThrow([
@@ -31,8 +32,8 @@ export async function openSession(options: CopyOptions): Promise<Session> {
       connect(options.to, { role: 'target', applicationName: 'db-copy ddl' }).then((c) => (target = c)),
     ]);
     const [srcId, tgtId] = await Promise.all([serverIdentity(src), serverIdentity(tgt)]);
-    source = src;
-    target = tgt;
+    source = track({ pids }, 'source', src);
+    target = track({ pids }, 'target', tgt);
     if (sameServerDatabase(srcId, tgtId)) {
       throw new MigrationError(`--from and --to reach the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
     }
@@ -59,6 +60,8 @@ export async function openSession(options: CopyOptions): Promise<Session> {
       },
       timings: [],
       warnings,
+      pids,
+      state: {},
     };
   } catch (err) {
     await Promise.all([closeQuietly(source), closeQuietly(target)]);
@@ -73,7 +76,7 @@ export async function closeSession(s: Session | undefined): Promise<void> {
 
 /** A target session that writes (data, keys, indexes): {@link targetSessionSql} set. */
 export async function openWriter(s: Session, applicationName: string): Promise<Client> {
-  const w = await connect(s.options.to, { role: 'target', applicationName });
+  const w = track(s, 'target', await connect(s.options.to, { role: 'target', applicationName }));
   try {
     await w.query(`${STABLE_SESSION_SQL}; ${targetSessionSql(s)}`);
     return w;

@@ -10,11 +10,12 @@ import type { Client } from 'pg';
 import { closeQuietly, runPool } from '../pool';
 import type { Table } from '../schema/catalog';
 import type { Statement } from '../schema/ddl';
-import { errText, ident, phaseError, runPhase, type RunContext } from './context';
+import { ident, phaseError, statementError, runPhase, type RunContext } from './context';
 import { loadAtomically } from './atomic-load';
 import { framedCopyIn, framedCopyOut } from './relay';
 import { startWalFlusher } from './wal-flusher';
 import type { ForeignKey } from './foreign-keys';
+import { markLoaded, prepareReload } from './resume';
 import type { CopyFormat, TableResult } from './types';
 
 type Format = 'binary' | 'text';
@@ -126,16 +127,20 @@ async function copyRows(ctx: RunContext, w: Worker, task: DataTask, format: Form
   });
 }
 
-/** Loads one task in its own target transaction (a whole table is truncated first, for FREEZE). */
+/**
+ * Loads one task in its own target transaction (a whole table is truncated first, for FREEZE);
+ * in an atomic run inside the run's one transaction (the table was created in it: FREEZE holds).
+ */
 async function loadTask(ctx: RunContext, w: Worker, task: DataTask, format: Format, label: string): Promise<{ rows: number; bytes: number }> {
+  const own = !ctx.atomic;
   try {
-    await w.target.query('BEGIN');
+    if (own) await w.target.query('BEGIN');
     if (!task.chunk) await w.target.query(`TRUNCATE ONLY ${task.table.qname}`);
     const result = await copyRows(ctx, w, task, format, label);
-    await w.target.query('COMMIT');
+    if (own) await w.target.query('COMMIT');
     return result;
   } catch (err) {
-    await w.target.query('ROLLBACK').catch(() => undefined);
+    if (own) await w.target.query('ROLLBACK').catch(() => undefined);
     throw phaseError('data', err, task.table.qname, ctx.mode);
   }
 }
@@ -147,7 +152,7 @@ async function buildIndexes(ctx: RunContext, target: Client, table: string, stat
     try {
       await target.query(st.sql);
     } catch (err) {
-      throw phaseError('schema:post', new Error(`${st.object}: ${errText(err)}`), table, ctx.mode);
+      throw phaseError('schema:post', statementError(st.object, err), table, ctx.mode);
     }
     ctx.emit({ type: 'statement', phase: 'schema:post', object: st.object, ms: Date.now() - t0 });
   }
@@ -216,6 +221,18 @@ export async function copyTable(ctx: RunContext, w: Worker, task: DataTask, prog
   const indexes = ctx.mode === 'full' ? ctx.plan.postIndexes.filter((s) => s.table === table.qname) : [];
   await buildIndexes(ctx, w.target, table.qname, indexes);
   out.indexesDone.add(table.qname);
+  if (ctx.record) await markLoaded(w.target, table.qname, state.rows);
+}
+
+/** The tables the data phase loads in parallel, and the workers (an atomic run: one, on its transaction). */
+async function plan(ctx: RunContext, inPlace: ReadonlySet<string>, out: DataResult): Promise<{ tables: Table[]; workers: Worker[] }> {
+  const kept = new Set(ctx.kept);
+  for (const q of kept) out.indexesDone.add(q);
+  const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname) && !kept.has(t.qname));
+  if (ctx.options.resume) await prepareReload(ctx.target, tables.map((t) => t.qname));
+  const n = ctx.atomic ? 1 : Math.min(ctx.readers.length, Math.max(1, tables.length));
+  const workers: Worker[] = ctx.readers.slice(0, n).map((source, i) => ({ source, target: ctx.atomic ? ctx.target : ctx.writers[i] }));
+  return { tables, workers };
 }
 
 /** Phase data. */
@@ -228,9 +245,8 @@ export async function copyTableData(ctx: RunContext): Promise<DataResult> {
       // Tables already on the target are reloaded in one transaction; new ones in parallel.
       const related = ctx.mode === 'data-only' ? ctx.selection.onTarget : ctx.reload;
       const inPlace = new Set(related);
-      const tables = ctx.selection.dataTables.filter((t) => !inPlace.has(t.qname));
-      const n = Math.min(ctx.readers.length, Math.max(1, tables.length));
-      const workers: Worker[] = ctx.readers.slice(0, n).map((source, i) => ({ source, target: ctx.writers[i] }));
+      const { tables, workers } = await plan(ctx, inPlace, out);
+      const n = workers.length;
       if (inPlace.size) await loadAtomically(ctx, ctx.selection.dataTables.filter((t) => inPlace.has(t.qname)), related, atomicLoader(ctx, workers[0], out), out);
       const tasks = splitTasks(tables, {
         enabled: ctx.mode === 'full' && n > 1 && ctx.model.serverVersionNum >= 140000,

@@ -60,6 +60,18 @@ export interface CopyOptions {
    * e.g. `large-objects`). Any other object that is not carried refuses the run in preflight.
    */
   readonly skip?: readonly string[];
+  /**
+   * Continue an interrupted or failed full copy from the record it left on the target
+   * (resume.ts): the tables loaded then, checked again against the source, are kept; the
+   * others are loaded. Refused when no record is there or the source's schema changed.
+   */
+  readonly resume?: boolean;
+  /**
+   * Stops the run (db:copy aborts it on SIGINT/SIGTERM with the signal's name as the reason):
+   * the run's sessions are ended, the target is undone, rolled back or left with its resume
+   * record, and the error says which (interrupt.ts).
+   */
+  readonly signal?: AbortSignal;
   readonly onEvent?: (event: CopyEvent) => void;
 }
 
@@ -101,6 +113,8 @@ export interface CopySummary {
   readonly verify: VerifyReport | null;
   /** The DDL that was (or, with dryRun, would be) run. */
   readonly ddl: string;
+  /** With resume: tables the interrupted run had loaded, found equal to the source again and kept. */
+  readonly resumed: string[];
   /** Data tables with their planned COPY format. */
   readonly plan: PlannedTable[];
   readonly totalMs: number;

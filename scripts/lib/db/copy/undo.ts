@@ -6,26 +6,32 @@
  */
 import { connect, MigrationError } from '../connection';
 import { closeQuietly } from '../pool';
-import { errText, phaseError, type RunContext } from './context';
+import { errText, phaseError, rerunAdvice, type RunContext } from './context';
 import { undoStatements } from './pre-data';
 
-/** Runs the undo and returns the original failure, its message saying what the undo did. */
+/** Runs the undo and returns the original failure, its headline saying what the undo did. */
 export async function undo(ctx: RunContext, err: unknown): Promise<MigrationError> {
-  const failure = phaseError('data', err, undefined, ctx.mode);
+  const failure = phaseError(ctx.state.phase ?? 'data', err, undefined, ctx.mode);
   const statements = undoStatements(ctx);
   let note: string;
+  let target: MigrationError['details']['target'];
   try {
     const client = await connect(ctx.options.to, { role: 'target', applicationName: 'db-copy undo' });
     try {
       await client.query(`SET search_path = ''; SET lock_timeout = '30s'`);
       for (const sql of statements) await client.query(sql);
-      note = `; undo: the ${statements.length} object(s) this run created were dropped again`;
+      const code = failure.details.code;
+      // after a transient failure a plain rerun starts clean; after a deterministic one it meets the same error
+      const advice = failure.details.signal ? 'a plain rerun starts clean' : code && rerunAdvice(code) !== rerunAdvice(undefined) ? rerunAdvice(code) : 'a plain rerun starts clean (no need to rerun with --force)';
+      note = `undo: the ${statements.length} object(s) this run created were dropped again, the target is as it was before the run: ${advice}`;
+      target = 'as-before';
     } finally {
       await closeQuietly(client);
     }
   } catch (undoErr) {
-    note = `; undo incomplete (${errText(undoErr)}): rerun with --force to finish it`;
+    note = `undo incomplete (${errText(undoErr)}): rerun with --force to finish it`;
+    target = 'undo-incomplete';
   }
-  ctx.warn(note.slice(2));
-  return new MigrationError(failure.message + note, failure.details);
+  ctx.warn(note);
+  return new MigrationError(`${failure.headline}; ${note}`, { ...failure.details, target });
 }
