@@ -5,12 +5,10 @@
  * finish) is what db:sync finish and db:rollback call; `recordSync` writes the cache file only.
  */
 export {
-  dayState,
   readState,
   recordSync,
   stateDir,
   stateFile,
-  type DayState,
   type EnvironmentState,
   type SourceMark,
   type SyncRecord,
