@@ -68,11 +68,9 @@ async function tableStates(ctx: SyncContext): Promise<{ table: string; state: Ta
 
 async function reverseObjects(ctx: SyncContext): Promise<SyncStatus['reverse']> {
   const back = syncNames(ROLLBACK_PREFIX);
-  const [sub, slot, pub] = await Promise.all([
-    ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]),
-    ctx.target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [back.slot]),
-    ctx.target.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [back.publication]),
-  ]);
+  const sub = await ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]);
+  const slot = await ctx.target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [back.slot]);
+  const pub = await ctx.target.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [back.publication]);
   return { subscription: Boolean(sub.rowCount), slot: Boolean(slot.rowCount), publication: Boolean(pub.rowCount) };
 }
 
@@ -125,7 +123,10 @@ export async function readStatus(ctx: SyncContext, flags: CommandFlags = {}): Pr
   const tables = sub.rowCount ? await tableStates(ctx) : [];
   const lagBytes = slot.rows[0]?.lag != null ? Math.max(0, Number(slot.rows[0].lag)) : null;
   const idle = sub.rows[0]?.idle_s;
-  const [source, target, lock, reverse] = await Promise.all([freezeState(ctx.source), freezeState(ctx.target), pairLockHolder(ctx.source, ctx.options.to), reverseObjects(ctx)]);
+  const source = await freezeState(ctx.source);
+  const target = await freezeState(ctx.target);
+  const lock = await pairLockHolder(ctx.source, ctx.options.to);
+  const reverse = await reverseObjects(ctx);
   const facts = {
     subscribed: Boolean(sub.rowCount),
     slot: { exists: Boolean(slot.rowCount), active: Boolean(slot.rows[0]?.active) },
