@@ -13,7 +13,7 @@ import { createLogger } from './lib/cli/log';
 import { redactSecrets } from './lib/db/connection';
 import { ORIGIN_SECRET_ENV, reviewedApply } from './lib/cutover/apply';
 import { checkStage, dayLedger, isStage, renderChange, runCutover, stateDir, type CutoverResult } from './lib/cutover/index';
-import { CONFIG_FILE_ENV, CUTOVER_STAGES, DEFAULT_CONFIG_FILE, loadConfig } from '../stacks/config';
+import { CONFIG_FILE_ENV, CUTOVER_STAGES, DEFAULT_CONFIG_FILE, loadConfig, type CutoverStage } from '../stacks/config';
 
 const spec = {
   name: 'npm run cutover --',
@@ -69,6 +69,16 @@ async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
   if (!args.env) throw new UsageError('--env is required (e.g. --env production)');
+  if (args['check-stage']) {
+    if (args.to || args.apply || args['dry-run']) throw new UsageError('--check-stage takes no --to, --apply or --dry-run: it only compares the config with the record');
+  } else {
+    if (!args.to || !isStage(args.to)) throw new UsageError(`--to must be one of ${CUTOVER_STAGES.join(', ')} (got ${args.to ?? 'nothing'})`);
+    if (args.apply && args['dry-run']) throw new UsageError('--apply and --dry-run contradict each other: pick one');
+    if (args.yes && !args.apply) throw new UsageError('--yes only goes with --apply');
+    const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    if (args.apply && !args.yes && !tty) throw new UsageError('--apply without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)');
+    if (args.apply && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --apply; nothing was run`);
+  }
   const explicit = args.config ?? process.env[CONFIG_FILE_ENV];
   const configFile = explicit ?? join(process.cwd(), DEFAULT_CONFIG_FILE);
   if (!existsSync(configFile)) {
@@ -78,26 +88,20 @@ async function main(): Promise<number> {
   if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment in ${configFile}; known: ${Object.keys(config.environments).join(', ')}`);
   const ledger = dayLedger(args.env, { config, dir: stateDir() });
   if (args['check-stage']) {
-    if (args.to || args.apply) throw new UsageError('--check-stage takes no --to or --apply: it only compares the config with the record');
     const s = checkStage(config, args.env, await ledger.read(), ledger.where);
     if (args.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
     else process.stdout.write(`${s.ok ? 'ok' : 'DIFFERS'}: ${s.message}\n`);
     if (!s.ok) createLogger().error(s.message);
     return s.ok ? 0 : 1;
   }
-  if (!args.to || !isStage(args.to)) throw new UsageError(`--to must be one of ${CUTOVER_STAGES.join(', ')} (got ${args.to ?? 'nothing'})`);
-  if (args.apply && args['dry-run']) throw new UsageError('--apply and --dry-run contradict each other: pick one');
-  if (args.yes && !args.apply) throw new UsageError('--yes only goes with --apply');
-  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  if (args.apply && !args.yes && !tty) throw new UsageError('--apply without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)');
-  if (args.apply && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --apply; nothing was run`);
+  const to = args.to as CutoverStage; // checked above
   const log = createLogger();
   const cloudwatch = new CloudWatchClient({ region: process.env.AWS_REGION ?? config.region });
   const toStdout = (text: string) => (args.json ? process.stderr : process.stdout).write(text);
   try {
     const r = await runCutover({
       envName: args.env,
-      to: args.to,
+      to,
       configFile,
       healthUrl: args['health-url'],
       cloudwatch,
@@ -113,7 +117,7 @@ async function main(): Promise<number> {
               log: (l) => log.info(l),
               confirm: async (_summary, text) => {
                 toStdout(`\n${renderChange(change).join('\n')}\n\n${text}\n`);
-                return args.yes ? true : ask(`Apply this plan to ${args.env} (stage ${args.to})? Type yes to apply: `);
+                return args.yes ? true : ask(`Apply this plan to ${args.env} (stage ${to})? Type yes to apply: `);
               },
             })
         : undefined,
@@ -124,7 +128,7 @@ async function main(): Promise<number> {
       log.error(`${r.error}; nothing was written`);
       return 1;
     }
-    if (r.written && !r.applied) log.info(`not applied yet: npm run cutover -- --env ${args.env} --to ${args.to} --apply (shows the plan first); until then --check-stage fails`);
+    if (r.written && !r.applied) log.info(`not applied yet: npm run cutover -- --env ${args.env} --to ${to} --apply (shows the plan first); until then --check-stage fails`);
     return 0;
   } finally {
     cloudwatch.destroy();
