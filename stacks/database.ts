@@ -14,6 +14,9 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 export interface DatabaseProps {
   /** RDS identifier, e.g. `venture-nudge-production-db`. */
   readonly identifier: string;
+  readonly region: string;
+  /** Account id (the monitoring role's trust names it). */
+  readonly accountId: string;
   readonly vpcId: string;
   /** Private subnets for the subnet group (one per AZ). */
   readonly subnetIds: string[];
@@ -118,7 +121,7 @@ export class Database extends Construct {
       monitoring > 0
         ? new IamRole(this, 'monitoring-role', {
             name: `${props.identifier}-monitoring`,
-            assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com'),
+            assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com', { account: props.accountId, sourceArn: `arn:aws:rds:${props.region}:${props.accountId}:db:${props.identifier}` }),
           })
         : undefined;
     if (monitoringRole) {

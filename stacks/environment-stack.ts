@@ -113,6 +113,8 @@ export class EnvironmentStack extends TerraformStack {
       natGatewayPerAz: env.network.natGatewayPerAz,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
       kmsKeyArn: encryption.keyArn,
+      region: config.region,
+      accountId: encryption.accountId,
     });
 
     const albLogsBucketName = `${names.prefix}-alb-logs-${encryption.accountId}`;
@@ -121,6 +123,7 @@ export class EnvironmentStack extends TerraformStack {
           bucketName: albLogsBucketName,
           versioned: false,
           expireDays: env.network.flowLogRetentionDays,
+          forceDestroy: env.forceDestroy,
           policyStatements: [albLogDeliveryStatement(config.region, `arn:aws:s3:::${albLogsBucketName}`, 'alb')],
         })
       : undefined;
@@ -130,6 +133,7 @@ export class EnvironmentStack extends TerraformStack {
           bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
           versioned: false,
           expireDays: env.edge.logRetentionDays,
+          forceDestroy: env.forceDestroy,
           // CloudFront standard logging writes with an ACL grant it adds itself.
           objectOwnership: 'BucketOwnerPreferred',
         })
@@ -149,6 +153,8 @@ export class EnvironmentStack extends TerraformStack {
 
     const database = new Database(this, 'database', {
       identifier: names.dbIdentifier,
+      region: config.region,
+      accountId: encryption.accountId,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       engineVersion: env.database.engineVersion,
@@ -196,6 +202,7 @@ export class EnvironmentStack extends TerraformStack {
     const repository = new ContainerRepository(this, 'repository', {
       name: names.ecrRepository,
       kmsKeyArn: encryption.keyArn,
+      forceDelete: env.forceDestroy,
       // Where the repository lived before the service construct was split in two.
       movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
     });
@@ -237,7 +244,7 @@ export class EnvironmentStack extends TerraformStack {
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
 
     // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
-    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn }) : undefined;
+    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn, forceDelete: env.forceDestroy }) : undefined;
     const runner = toolkit
       ? new MigrationRunner(this, 'runner', {
           namePrefix: names.prefix,
