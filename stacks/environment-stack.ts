@@ -23,6 +23,7 @@ import { WebAcl } from './web-acl';
 import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions, suppress } from './policy';
 import { localStatePath } from './state-backend';
+import { stackMonthlyEstimate } from './cost-estimate';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -316,6 +317,7 @@ export class EnvironmentStack extends TerraformStack {
       minHealthyHosts: env.service.minTasks,
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
+      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], serviceTasks: env.service.minTasks, region: config.region }),
       kmsKeyArn: encryption.keyArn,
       usEast1KmsKeyArn: edgeKeyArn,
       businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
