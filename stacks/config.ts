@@ -414,6 +414,14 @@ export const EnvironmentSchema = z
     /** The source database the app uses at the web stages and the runner copies from. */
     sourceDatabase: SourceDatabaseSchema,
     runner: RunnerSchema,
+    /**
+     * Teardown: let `terraform destroy` delete the log buckets (ALB, CloudFront) and the ECR repositories
+     * with their objects and images (S3 `force_destroy`, ECR `force_delete`). Off, destroy stops at the
+     * first non-empty one, which keeps logs and images of a real environment. Turn it on (and apply) only
+     * for an environment you mean to remove; the assets bucket (user uploads) is never force-destroyed.
+     * @default false
+     */
+    forceDestroy: z.boolean(),
     /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
     backend: BackendSchema,
   })
@@ -523,6 +531,7 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     dns: { records: [], nameServers: [] },
     sourceDatabase: { cidrs: ['0.0.0.0/0'], port: 5432 },
     runner: { enabled: true, cpu: 1024, memory: 2048, logRetentionDays: 30 },
+    forceDestroy: false,
     backend: { type: 'local' },
   };
 }

@@ -16,6 +16,9 @@ export interface DatabaseProps {
   readonly permissionsBoundary?: string;
   /** RDS identifier, e.g. `venture-nudge-production-db`. */
   readonly identifier: string;
+  readonly region: string;
+  /** Account id (the monitoring role's trust names it). */
+  readonly accountId: string;
   readonly vpcId: string;
   /** Private subnets for the subnet group (one per AZ). */
   readonly subnetIds: string[];
@@ -120,7 +123,7 @@ export class Database extends Construct {
       monitoring > 0
         ? new IamRole(this, 'monitoring-role', {
             name: `${props.identifier}-monitoring`,
-            assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com'),
+            assumeRolePolicy: assumeRolePolicy(this, 'monitoring.rds.amazonaws.com', { account: props.accountId, sourceArn: `arn:aws:rds:${props.region}:${props.accountId}:db:${props.identifier}` }),
             permissionsBoundary: props.permissionsBoundary,
           })
         : undefined;

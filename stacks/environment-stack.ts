@@ -23,6 +23,7 @@ import { WebAcl } from './web-acl';
 import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions, suppress } from './policy';
 import { localStatePath } from './state-backend';
+import { stackMonthlyEstimate } from './cost-estimate';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config.ts). */
@@ -121,6 +122,8 @@ export class EnvironmentStack extends TerraformStack {
       natGatewayPerAz: env.network.natGatewayPerAz,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
       kmsKeyArn: encryption.keyArn,
+      region: config.region,
+      accountId: encryption.accountId,
     });
 
     const albLogsBucketName = `${names.prefix}-alb-logs-${encryption.accountId}`;
@@ -129,6 +132,7 @@ export class EnvironmentStack extends TerraformStack {
           bucketName: albLogsBucketName,
           versioned: false,
           expireDays: env.network.flowLogRetentionDays,
+          forceDestroy: env.forceDestroy,
           policyStatements: [albLogDeliveryStatement(config.region, `arn:aws:s3:::${albLogsBucketName}`, 'alb')],
         })
       : undefined;
@@ -138,6 +142,7 @@ export class EnvironmentStack extends TerraformStack {
           bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
           versioned: false,
           expireDays: env.edge.logRetentionDays,
+          forceDestroy: env.forceDestroy,
           // CloudFront standard logging writes with an ACL grant it adds itself.
           objectOwnership: 'BucketOwnerPreferred',
         })
@@ -158,6 +163,8 @@ export class EnvironmentStack extends TerraformStack {
     const database = new Database(this, 'database', {
       permissionsBoundary: boundary?.arn,
       identifier: names.dbIdentifier,
+      region: config.region,
+      accountId: encryption.accountId,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       engineVersion: env.database.engineVersion,
@@ -205,6 +212,7 @@ export class EnvironmentStack extends TerraformStack {
     const repository = new ContainerRepository(this, 'repository', {
       name: names.ecrRepository,
       kmsKeyArn: encryption.keyArn,
+      forceDelete: env.forceDestroy,
       // Where the repository lived before the service construct was split in two.
       movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
     });
@@ -247,7 +255,7 @@ export class EnvironmentStack extends TerraformStack {
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
 
     // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
-    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn }) : undefined;
+    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn, forceDelete: env.forceDestroy }) : undefined;
     const runner = toolkit
       ? new MigrationRunner(this, 'runner', {
           permissionsBoundary: boundary?.arn,
@@ -321,6 +329,7 @@ export class EnvironmentStack extends TerraformStack {
       minHealthyHosts: env.service.minTasks,
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
+      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], serviceTasks: env.service.minTasks, region: config.region }),
       kmsKeyArn: encryption.keyArn,
       usEast1KmsKeyArn: edgeKeyArn,
       businessMetrics: { namespace: businessMetricsNamespace(config, environment) },

@@ -13,9 +13,31 @@ export function jsonDocument(scope: IConstruct, value: unknown): string {
   return App.of(scope).hclOutput ? Fn.jsonencode(value) : JSON.stringify(value);
 }
 
-/** Trust policy letting one AWS service assume a role (e.g. `ecs-tasks.amazonaws.com`). */
-export function assumeRolePolicy(scope: IConstruct, service: string): string {
-  return jsonDocument(scope, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+/** Who may make the service assume the role: this account, and resources matching `sourceArn` (confused-deputy protection). */
+export interface TrustSource {
+  /** The account whose resources the service acts for. */
+  readonly account: string;
+  /** ARN pattern of those resources, e.g. `arn:aws:ecs:us-east-1:123456789012:*`. */
+  readonly sourceArn: string;
+}
+
+/**
+ * Trust policy letting one AWS service assume a role (e.g. `ecs-tasks.amazonaws.com`), only on
+ * behalf of this account's resources: `aws:SourceAccount` and `aws:SourceArn` (AWS IAM guide,
+ * "The confused deputy problem").
+ */
+export function assumeRolePolicy(scope: IConstruct, service: string, source: TrustSource): string {
+  return jsonDocument(scope, {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': source.account }, ArnLike: { 'aws:SourceArn': source.sourceArn } },
+      },
+    ],
+  });
 }
 
 /**

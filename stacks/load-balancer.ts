@@ -96,8 +96,13 @@ export class LoadBalancer extends Construct {
     this.zoneId = lb.zoneId;
     this.arnSuffix = lb.arnSuffix;
 
+    // name_prefix + create_before_destroy: a change that replaces the group (port, protocol, target
+    // type, VPC) creates the new one first and moves the listener to it, instead of failing on the
+    // taken name or deleting a group a listener still uses. ELB allows a 6-character prefix.
     const tg = new LbTargetGroup(this, 'targets', {
-      name: `${props.namePrefix}-tg`,
+      namePrefix: 'vn-tg-',
+      tags: { Name: `${props.namePrefix}-tg` },
+      lifecycle: { createBeforeDestroy: true },
       port,
       protocol: 'HTTP',
       targetType: 'ip',

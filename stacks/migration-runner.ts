@@ -85,7 +85,7 @@ export class MigrationRunner extends Construct {
     this.logGroupName = logs.name;
 
     const parameterArn = `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.sourceUrlParameter}`;
-    const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
+    const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com', { account: props.accountId, sourceArn: `arn:aws:ecs:${props.region}:${props.accountId}:*` });
     // Execution role: pull this repository's images, write this log group, read the two secrets. Nothing else.
     const executionRole = new IamRole(this, 'execution-role', { name: `${name}-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     new IamRolePolicy(this, 'execution-policy', {

@@ -30,6 +30,9 @@ export interface NetworkProps {
   readonly flowLogRetentionDays: number;
   /** KMS key for the flow log group. @default AWS-owned encryption */
   readonly kmsKeyArn?: string;
+  readonly region: string;
+  /** Account id (the flow-log role's trust names it). */
+  readonly accountId: string;
 }
 
 /** VPC with public subnets (ALB, NAT) and private subnets (tasks, database) in each AZ. */
@@ -38,9 +41,13 @@ export class Network extends Construct {
   readonly cidr: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  private readonly region: string;
+  private readonly accountId: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    this.region = props.region;
+    this.accountId = props.accountId;
     const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
     const vpc = new Vpc(this, 'vpc', { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: name('vpc') });
     this.vpcId = vpc.id;
@@ -94,7 +101,7 @@ export class Network extends Construct {
     const group = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${namePrefix}/flow-logs`, retentionInDays, kmsKeyId });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-flow-logs`,
-      assumeRolePolicy: assumeRolePolicy(this, 'vpc-flow-logs.amazonaws.com'),
+      assumeRolePolicy: assumeRolePolicy(this, 'vpc-flow-logs.amazonaws.com', { account: this.accountId, sourceArn: `arn:aws:ec2:${this.region}:${this.accountId}:vpc-flow-log/*` }),
       permissionsBoundary,
     });
     new IamRolePolicy(this, 'flow-logs-write', {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { jsonDocument } from './json-document';
-import { Annotations, TerraformProvider } from 'cdktf';
+import { Annotations, Lazy, TerraformProvider } from 'cdktf';
+import { budgetThresholds } from './cost-estimate';
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -34,8 +35,13 @@ export interface ObservabilityProps {
   readonly minHealthyHosts: number;
   /** Email subscribers of the alarm topics (a warning at synth when empty). */
   readonly alertEmails: readonly string[];
-  /** Monthly budget alerts in USD. */
+  /** Monthly budget alerts in USD: the floors when `budgetEstimateUsd` is given (see stacks/cost-estimate.ts). */
   readonly budgetThresholdsUsd: readonly number[];
+  /**
+   * The stack's monthly cost estimate, asked at synth once every resource exists: the thresholds
+   * become `budgetThresholds(estimate, budgetThresholdsUsd)`. @default the thresholds as given
+   */
+  readonly budgetEstimateUsd?: () => number;
   /** KMS key (stack region) for the topic; its policy must let CloudWatch and Budgets use it. */
   readonly kmsKeyArn: string;
   /**
@@ -139,19 +145,25 @@ export class Observability extends Construct {
       }),
     });
 
-    const thresholds = [...props.budgetThresholdsUsd].sort((a, b) => a - b);
+    // Derived once the whole stack exists (the estimate reads every resource), then cached.
+    let cached: number[] | undefined;
+    const thresholds = () =>
+      (cached ??= props.budgetEstimateUsd ? budgetThresholds(props.budgetEstimateUsd(), props.budgetThresholdsUsd) : [...props.budgetThresholdsUsd].sort((a, b) => a - b));
     new BudgetsBudget(this, 'budget', {
       name: `${p}-monthly`,
       budgetType: 'COST',
       timeUnit: 'MONTHLY',
-      limitAmount: String(thresholds[thresholds.length - 1]),
+      limitAmount: Lazy.stringValue({ produce: () => String(thresholds()[thresholds().length - 1]) }),
       limitUnit: 'USD',
       // Needs "Environment" activated as a cost allocation tag (README: "Budgets and alert recipients").
       costFilter: [{ name: 'TagKeyValue', values: [`user:Environment$${props.environment}`] }],
-      notification: [
-        ...thresholds.map((t) => ({ comparisonOperator: 'GREATER_THAN', threshold: t, thresholdType: 'ABSOLUTE_VALUE', notificationType: 'ACTUAL', subscriberSnsTopicArns: [topicArn] })),
-        { comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE', notificationType: 'FORECASTED', subscriberSnsTopicArns: [topicArn] },
-      ],
+      // snake_case: a lazy block list is written as produced.
+      notification: Lazy.anyValue({
+        produce: () => [
+          ...thresholds().map((t) => ({ comparison_operator: 'GREATER_THAN', threshold: t, threshold_type: 'ABSOLUTE_VALUE', notification_type: 'ACTUAL', subscriber_sns_topic_arns: [topicArn] })),
+          { comparison_operator: 'GREATER_THAN', threshold: 100, threshold_type: 'PERCENTAGE', notification_type: 'FORECASTED', subscriber_sns_topic_arns: [topicArn] },
+        ],
+      }) as any,
     });
   }
 

@@ -18,6 +18,8 @@ export interface ContainerRepositoryProps {
    * applied stack keeps its repository and images. @default none
    */
   readonly movedFrom?: { readonly repository: string; readonly lifecycle: string };
+  /** Let `terraform destroy` delete the repository with its images (teardown only). @default false */
+  readonly forceDelete?: boolean;
 }
 
 /** ECR repository: immutable tags, scan on push, a lifecycle that expires untagged and old images. */
@@ -34,6 +36,7 @@ export class ContainerRepository extends Construct {
     const repo = new EcrRepository(this, 'repository', {
       name: props.name,
       imageTagMutability: 'IMMUTABLE',
+      forceDelete: props.forceDelete ?? false,
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: props.kmsKeyArn ? 'KMS' : 'AES256', kmsKey: props.kmsKeyArn }],
     });

@@ -174,7 +174,9 @@ export class AutoscaledService extends Construct {
       dependsOn: props.dependsOn,
     });
     this.serviceName = service.name;
-    this.autoscaling(props, `service/${cluster.name}/${service.name}`);
+    // Registering a scalable target raises desired_count to its minimum at once: in bootstrap there is
+    // none, so the service stays at 0 tasks; the first apply with a tag registers it (min = minTasks).
+    if (!bootstrap) this.autoscaling(props, `service/${cluster.name}/${service.name}`);
   }
 
   private ssmArnPrefix(props: AutoscaledServiceProps): string {
@@ -183,7 +185,7 @@ export class AutoscaledService extends Construct {
 
   /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
   private roles(props: AutoscaledServiceProps, logGroupArn: string): { executionRole: IamRole; taskRole: IamRole } {
-    const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com');
+    const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com', { account: props.accountId, sourceArn: `arn:aws:ecs:${props.region}:${props.accountId}:*` });
     const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     // Instead of AmazonECSTaskExecutionRolePolicy (ECR and logs on *): this repository and this log group only.
     new IamRolePolicy(this, 'execution-pull-and-log', {
@@ -260,7 +262,7 @@ export class AutoscaledService extends Construct {
     const paths = Object.values(WRITABLE_PATHS);
     return {
       name: VOLUME_INIT_CONTAINER,
-      image: `${props.image.repositoryUrl}:${props.image.tag}`,
+      image: `${props.image.repositoryUrl}:${props.image.tag ?? BOOTSTRAP_TAG}`,
       essential: false,
       user: '0',
       entryPoint: ['sh', '-c'],

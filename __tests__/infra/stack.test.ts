@@ -62,7 +62,7 @@ describe('EnvironmentStack', () => {
     const staging = synthEnvironment({}, 'staging');
     const named = (j: typeof json) =>
       ['aws_ecs_cluster', 'aws_ecr_repository', 'aws_lb', 'aws_lb_target_group', 'aws_db_instance', 'aws_iam_role', 'aws_cloudwatch_log_group', 'aws_sns_topic', 'aws_wafv2_web_acl'].flatMap((t) =>
-        Object.values(resourcesOf(j, t)).map((r) => `${t}:${r.name ?? r.identifier}`),
+        Object.values(resourcesOf(j, t)).map((r) => `${t}:${r.name ?? r.identifier ?? r.tags?.Name}`), // target groups: name_prefix (issue 19), their Name tag
       );
     const prodNames = new Set(named(json));
     expect(named(staging).filter((n) => prodNames.has(n))).toEqual([]);
