@@ -28,6 +28,8 @@ export function ciNames(env: string, account: string, config = loadConfig()): Re
     service: n.service,
     app_repository: n.ecrRepository,
     toolkit_repository: n.toolkitRepository,
+    /** The committed cutover stage (the deploy checks the app image's RDS CA bundle before `rds`). */
+    cutover_stage: config.environments[env].cutover.stage,
     deploy_role_arn: `arn:aws:iam::${account}:role/${n.prefix}-github-deploy`,
     plan_role_arn: `arn:aws:iam::${account}:role/${n.prefix}-github-plan`,
   };

@@ -293,6 +293,8 @@ export class EnvironmentStack extends TerraformStack {
           boundary,
           stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, region: env.backend.region } : undefined,
           planRole: gh.planRole,
+          // Production deploys the image staging tested (copied by digest, never rebuilt).
+          promoteFrom: environment === 'production' && 'staging' in config.environments ? namesFor(config, 'staging').prefix : undefined,
         })
       : undefined;
 

@@ -105,7 +105,15 @@ export interface GithubDeployProps {
   readonly stateBackend?: { readonly bucket: string; readonly key: string; readonly region: string };
   /** A read-only role for pull-request plans (trust: `repo:<repository>:pull_request`). @default true */
   readonly planRole?: boolean;
+  /**
+   * Name prefix of the environment whose images this one promotes (production: staging's): the deploy
+   * role may pull from its repositories (read only) to copy the tested image by digest. @default none
+   */
+  readonly promoteFrom?: string;
 }
+
+/** What copying an image out of another environment's repository needs (read only). */
+const PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:DescribeImages'];
 
 /** Regional services whose resources carry the Environment tag: the deploy role writes them only with this environment's tag. */
 const TAGGED_SERVICES = ['acm', 'application-autoscaling', 'cloudfront', 'cloudwatch', 'ec2', 'ecs', 'elasticloadbalancing', 'kms', 'logs', 'rds', 'route53', 'sns', 'wafv2'];
@@ -248,11 +256,12 @@ export class GithubDeploy extends Construct {
         // The app's database secret (refreshed on every plan), and the RDS-managed master secret RDS creates as the caller.
         { Sid: 'AppSecret', Effect: 'Allow', Action: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:UpdateSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource', 'secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy', 'secretsmanager:ListSecretVersionIds'], Resource: `arn:aws:secretsmanager:${r}:${a}:secret:${p}/*` },
         { Sid: 'RdsManagedSecret', Effect: 'Allow', Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret', 'secretsmanager:RotateSecret'], Resource: `arn:aws:secretsmanager:${r}:${a}:secret:rds!*` },
+        ...(props.promoteFrom ? [{ Sid: 'PromotionSource', Effect: 'Allow', Action: PULL_ACTIONS, Resource: [`arn:aws:ecr:${r}:${a}:repository/${props.promoteFrom}`, `arn:aws:ecr:${r}:${a}:repository/${props.promoteFrom}-*`] }] : []),
         ...this.stateStatements(props, true),
         {
           Sid: 'NoOtherEnvironment',
           Effect: 'Deny',
-          NotAction: REFRESH_ACTIONS,
+          NotAction: props.promoteFrom ? [...REFRESH_ACTIONS, ...PULL_ACTIONS] : REFRESH_ACTIONS,
           Resource: '*',
           Condition: { StringNotEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: e }, Null: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: 'false' } },
         },

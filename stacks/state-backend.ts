@@ -32,6 +32,6 @@ export function stateBackendWarnings(config: Config): string[] {
     .map(
       ([name]) =>
         `${name} keeps its Terraform state in a local file (${LOCAL_STATE_DIR}/${name}.tfstate): one copy on one machine, no locking, no versioning. ` +
-        `Set environments.${name}.backend to { "type": "s3", "bucket": ..., "region": ..., "dynamodbTable": ... } before the first apply (docs/plan-review.md, "State").`,
+        `Set environments.${name}.backend to { "type": "s3", "bucket": ..., "region": ... } and create the bucket with npm run state:bootstrap before the first apply (docs/ci.md, "State").`,
     );
 }

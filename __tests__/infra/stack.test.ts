@@ -21,9 +21,9 @@ describe('EnvironmentStack', () => {
     expect(JSON.stringify(json)).not.toContain(ROOT);
   });
 
-  test('uses an S3 backend with DynamoDB locking when configured', () => {
-    const s3 = synthEnvironment({ environments: { production: { backend: { type: 's3', bucket: 'vn-state', region: 'us-east-1', dynamodbTable: 'vn-locks' } } } } as any);
-    expect(s3.terraform.backend.s3).toMatchObject({ bucket: 'vn-state', key: 'venture-nudge/production.tfstate', dynamodb_table: 'vn-locks', encrypt: true });
+  test("uses an S3 backend with Terraform's lock file when configured", () => {
+    const s3 = synthEnvironment({ environments: { production: { backend: { type: 's3', bucket: 'vn-state', region: 'us-east-1' } } } } as any);
+    expect(s3.terraform.backend.s3).toMatchObject({ bucket: 'vn-state', key: 'venture-nudge/production.tfstate', use_lockfile: true, encrypt: true });
   });
 
   test('has a default provider in the configured region and a us-east-1 alias', () => {

@@ -63,7 +63,7 @@ describe('state backend warnings', () => {
   });
 
   test('production on S3 is not warned about (and staging never is)', () => {
-    const s3 = { type: 's3', bucket: 'vn-state', region: 'us-east-1', dynamodbTable: 'vn-locks' };
+    const s3 = { type: 's3', bucket: 'vn-state', region: 'us-east-1' };
     expect(stateBackendWarnings(resolveConfig({ environments: { production: { backend: s3 } } } as never))).toEqual([]);
   });
 });

@@ -39,6 +39,8 @@ export const MOTO_PATCHES: Readonly<Record<string, string>> = {
   'rds-monitoring-echo': 'RDS DescribeDBInstances returns MonitoringInterval, MonitoringRoleArn and the Performance Insights settings as set (moto drops them)',
   'rds-parameter-source': 'RDS DescribeDBParameters reports parameters set on a group with Source=user (moto omits it, so the provider ignores them) and honours the Source filter',
   'rds-adjacent-windows': 'RDS accepts a backup window that ends when the maintenance window starts (moto: rejected as overlapping; AWS accepts it)',
+  'iam-evaluation':
+    "IAM policies evaluated with Resource, NotResource and the condition keys moto can know (aws:RequestedRegion, iam:PermissionsBoundary, the OIDC token's claims); CloudWatch, budgets and some S3 calls checked under their IAM action names; AssumeRoleWithWebIdentity unsigned and checked against the role's trust. Keys moto cannot know (tags, iam:PassedToService, s3:prefix) and the Resource of an Allow where moto cannot name the resource favour the caller",
 };
 
 /** moto_patched.py, found next to this file or (when running from dist/) in the source tree. */
@@ -173,4 +175,78 @@ export async function appliedPatches(python = process.env.VN_PYTHON ?? 'python3'
   const r = await runProcess(python, [PATCHED_SERVER, '--list-patches'], { timeoutSeconds: 60 });
   if (r.code !== 0) throw new Error(`moto_patched.py --list-patches failed:\n${r.stderr.trim()}`);
   return r.stdout.split('\n').filter(Boolean);
+}
+
+/** AWS credentials as environment variables (an empty AWS_SESSION_TOKEN for long-term keys). */
+export type CredentialEnv = Readonly<{ AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string; AWS_SESSION_TOKEN: string }>;
+
+/**
+ * POSTs a query-protocol call to moto unsigned and returns the XML body; rejects on a non-2xx
+ * answer with moto's message. moto routes by the credential scope of the Authorization header:
+ * with `service`, a placeholder one (only valid while moto authorizes nothing).
+ */
+function motoQuery(endpoint: string, params: Record<string, string>, service?: string): Promise<string> {
+  const body = new URLSearchParams(params).toString();
+  const url = new URL(endpoint);
+  return new Promise((done, fail) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/', method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body), ...(service ? { Authorization: `AWS4-HMAC-SHA256 Credential=AKIAREHEARSAL0000000/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` } : {}) }, timeout: 30_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) < 300) return done(text);
+        const message = /<Message>([\s\S]*?)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 300);
+        fail(new Error(`${params.Action}: ${message.trim()}`));
+      });
+    });
+    req.on('error', fail);
+    req.on('timeout', () => req.destroy(new Error(`${params.Action}: moto did not answer within 30 s`)));
+    req.end(body);
+  });
+}
+
+const xmlField = (xml: string, field: string): string => {
+  const v = new RegExp(`<${field}>([^<]*)</${field}>`).exec(xml)?.[1];
+  if (v === undefined) throw new Error(`moto answered without ${field}`);
+  return v;
+};
+
+/** User the rehearsal's administrator bootstrap runs as (AdministratorAccess). */
+export const REHEARSAL_ADMIN = 'rehearsal-admin';
+
+/**
+ * Turns on moto's IAM access control for every later request: first (while moto still
+ * authorizes nothing) an administrator user with AdministratorAccess and an access key, then
+ * `/moto-api/reset-auth 0` (the server-mode `INITIAL_NO_AUTH_ACTION_COUNT`). From then on every
+ * call must be signed by a key moto knows and is evaluated against its policies
+ * (moto_patched.py "iam-evaluation"). Returns the administrator's keys.
+ */
+export async function enableIamEvaluation(endpoint: string): Promise<CredentialEnv> {
+  const iam = (p: Record<string, string>) => motoQuery(endpoint, { Version: '2010-05-08', ...p }, 'iam');
+  await iam({ Action: 'CreateUser', UserName: REHEARSAL_ADMIN });
+  await iam({ Action: 'AttachUserPolicy', UserName: REHEARSAL_ADMIN, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+  const key = await iam({ Action: 'CreateAccessKey', UserName: REHEARSAL_ADMIN });
+  const creds = { AWS_ACCESS_KEY_ID: xmlField(key, 'AccessKeyId'), AWS_SECRET_ACCESS_KEY: xmlField(key, 'SecretAccessKey'), AWS_SESSION_TOKEN: '' };
+  const url = new URL(endpoint);
+  await new Promise<void>((done, fail) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/moto-api/reset-auth', method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': 1 }, timeout: 30_000 }, (res) => {
+      res.resume();
+      res.on('end', () => ((res.statusCode ?? 500) < 300 ? done() : fail(new Error(`moto reset-auth answered HTTP ${res.statusCode}`))));
+    });
+    req.on('error', fail);
+    req.end('0');
+  });
+  return creds;
+}
+
+/** An unsigned JWT with the given claims, shaped like a GitHub Actions OIDC token (moto_patched.py checks the trust against its claims, not its signature). */
+export function fakeOidcToken(claims: Record<string, string>): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: 'https://token.actions.githubusercontent.com', ...claims })}.unsigned`;
+}
+
+/** sts:AssumeRoleWithWebIdentity against moto (the role's trust is evaluated against the token's claims); rejects with the AccessDenied message. */
+export async function assumeRoleWithWebIdentity(endpoint: string, roleArn: string, claims: Record<string, string>, sessionName: string): Promise<CredentialEnv> {
+  const xml = await motoQuery(endpoint, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: sessionName, WebIdentityToken: fakeOidcToken(claims), DurationSeconds: '3600' });
+  return { AWS_ACCESS_KEY_ID: xmlField(xml, 'AccessKeyId'), AWS_SECRET_ACCESS_KEY: xmlField(xml, 'SecretAccessKey'), AWS_SESSION_TOKEN: xmlField(xml, 'SessionToken') };
 }

@@ -629,13 +629,12 @@ def _iam_evaluation() -> None:
             role = backend.get_role_by_arn(role_arn)
         except Exception:
             raise AccessDeniedError(user_arn="web identity", action=f"sts:AssumeRoleWithWebIdentity on {role_arn} (no such role)")
-        providers = set(backend.open_id_providers)
         context = {f"{OIDC_HOST}:{k}".lower(): [str(v)] for k, v in claims.items()}
         known = lambda k: k.startswith(OIDC_HOST)  # noqa: E731
         ok = False
         for st in _as_list(json.loads(role.assume_role_policy_document).get("Statement", [])):
             federated = (st.get("Principal") or {}).get("Federated") if isinstance(st.get("Principal"), dict) else None
-            if federated is None or federated not in providers:
+            if federated != f"arn:aws:iam::{self.current_account}:oidc-provider/{OIDC_HOST}":
                 continue
             if _statement_applies({**st, "Resource": "*"}, "sts:AssumeRoleWithWebIdentity", "x", context, known):
                 if st.get("Effect") != "Allow":

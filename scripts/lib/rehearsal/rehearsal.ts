@@ -3,14 +3,25 @@
  * local AWS API (moto, see ./moto.ts). Per stack, in named phases:
  *
  *   init     terraform init (offline mirror)
- *   apply    terraform apply -auto-approve
- *   plan     terraform plan -detailed-exitcode; exit 2 (changes) is drift: failure
+ *   bootstrap  as the administrator: apply -target the permissions boundary,
+ *            the OIDC provider and the GitHub deploy and plan roles (what a
+ *            first administrator apply creates)
+ *   trust    assume the deploy and plan roles with GitHub-shaped OIDC tokens
+ *            (moto checks the trust against the claims); tokens of another
+ *            environment or workflow must be refused
+ *   apply    terraform apply -auto-approve, as the deploy role
+ *   plan     terraform plan -detailed-exitcode, as the plan role; exit 2 (changes) is drift: failure
  *   unprotect  only when protected resources (RDS, ALB) are in state: set
  *            deletion_protection / enable_deletion_protection false on them and
  *            apply with -target; must be in-place updates only (what a real
  *            teardown does first)
- *   destroy  terraform destroy -auto-approve (runs after any failure too)
+ *   destroy  terraform destroy -auto-approve as the deploy role (runs after any
+ *            failure too), of everything but the administrator's resources
+ *   teardown as the administrator: destroy what is left (roles, boundary, provider)
  *   state    terraform state list must be empty
+ *
+ * With identities (npm run rehearse), moto evaluates IAM (moto_patched.py
+ * "iam-evaluation"): an AccessDenied of the deploy or plan role fails its phase.
  *
  * The stack JSON is synthesized in rehearsal provider mode, which differs from
  * the real one only in the provider block (a test holds us to that).
@@ -19,13 +30,14 @@ import { randomBytes } from 'crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { App } from 'cdktf';
-import { Config } from '../../../stacks/config';
+import { Config, namesFor } from '../../../stacks/config';
 import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
 import { maskSecrets } from '../proc/mask';
 import { terraform, TerraformResult } from '../terraform/run';
-import { FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, startMoto } from './moto';
+import { DEPLOY_WORKFLOW, PLAN_WORKFLOW } from '../../../stacks/github-deploy';
+import { CredentialEnv, FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, assumeRoleWithWebIdentity, enableIamEvaluation, startMoto } from './moto';
 
-export const PHASES = ['synth', 'init', 'apply', 'plan', 'unprotect', 'destroy', 'state'] as const;
+export const PHASES = ['synth', 'init', 'bootstrap', 'trust', 'apply', 'plan', 'unprotect', 'destroy', 'teardown', 'state'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PhaseResult {
@@ -71,9 +83,27 @@ export interface RehearsalReport {
 /** Limits for one terraform command (the provider retries HTTP 500s for a long time). */
 export const DEFAULT_PHASE_TIMEOUT_SECONDS = 900;
 
+/** Who runs which phase when moto evaluates IAM. */
+export interface StackIdentities {
+  /** The administrator's keys: init, the bootstrap apply, the teardown. */
+  readonly admin: CredentialEnv;
+  /** Addresses the administrator applies first (boundary, OIDC provider, GitHub roles). */
+  readonly bootstrapTargets: readonly string[];
+  /** Addresses only the administrator destroys: the bootstrap targets and what they reference. */
+  readonly adminOnly: readonly string[];
+  /** The deploy role's credentials (assumed with a token of the deploy job). */
+  readonly deploy: () => Promise<CredentialEnv>;
+  /** The plan role's credentials (a pull-request token); unset: the plan runs as the deploy role. */
+  readonly plan?: () => Promise<CredentialEnv>;
+  /** Tokens the roles must refuse: resolves to the ones wrongly accepted (labels). */
+  readonly refused?: () => Promise<string[]>;
+}
+
 export interface StackRunOptions {
   /** Environment for terraform (fake keys, TF_VAR_origin_verify_secret, endpoint). */
   readonly env: Readonly<Record<string, string>>;
+  /** Run as the administrator, the deploy role and the plan role (moto evaluating IAM). @default one identity: `env`'s keys */
+  readonly identities?: StackIdentities;
   /** The same stack with deletion protection off (cdk.tf.json path) and the resources that differ; applied (targeted) before destroy. */
   readonly unprotect?: { readonly json: string; readonly addresses: readonly string[] };
   /** Progress lines (stderr in the CLI). */
@@ -85,6 +115,9 @@ export interface StackRunOptions {
 }
 
 type Run = TerraformResult;
+
+/** How the rehearsal's administrator appears in phase summaries. */
+const REHEARSAL_ADMIN_LABEL = 'administrator';
 
 /** Runs terraform in `dir`, appending all output (secrets masked) to `logFile`; stops it after the timeout. The caller judges the exit code. */
 function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number, secrets: readonly string[] = []): Promise<Run> {
@@ -137,9 +170,9 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
   let leftovers: string[] = [];
   writeFileSync(logFile, `rehearsal of stack ${stack} in ${dir}\n`, { flag: 'a' });
 
-  const phase = async (name: Phase, args: string[], judge: (r: Run) => { ok: boolean; summary: string; error?: string }): Promise<Run & { ok: boolean }> => {
-    log(`[${stack}] ${name}: terraform ${args.join(' ')}`);
-    const r = await runTerraform(dir, args, logFile, opts.env, timeout, secrets);
+  const phase = async (name: Phase, args: string[], judge: (r: Run) => { ok: boolean; summary: string; error?: string }, env: Readonly<Record<string, string>> = opts.env): Promise<Run & { ok: boolean }> => {
+    log(`[${stack}] ${name}: terraform ${args.length > 8 ? [...args.slice(0, 6), `... (${args.length - 6} more)`].join(' ') : args.join(' ')}`);
+    const r = await runTerraform(dir, args, logFile, env, timeout, secrets);
     const verdict = r.timedOut ? { ok: false, summary: `timed out after ${timeout} s`, error: `timed out after ${timeout} s:\n${terraformErrors(r.output, secrets)}` } : judge(r);
     phases.push({ phase: name, ok: verdict.ok, seconds: r.seconds, summary: verdict.summary });
     if (!verdict.ok) errors.push(`${stack} ${name}: ${verdict.error ?? verdict.summary}`);
@@ -148,18 +181,41 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
   };
   const failed = (r: Run) => ({ ok: false, summary: `exit ${r.code}`, error: terraformErrors(r.output, secrets) });
 
+  const ids = opts.identities;
+  const withKeys = (keys: CredentialEnv): Readonly<Record<string, string>> => ({ ...opts.env, ...keys });
+  const adminEnv = ids ? withKeys(ids.admin) : opts.env;
+  const stateList = async (env: Readonly<Record<string, string>>): Promise<string[]> => {
+    const list = await runTerraform(dir, ['state', 'list'], logFile, env, timeout, secrets);
+    return list.code === 0 ? list.output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('$')) : [];
+  };
+  /** A phase that is not a terraform command (assuming roles). */
+  const step = async <T>(name: Phase, fn: () => Promise<T>, summary: (v: T) => string): Promise<T | undefined> => {
+    const t0 = Date.now();
+    try {
+      const v = await fn();
+      phases.push({ phase: name, ok: true, seconds: (Date.now() - t0) / 1000, summary: summary(v) });
+      log(`[${stack}] ${name}: ok (${summary(v)})`);
+      return v;
+    } catch (e) {
+      const message = maskSecrets((e as Error).message, secrets);
+      phases.push({ phase: name, ok: false, seconds: (Date.now() - t0) / 1000, summary: message.split('\n')[0] });
+      errors.push(`${stack} ${name}: ${message}`);
+      log(`[${stack}] ${name}: FAILED (${message.split('\n')[0]})`);
+      return undefined;
+    }
+  };
+
   /** Lifts deletion protection on the protected resources that are in state (in-place updates only). */
-  const unprotect = async (u: { json: string; addresses: readonly string[] }, extra: string[]) => {
-    const list = await runTerraform(dir, ['state', 'list'], logFile, opts.env, timeout, secrets);
-    const inState = new Set(list.code === 0 ? list.output.split('\n').map((l) => l.trim()) : []);
+  const unprotect = async (u: { json: string; addresses: readonly string[] }, extra: string[], env: Readonly<Record<string, string>>) => {
+    const inState = new Set(await stateList(env));
     const targets = u.addresses.filter((a) => inState.has(a));
     copyFileSync(u.json, join(dir, 'cdk.tf.json'));
     if (targets.length === 0) {
-      phases.push({ phase: 'unprotect', ok: true, seconds: list.seconds, summary: 'nothing protected in state' });
+      phases.push({ phase: 'unprotect', ok: true, seconds: 0, summary: 'nothing protected in state' });
       return;
     }
     // After a failed apply a protected resource may be tainted; lifting its protection must not replace it.
-    for (const t of targets) await runTerraform(dir, ['untaint', '-allow-missing', t], logFile, opts.env, timeout, secrets);
+    for (const t of targets) await runTerraform(dir, ['untaint', '-allow-missing', t], logFile, env, timeout, secrets);
     await phase('unprotect', ['apply', '-no-color', '-input=false', '-auto-approve', ...extra, ...targets.map((t) => `-target=${t}`)], (r) => {
       if (r.code !== 0) return failed(r);
       const m = /(\d+) added, (\d+) changed, (\d+) destroyed/.exec(r.output);
@@ -167,16 +223,37 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
         return { ok: false, summary: applySummary(r.output), error: `lifting deletion protection must only update in place, but it ${applySummary(r.output)}` };
       }
       return { ok: true, summary: `${targets.length} resource(s): ${applySummary(r.output) || 'no changes'}` };
-    });
+    }, env);
+  };
+  const destroyed = (r: Run) => {
+    if (r.code !== 0) return failed(r);
+    const m = /(\d+) destroyed/.exec(r.output);
+    return { ok: true, summary: m ? `${m[1]} destroyed` : '' };
   };
 
-  const init = await phase('init', ['init', '-no-color', '-input=false'], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)));
+  const init = await phase('init', ['init', '-no-color', '-input=false'], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)), adminEnv);
   if (init.ok) {
-    const apply = await phase('apply', ['apply', '-no-color', '-input=false', '-auto-approve'], (r) => (r.code === 0 ? { ok: true, summary: applySummary(r.output) } : failed(r)));
+    let deployEnv: Readonly<Record<string, string>> | undefined = opts.env;
+    let planEnv: Readonly<Record<string, string>> | undefined = opts.env;
+    if (ids) {
+      const boot = await phase('bootstrap', ['apply', '-no-color', '-input=false', '-auto-approve', ...ids.bootstrapTargets.map((t) => `-target=${t}`)], (r) => (r.code === 0 ? { ok: true, summary: `as ${REHEARSAL_ADMIN_LABEL}: ${applySummary(r.output)}` } : failed(r)), adminEnv);
+      const roles = boot.ok
+        ? await step('trust', async () => {
+            const deploy = await ids.deploy();
+            const plan = ids.plan ? await ids.plan() : deploy;
+            const wronglyAccepted = ids.refused ? await ids.refused() : [];
+            if (wronglyAccepted.length) throw new Error(`the roles accepted tokens they must refuse: ${wronglyAccepted.join('; ')}`);
+            return { deploy, plan };
+          }, () => `deploy and plan roles assumed with OIDC tokens${ids.refused ? '; foreign tokens refused' : ''}`)
+        : undefined;
+      deployEnv = roles ? withKeys(roles.deploy) : undefined;
+      planEnv = roles ? withKeys(roles.plan) : undefined;
+    }
+    const apply = deployEnv ? await phase('apply', ['apply', '-no-color', '-input=false', '-auto-approve'], (r) => (r.code === 0 ? { ok: true, summary: applySummary(r.output) } : failed(r)), deployEnv) : undefined;
     // Once the plan has refreshed every resource and found no drift, the
     // teardown commands need not refresh again (saves ~30 s per command on 2 cores).
     let refreshed = false;
-    if (apply.ok) {
+    if (apply?.ok && planEnv) {
       const plan = await phase('plan', ['plan', '-no-color', '-input=false', '-detailed-exitcode', '-lock=false'], (r) => {
         if (r.code === 0) return { ok: true, summary: 'no changes' };
         if (r.code === 2) {
@@ -184,25 +261,31 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
           return { ok: false, summary: `drift: ${changes.length} resource(s) would change`, error: `drift after apply (plan is not empty):\n${planBody(r.output)}\n(full plan in ${logFile})` };
         }
         return failed(r);
-      });
+      }, planEnv);
       refreshed = plan.ok;
     }
     const refresh = refreshed ? ['-refresh=false'] : [];
-    if (opts.unprotect) {
-      await unprotect(opts.unprotect, refresh);
+    // Without the deploy role (bootstrap or trust failed) the administrator tears everything down.
+    const teardownEnv = deployEnv ?? adminEnv;
+    if (opts.unprotect) await unprotect(opts.unprotect, refresh, teardownEnv);
+    if (!ids) {
+      await phase('destroy', ['destroy', '-no-color', '-input=false', '-auto-approve', ...refresh], destroyed);
+    } else {
+      const adminOnly = new Set(ids.adminOnly);
+      const targets = deployEnv ? (await stateList(adminEnv)).filter((a) => !adminOnly.has(a) && !a.startsWith('data.')) : [];
+      if (targets.length) await phase('destroy', ['destroy', '-no-color', '-input=false', '-auto-approve', ...refresh, ...targets.map((t) => `-target=${t}`)], destroyed, teardownEnv);
+      await phase('teardown', ['destroy', '-no-color', '-input=false', '-auto-approve', ...refresh], (r) => {
+        const v = destroyed(r);
+        return v.ok ? { ...v, summary: `as ${REHEARSAL_ADMIN_LABEL}: ${v.summary}` } : v;
+      }, adminEnv);
     }
-    await phase('destroy', ['destroy', '-no-color', '-input=false', '-auto-approve', ...refresh], (r) => {
-      if (r.code !== 0) return failed(r);
-      const m = /(\d+) destroyed/.exec(r.output);
-      return { ok: true, summary: m ? `${m[1]} destroyed` : '' };
-    });
     await phase('state', ['state', 'list'], (r) => {
       if (r.code !== 0 && !/No state file was found/.test(r.output)) return failed(r);
       leftovers = r.code === 0 ? r.output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('$')) : [];
       return leftovers.length === 0
         ? { ok: true, summary: 'empty' }
         : { ok: false, summary: `${leftovers.length} resource(s) left in state`, error: `left in state after destroy:\n  ${leftovers.join('\n  ')}` };
-    });
+    }, adminEnv);
   }
   return { stack, dir, logFile, ok: phases.every((p) => p.ok), phases, errors, leftovers, seconds: (Date.now() - started) / 1000 };
 }
@@ -277,6 +360,74 @@ export function synthRehearsal(config: Config, stacks: readonly string[], outDir
   return Object.fromEntries(stacks.map((s) => [s, join(outDir, 'stacks', s)]));
 }
 
+/** The account moto answers for (STS GetCallerIdentity). */
+export const MOTO_ACCOUNT = '123456789012';
+
+/** Addresses of the administrator's bootstrap: the permissions boundary, the OIDC provider, the GitHub roles and their policies. */
+export function bootstrapAddresses(json: any): string[] {
+  return Object.entries((json.resource ?? {}) as Record<string, Record<string, unknown>>).flatMap(([type, byName]) =>
+    Object.keys(byName).filter((name) => name.startsWith('github_') || name.startsWith('github-boundary_')).map((name) => `${type}.${name}`),
+  );
+}
+
+/** `addresses` and every resource they reference, transitively (what a -target apply of them creates too). */
+export function withDependencies(json: any, addresses: readonly string[]): string[] {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, unknown>>;
+  const seen = new Set<string>();
+  const visit = (address: string) => {
+    if (seen.has(address)) return;
+    const [type, name] = address.split('.');
+    const body = resources[type]?.[name];
+    if (body === undefined) return;
+    seen.add(address);
+    const text = JSON.stringify(body);
+    for (const m of text.matchAll(/\$\{[^}]*?\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) visit(`${m[1]}.${m[2]}`);
+    for (const m of text.matchAll(/"(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)"/g)) visit(`${m[1]}.${m[2]}`);
+  };
+  addresses.forEach(visit);
+  return [...seen];
+}
+
+/** Claims of the GitHub OIDC token a job of `workflow` gets (what the roles' trust is checked against). */
+export function githubClaims(repository: string, subject: string, workflow: string, ref: string): Record<string, string> {
+  return { aud: 'sts.amazonaws.com', sub: subject, repository, ref, job_workflow_ref: `${repository}/${workflow}@${ref}` };
+}
+
+/** The rehearsal's identities for one stack: administrator keys, the deploy and plan roles through OIDC tokens, and tokens that must be refused. */
+export function stackIdentities(config: Config, stack: string, json: any, endpoint: string, admin: CredentialEnv): StackIdentities {
+  const repo = config.github.repository ?? REHEARSAL_GITHUB_REPOSITORY;
+  const branch = config.github.branch;
+  const prefix = namesFor(config, stack).prefix;
+  const deployArn = `arn:aws:iam::${MOTO_ACCOUNT}:role/${prefix}-github-deploy`;
+  const planArn = `arn:aws:iam::${MOTO_ACCOUNT}:role/${prefix}-github-plan`;
+  const subject = config.github.trust === 'environment' ? `repo:${repo}:environment:${stack}` : `repo:${repo}:ref:refs/heads/${branch}`;
+  const deployClaims = githubClaims(repo, subject, DEPLOY_WORKFLOW, `refs/heads/${branch}`);
+  const planClaims = githubClaims(repo, `repo:${repo}:pull_request`, PLAN_WORKFLOW, 'refs/pull/1/merge');
+  const other = Object.keys(config.environments).find((e) => e !== stack) ?? 'other';
+  const mustRefuse: [string, string, Record<string, string>][] = [
+    [`${other}'s environment`, deployArn, { ...deployClaims, sub: `repo:${repo}:environment:${other}` }],
+    ['another workflow of the repository', deployArn, { ...deployClaims, job_workflow_ref: `${repo}/.github/workflows/other.yml@refs/heads/${branch}` }],
+    ['another repository', deployArn, githubClaims(`${repo}-fork`, subject.replace(repo, `${repo}-fork`), DEPLOY_WORKFLOW, `refs/heads/${branch}`)],
+    ['a pull request, for the deploy role', deployArn, planClaims],
+  ];
+  const bootstrapTargets = bootstrapAddresses(json);
+  return {
+    admin,
+    bootstrapTargets,
+    adminOnly: withDependencies(json, bootstrapTargets),
+    deploy: () => assumeRoleWithWebIdentity(endpoint, deployArn, deployClaims, `deploy-${stack}`),
+    plan: config.github.planRole ? () => assumeRoleWithWebIdentity(endpoint, planArn, planClaims, `plan-${stack}`) : undefined,
+    refused: async () => {
+      const accepted: string[] = [];
+      for (const [label, arn, claims] of mustRefuse) {
+        const ok = await assumeRoleWithWebIdentity(endpoint, arn, claims, `refused-${stack}`).then(() => true, () => false);
+        if (ok) accepted.push(label);
+      }
+      return accepted;
+    },
+  };
+}
+
 /** GitHub repository the rehearsal deploys the OIDC provider and roles for when the config names none. */
 export const REHEARSAL_GITHUB_REPOSITORY = 'rehearsal/venture-nudge-aws';
 
@@ -303,9 +454,10 @@ export function withRehearsalRepository(config: Config): Config {
 
 export const NOT_REHEARSED: readonly Gap[] = [
   { gap: 'ECS tasks never run in moto', handling: 'not rehearsed: container start, health checks and steady state (wait_for_steady_state stays off); the migration runner\'s task definition is applied, a runner task is never started (npm run remote is tested against moto with a simulated container)' },
-  { gap: 'GitHub OIDC is not exercised', handling: 'not rehearsed: a workflow assuming the deploy role (moto does not evaluate the trust policy or the token)' },
+  { gap: 'GitHub OIDC is exercised with unsigned tokens', handling: 'not rehearsed: the token signature and GitHub issuing it; the trust conditions (aud, sub, job_workflow_ref) are checked against the claims' },
   { gap: 'no real DNS or certificate validation', handling: 'not rehearsed: ACM DNS validation completes at once (MOTO_ACM_VALIDATION_WAIT=0), Route 53 records are not resolvable' },
-  { gap: 'moto does not evaluate IAM policies, quotas or service-side validation in full', handling: 'not rehearsed: permission errors, service quotas and some AWS-side argument validation only show up on real AWS' },
+  { gap: 'moto knows no resource tags, iam:PassedToService or s3:prefix in IAM conditions, and names few resources', handling: 'not rehearsed: the Environment-tag scoping and the deny of other environments (stack tests check the policy text); the Allow of a resource moto cannot name is taken as matching' },
+  { gap: 'no quotas or full service-side validation', handling: 'not rehearsed: service quotas and some AWS-side argument validation only show up on real AWS' },
 ];
 
 export interface RehearseOptions {
@@ -341,7 +493,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   log(`moto ${moto.endpoint} (pid ${moto.pid}), log ${moto.logFile}`);
   try {
     const t0 = Date.now();
-    const dirs = synthRehearsal(withRehearsalRepository(opts.config), stacks, join(logDir, 'synth'), moto.endpoint);
+    const config = withRehearsalRepository(opts.config);
+    const dirs = synthRehearsal(config, stacks, join(logDir, 'synth'), moto.endpoint);
     const unprotected: Record<string, StackRunOptions['unprotect']> = {};
     for (const s of stacks) {
       const main = join(dirs[s], 'cdk.tf.json');
@@ -362,6 +515,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     const synthSeconds = (Date.now() - t0) / 1000;
     log(`synthesized ${stacks.join(', ')} in ${synthSeconds.toFixed(1)} s into ${join(logDir, 'synth')}`);
 
+    const admin = await enableIamEvaluation(moto.endpoint);
+    log(`moto evaluates IAM from now on; administrator ${admin.AWS_ACCESS_KEY_ID.slice(0, 8)}... bootstraps the roles`);
     const env: Record<string, string> = {
       ...FAKE_AWS_KEYS,
       AWS_REGION: opts.config.region,
@@ -376,6 +531,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         const r = await rehearseStackDir(s, dirs[s], join(logDir, `${s}.log`), {
           env,
           unprotect: unprotected[s],
+          identities: stackIdentities(config, s, JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8')), moto.endpoint, admin),
           log,
           phaseTimeoutSeconds: opts.phaseTimeoutSeconds,
           secrets: [secret],
