@@ -8,11 +8,13 @@
  * price file; anything else is listed as not priced, never silently dropped.
  */
 import defaultPrices from './prices-us-east-1.json';
+import defaultDiscounts from './discounts.json';
 import { PRICERS } from './pricers';
 import type { AssumptionKey, Pricer, PricingContext } from './pricers/pricer';
 import { instances, round2, usd } from './pricers/util';
 
 export type PriceTable = typeof defaultPrices;
+export type DiscountTable = typeof defaultDiscounts;
 export type GuideKey = PriceTable['guide']['lines'][number]['key'];
 
 /** The parts of a synthesized Terraform JSON document the estimate reads. */
@@ -78,6 +80,40 @@ export interface CostEstimate {
   /** Costs that can come on top: scale-out ceiling, storage autoscaling, usage charges not assumed. */
   readonly notes: string[];
   readonly assumptions: Record<string, { value: number; why: string }>;
+  /** The guide's "Cost Optimization" what-ifs (published discounts, dated), beside the on-demand figure. */
+  readonly whatIfs: WhatIf[];
+  readonly discountsAsOf: string;
+}
+
+export interface WhatIf {
+  /** `rds-reserved` or `fargate-savings-plan`. */
+  readonly kind: 'rds-reserved' | 'fargate-savings-plan';
+  readonly label: string;
+  readonly appliesTo: string;
+  readonly discount: number;
+  readonly source: string;
+  /** On-demand monthly USD of the lines the discount applies to. */
+  readonly onDemandUsd: number;
+  readonly discountedUsd: number;
+  readonly savingUsd: number;
+  /** The whole estimate with this discount applied. */
+  readonly totalUsd: number;
+}
+
+/** RDS instance hours under reserved instances, Fargate hours under Savings Plans: each published option beside on-demand. */
+export function whatIfs(lines: readonly CostLine[], totalUsd: number, discounts: DiscountTable = defaultDiscounts): WhatIf[] {
+  const groups = [
+    { kind: 'rds-reserved' as const, table: discounts.rdsReservedInstances, applies: (l: CostLine) => l.type === 'aws_db_instance' && /instance hours/.test(l.item) },
+    { kind: 'fargate-savings-plan' as const, table: discounts.fargateSavingsPlans, applies: (l: CostLine) => l.type === 'aws_ecs_service' && /^Fargate (vCPU|memory)/.test(l.item) },
+  ];
+  return groups.flatMap(({ kind, table, applies }) => {
+    const onDemandUsd = round2(lines.filter(applies).reduce((s, l) => s + l.monthlyUsd, 0));
+    if (!onDemandUsd) return [];
+    return table.options.map((o) => {
+      const savingUsd = round2(onDemandUsd * o.discount);
+      return { kind, label: o.label, appliesTo: table.appliesTo, discount: o.discount, source: o.source, onDemandUsd, discountedUsd: round2(onDemandUsd - savingUsd), savingUsd, totalUsd: round2(totalUsd - savingUsd) };
+    });
+  });
 }
 
 /** Types with no charge of their own; the value says why (or where they are priced). */
@@ -189,6 +225,8 @@ export function estimateCost(tf: TerraformJson, prices: PriceTable = defaultPric
     notPriced,
     notes,
     assumptions: prices.assumptions,
+    whatIfs: whatIfs(lines, totalUsd),
+    discountsAsOf: defaultDiscounts.asOf,
   };
 }
 
@@ -197,7 +235,7 @@ export function renderCostReport(e: CostEstimate, stack: string): string {
   const out: string[] = [];
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
   const money = (n: number) => usd(n).padStart(10);
-  out.push(`Monthly cost estimate: ${stack} (${e.region}, on-demand${e.priceRegion !== e.region ? `, at ${e.priceRegion} prices` : ''})`, `Prices: ${e.priceSource}`, '');
+  out.push(`Monthly cost estimate: ${stack} (${e.region}, on-demand${e.priceRegion !== e.region ? `, at ${e.priceRegion} prices` : ''})`, `Prices: snapshot of ${e.asOf}: ${e.priceSource}`, '');
   out.push(`${pad('Resource type / item', 74)} ${'USD/month'.padStart(10)}  basis`);
   for (const t of e.byType) {
     out.push(`${pad(`${t.type} (${t.count})`, 74)} ${money(t.monthlyUsd)}`);
@@ -208,6 +246,12 @@ export function renderCostReport(e: CostEstimate, stack: string): string {
   for (const g of e.guide.lines) out.push(`${pad(g.label, 40)} ${money(g.guideUsd)} ${money(g.estimateUsd)} ${(g.deltaUsd >= 0 ? '+' : '-') + usd(Math.abs(g.deltaUsd)).padStart(9)}`);
   out.push(`${pad('Not in the guide (NAT, IPv4, WAF, KMS..)', 40)} ${money(0)} ${money(e.guide.notInGuideUsd)}`);
   out.push(`${pad('Total', 40)} ${money(e.guide.totalUsd)} ${money(e.totalUsd)} ${(e.totalUsd - e.guide.totalUsd >= 0 ? '+' : '-') + usd(Math.abs(e.totalUsd - e.guide.totalUsd)).padStart(9)}`, '');
+  if (e.whatIfs.length) {
+    out.push(`What if (the guide's "Cost Optimization"; published discounts as of ${e.discountsAsOf}, discounts.json):`);
+    out.push(`${pad('', 50)} ${'on-demand'.padStart(10)} ${'with it'.padStart(10)} ${'total'.padStart(10)}`);
+    for (const w of e.whatIfs) out.push(`${pad(`${w.kind === 'rds-reserved' ? 'RDS reserved' : 'Fargate Savings Plan'}, ${w.label} -${Math.round(w.discount * 100)}%`, 50)} ${money(w.onDemandUsd)} ${money(w.discountedUsd)} ${money(w.totalUsd)}`);
+    out.push('');
+  }
   out.push('* usage assumptions (prices-us-east-1.json):');
   for (const [k, a] of Object.entries(e.assumptions)) out.push(`  ${k} = ${a.value}: ${a.why}`);
   out.push('', 'Not priced:');
