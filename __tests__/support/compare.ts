@@ -134,6 +134,14 @@ export async function catalogExtras(url: string): Promise<Record<string, string>
          WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.attacl IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_class'::regclass AND ip.objoid = a.attrelid AND ip.objsubid = a.attnum)
         UNION ALL
+        SELECT 'acl ' || pg_describe_object('pg_proc'::regclass, p.oid, 0), acldefault('f', p.proowner), p.proacl, p.proowner
+          FROM pg_proc p JOIN pg_depend e ON e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e'
+         WHERE NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_proc'::regclass AND ip.objoid = p.oid)
+        UNION ALL
+        SELECT 'acl ' || pg_describe_object('pg_class'::regclass, c.oid, 0), acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner), c.relacl, c.relowner
+          FROM pg_class c JOIN pg_depend e ON e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e'
+         WHERE NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = 0)
+        UNION ALL
         SELECT 'acl ' || pg_describe_object('pg_language'::regclass, l.oid, 0), acldefault('l', l.lanowner), l.lanacl, l.lanowner
           FROM pg_language l WHERE NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.classoid = 'pg_language'::regclass AND ip.objoid = l.oid)
       )
