@@ -122,3 +122,43 @@ test('db:copy refuses what it cannot carry (exit 1, naming --skip), and with --s
   expect(JSON.parse(skipped.stdout).notCarried).toEqual([expect.objectContaining({ kind: 'large-objects' })]);
   expectNoSecret(skipped);
 });
+
+describe('a failure with more than one line', () => {
+  test('a refusal listing objects reaches stderr whole, and --json prints it as { ok: false, error }', async () => {
+    const src = await source().createDatabase('roles_src');
+    await source().sql('postgres', 'CREATE ROLE cli_reader NOLOGIN');
+    await source().sql('roles_src', 'CREATE TABLE docs (id int PRIMARY KEY); GRANT SELECT ON docs TO cli_reader');
+    const dst = await target().createDatabase('roles_dst');
+    const envs = { SOURCE_DATABASE_URL: src, TARGET_DATABASE_URL: dst };
+    const r = await run(['scripts/db-copy.ts'], envs);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: \[preflight\] the target lacks role\(s\) the schema names; nothing was written:\n {2}- cli_reader \(grant on .*\)\ncreate them on the target first/);
+    const j = await run(['scripts/db-copy.ts', '--json'], envs);
+    expect(j.code).toBe(1);
+    const out = JSON.parse(j.stdout);
+    expect(out).toEqual({ ok: false, error: expect.objectContaining({ phase: 'preflight', target: null, signal: null }) });
+    expect(out.error.message).toMatch(/nothing was written:\n {2}- cli_reader .*\ncreate them on the target first/);
+    expectNoSecret(j);
+  });
+
+  test("the server's DETAIL follows the headline, which does not offer --force for an error a rerun meets again", async () => {
+    const src = await source().createDatabase('detail_src');
+    await source().sql('detail_src', `CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 5)`);
+    const dst = await target().createDatabase('detail_dst');
+    await target().sql('detail_dst', `CREATE TABLE t (id int PRIMARY KEY, v int CONSTRAINT v_small CHECK (v < 3))`);
+    const r = await run(['scripts/db-copy.ts', '--data-only', '--force', '--json'], { SOURCE_DATABASE_URL: src, TARGET_DATABASE_URL: dst });
+    expect(r.code).toBe(1);
+    const headline = /error: \[data\] table public\.t: new row for relation "t" violates check constraint "v_small" \(the target was left as it was: a rerun meets the same error: fix its cause first\)\nDETAIL: Failing row contains \(1, 5\)\./;
+    expect(r.stderr).toMatch(headline);
+    expect(r.stderr).not.toMatch(/--force/);
+    const out = JSON.parse(r.stdout);
+    expect(out.error).toMatchObject({ phase: 'data', table: 'public.t', code: '23514', target: 'as-before' });
+    expect(out.error.message).toMatch(/\nDETAIL: Failing row contains \(1, 5\)\./);
+  });
+});
+
+test('db:copy --help names --resume and no option db:rollback does not have', async () => {
+  const help = await run(['scripts/db-copy.ts', '--help']);
+  expect(help.stdout).toMatch(/--resume +continue an interrupted or failed full copy/);
+  expect(help.stdout).not.toMatch(/db:rollback -- .*--(force|data-only)/);
+});

@@ -42,7 +42,7 @@ let n = 0;
 async function copied(sql: string): Promise<{ src: ShapedDatabase; dst: ShapedDatabase }> {
   const id = ++n;
   const src = await shapeVercel(srcCluster(), { database: `fsrc${id}` });
-  await srcCluster().sql(src.database, sql);
+  await src.sql(sql);
   const dst = await shapeRds(dstCluster(), { database: `fdst${id}` });
   expect((await copyDatabase({ from: src.url, to: dst.url, jobs: 1 })).ok).toBe(true);
   return { src, dst };
@@ -61,7 +61,7 @@ test('DROP for each routine kind is DROP AGGREGATE with ORDER BY or (*) for aggr
 
 test('a --force rerun over a copy holding ordered-set, zero-argument, variadic and polymorphic routines drops and recreates them', async () => {
   const { src, dst } = await copied(ROUTINES);
-  await srcCluster().sql(src.database, 'UPDATE public.m SET v = v * 2 WHERE id % 3 = 0');
+  await src.sql('UPDATE public.m SET v = v * 2 WHERE id % 3 = 0');
   const again = await copyDatabase({ from: src.url, to: dst.url, jobs: 1, force: true });
   expect(again.ok).toBe(true);
   await expectSameDatabase(superUrl(src), superUrl(dst));
@@ -70,8 +70,7 @@ test('a --force rerun over a copy holding ordered-set, zero-argument, variadic a
 test('the undo of a run holding those routines drops them, so a plain rerun succeeds', async () => {
   const id = ++n;
   const src = await shapeVercel(srcCluster(), { database: `fsrc${id}` });
-  await srcCluster().sql(
-    src.database,
+  await src.sql(
     `${ROUTINES}
      CREATE FUNCTION public.pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
      CREATE TABLE public.big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
@@ -99,7 +98,7 @@ describe('--force without --tables over a target holding objects of its own that
     ({ src, dst } = await copied(SAAS));
     await dst.sql(`CREATE VIEW public.report AS SELECT o.name, count(*) AS n FROM public.orgs o JOIN public.users u ON u.org_id = o.id GROUP BY o.name;
                    CREATE TABLE public.audit (id int PRIMARY KEY, user_id int REFERENCES public.users (id));`);
-    await srcCluster().sql(src.database, `INSERT INTO public.orgs (name) VALUES ('late')`);
+    await src.sql(`INSERT INTO public.orgs (name) VALUES ('late')`);
   });
 
   test('--dry-run refuses, naming the view and the foreign key the drops would cascade into', async () => {
@@ -126,7 +125,7 @@ describe('--force without --tables over a target holding objects of its own that
 
 test('--tables X --force does not warn "skipped foreign key" for the foreign key it keeps', async () => {
   const { src, dst } = await copied(SAAS);
-  await srcCluster().sql(src.database, `UPDATE public.users SET email = upper(email) WHERE id < 50`);
+  await src.sql(`UPDATE public.users SET email = upper(email) WHERE id < 50`);
   const s = await copyDatabase({ from: src.url, to: dst.url, force: true, tables: { include: ['users'] } });
   expect(s.ok).toBe(true);
   expect(s.warnings.filter((w) => /skipped foreign key/.test(w))).toEqual([]);

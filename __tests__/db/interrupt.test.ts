@@ -56,7 +56,7 @@ let n = 0;
 async function databases(rows = 2000): Promise<{ src: ShapedDatabase; dst: ShapedDatabase }> {
   const id = ++n;
   const src = await shapeVercel(srcCluster(), { database: `src${id}` });
-  await srcCluster().sql(src.database, SOURCE_SQL(src.database, rows));
+  await src.sql(SOURCE_SQL(src.database, rows));
   const dst = await shapeRds(dstCluster(), { database: `dst${id}` });
   return { src, dst };
 }
@@ -106,9 +106,15 @@ async function state(db: ShapedDatabase) {
 /** Holds an exclusive lock on the source (in an open transaction) until release(). */
 async function holdLock(db: ShapedDatabase, sql: string): Promise<{ release(): Promise<void> }> {
   const c = new Client({ connectionString: db.url });
+  c.on('error', () => undefined);
   await c.connect();
-  await c.query('BEGIN');
-  await c.query(sql);
+  try {
+    await c.query('BEGIN');
+    await c.query(sql);
+  } catch (err) {
+    await c.end();
+    throw err;
+  }
   return {
     async release() {
       await c.query('ROLLBACK');
@@ -163,7 +169,7 @@ test('SIGTERM in the data phase before any table is done: the undo empties the t
   await pause(dst, 'data');
   const before = await state(dst);
   // paused is the largest table here (users holds 50 rows): it is loaded first
-  await src.cluster.sql(src.database, `INSERT INTO public.paused SELECT g, repeat('x', 500) FROM generate_series(301, 3000) g; ANALYZE public.paused`);
+  await src.sql(`INSERT INTO public.paused SELECT g, repeat('x', 500) FROM generate_series(301, 3000) g; ANALYZE public.paused`);
   const r = await copyCli(src, dst, ['--jobs', '1'], sleeping(dst), 'SIGTERM');
   expectInterrupted(r, 'data', /undo: the \d+ object\(s\) this run created were dropped again, the target is as it was before the run/, 143);
   await expectFreshAndRerunWorks(src, dst, before);
@@ -223,7 +229,7 @@ describe('--force over an earlier good copy', () => {
     const { src, dst } = await databases();
     const first = await copyCli(src, dst, []);
     expect(first.code).toBe(0);
-    await src.cluster.sql(src.database, `UPDATE public.orgs SET name = name || ' (renamed)' WHERE id < 10; INSERT INTO public.users (org_id, email) VALUES (1, 'late@example.com')`);
+    await src.sql(`UPDATE public.orgs SET name = name || ' (renamed)' WHERE id < 10; INSERT INTO public.users (org_id, email) VALUES (1, 'late@example.com')`);
     await pause(dst, 'data');
     const before = await state(dst);
     const r = await copyCli(src, dst, ['--force'], sleeping(dst));

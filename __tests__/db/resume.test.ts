@@ -43,7 +43,7 @@ let n = 0;
 async function failedHalfway(): Promise<{ src: ShapedDatabase; dst: ShapedDatabase; err: MigrationError }> {
   const id = ++n;
   const src = await shapeVercel(srcCluster(), { database: `rsrc${id}` });
-  await srcCluster().sql(src.database, SOURCE_SQL(src.database));
+  await src.sql(SOURCE_SQL(src.database));
   const dst = await shapeRds(dstCluster(), { database: `rdst${id}` });
   await dstCluster().sql('postgres', `ALTER DATABASE ${dst.database} SET testhooks.fail = 'on'`);
   const err = await copyDatabase({ from: src.url, to: dst.url, jobs: 1 }).catch((e: unknown) => e);
@@ -76,7 +76,7 @@ test('--resume loads the rest, keeps the tables done, drops the record, and the 
 
 test('a table done before the failure whose rows changed on the source since is loaded again by --resume', async () => {
   const { src, dst } = await failedHalfway();
-  await srcCluster().sql(src.database, `UPDATE public.t2 SET pad = 'changed' WHERE id % 10 = 0; SELECT setval('public.t3_id_seq', 9000)`);
+  await src.sql(`UPDATE public.t2 SET pad = 'changed' WHERE id % 10 = 0; SELECT setval('public.t3_id_seq', 9000)`);
   const s = await copyDatabase({ from: src.url, to: dst.url, resume: true });
   expect(s.resumed).toEqual(['public.t1', 'public.t3']);
   expect(s.warnings).toContainEqual(expect.stringMatching(/--resume: public\.t2 changed on the source since the interrupted run: loaded again/));
@@ -85,7 +85,7 @@ test('a table done before the failure whose rows changed on the source since is 
 
 test('--resume is refused, naming the change, after the source schema changed, and writes nothing', async () => {
   const { src, dst } = await failedHalfway();
-  await srcCluster().sql(src.database, 'ALTER TABLE public.t1 ADD COLUMN note text');
+  await src.sql('ALTER TABLE public.t1 ADD COLUMN note text');
   const err = await copyDatabase({ from: src.url, to: dst.url, resume: true }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MigrationError);
   expect((err as MigrationError).phase).toBe('preflight');
@@ -98,7 +98,7 @@ test('--resume is refused, naming the change, after the source schema changed, a
 
 test('--resume on a target without a record is refused, naming the record', async () => {
   const src = await shapeVercel(srcCluster(), { database: 'rnone' });
-  await srcCluster().sql(src.database, 'CREATE TABLE t (id int PRIMARY KEY)');
+  await src.sql('CREATE TABLE t (id int PRIMARY KEY)');
   const dst = await shapeRds(dstCluster(), { database: 'rnone_dst' });
   const err = await copyDatabase({ from: src.url, to: dst.url, resume: true }).catch((e: unknown) => e);
   expect((err as Error).message).toMatch(/^\[preflight\] --resume: the target .* holds no record of an interrupted copy \(schema _db_copy\): nothing to resume/);

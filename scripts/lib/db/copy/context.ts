@@ -177,8 +177,9 @@ export async function runPhase<T>(s: Session, name: Phase, fn: () => Promise<T>)
 }
 
 /**
- * Settings of every target session that writes: no wait for the WAL flush at commit (a failed
- * run is rerun, not resumed), no search path (all names are qualified), and the index builds'
+ * Settings of every target session that writes: no wait for the WAL flush at commit (a crash
+ * of the target loses at most the last commits, in order: a table's resume mark is committed
+ * after its data, so a surviving mark means surviving data), no search path (all names are qualified), and the index builds'
  * maintenance_work_mem (checked in openSession).
  */
 export function targetSessionSql(s: Session): string {

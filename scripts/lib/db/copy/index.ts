@@ -16,11 +16,13 @@
  *
  * All phases work on one {@link RunContext} (context.ts).
  *
- * A failed run leaves the target as it was where PostgreSQL allows it: schema:pre is one
- * transaction; tables the target already holds (data-only mode, or --force --tables with an
- * equal definition) are reloaded in one transaction with their foreign keys (atomic-load.ts);
- * otherwise the objects the run created are dropped again (undo.ts). `force` touches only the
- * selection and what depends on it (force.ts). Nothing is resumed, so a rerun converges.
+ * A failed or interrupted run (options.signal: SIGINT/SIGTERM, interrupt.ts) leaves no half-made
+ * target: schema:pre is one transaction; a --force run with something to drop or reload is ONE
+ * target transaction from its drops to the end of schema:post (ctx.atomic), rolled back whole;
+ * a data-only load is one transaction (atomic-load.ts); a full copy into a fresh target keeps a
+ * resume record (resume.ts) and, when its data phase stops with tables done, leaves them for
+ * `--resume`; otherwise the objects the run created are dropped again (undo.ts). The error says
+ * which (MigrationError.details.target), and the rerun advice holds.
  */
 import { connect, describeUrl, MigrationError } from '../connection';
 import { closeQuietly } from '../pool';
@@ -76,7 +78,8 @@ async function afterFailure(ctx: RunContext, err: unknown, created: boolean): Pr
   await ctx.state.stopping;
   const failure = signal ? interruptedError(signal, phase, 'the run was stopped', undefined) : phaseError(phase, err, undefined, ctx.mode);
   if (!created && !ctx.options.resume) {
-    return signal ? interruptedError(signal, phase, 'the schema:pre transaction was rolled back: nothing was written', 'as-before') : failure;
+    if (signal) return interruptedError(signal, phase, 'the schema:pre transaction was rolled back: nothing was written', 'as-before');
+    return new MigrationError(failure.headline, { ...failure.details, target: 'as-before' });
   }
   if (ctx.atomic) {
     await ctx.target.query('ROLLBACK').catch(() => undefined);
@@ -129,7 +132,10 @@ async function writeTarget(ctx: RunContext): Promise<{ data: DataResult; sequenc
   } catch (err) {
     if (ctx.mode === 'data-only') {
       const signal = ctx.state.interrupted;
-      throw signal ? interruptedError(signal, ctx.state.phase ?? 'data', 'the data-only load is one transaction and was rolled back: the target was left as it was', 'as-before') : err;
+      if (signal) throw interruptedError(signal, ctx.state.phase ?? 'data', 'the data-only load is one transaction and was rolled back: the target was left as it was', 'as-before');
+      const failure = phaseError(ctx.state.phase ?? 'data', err, undefined, ctx.mode);
+      // the load is one transaction: a failure in it left the target as it was
+      throw ctx.state.phase === 'data' ? new MigrationError(failure.headline, { ...failure.details, target: 'as-before' }) : failure;
     }
     throw await afterFailure(ctx, err, created);
   }
