@@ -21,6 +21,14 @@ export interface DayDatabases {
   readonly targetUrl: string;
   /** The RDS CA bundle as the image holds it (RDS_CA_BUNDLE_PATH), here the target's certificate. */
   readonly rdsCaBundle: string;
+  /**
+   * The source URL as the target *server* uses it (--source-conninfo-env of db:sync start), and
+   * RDS as the source server uses it (db:rollback): the clusters run as the `postgres` OS user
+   * with this process's HOME, where libpq looks for a client certificate it may not read
+   * (EACCES is fatal, a missing file is not), so these name a client certificate that does not exist.
+   */
+  readonly sourceForTarget: string;
+  readonly targetForSource: string;
   stop(): void;
 }
 
@@ -40,7 +48,10 @@ export async function startDatabases(certDir: string): Promise<DayDatabases> {
     mkdirSync(certDir, { recursive: true });
     const rdsCaBundle = join(certDir, 'rds-global-bundle.pem');
     copyFileSync(clusters[1].certFile!, rdsCaBundle);
-    return { source, target, sourceUrl: verified(source, clusters[0].certFile!), targetUrl: verified(target, clusters[1].certFile!), rdsCaBundle, stop };
+    const noClientCert = (c: Cluster) => `&sslcert=${encodeURIComponent(join(c.dir, 'no-client.crt'))}&sslkey=${encodeURIComponent(join(c.dir, 'no-client.key'))}`;
+    const sourceUrl = verified(source, clusters[0].certFile!);
+    const targetUrl = verified(target, clusters[1].certFile!);
+    return { source, target, sourceUrl, targetUrl, sourceForTarget: sourceUrl + noClientCert(clusters[1]), targetForSource: targetUrl + noClientCert(clusters[0]), rdsCaBundle, stop };
   } catch (e) {
     stop();
     throw e;

@@ -4,8 +4,8 @@
  * and the local state file the stage steps used, which is moved into the run's folder).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ORIGIN_SECRET_VARIABLE } from '../../../../stacks/environment-stack';
 import { PASSWORD } from '../../../../__tests__/support/postgres';
 import { startMoto } from '../moto';
@@ -50,6 +50,10 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
     VN_STATE_DIR: join(logDir, 'state'),
     SOURCE_DATABASE_URL: db.sourceUrl,
     TARGET_DATABASE_URL: db.targetUrl,
+    // The stage steps' apply: the stack was applied once and only these steps change it (docs/rehearsal.md).
+    TF_CLI_ARGS_apply: '-refresh=false',
+    VN_SOURCE_AS_RDS_SEES_IT: db.sourceForTarget,
+    VN_RDS_AS_SOURCE_SEES_IT: db.targetForSource,
   };
   const run: DayRun = {
     logDir,
@@ -112,7 +116,13 @@ async function walk(run: DayRun): Promise<void> {
       run.timeline.push({ at, writer: 'switching', from: switching.from });
       run.switches.push({ at, ...switching });
     }
-    const extra = stage ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`] : [];
+    const extra = stage
+      ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`]
+      : id === 'start'
+        ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
+        : id === 'rollback'
+          ? ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
+          : [];
     const superuser = id === 'start' ? 'target' : id === 'rollback' ? 'source' : undefined;
     const r = await runStep(run, id, { extra, superuser, label: name });
     if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
@@ -139,18 +149,42 @@ async function teardown(run: DayRun): Promise<void> {
   await Promise.all([run.vercel, ...run.aws].filter((a) => a !== undefined).map((a) => a!.process.stop()));
   await run.moto.stop();
   run.db.stop();
-  for (const f of [STATE_FILE, `${STATE_FILE}.backup`]) if (existsSync(f)) renameSync(f, join(run.logDir, f.split('/').pop()!));
+  moveState(run.logDir);
+}
+
+/** Marks the local state file as the rehearsal's while a run uses it (an interrupted run leaves it behind). */
+const MARKER = `${STATE_FILE}.migration-day`;
+
+/** Moves the state file (and its backup and marker) into a run folder. */
+function moveState(into: string): void {
+  for (const f of [STATE_FILE, `${STATE_FILE}.backup`, MARKER]) if (existsSync(f)) renameSync(f, join(into, basename(f)));
+}
+
+/**
+ * Refuses a state file that is not the rehearsal's (it never touches a real state); one an
+ * interrupted rehearsal left behind (marked) is moved into that run's folder.
+ */
+function claimState(logDir: string, log: (l: string) => void): void {
+  if (existsSync(STATE_FILE) && existsSync(MARKER)) {
+    const previous = readFileSync(MARKER, 'utf8').trim();
+    const into = existsSync(previous) ? previous : logDir;
+    moveState(into);
+    log(`moved the state file an interrupted migration-day rehearsal left behind into ${into}`);
+  }
+  if (existsSync(STATE_FILE)) {
+    throw new Error(`${STATE_FILE} exists: the migration-day rehearsal applies the ${ENV} stack against moto with the local state file its backend names; move that file away first (the rehearsal never touches it)`);
+  }
+  mkdirSync(dirname(STATE_FILE), { recursive: true });
+  writeFileSync(MARKER, `${logDir}\n`);
 }
 
 /** Runs the whole rehearsal; never throws for a failed step (it is in the report). */
 export async function migrationDay(opts: DayOptions = {}): Promise<DayReport> {
   const startedAt = Date.now();
   const log = opts.log ?? (() => undefined);
-  if (existsSync(STATE_FILE)) {
-    throw new Error(`${STATE_FILE} exists: the migration-day rehearsal applies the ${ENV} stack against moto with the local state file its backend names; move that file away first (the rehearsal never touches it)`);
-  }
   const logDir = resolve(opts.workDir ?? '.rehearsal', `day-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(logDir, { recursive: true });
+  claimState(logDir, log);
   const run = await setup(opts, logDir, log);
   const problems: string[] = [];
   let bytes = 0;
