@@ -1,78 +1,144 @@
 /**
- * cutover — move one environment to the next cutover stage: check, write the stage into the
- * config file, show the change, and with --apply apply it. See the README's cutover runbook.
+ * cutover — move one environment to the next cutover stage: check (the record of the day and,
+ * before rds, the live source), show the change, and with --apply review the saved terraform
+ * plan, apply it, then write the stage into the config file and the record. --check-stage tells
+ * a deploy whether the committed stage is the applied one. See the README's cutover runbook.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { stateDir } from './lib/db/sync/state';
-import { applyStage } from './lib/cutover/apply';
-import { isStage, renderChange, runCutover } from './lib/cutover/index';
+import { redactSecrets } from './lib/db/connection';
+import { ORIGIN_SECRET_ENV, reviewedApply } from './lib/cutover/apply';
+import { checkStage, dayLedger, isStage, renderChange, runCutover, stateDir, type CutoverResult } from './lib/cutover/index';
 import { CONFIG_FILE_ENV, CUTOVER_STAGES, DEFAULT_CONFIG_FILE, loadConfig } from '../stacks/config';
 
 const spec = {
   name: 'npm run cutover --',
   summary:
     'Move an environment to a cutover stage. Web stages vercel -> canary -> 25 -> 50 -> aws move traffic one step at a time\n' +
-    '(back to any earlier one in one step); rds moves the database of record to RDS after a successful db:sync finish;\n' +
-    'rds -> aws needs a successful db:rollback first. Checks the test host\'s health and the CloudWatch alarms, writes the\n' +
-    'stage into the config file, shows the Route 53 weights (or the task definition\'s database settings) before and after.',
+    '(back to any earlier one in one step); rds moves the database of record to RDS after a successful db:sync finish, with\n' +
+    'the source checked live (frozen, replication gone, no write since finish); rds -> aws needs a successful db:rollback.\n' +
+    'Checks the test host\'s health and the CloudWatch alarms, shows the Route 53 weights (or the task definition\'s database\n' +
+    'settings) before and after. --apply shows the saved terraform plan, asks (or --yes), applies it, and only then writes the\n' +
+    'stage into the config file and the record of the day (SSM <ssmPath>cutover/day).',
   options: {
     env: { type: 'string', valueName: 'name', description: 'environment (e.g. production)' },
     to: { type: 'string', valueName: 'stage', description: `target stage: ${CUTOVER_STAGES.join(', ')}` },
-    apply: { type: 'boolean', description: 'after writing the config, synthesize and terraform apply the environment' },
+    apply: { type: 'boolean', description: 'plan, review, apply the change; then write the stage into the config and the record' },
+    yes: { type: 'boolean', description: 'with --apply: apply the shown plan without asking (needed without a terminal)' },
     'dry-run': { type: 'boolean', description: 'check and show the change, write nothing' },
-    config: { type: 'string', valueName: 'file', description: `config file to edit (default: $${CONFIG_FILE_ENV} or ./${DEFAULT_CONFIG_FILE})` },
+    'check-stage': { type: 'boolean', description: 'exit 0 when the config\'s stage is the stage cutover applied (the record), 1 otherwise; no --to' },
+    config: { type: 'string', valueName: 'file', description: `config file (must exist; default: $${CONFIG_FILE_ENV} or ./${DEFAULT_CONFIG_FILE})` },
     'health-url': { type: 'string', valueName: 'url', description: 'health endpoint to check (default: https://<test host><healthCheckPath>)' },
+    'source-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL for the live check before rds', default: 'SOURCE_DATABASE_URL' },
   },
   epilog: `Examples:
   npm run cutover -- --env production --to canary --dry-run
   npm run cutover -- --env production --to canary --apply
   npm run db:sync -- finish --freeze --env production && npm run cutover -- --env production --to rds --apply
+  npm run cutover -- --env production --check-stage          # what the deploy workflow runs before it applies
 
-The last db:sync finish / db:rollback outcome is read from $VN_STATE_DIR/<env>.json (default .venture-nudge/).
-Exit codes: 0 stage written (and applied), 1 refused, precondition failed or apply failed, 2 bad command line.`,
+The record of the day is the SSM String parameter /<app>/<env>/cutover/day (db:sync finish, db:rollback and
+cutover --apply write it), cached in $VN_STATE_DIR/<env>.json (default .venture-nudge/); VN_DAY_RECORD=local keeps it
+in that file only. --apply needs ${ORIGIN_SECRET_ENV} (and any other TF_VAR_* the stack declares).
+Exit codes: 0 stage written (and applied) / stage matches, 1 refused, precondition failed, apply failed or declined,
+stage differs, 2 bad command line.`,
 } as const;
+
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+function report(r: CutoverResult, env: string, configFile: string): string {
+  const lines = [`${env}: ${r.transition.from} -> ${r.transition.to}: ${r.transition.reason}`];
+  for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.part && c.part !== 'record' ? ` (${c.part})` : ''}: ${c.detail}`);
+  if (r.change) lines.push('', ...renderChange(r.change));
+  if (r.ok) lines.push('', r.applied ? `stage ${r.transition.to} applied, written to ${configFile} and recorded` : r.written ? `stage ${r.transition.to} written to ${configFile}` : 'dry run: nothing was written');
+  return lines.join('\n') + '\n';
+}
 
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
   if (!args.env) throw new UsageError('--env is required (e.g. --env production)');
+  const explicit = args.config ?? process.env[CONFIG_FILE_ENV];
+  const configFile = explicit ?? join(process.cwd(), DEFAULT_CONFIG_FILE);
+  if (!existsSync(configFile)) {
+    throw new Error(`config file ${configFile} does not exist${explicit ? '' : ' (the default)'}: pass --config with the file that holds this environment (its dns.records, domain, stage); cutover never starts one from defaults`);
+  }
+  const config = loadConfig({ ...process.env, [CONFIG_FILE_ENV]: configFile });
+  if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment in ${configFile}; known: ${Object.keys(config.environments).join(', ')}`);
+  const ledger = dayLedger(args.env, { config, dir: stateDir() });
+  if (args['check-stage']) {
+    if (args.to || args.apply) throw new UsageError('--check-stage takes no --to or --apply: it only compares the config with the record');
+    const s = checkStage(config, args.env, await ledger.read(), ledger.where);
+    if (args.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    else process.stdout.write(`${s.ok ? 'ok' : 'DIFFERS'}: ${s.message}\n`);
+    if (!s.ok) createLogger().error(s.message);
+    return s.ok ? 0 : 1;
+  }
   if (!args.to || !isStage(args.to)) throw new UsageError(`--to must be one of ${CUTOVER_STAGES.join(', ')} (got ${args.to ?? 'nothing'})`);
   if (args.apply && args['dry-run']) throw new UsageError('--apply and --dry-run contradict each other: pick one');
-  const configFile = args.config ?? process.env[CONFIG_FILE_ENV] ?? join(process.cwd(), DEFAULT_CONFIG_FILE);
+  if (args.yes && !args.apply) throw new UsageError('--yes only goes with --apply');
+  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  if (args.apply && !args.yes && !tty) throw new UsageError('--apply without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)');
+  if (args.apply && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --apply; nothing was run`);
   const log = createLogger();
-  const region = loadConfig({ ...process.env, [CONFIG_FILE_ENV]: existsSync(configFile) ? configFile : undefined }).region;
-  const cloudwatch = new CloudWatchClient({ region: process.env.AWS_REGION ?? region });
+  const cloudwatch = new CloudWatchClient({ region: process.env.AWS_REGION ?? config.region });
+  const toStdout = (text: string) => (args.json ? process.stderr : process.stdout).write(text);
   try {
-    const current = loadConfig({ ...process.env, [CONFIG_FILE_ENV]: existsSync(configFile) ? configFile : undefined }).environments[args.env]?.cutover.stage;
-    if (args.apply && current === args.to) {
-      // the stage was written by an earlier run (checked then): apply it
-      log.info(`${configFile} is already at stage ${args.to}: applying it`);
-      await applyStage({ envName: args.env, configFile, log: (l) => log.info(l) });
-      return 0;
-    }
-    const r = await runCutover({ envName: args.env, to: args.to, configFile, healthUrl: args['health-url'], cloudwatch, stateDir: stateDir(), dryRun: args['dry-run'] });
+    const r = await runCutover({
+      envName: args.env,
+      to: args.to,
+      configFile,
+      healthUrl: args['health-url'],
+      cloudwatch,
+      stateDir: stateDir(),
+      ledger,
+      sourceUrl: process.env[args['source-env']] || undefined,
+      dryRun: args['dry-run'],
+      apply: args.apply
+        ? (edit, change) =>
+            reviewedApply({
+              envName: args.env!,
+              edit,
+              log: (l) => log.info(l),
+              confirm: async (_summary, text) => {
+                toStdout(`\n${renderChange(change).join('\n')}\n\n${text}\n`);
+                return args.yes ? true : ask(`Apply this plan to ${args.env} (stage ${args.to})? Type yes to apply: `);
+              },
+            })
+        : undefined,
+    });
     if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-    else {
-      const lines = [`${args.env}: ${r.transition.from} -> ${r.transition.to}: ${r.transition.reason}`];
-      for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);
-      if (r.change) lines.push('', ...renderChange(r.change));
-      if (r.ok) lines.push('', r.written ? `stage ${args.to} written to ${configFile}` : 'dry run: nothing was written');
-      process.stdout.write(lines.join('\n') + '\n');
-    }
+    else process.stdout.write(report(r, args.env, configFile));
     if (!r.ok) {
       log.error(`${r.error}; nothing was written`);
       return 1;
     }
-    if (args.apply) await applyStage({ envName: args.env, configFile, log: (l) => log.info(l) });
-    else if (r.written) log.info(`review with npm run plan, then apply: npm run cutover -- --env ${args.env} --to ${args.to} --apply (the stage is already written)`);
+    if (r.written && !r.applied) log.info(`not applied yet: npm run cutover -- --env ${args.env} --to ${args.to} --apply (shows the plan first); until then --check-stage fails`);
     return 0;
   } finally {
     cloudwatch.destroy();
   }
 }
 
-if (require.main === module) runCli(main);
+const secretValues = () => [process.env[ORIGIN_SECRET_ENV], ...Object.entries(process.env).filter(([k]) => k.startsWith('TF_VAR_')).map(([, v]) => v)].filter((v): v is string => Boolean(v));
+if (require.main === module) {
+  runCli(main, {
+    fullMessage: true,
+    redact: (s) => {
+      let out = redactSecrets(s, [process.env.SOURCE_DATABASE_URL]);
+      for (const v of secretValues()) out = out.split(v).join('***');
+      return out;
+    },
+  });
+}

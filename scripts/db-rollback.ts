@@ -8,7 +8,7 @@ import { parseJobs, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { formatMs } from './lib/cli/progress';
 import { describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
-import { recordSync, rollbackDatabase, type RollbackMethod, type SyncEvent } from './lib/db/sync/index';
+import { recordOutcome, rollbackDatabase, type RollbackMethod, type SyncEvent } from './lib/db/sync/index';
 
 const spec = {
   name: 'npm run db:rollback --',
@@ -16,7 +16,9 @@ const spec = {
     'Move the data back from RDS (--from, the database of record at stage rds) to the old database (--to), losing no write:\n' +
     'the old database\'s read-only freeze is lifted, then either reverse logical replication (the old database must reach RDS;\n' +
     'RDS is frozen only while the last changes arrive) or the verified full data copy (RDS frozen for the whole copy).\n' +
-    'On success RDS stays read-only; on failure its freeze is lifted.',
+    'One finish or rollback at a time (a lock on the old database). On success RDS stays frozen (writes refused) until\n' +
+    '`db:sync start --truncate` goes forward again; on failure, SIGINT or SIGTERM its freeze is lifted. The app role\'s\n' +
+    'grants on RDS (db:sync app-role) are expected, not differences.',
   options: {
     from: { type: 'string', valueName: 'url', description: 'RDS URL (prefer --from-env: argv is visible to other users)' },
     'from-env': { type: 'string', valueName: 'NAME', description: 'environment variable holding the RDS URL', default: 'TARGET_DATABASE_URL' },
@@ -28,6 +30,7 @@ const spec = {
     ...TABLE_OPTIONS,
     env: { type: 'string', valueName: 'name', description: 'record the outcome for `npm run cutover` (required to go back from stage rds to aws)' },
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for the copy and verify', default: '2' },
+    'app-role': { type: 'string', valueName: 'name', description: 'the app role of db:sync app-role: its grants on RDS are expected', default: 'venturenudge_app' },
     'dry-run': { type: 'boolean', description: 'print what would happen; write nothing' },
   },
   epilog: `Examples:
@@ -62,19 +65,19 @@ async function main(): Promise<number> {
   const base = { direction: 'reverse' as const, source: describeUrl(from), target: describeUrl(to) };
   let result;
   try {
-    result = await rollbackDatabase({ from, to, method, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), jobs, onEvent });
+    result = await rollbackDatabase({ from, to, method, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), jobs, onEvent, appRoles: [args['app-role']], liftOnSignal: true });
   } catch (err) {
-    if (args.env) recordSync(args.env, { ...base, ok: false, at: new Date().toISOString(), message: redact((err as Error).message.split('\n')[0]) });
+    if (args.env) await recordOutcome(args.env, { ...base, ok: false, at: new Date().toISOString(), message: redact((err as Error).message.split('\n')[0]) }).catch((e: Error) => log.error(`not recorded: ${e.message}`));
     throw err;
   }
-  if (args.env) recordSync(args.env, { ...base, ok: result.ok, at: new Date().toISOString(), method: result.method, freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.mismatches[0] });
+  if (args.env) await recordOutcome(args.env, { ...base, ok: result.ok, at: new Date().toISOString(), method: result.method, freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.mismatches[0] });
   if (result.fallbackReason) log.warn(`used the full copy: ${redact(result.fallbackReason)}`);
   if (args.json) process.stdout.write(redact(JSON.stringify(result, null, 2)) + '\n');
   else {
     process.stdout.write(
       [
         `rollback by ${result.method}: RDS read-only for ${formatMs(result.freezeMs)} until the old database caught up with sequences set; verify ${formatMs(result.verifyMs)}`,
-        result.ok ? `OK: ${describeUrl(to)} is the database of record again; RDS stays read-only` : `MISMATCH (RDS freeze lifted):\n  ${result.mismatches.join('\n  ')}`,
+        result.ok ? `OK: ${describeUrl(to)} is the database of record again; RDS stays frozen (to go forward again: npm run db:sync -- start --truncate)` : `MISMATCH (RDS freeze lifted):\n  ${result.mismatches.join('\n  ')}`,
       ].join('\n') + '\n',
     );
   }

@@ -1,7 +1,7 @@
 /**
  * db:sync — logical replication from the source (Vercel Postgres) into the target (RDS), and
- * the cutover step. Commands: preflight, start, status, finish, cleanup. See the README's
- * cutover runbook and scripts/lib/db/sync/.
+ * the cutover step. Commands: preflight, start, status, finish, unfreeze, cleanup, app-role,
+ * source-params. See the README's cutover runbook and scripts/lib/db/sync/.
  */
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
@@ -15,12 +15,15 @@ import { closeQuietly } from './lib/db/pool';
 import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
 import {
   cleanupSync,
+  freezeState,
+  liftFreeze,
+  withPairLock,
   DEFAULT_PREFIX,
   describeGaps,
   finishSync,
   preflight,
   readStatus,
-  recordSync,
+  recordOutcome,
   startSync,
   withSync,
   type SyncEvent,
@@ -28,18 +31,21 @@ import {
   type SyncStatus,
 } from './lib/db/sync/index';
 
-const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup', 'app-role', 'source-params'] as const;
+const COMMANDS = ['preflight', 'start', 'status', 'finish', 'unfreeze', 'cleanup', 'app-role', 'source-params'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const spec = {
-  name: 'npm run db:sync -- <preflight|start|status|finish|cleanup|app-role|source-params>',
+  name: 'npm run db:sync -- <preflight|start|status|finish|unfreeze|cleanup|app-role|source-params>',
   summary:
     'Logical replication from --from (source) into --to (target) for a cutover with a freeze of seconds:\n' +
     '  preflight  check wal_level, privileges, free slots/workers, a primary key or REPLICA IDENTITY FULL per table; print each fix\n' +
-    '  start      create the target schema, a publication + slot on the source and a subscription on the target (idempotent)\n' +
-    '  status     each table\'s state and the lag in bytes and seconds (--watch)\n' +
-    '  finish     with writes frozen (--freeze, or your app\'s read-only mode): wait for zero lag, copy sequences, verify, drop\n' +
-    '             the subscription; prints the freeze time and, separately, the verify time\n' +
+    '  start      create the target schema, a publication + slot on the source and a subscription on the target (idempotent;\n' +
+    '             a target that already has rows, e.g. from db:copy, needs --truncate)\n' +
+    '  status     each table\'s state, the lag, the freeze on both sides, a running finish, and the state of the day with\n' +
+    '             the one command that continues it (--watch)\n' +
+    '  finish     wait for a small lag, freeze the source (--freeze, or your app\'s read-only mode), wait for zero lag, copy\n' +
+    '             sequences, verify, drop the subscription; prints the freeze time and, separately, the verify time\n' +
+    '  unfreeze   lift the write freeze on the source (or --side target: RDS after a rollback)\n' +
     '  cleanup    remove the publication, slots and subscription of --prefix on both sides (also after a killed start)\n' +
     '  app-role   on --to (RDS, as the master user): create the app\'s least-privilege role and write its Secrets Manager secret (--secret-id)\n' +
     '  source-params  write the --from URL (and its PG* parts) as SSM SecureStrings SOURCE_* under --ssm-path (read by tasks at web stages)',
@@ -48,14 +54,19 @@ const spec = {
     'source-conninfo-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL as the TARGET server reaches it (default: the --from URL)' },
     prefix: { type: 'string', valueName: 'name', description: 'prefix of the publication, slot and subscription names', default: DEFAULT_PREFIX },
     ...TABLE_OPTIONS,
-    freeze: { type: 'boolean', description: 'finish: make the source read-only (default_transaction_read_only) and end the app\'s sessions; lifted on failure' },
+    freeze: { type: 'boolean', description: 'finish: freeze the source (write-refusing triggers on every published table, read-only default, the app\'s sessions ended); lifted on failure, SIGINT or SIGTERM' },
+    truncate: { type: 'boolean', description: 'start: empty the selected target tables that already hold rows (e.g. from db:copy); the subscription refills them' },
+    side: { type: 'string', valueName: 'source|target', description: 'unfreeze: which database to lift the freeze on', default: 'source' },
+    'max-lag-mb': { type: 'string', valueName: 'n', description: 'finish: wait until the lag is at most this before freezing', default: '8' },
+    'max-transaction-seconds': { type: 'string', valueName: 's', description: 'finish: refuse to freeze while a write transaction older than this is open on the source', default: '10' },
+    'lock-timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait, while freezing, for transactions still writing a table', default: '10' },
     env: { type: 'string', valueName: 'name', description: 'finish: record the outcome for `npm run cutover` under this environment' },
     jobs: { type: 'string', short: 'j', valueName: 'n', description: 'finish: tables verified in parallel', default: '2' },
     'timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait for zero lag after the freeze', default: '60' },
     watch: { type: 'boolean', description: 'status: repeat every --interval seconds until interrupted' },
     interval: { type: 'string', valueName: 's', description: 'status --watch period', default: '2' },
-    'dry-run': { type: 'boolean', description: 'start/finish/cleanup/app-role/source-params: run the checks and print what would change; write nothing' },
-    role: { type: 'string', valueName: 'name', description: 'app-role: the app role', default: 'venturenudge_app' },
+    'dry-run': { type: 'boolean', description: 'start/finish/unfreeze/cleanup/app-role/source-params: run the checks and print what would change; write nothing' },
+    role: { type: 'string', valueName: 'name', description: 'app-role: the app role; finish: its grants on the target are expected, not differences', default: 'venturenudge_app' },
     'secret-id': { type: 'string', valueName: 'id', description: 'app-role: the app secret (stack output / <app>-<env>/app-database)' },
     'ssm-path': { type: 'string', valueName: 'path', description: 'source-params: e.g. /venture-nudge/production/' },
   },
@@ -64,6 +75,7 @@ const spec = {
   npm run db:sync -- start --from-env VERCEL_DATABASE_URL --to-env RDS_DATABASE_URL
   npm run db:sync -- status --watch
   npm run db:sync -- finish --freeze --env production     # the cutover step; then npm run cutover -- --env production --to rds
+  npm run db:sync -- unfreeze                              # lift a freeze left on the source (status says when)
   npm run db:sync -- cleanup                               # abandon: drop what start created on both sides
 
 The subscription stores the source URL (with its password) in the target's catalog, readable by superusers only;
@@ -74,8 +86,12 @@ Exit codes: 0 done (finish: caught up and verified), 1 failure, a preflight gap 
 function printStatus(s: SyncStatus, out: string[]): void {
   out.push(`subscription: ${s.subscribed ? (s.workerRunning ? 'streaming' : 'not running') : 'none'}; slot: ${s.slot.exists ? (s.slot.active ? 'active' : 'inactive') : 'none'}; publication: ${s.publication ? 'yes' : 'none'}`);
   out.push(`lag: ${s.lagBytes === null ? '-' : formatBytes(s.lagBytes)}, ${s.lagSeconds === null ? '-' : `${s.lagSeconds} s`}`);
+  const fz = (f: SyncStatus['frozen']['source']) => (f.frozen ? `FROZEN (${f.triggers} tables refuse writes${f.readOnlyDefault ? ', read-only default' : ''})` : 'writable');
+  out.push(`source: ${fz(s.frozen.source)}; target: ${fz(s.frozen.target)}${s.lock ? `; finish/rollback running: pid ${s.lock.pid} (${s.lock.applicationName}, since ${s.lock.since})` : ''}`);
   const w = Math.max(5, ...s.tables.map((t) => t.table.length));
   for (const t of s.tables) out.push(`  ${t.table.padEnd(w)}  ${t.state}`);
+  out.push(`state: ${s.day.state}: ${s.day.summary}`, `next: ${s.day.next}`);
+  if (s.day.undo) out.push(`undo: ${s.day.undo}`);
 }
 
 function onEvent(log: Logger): (e: SyncEvent) => void {
@@ -86,12 +102,12 @@ function onEvent(log: Logger): (e: SyncEvent) => void {
   };
 }
 
-async function runStatus(options: SyncOptions, args: { watch?: boolean; interval: string; json: boolean }): Promise<number> {
+async function runStatus(options: SyncOptions, args: { watch?: boolean; interval: string; json: boolean; env?: string }): Promise<number> {
   const period = Number(args.interval);
   if (!(period > 0)) throw new UsageError(`--interval must be a positive number of seconds (got ${args.interval})`);
   return withSync(options, async (ctx) => {
     for (;;) {
-      const s = await readStatus(ctx);
+      const s = await readStatus(ctx, { env: args.env });
       if (args.json) process.stdout.write(JSON.stringify({ at: new Date().toISOString(), ...s }) + '\n');
       else {
         const out = [`${new Date().toISOString()} ${describeUrl(options.from)} -> ${describeUrl(options.to)}`];
@@ -104,41 +120,90 @@ async function runStatus(options: SyncOptions, args: { watch?: boolean; interval
   });
 }
 
-async function runFinish(options: SyncOptions, args: { freeze?: boolean; env?: string; jobs: string; 'timeout-seconds': string; json: boolean }, log: Logger): Promise<number> {
-  const timeout = Number(args['timeout-seconds']);
-  if (!(timeout > 0)) throw new UsageError(`--timeout-seconds must be a positive number (got ${args['timeout-seconds']})`);
-  const jobs = parseJobs(args.jobs);
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new UsageError(`--${flag} must be a positive number (got ${value})`);
+  return n;
+}
+
+interface FinishArgs {
+  freeze?: boolean;
+  env?: string;
+  jobs: string;
+  role: string;
+  'timeout-seconds': string;
+  'max-lag-mb': string;
+  'max-transaction-seconds': string;
+  'lock-timeout-seconds': string;
+  json: boolean;
+}
+
+async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger): Promise<number> {
+  const timeout = positive(args['timeout-seconds'], 'timeout-seconds');
+  const finishOptions = {
+    freeze: args.freeze,
+    jobs: parseJobs(args.jobs),
+    catchUpTimeoutMs: timeout * 1000,
+    maxLagBytes: positive(args['max-lag-mb'], 'max-lag-mb') * 1048576,
+    maxTransactionSeconds: positive(args['max-transaction-seconds'], 'max-transaction-seconds'),
+    lockTimeoutMs: positive(args['lock-timeout-seconds'], 'lock-timeout-seconds') * 1000,
+    appRoles: [args.role],
+    liftOnSignal: true,
+  };
   const at = () => new Date().toISOString();
   const base = { direction: 'forward' as const, source: describeUrl(options.from), target: describeUrl(options.to) };
   let result;
   try {
-    result = await withSync(options, (ctx) => finishSync(ctx, { freeze: args.freeze, jobs, catchUpTimeoutMs: timeout * 1000 }));
+    result = await withSync(options, (ctx) => finishSync(ctx, finishOptions));
   } catch (err) {
-    if (args.env) recordSync(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] });
+    if (args.env) await recordOutcome(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] }).catch((e: Error) => log.error(`not recorded: ${e.message}`));
     throw err;
   }
   if (args.env) {
-    const file = recordSync(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] });
+    const file = await recordOutcome(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] }, { from: options.from, prefix: options.prefix });
     log.info(`recorded in ${file}`);
   }
   if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     const lines = [
+      result.resumed ? 'resumed an interrupted finish: the frozen source was verified against the target again' : '',
       `freeze: ${formatMs(result.freezeMs)} (writes stopped -> target caught up with ${result.sequences.length} sequences set; catch-up ${formatMs(result.catchUpMs)}, ${result.terminatedSessions} sessions ended)`,
       `verify: ${formatMs(result.verifyMs)} ${result.verify.ok ? `OK (${result.verify.tables.length} tables, schema, ${result.verify.sequences.length} sequences)` : `MISMATCH\n  ${result.verify.mismatches.join('\n  ')}`}`,
     ];
-    if (result.ok) lines.push(result.frozen ? 'source stays read-only (default_transaction_read_only): the target is now the database of record' : 'done: the target is caught up and verified; keep writes stopped on the source');
+    if (result.expected.length) lines.push(`expected on the target only (db:sync app-role): ${result.expected.length} grants to ${args.role}`);
+    if (result.ok) lines.push(result.frozen ? 'source stays frozen (writes refused): the target is now the database of record' : 'done: the target is caught up and verified; keep writes stopped on the source');
+    else if (result.resumed) lines.push('the source stays frozen: if the target took writes since the finish (stage rds) that is expected; otherwise npm run db:sync -- unfreeze, then cleanup and start --truncate');
     else lines.push(result.frozen ? '' : 'the freeze was lifted; the subscription is kept: investigate, then rerun finish');
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   }
   if (!result.ok) {
-    log.error(`verification failed: ${result.verify.mismatches[0]}; the source freeze was lifted and the subscription kept`);
+    log.error(`verification failed: ${result.verify.mismatches[0]}; ${result.resumed ? 'the source stays frozen' : 'the source freeze was lifted and the subscription kept'}`);
     return 1;
   }
   return 0;
 }
 
-async function runOther(command: Exclude<Command, 'status' | 'finish'>, options: SyncOptions, args: { json: boolean; 'dry-run'?: boolean }): Promise<number> {
+async function runUnfreeze(options: SyncOptions, args: { side: string; json: boolean; 'dry-run'?: boolean }): Promise<number> {
+  if (args.side !== 'source' && args.side !== 'target') throw new UsageError(`--side must be source or target (got ${args.side})`);
+  const side = args.side;
+  return withSync(options, async (ctx) => {
+    const client = side === 'source' ? ctx.source : ctx.target;
+    const database = side === 'source' ? ctx.sourceDb : ctx.targetDb;
+    const where = describeUrl(side === 'source' ? options.from : options.to);
+    const before = await freezeState(client);
+    const out = { side, database: where, wasFrozen: before.frozen, triggers: before.triggers, readOnlyDefault: before.readOnlyDefault, lifted: false, dryRun: Boolean(args['dry-run']) };
+    if (args['dry-run'] || !before.frozen) {
+      process.stdout.write(args.json ? JSON.stringify(out, null, 2) + '\n' : before.frozen ? `would lift the freeze on ${where} (${before.triggers} tables refusing writes${before.readOnlyDefault ? ', read-only default' : ''}); nothing was written\n` : `${where} is not frozen: nothing to lift\n`);
+      return 0;
+    }
+    // never under a running finish or rollback: it would take writes it does not see
+    await withPairLock(options.from, options.to, 'unfreeze', () => liftFreeze(client, database));
+    process.stdout.write(args.json ? JSON.stringify({ ...out, lifted: true }, null, 2) + '\n' : `lifted the freeze on ${where}: it takes writes again\n`);
+    return 0;
+  });
+}
+
+async function runOther(command: Exclude<Command, 'status' | 'finish' | 'unfreeze'>, options: SyncOptions, args: { json: boolean; 'dry-run'?: boolean; truncate?: boolean }): Promise<number> {
   return withSync(options, async (ctx) => {
     if (command === 'preflight' || (command === 'start' && args['dry-run'])) {
       const report = await preflight(ctx);
@@ -152,7 +217,7 @@ async function runOther(command: Exclude<Command, 'status' | 'finish'>, options:
       return report.ok ? 0 : 1;
     }
     if (command === 'start') {
-      const r = await startSync(ctx);
+      const r = await startSync(ctx, { truncate: args.truncate });
       if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else process.stdout.write(r.created ? `started: ${r.tables.length} tables replicating (${r.schemaCreated ? 'schema created on the target' : 'target schema existed'}); follow with db:sync status --watch\n` : `already started (subscription ${ctx.names.subscription} exists): nothing created\n`);
       return 0;
@@ -217,6 +282,7 @@ async function main(): Promise<number> {
   const log = createLogger({ redact: (s) => redactSecrets(redact(s), [sourceConninfo]) });
   const options: SyncOptions = { from, to, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), onEvent: onEvent(log) };
   if (command === 'status') return runStatus(options, args);
+  if (command === 'unfreeze') return runUnfreeze(options, args);
   if (command === 'finish') {
     if (args['dry-run']) {
       log.info(`dry run: finish would ${args.freeze ? 'freeze the source, ' : ''}wait for zero lag, set sequences, verify and drop the subscription`);

@@ -623,6 +623,8 @@ export function namesFor(config: Config, envName: string) {
     toolkitRepository: `${prefix}-toolkit`,
     /** SSM SecureString the runner reads SOURCE_DATABASE_URL from (outside `ssmPath`: the app never sees it, env:sync --prune never deletes it). */
     sourceUrlParameter: `/${config.appName}/migration-${envName}/SOURCE_DATABASE_URL`,
+    /** SSM String (JSON) holding the record of the day: db:sync finish, db:rollback and cutover --apply write it (scripts/lib/cutover/ledger.ts). */
+    dayRecordParameter: `/${config.appName}/${envName}/cutover/day`,
     dbIdentifier: `${prefix}-db`,
     dbName: env.database.name,
     apex: env.domain,

@@ -241,6 +241,7 @@ export class EnvironmentStack extends TerraformStack {
           subnetIds: network.privateSubnetIds,
           database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
           sourceUrlParameter: names.sourceUrlParameter,
+          dayRecordParameter: names.dayRecordParameter,
           image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
           cpu: env.runner.cpu,
           memory: env.runner.memory,

@@ -31,6 +31,8 @@ export interface MigrationRunnerProps {
   readonly database: RunnerDatabase;
   /** Full name of the SSM SecureString holding the source URL, e.g. `/venture-nudge/migration-production/SOURCE_DATABASE_URL`. */
   readonly sourceUrlParameter: string;
+  /** Full name of the SSM String holding the record of the day, e.g. `/venture-nudge/production/cutover/day`: the task role may read and write it (db:sync finish, db:rollback). @default none (no SSM access) */
+  readonly dayRecordParameter?: string;
   /** The toolkit image (Dockerfile): its own ECR repository, and the tag CI pushed (the git SHA). */
   readonly image: { readonly repositoryUrl: string; readonly repositoryArn: string; readonly tag: string };
   /** Fargate CPU units. @default 1024 */
@@ -97,7 +99,7 @@ export class MigrationRunner extends Construct {
       }),
     });
     this.executionRoleArn = executionRole.arn;
-    // Task role: ECS Exec's channel (SSM Session Manager) only; the scripts call no AWS API.
+    // Task role: ECS Exec's channel (SSM Session Manager), and the record of the day (the one AWS API the scripts call).
     const taskRole = new IamRole(this, 'task-role', { name: `${name}-task`, assumeRolePolicy: assume });
     new IamRolePolicy(this, 'task-exec', {
       name: 'ecs-exec',
@@ -106,6 +108,7 @@ export class MigrationRunner extends Construct {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'EcsExec', Effect: 'Allow', Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], Resource: '*' },
+          ...(props.dayRecordParameter ? [{ Sid: 'DayRecord', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.dayRecordParameter}` }] : []),
         ],
       }),
     });
@@ -131,6 +134,7 @@ export class MigrationRunner extends Construct {
         { name: 'PGPORT', value: String(port) },
         { name: 'PGSSLMODE', value: 'verify-full' },
         { name: 'PGSSLROOTCERT', value: RDS_CA_BUNDLE_PATH },
+        ...(props.dayRecordParameter ? [{ name: 'VN_DAY_RECORD_PARAMETER', value: props.dayRecordParameter }] : []),
       ],
       secrets: [
         { name: 'PGPASSWORD', valueFrom: `${props.database.secretArn}:password::` },

@@ -3,16 +3,22 @@
  * preconditions, the config file written only when everything passes.
  */
 import { createServer, type Server } from 'node:http';
+import { Client } from 'pg';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { runCutover, type CutoverOptions } from '../../scripts/lib/cutover/index';
+import { fileLedger, PRECONDITIONS, runCutover, type Check, type CutoverOptions, type Precondition } from '../../scripts/lib/cutover/index';
 import { applySteps } from '../../scripts/lib/cutover/apply';
 import { recordSync } from '../../scripts/lib/db/sync/state';
+import { markSource } from '../../scripts/lib/cutover/source';
 import { useMoto } from '../support/moto';
+import { useClusters } from '../support/postgres';
+import { shapeVercel, type ShapedDatabase } from '../support/shapes';
 
 const moto = useMoto();
+const [cluster] = useClusters(1);
+let source: ShapedDatabase;
 let cloudwatch: CloudWatchClient;
 let server: Server;
 let healthy = true;
@@ -24,12 +30,16 @@ beforeAll(async () => {
   cloudwatch = new CloudWatchClient({ region: 'us-east-1', endpoint: moto().endpoint, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
   server = createServer((_req, res) => {
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: healthy ? 'ok' : 'degraded' }));
+    // the guide's health answer (scripts/lib/http/health.ts)
+    res.end(JSON.stringify(healthy ? { status: 'healthy', database: 'connected' } : { status: 'unhealthy', database: 'disconnected' }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   healthUrl = `http://127.0.0.1:${addr.port}/api/health`;
   dir = mkdtempSync(join(tmpdir(), 'cutover-'));
+  // a source as db:sync finish leaves it: frozen (what freeze.ts sets), replication gone
+  source = await shapeVercel(cluster());
+  await source.sql(`ALTER DATABASE ${source.database} SET default_transaction_read_only = on`);
 });
 
 afterAll(async () => {
@@ -106,8 +116,8 @@ test('aws -> rds is refused until a db:sync finish succeeded, then allowed', asy
   const failed = await runCutover(e.options('rds'));
   expect(failed.error).toMatch(/failed: table public\.users: content differs/);
   expect(e.stageInFile()).toBe('aws');
-  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900 }, e.stateDir);
-  const ok = await runCutover(e.options('rds'));
+  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900, sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
+  const ok = await runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0 }));
   expect(ok).toMatchObject({ ok: true, written: true });
   expect(ok.change!.database!.after.databaseOfRecord).toBe('rds');
   expect(e.stageInFile()).toBe('rds');
@@ -138,6 +148,100 @@ test('a missing config file starts from the defaults and is created with only th
   expect(existsSync(file)).toBe(false);
 });
 
-test('--apply runs terraform init then apply, without prompts', () => {
-  expect(applySteps().map((s) => s.args.join(' '))).toEqual(['init -input=false', 'apply -input=false -auto-approve']);
+test('--apply runs init, saves a plan, shows it, then applies exactly that plan', () => {
+  expect(applySteps().map((s) => s.args.join(' '))).toEqual(['init -input=false', 'plan -input=false -out=cutover.tfplan', 'show -json cutover.tfplan', 'apply -input=false cutover.tfplan']);
+});
+
+describe('the record of the day and the applied stage', () => {
+  const ledgerOf = (e: { env: string; stateDir: string }) => fileLedger(e.env, e.stateDir);
+
+  test('the move starts from the stage the record says was applied, not the config\'s', async () => {
+    const e = await environment('50');
+    await ledgerOf(e).update({ applied: { stage: '25', at: '2026-12-01T09:00:00Z' } });
+    const r = await runCutover(e.options('50', { dryRun: true }));
+    expect(r.transition).toMatchObject({ from: '25', to: '50', allowed: true });
+    expect(r.change!.weights.find((w) => w.record.endsWith('A (aws)'))).toMatchObject({ before: 25, after: 50 });
+  });
+
+  test('with apply, the stage reaches the config and the record only after the apply succeeded', async () => {
+    const e = await environment('25');
+    let duringApply: unknown[] = [];
+    const r = await runCutover(e.options('50', { apply: async () => ((duringApply = [e.stageInFile(), (await ledgerOf(e).read()).applied]), true) }));
+    expect(duringApply).toEqual(['25', undefined]);
+    expect(r).toMatchObject({ ok: true, written: true, applied: true });
+    expect(e.stageInFile()).toBe('50');
+    expect((await ledgerOf(e).read()).applied).toMatchObject({ stage: '50' });
+  });
+
+  test('a failed apply writes neither the config nor the record', async () => {
+    const e = await environment('25');
+    await expect(runCutover(e.options('50', { apply: async () => Promise.reject(new Error('terraform apply failed (exit 1):\nError: boom')) }))).rejects.toThrow(/Error: boom/);
+    expect(e.stageInFile()).toBe('25');
+    expect((await ledgerOf(e).read()).applied).toBeUndefined();
+  });
+
+  test('a declined plan writes nothing', async () => {
+    const e = await environment('25');
+    const r = await runCutover(e.options('50', { apply: async () => false }));
+    expect(r).toMatchObject({ ok: false, written: false, applied: false, error: 'the plan was not confirmed' });
+    expect(e.stageInFile()).toBe('25');
+  });
+
+  test('with apply, the applied stage may be applied again, with no check', async () => {
+    const e = await environment('50', 'ALARM');
+    await ledgerOf(e).update({ applied: { stage: '50', at: '2026-12-01T09:00:00Z' } });
+    const r = await runCutover(e.options('50', { apply: async () => true }));
+    expect(r).toMatchObject({ ok: true, checks: [], applied: true });
+    expect(r.transition.reason).toMatch(/re-applies stage 50/);
+  });
+
+  test('a config already at rds with no applied stage recorded is refused, even with apply', async () => {
+    const e = await environment('rds');
+    const r = await runCutover(e.options('rds', { apply: async () => true }));
+    expect(r).toMatchObject({ ok: false, written: false });
+    expect(r.error).toMatch(/no applied stage is recorded: set the config back to stage aws/);
+  });
+
+  test('every precondition name has its own check', () => {
+    expect(Object.keys(PRECONDITIONS).sort()).toEqual(['alarms', 'forward-sync', 'health', 'reverse-sync']);
+    // the table is keyed by name: a table without a check for a name does not compile (npm run typecheck)
+    // @ts-expect-error 'reverse-sync' has no check
+    const incomplete: Record<Precondition, Check> = { health: PRECONDITIONS.health, alarms: PRECONDITIONS.alarms, 'forward-sync': PRECONDITIONS['forward-sync'] };
+    expect(Object.keys(incomplete)).toHaveLength(3);
+  });
+
+  test('aws -> rds after a rollback is refused by the forward check, not passed by the reverse one', async () => {
+    const e = await environment('aws');
+    recordSync(e.env, { direction: 'reverse', ok: true, at: '2026-11-29T23:20:00Z', source: 't', target: 's' }, e.stateDir);
+    expect((await runCutover(e.options('rds', { sourceUrl: source.url }))).error).toMatch(/went reverse, not forward: run npm run db:sync -- finish/);
+  });
+
+  test('aws -> rds without the source URL is refused, naming the variable', async () => {
+    const e = await environment('aws');
+    recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
+    expect((await runCutover(e.options('rds'))).error).toMatch(/needs its URL: set SOURCE_DATABASE_URL/);
+    expect(e.stageInFile()).toBe('aws');
+  });
+
+  test('aws -> rds with a finish recorded without a source mark is refused', async () => {
+    const e = await environment('aws');
+    recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't' }, e.stateDir);
+    expect((await runCutover(e.options('rds', { sourceUrl: source.url }))).error).toMatch(/has no source mark, so a write since cannot be ruled out/);
+  });
+
+  test('aws -> rds is refused when the source took a write after finish, though the record says finish succeeded', async () => {
+    const e = await environment('aws');
+    const other = await shapeVercel(cluster(), { database: 'wrote_after' });
+    await other.sql('CREATE TABLE public.plans (id int PRIMARY KEY)');
+    await other.sql(`ALTER DATABASE wrote_after SET default_transaction_read_only = on`);
+    recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', sourceMark: await markSource(other.url, 'vn_sync') }, e.stateDir);
+    const app = new Client({ connectionString: other.url, ssl: false });
+    await app.connect();
+    await app.query('SET default_transaction_read_only = off');
+    await app.query('INSERT INTO public.plans VALUES (1)');
+    await app.end();
+    const r = await runCutover(e.options('rds', { sourceUrl: other.url, settleMs: 0 }));
+    expect(r.error).toMatch(/1 row\(s\) inserted, updated or deleted on the source since finish/);
+    expect(e.stageInFile()).toBe('aws');
+  });
 });

@@ -1,44 +1,115 @@
 /**
- * `cutover --apply`: synthesizes the environment's stack and applies it with the project's
- * terraform runner (scripts/lib/terraform). The commands are built by `applySteps` so they can
- * be reviewed (and tested) without running them.
+ * `cutover --apply` as a reviewed change, like a pull request's plan:
+ *
+ *   1. the stack is synthesized from the edited config (a copy beside the config file: the file
+ *      itself is written only after the apply succeeded);
+ *   2. every variable the stack declares without a default must come as `TF_VAR_<name>`: a missing
+ *      one is refused by name before terraform runs;
+ *   3. terraform init, then `plan -out=cutover.tfplan`, summarized with the plan review's summary
+ *      (scripts/lib/terraform/plan-summary.ts): what is added, changed, destroyed, stateful alerts;
+ *   4. the operator confirms (a prompt on a terminal, or --yes), then exactly the saved plan is
+ *      applied (`terraform apply cutover.tfplan`: what was shown is what runs).
+ *
+ * Terraform's failures surface with their own error text (TerraformError carries stderr).
  */
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PROJECT_DIR, synthStacks } from '../terraform/synth';
 import { terraform } from '../terraform/run';
+import { renderSummaryMarkdown, summarizePlan, type PlanDocument, type PlanSummary } from '../terraform/plan-summary';
+import type { StageEdit } from './config-file';
+
+export const PLAN_FILE = 'cutover.tfplan';
+/** The one variable every environment stack declares without a default (stacks/environment-stack.ts ORIGIN_SECRET_VARIABLE; a test holds them equal). */
+export const ORIGIN_SECRET_ENV = 'TF_VAR_origin_verify_secret';
 
 export interface ApplyStep {
   readonly args: string[];
   readonly why: string;
 }
 
-/** terraform commands run in the stack directory, in order. */
-export function applySteps(): ApplyStep[] {
+/** terraform commands run in the stack directory, in order (the confirmation sits before the last). */
+export function applySteps(planFile = PLAN_FILE): ApplyStep[] {
   return [
     { args: ['init', '-input=false'], why: 'providers and backend' },
-    { args: ['apply', '-input=false', '-auto-approve'], why: 'the stage change (Route 53 weights, or the task definition and service at rds)' },
+    { args: ['plan', '-input=false', `-out=${planFile}`], why: 'the change, saved for review' },
+    { args: ['show', '-json', planFile], why: 'the saved plan, summarized' },
+    { args: ['apply', '-input=false', planFile], why: 'exactly the reviewed plan (Route 53 weights, or the task definition and service at rds)' },
   ];
 }
 
-export interface ApplyOptions {
+/** Variables of a synthesized stack (cdk.tf.json) without a default and without `TF_VAR_<name>` in `env`. */
+export function missingVariables(stackJson: { variable?: Record<string, { default?: unknown }> }, env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(stackJson.variable ?? {})
+    .filter(([name, v]) => v.default === undefined && !env[`TF_VAR_${name}`])
+    .map(([name]) => `TF_VAR_${name}`);
+}
+
+export interface ReviewedApplyOptions {
   readonly envName: string;
-  readonly configFile: string;
+  /** The edited config (not yet written). */
+  readonly edit: StageEdit;
+  /** Shown the plan summary; resolves true to apply. */
+  readonly confirm: (summary: PlanSummary, text: string) => Promise<boolean>;
   /** Where synth writes. @default <project>/cdktf.out */
   readonly outdir?: string;
   readonly log?: (line: string) => void;
+  /** terraform's output as it runs. @default stderr */
+  readonly onOutput?: (chunk: string) => void;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
   /** @default 3600 */
   readonly timeoutSeconds?: number;
+  /** Values masked in terraform's output. @default the TF_VAR_* values */
+  readonly secrets?: readonly string[];
+  /** Synthesizes the stack from a config file and returns the stack directory. @default synthStacks */
+  readonly synth?: (configFile: string) => Promise<string>;
 }
 
-/** Synthesizes the stack and runs the apply steps; throws TerraformError on failure. */
-export async function applyStage(o: ApplyOptions): Promise<void> {
-  const outdir = o.outdir ?? join(PROJECT_DIR, 'cdktf.out');
-  const synth = await synthStacks({ outdir, stacks: [o.envName], offline: false, configFile: o.configFile, log: o.log });
-  const file = synth.files[o.envName];
-  if (!file) throw new Error(`synth wrote no stack for environment ${o.envName}`);
-  const dir = join(file, '..');
-  for (const step of applySteps()) {
-    o.log?.(`terraform ${step.args.join(' ')}   # ${step.why}`);
-    await terraform(dir, step.args, { timeoutSeconds: o.timeoutSeconds ?? 3600, onOutput: (c) => process.stderr.write(c) });
+function defaultSynth(o: ReviewedApplyOptions): (configFile: string) => Promise<string> {
+  return async (configFile) => {
+    const outdir = o.outdir ?? join(PROJECT_DIR, 'cdktf.out');
+    const synth = await synthStacks({ outdir, stacks: [o.envName], offline: false, configFile, log: o.log });
+    const file = synth.files[o.envName];
+    if (!file) throw new Error(`synth wrote no stack for environment ${o.envName}: check --env and the config's environments`);
+    return dirname(file);
+  };
+}
+
+/** Synthesizes from the edited config; returns the stack directory. */
+async function synthEdited(o: ReviewedApplyOptions): Promise<string> {
+  const copy = join(dirname(o.edit.file), `.${basename(o.edit.file)}.cutover-${process.pid}.json`);
+  writeFileSync(copy, o.edit.text);
+  try {
+    return await (o.synth ?? defaultSynth(o))(copy);
+  } finally {
+    rmSync(copy, { force: true });
   }
+}
+
+/** Synthesizes, plans, asks, applies the saved plan. Resolves false when declined; throws on failure. */
+export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
+  const env = o.env ?? process.env;
+  const dir = await synthEdited(o);
+  const stackFile = join(dir, 'cdk.tf.json');
+  if (!existsSync(stackFile)) throw new Error(`${stackFile}: the synthesized stack is missing: rerun npm run synth`);
+  const missing = missingVariables(JSON.parse(readFileSync(stackFile, 'utf8')), env);
+  if (missing.length) throw new Error(`${missing.join(', ')} not set: the stack's variable(s) need a value before terraform runs (e.g. export TF_VAR_origin_verify_secret=<the CloudFront->ALB secret>)`);
+  const secrets = o.secrets ?? Object.entries(env).filter(([k, v]) => k.startsWith('TF_VAR_') && v).map(([, v]) => v as string);
+  const run = async (step: ApplyStep, capture = false) => {
+    o.log?.(`terraform ${step.args.join(' ')}   # ${step.why}`);
+    const onOutput = capture ? undefined : (o.onOutput ?? ((c: string) => process.stderr.write(c)));
+    return terraform(dir, step.args, { env, secrets, timeoutSeconds: o.timeoutSeconds ?? 3600, onOutput });
+  };
+  const [init, plan, show, apply] = applySteps();
+  await run(init);
+  await run(plan);
+  const summary = summarizePlan(JSON.parse((await run(show, true)).stdout) as PlanDocument);
+  const text = renderSummaryMarkdown(summary, o.envName);
+  if (!(await o.confirm(summary, text))) {
+    rmSync(join(dir, PLAN_FILE), { force: true });
+    return false;
+  }
+  await run(apply);
+  return true;
 }

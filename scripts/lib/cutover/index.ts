@@ -1,26 +1,32 @@
 /**
  * `cutover`: the one command an operator runs at each step.
  *
- *   1. refuses transitions the stage machine does not allow (stages.ts);
- *   2. checks the transition's preconditions (preconditions.ts);
- *   3. writes the stage into the config file (config-file.ts), validated by the config schema;
+ *   1. reads the record of the day (ledger.ts): the stage last applied is where the move starts
+ *      (the config's stage when none was applied yet);
+ *   2. refuses transitions the stage machine does not allow (stages.ts);
+ *   3. checks the transition's preconditions (preconditions.ts, one check per name);
  *   4. shows the change (change.ts);
- *   5. with apply, runs terraform on the environment's stack (apply.ts).
+ *   5. with `apply` (apply.ts: a saved plan, reviewed, then applied), applies it first, then
+ *      writes the stage into the config file (config-file.ts) and records the applied stage;
+ *      without `apply`, writes the stage into the config file for a later apply.
  *
- * Nothing is written when the transition is refused or a precondition fails (or with dryRun).
+ * Nothing is written when the transition is refused, a precondition fails, the apply fails or is
+ * declined, or with dryRun.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { namesFor, type CutoverStage } from '../../../stacks/config';
-import { readState, stateFile } from '../db/sync/state';
+import { databaseOfRecord, namesFor, type CutoverStage } from '../../../stacks/config';
 import { stageChange, type StageChange } from './change';
-import { editStage, writeStage } from './config-file';
-import { checkAlarms, checkHealth, checkLastSync, type CheckResult } from './preconditions';
+import { editStage, writeStage, type StageEdit } from './config-file';
+import { fileLedger, type DayLedger } from './ledger';
+import { PRECONDITIONS, type CheckResult } from './preconditions';
 import { planTransition, type Transition } from './stages';
 
 export * from './stages';
 export * from './preconditions';
 export * from './change';
 export * from './config-file';
+export * from './ledger';
+export * from './check-stage';
 
 export interface CutoverOptions {
   readonly envName: string;
@@ -30,10 +36,22 @@ export interface CutoverOptions {
   /** Health URL of the always-AWS test host. @default https://<testHost><healthCheckPath> */
   readonly healthUrl?: string;
   readonly cloudwatch: CloudWatchClient;
-  /** Where db:sync / db:rollback record their outcome. */
+  /** Where the local record of the day lives (used when no `ledger` is given). */
   readonly stateDir: string;
+  /** The record of the day. @default fileLedger(envName, stateDir) */
+  readonly ledger?: DayLedger;
+  /** The source URL, for the live check before `rds`. @default none (the check then fails, naming it) */
+  readonly sourceUrl?: string;
+  /** Settle time of the source's statistics in the live check. @default 11000 */
+  readonly settleMs?: number;
   /** Check and show, write nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Applies the change (the edited config) before anything is written; resolves true when
+   * applied, false when the operator declined; throws when the apply failed.
+   * @default none: the stage is only written into the config file
+   */
+  readonly apply?: (edit: StageEdit, change: StageChange) => Promise<boolean>;
 }
 
 export interface CutoverResult {
@@ -43,31 +61,62 @@ export interface CutoverResult {
   readonly change: StageChange | null;
   /** The config file was written. */
   readonly written: boolean;
+  /** The change was applied (and recorded as the applied stage). */
+  readonly applied: boolean;
   /** One line saying why nothing was written, when ok is false. */
   readonly error?: string;
 }
 
-async function runCheck(check: CheckResult['check'], o: CutoverOptions, healthUrl: string, alarmPrefix: string): Promise<CheckResult> {
-  if (check === 'health') return checkHealth(healthUrl);
-  if (check === 'alarms') return checkAlarms(o.cloudwatch, alarmPrefix);
-  const file = stateFile(o.envName, o.stateDir);
-  return checkLastSync(readState(o.envName, o.stateDir), check === 'forward-sync' ? 'forward' : 'reverse', file);
+/**
+ * The transition to run, from the applied stage. With apply, the stage already applied may be
+ * applied again (no move, no check); so may the config's stage when nothing is recorded yet,
+ * unless it is `rds` (the database of record moves only through the checks).
+ */
+function transitionFor(from: CutoverStage, to: CutoverStage, apply: boolean, applied: CutoverStage | undefined): Transition {
+  const t = planTransition(from, to);
+  if (t.allowed || !apply || from !== to) return t;
+  if (!applied && databaseOfRecord(to) === 'rds') return { ...t, reason: `the config is already at stage rds but no applied stage is recorded: set the config back to stage aws and run --to rds again, with its checks` };
+  return { ...t, allowed: true, reason: `re-applies stage ${to} (${applied ? 'the stage last applied' : 'the config\'s stage; nothing recorded yet'}): no move, no precondition`, preconditions: [] };
 }
 
-/** Plans, checks and (unless dryRun or refused) writes one stage change. */
+/** Plans, checks and (unless dryRun or refused) applies and writes one stage change. */
 export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
+  const ledger = o.ledger ?? fileLedger(o.envName, o.stateDir);
+  const record = await ledger.read();
   const edit = editStage(o.configFile, o.envName, o.to);
-  const from = edit.before.environments[o.envName].cutover.stage;
-  const transition = planTransition(from, o.to);
-  if (!transition.allowed) return { ok: false, transition, checks: [], change: null, written: false, error: `refused: ${transition.reason}` };
-  const names = namesFor(edit.before, o.envName);
-  const env = edit.before.environments[o.envName];
-  const healthUrl = o.healthUrl ?? `https://${names.testHost}${env.service.healthCheckPath}`;
+  const configured = edit.before.environments[o.envName].cutover.stage;
+  const from = record.applied?.stage ?? configured;
+  const before = from === configured ? edit.before : editStage(o.configFile, o.envName, from).after;
+  const transition = transitionFor(from, o.to, Boolean(o.apply), record.applied?.stage);
+  const none = { checks: [] as CheckResult[], change: null, written: false, applied: false };
+  if (!transition.allowed) return { ok: false, transition, ...none, error: `refused: ${transition.reason}` };
+  const names = namesFor(before, o.envName);
+  const env = before.environments[o.envName];
+  const ctx = {
+    envName: o.envName,
+    healthUrl: o.healthUrl ?? `https://${names.testHost}${env.service.healthCheckPath}`,
+    alarmPrefix: `${names.prefix}-`,
+    cloudwatch: o.cloudwatch,
+    record,
+    recordWhere: ledger.where,
+    sourceUrl: o.sourceUrl,
+    settleMs: o.settleMs,
+  };
   const checks: CheckResult[] = [];
-  for (const c of transition.preconditions) checks.push(await runCheck(c, o, healthUrl, `${names.prefix}-`));
-  const change = stageChange(edit.before, edit.after, o.envName);
+  for (const c of transition.preconditions) checks.push(...(await PRECONDITIONS[c](ctx)));
+  const change = stageChange(before, edit.after, o.envName);
   const failed = checks.filter((c) => !c.ok);
-  if (failed.length) return { ok: false, transition, checks, change, written: false, error: `precondition failed: ${failed.map((c) => c.detail).join('; ')}` };
-  if (!o.dryRun) writeStage(edit);
-  return { ok: true, transition, checks, change, written: !o.dryRun };
+  const result = { transition, checks, change, written: false, applied: false };
+  if (failed.length) return { ok: false, ...result, error: `precondition failed: ${failed.map((c) => c.detail).join('; ')}` };
+  if (o.dryRun) return { ok: true, ...result };
+  if (o.apply && !(await o.apply(edit, change))) return { ok: false, ...result, error: 'the plan was not confirmed' };
+  writeStage(edit);
+  if (o.apply) {
+    try {
+      await ledger.update({ applied: { stage: o.to, at: new Date().toISOString() } });
+    } catch (err) {
+      throw new Error(`stage ${o.to} was applied and written to ${o.configFile}, but not recorded: ${(err as Error).message}; rerun this command once the record can be written (it re-applies the stage, no change)`);
+    }
+  }
+  return { ok: true, ...result, written: true, applied: Boolean(o.apply) };
 }

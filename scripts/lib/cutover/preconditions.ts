@@ -1,34 +1,35 @@
 /**
- * The checks `cutover` runs before a stage change: the test host's health endpoint, the
- * environment's CloudWatch alarms, and the last data move recorded by db:sync / db:rollback.
+ * The checks `cutover` runs before a stage change, one per precondition name
+ * ({@link PRECONDITIONS}: a table keyed by name, so a new precondition in stages.ts does not
+ * compile until it has its check):
+ *
+ *   health        the test host's health endpoint, by the one health check (http/health.ts)
+ *   alarms        every CloudWatch alarm of the environment is OK
+ *   forward-sync  the record of the day says db:sync finish succeeded, and the live source
+ *                 agrees: frozen, no slot or publication left, no write since (source.ts)
+ *   reverse-sync  the record says db:rollback succeeded
  */
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import type { EnvironmentState } from '../db/sync/state';
+import { checkHealth } from '../http/health';
+import type { EnvironmentState } from './ledger';
+import { checkSourceUrl, type LiveFinding } from './source';
 import type { Precondition } from './stages';
 
 export interface CheckResult {
   readonly check: Precondition;
+  /** Which part of the check, when it has several (forward-sync: record, frozen, replication, no-write). */
+  readonly part?: 'record' | LiveFinding['what'];
   readonly ok: boolean;
   readonly detail: string;
 }
 
-/** GET the health URL: healthy is HTTP 200 and, for a JSON body with `status`, status ok/healthy. */
-export async function checkHealth(url: string, timeoutMs = 10000): Promise<CheckResult> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    const body = await res.text();
-    if (res.status !== 200) return { check: 'health', ok: false, detail: `${url} answered HTTP ${res.status}: fix the app on AWS before moving traffic` };
-    let status: unknown;
-    try {
-      status = (JSON.parse(body) as { status?: unknown }).status;
-    } catch {
-      status = undefined;
-    }
-    if (typeof status === 'string' && !/^(ok|healthy|pass|up)$/i.test(status)) return { check: 'health', ok: false, detail: `${url} answered status "${status}"` };
-    return { check: 'health', ok: true, detail: `${url} healthy (HTTP 200)` };
-  } catch (err) {
-    return { check: 'health', ok: false, detail: `${url} did not answer (${(err as Error).message}): check the test host and the ALB` };
-  }
+/** GET the health URL by the project's one health check: HTTP 200, status "healthy", database "connected". */
+export async function checkHealthUrl(url: string, timeoutMs = 10000): Promise<CheckResult> {
+  const u = new URL(url);
+  const h = await checkHealth(u.origin, { path: `${u.pathname}${u.search}`, timeoutMs });
+  if (h.healthy) return { check: 'health', ok: true, detail: `${h.url} healthy (HTTP 200)` };
+  const fix = h.status === undefined ? 'check the test host and the ALB' : 'fix the app on AWS before moving traffic';
+  return { check: 'health', ok: false, detail: `${h.url} ${h.problems.join('; ')}: ${fix}` };
 }
 
 /** Every alarm whose name starts with `prefix` is OK (at least one must exist). */
@@ -47,12 +48,50 @@ export async function checkAlarms(client: CloudWatchClient, prefix: string): Pro
 }
 
 /** The last recorded data move is a success in the wanted direction. */
-export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', file: string): CheckResult {
+export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', where: string): CheckResult {
   const check: Precondition = direction === 'forward' ? 'forward-sync' : 'reverse-sync';
   const command = direction === 'forward' ? 'npm run db:sync -- finish --freeze --env <env>' : 'npm run db:rollback -- --env <env>';
   const last = state.lastSync;
-  if (!last) return { check, ok: false, detail: `no data move recorded in ${file}: run ${command} first` };
-  if (last.direction !== direction) return { check, ok: false, detail: `the last recorded data move (${last.at}) went ${last.direction}, not ${direction}: run ${command} first` };
-  if (!last.ok) return { check, ok: false, detail: `the last ${command.split(' -- ')[0].replace('npm run ', '')} (${last.at}) failed: ${last.message ?? 'see its output'}; fix it and rerun` };
-  return { check, ok: true, detail: `${direction === 'forward' ? 'db:sync finish' : 'db:rollback'} succeeded at ${last.at} (${last.source} -> ${last.target}, freeze ${last.freezeMs ?? '?'} ms)` };
+  const r = (ok: boolean, detail: string): CheckResult => ({ check, part: 'record', ok, detail });
+  if (!last) return r(false, `no data move recorded in ${where}: run ${command} first`);
+  if (last.direction !== direction) return r(false, `the last recorded data move (${last.at}) went ${last.direction}, not ${direction}: run ${command} first`);
+  if (!last.ok) return r(false, `the last ${command.split(' -- ')[0].replace('npm run ', '')} (${last.at}) failed: ${last.message ?? 'see its output'}; fix it and rerun`);
+  return r(true, `${direction === 'forward' ? 'db:sync finish' : 'db:rollback'} succeeded at ${last.at} (${last.source} -> ${last.target}, freeze ${last.freezeMs ?? '?'} ms)`);
 }
+
+/** What every check may read. */
+export interface CheckContext {
+  readonly envName: string;
+  readonly healthUrl: string;
+  /** Alarm name prefix, e.g. `venture-nudge-production-`. */
+  readonly alarmPrefix: string;
+  readonly cloudwatch: CloudWatchClient;
+  /** The record of the day and where it was read. */
+  readonly record: EnvironmentState;
+  readonly recordWhere: string;
+  /** The source URL, for the live check of forward-sync. */
+  readonly sourceUrl?: string;
+  /** Settle time of the statistics in the live check (source.ts). @default 11000 */
+  readonly settleMs?: number;
+}
+
+export type Check = (ctx: CheckContext) => Promise<CheckResult[]>;
+
+async function forwardSync(ctx: CheckContext): Promise<CheckResult[]> {
+  const record = checkLastSync(ctx.record, 'forward', ctx.recordWhere);
+  if (!record.ok) return [record];
+  const live = (part: CheckResult['part'], ok: boolean, detail: string): CheckResult => ({ check: 'forward-sync', part, ok, detail });
+  const mark = ctx.record.lastSync?.sourceMark;
+  if (!mark) return [record, live('no-write', false, `the finish recorded in ${ctx.recordWhere} has no source mark, so a write since cannot be ruled out: record finish again with this version (npm run db:sync -- finish --freeze --env ${ctx.envName})`)];
+  if (!ctx.sourceUrl) return [record, live('frozen', false, 'the live check of the source needs its URL: set SOURCE_DATABASE_URL (or pass --source-env NAME)')];
+  const findings = await checkSourceUrl(ctx.sourceUrl, mark, { envName: ctx.envName, settleMs: ctx.settleMs });
+  return [record, ...findings.map((f) => live(f.what, f.ok, f.detail))];
+}
+
+/** One check per precondition name. */
+export const PRECONDITIONS: Readonly<Record<Precondition, Check>> = {
+  health: async (ctx) => [await checkHealthUrl(ctx.healthUrl)],
+  alarms: async (ctx) => [await checkAlarms(ctx.cloudwatch, ctx.alarmPrefix)],
+  'forward-sync': forwardSync,
+  'reverse-sync': async (ctx) => [checkLastSync(ctx.record, 'reverse', ctx.recordWhere)],
+};

@@ -8,3 +8,6 @@ export * from './finish';
 export * from './cleanup';
 export * from './rollback';
 export * from './state';
+export * from './lock';
+export * from './expected';
+export * from './interrupt';

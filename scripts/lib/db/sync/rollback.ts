@@ -7,18 +7,24 @@
  *      takes writes), then `finish --freeze` on RDS: the freeze lasts only the catch-up;
  *   3. method `copy` (no network path from the old database to RDS): RDS is frozen, then the
  *      verified full data copy (db:copy --data-only --force) runs: the freeze lasts the copy;
- *   4. on failure the RDS freeze is lifted; on success RDS stays read-only.
+ *   4. on failure (SIGINT and SIGTERM too, with `liftOnSignal`) the RDS freeze is lifted; on
+ *      success RDS stays frozen (freeze.ts), until `db:sync start` goes forward again.
  *
  * `auto` uses replication when its preflight passes and the old database reaches RDS,
- * otherwise the copy, and says why.
+ * otherwise the copy, and says why. The whole run holds the pair lock (lock.ts) on the old
+ * database, the same lock finish takes: one finish or rollback at a time. The app role's
+ * grants on RDS (db:sync app-role) are expected, not differences (expected.ts).
  */
 import { connect, MigrationError, parseUrl } from '../connection';
 import { copyDatabase } from '../copy/index';
 import { closeQuietly } from '../pool';
 import { removeReplication } from './cleanup';
 import { SYNC_APP, withSync, type SyncOptions } from './context';
+import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
 import { finishSync } from './finish';
 import { freezeWrites, liftFreeze } from './freeze';
+import { liftOnSignal } from './interrupt';
+import { withPairLock } from './lock';
 import { describeGaps, preflight } from './preflight';
 import { startSync } from './start';
 
@@ -30,6 +36,10 @@ export interface RollbackOptions extends SyncOptions {
   readonly jobs?: number;
   readonly readyTimeoutMs?: number;
   readonly catchUpTimeoutMs?: number;
+  /** Roles whose grants on RDS are the toolkit's own (db:sync app-role). @default ['venturenudge_app'] */
+  readonly appRoles?: readonly string[];
+  /** SIGINT/SIGTERM lift the RDS freeze before the process exits (the CLI). @default false */
+  readonly liftOnSignal?: boolean;
 }
 
 export interface RollbackResult {
@@ -60,13 +70,16 @@ async function byReplication(options: RollbackOptions): Promise<RollbackResult |
       return { fallback: `replication preflight failed: ${describeGaps(report)[0]}` };
     }
     try {
-      await startSync(ctx, { truncate: true });
+      await startSync(ctx, { truncate: true, allowFrozenSource: true });
     } catch (err) {
       if (options.method === 'replication' || !/cannot reach the source/.test((err as Error).message)) throw err;
       await removeReplication(ctx);
       return { fallback: (err as Error).message };
     }
-    const r = await finishSync(ctx, { freeze: true, jobs: options.jobs, readyTimeoutMs: options.readyTimeoutMs, catchUpTimeoutMs: options.catchUpTimeoutMs });
+    const r = await finishSync(ctx, {
+      freeze: true, lock: false, liftOnSignal: options.liftOnSignal, appRoles: options.appRoles,
+      jobs: options.jobs, readyTimeoutMs: options.readyTimeoutMs, catchUpTimeoutMs: options.catchUpTimeoutMs,
+    });
     return { ok: r.ok, method: 'replication' as const, freezeMs: r.freezeMs, verifyMs: r.verifyMs, mismatches: r.verify.mismatches };
   });
 }
@@ -75,16 +88,23 @@ async function byCopy(options: RollbackOptions, fallbackReason?: string): Promis
   const rds = await connect(options.from, { role: 'source', applicationName: `${SYNC_APP} rollback` });
   const db = (await rds.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
   try {
-    const f = await freezeWrites(rds, db);
+    const dispose = options.liftOnSignal ? liftOnSignal(options.from, 'the old database keeps what the copy wrote: rerun db:rollback') : () => undefined;
     try {
-      const copy = await copyDatabase({ from: options.from, to: options.to, mode: 'data-only', force: true, jobs: options.jobs ?? 2, tables: options.tables });
-      const verifyMs = copy.timings.find((t) => t.phase === 'verify')?.ms ?? 0;
-      const freezeMs = Date.now() - f.at - verifyMs;
-      if (!copy.ok) await liftFreeze(rds, db);
-      return { ok: copy.ok, method: 'copy', fallbackReason, freezeMs, verifyMs, mismatches: copy.verify?.mismatches ?? [] };
-    } catch (err) {
-      await liftFreeze(rds, db).catch(() => undefined);
-      throw err;
+      const f = await freezeWrites(rds, db, { filter: options.tables });
+      try {
+        const copy = await copyDatabase({ from: options.from, to: options.to, mode: 'data-only', force: true, jobs: options.jobs ?? 2, tables: options.tables });
+        const verifyMs = copy.timings.find((t) => t.phase === 'verify')?.ms ?? 0;
+        const freezeMs = Date.now() - f.startedAt - verifyMs;
+        const report = copy.verify ? withoutToolkitAdditions(copy.verify, options.appRoles ?? DEFAULT_APP_ROLES) : null;
+        const ok = copy.ok || Boolean(report?.ok);
+        if (!ok) await liftFreeze(rds, db);
+        return { ok, method: 'copy', fallbackReason, freezeMs, verifyMs, mismatches: report?.mismatches ?? [] };
+      } catch (err) {
+        await liftFreeze(rds, db).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      dispose();
     }
   } finally {
     await closeQuietly(rds);
@@ -93,9 +113,11 @@ async function byCopy(options: RollbackOptions, fallbackReason?: string): Promis
 
 /** Moves the database of record back from `from` (RDS) to `to` (the old database). */
 export async function rollbackDatabase(options: RollbackOptions): Promise<RollbackResult> {
-  await unfreezeOld(options.to, parseUrl(options.to, 'target').database);
-  if (options.method === 'copy') return byCopy(options);
-  const r = await byReplication(options);
-  if ('fallback' in r) return byCopy(options, r.fallback);
-  return r;
+  return withPairLock(options.to, options.from, 'rollback', async () => {
+    await unfreezeOld(options.to, parseUrl(options.to, 'target').database);
+    if (options.method === 'copy') return byCopy(options);
+    const r = await byReplication(options);
+    if ('fallback' in r) return byCopy(options, r.fallback);
+    return r;
+  });
 }

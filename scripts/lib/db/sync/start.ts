@@ -3,16 +3,25 @@
  * slot on the source, subscription on the target; the initial copy then runs server to
  * server (the subscription's table-sync workers). Idempotent: every step first looks for
  * what an earlier (possibly killed) run left and reuses it.
+ *
+ * A target whose tables already hold rows (a `db:copy`, or the data a rollback left on RDS) is
+ * refused unless `--truncate`: its selected tables are emptied and the subscription refills
+ * them. A frozen source is refused (after a finish the target may be the database of record;
+ * see status). A freeze left on the target by db:rollback is lifted: while start replicates, the
+ * target is not the database of record.
  */
 import { maskUrl, MigrationError, quoteIdent, quoteLiteral } from '../connection';
 import { copyDatabase } from '../copy/index';
 import { readSchema } from '../schema/catalog';
 import { inPhase, publishedTables, type SyncContext } from './context';
+import { freezeState, liftFreeze } from './freeze';
 import { describeGaps, preflight, type PreflightReport } from './preflight';
 
 export interface StartOptions {
-  /** Empty target tables that already hold rows before subscribing (used by rollback). @default false */
+  /** Empty target tables that already hold rows before subscribing (`--truncate`; rollback). @default false */
   readonly truncate?: boolean;
+  /** Start from a frozen source (db:rollback: RDS frozen by an interrupted rollback). @default false */
+  readonly allowFrozenSource?: boolean;
 }
 
 export interface StartResult {
@@ -44,7 +53,7 @@ async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], t
   for (const t of tables) {
     const r = await ctx.target.query(`SELECT 1 FROM ONLY ${t} LIMIT 1`);
     if (r.rowCount) {
-      throw new MigrationError(`[schema:pre] target table ${t} already has rows: the initial copy would duplicate them; empty the target (or pass --truncate) and rerun start`, { phase: 'schema:pre', table: t });
+      throw new MigrationError(`[schema:pre] target table ${t} already has rows (e.g. from db:copy): the initial copy would duplicate them; rerun start with --truncate (empties the selected target tables, the subscription refills them)`, { phase: 'schema:pre', table: t });
     }
   }
   return false;
@@ -105,6 +114,13 @@ export async function startSync(ctx: SyncContext, options: StartOptions = {}): P
   if (existing.rowCount) {
     ctx.emit({ type: 'step', step: 'start', detail: `subscription ${ctx.names.subscription} already exists: nothing to do (see status)` });
     return { created: false, schemaCreated: false, tables: report.tables, preflight: report };
+  }
+  if (!options.allowFrozenSource && (await freezeState(ctx.source)).frozen) {
+    throw new MigrationError(`[preflight] the source ${ctx.sourceDb} is frozen: after a finish the target may be the database of record; npm run db:sync -- status names the state and the way on`, { phase: 'preflight' });
+  }
+  if ((await freezeState(ctx.target)).frozen) {
+    await liftFreeze(ctx.target, ctx.targetDb);
+    ctx.emit({ type: 'warning', message: `the target ${ctx.targetDb} was frozen (left by db:rollback): lifted, it is not the database of record while start replicates into it` });
   }
   const tables = await publishedTables(ctx);
   const schemaCreated = (await inPhase(ctx, 'schema:pre', () => ensureTargetSchema(ctx, tables, options.truncate ?? false))).value;

@@ -16,7 +16,8 @@ export interface ReadContext {
 }
 
 /** User schemas only: not the system catalogs, TOAST or temporary schemas. */
-export const SYSTEM_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
+// vn_freeze: the write freeze of db:sync (scripts/lib/db/sync/freeze.ts), never part of the schema.
+export const SYSTEM_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'vn_freeze') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 
 /** The object is not a member of an extension (the extension brings it). */
 export const notExtensionMember = (classRel: string, oidExpr: string) =>
