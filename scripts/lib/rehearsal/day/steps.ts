@@ -7,9 +7,11 @@
  * The rehearsal runs each command as written, as a child process (`npm run <script> -- <args>`),
  * with the environment the runbook assumes: SOURCE_DATABASE_URL / TARGET_DATABASE_URL (the
  * toolkit's default --from-env / --to-env), AWS credentials (here moto's), and VN_CONFIG
- * (the config file `cutover` edits). The one flag it adds is `--health-url` on `cutover`
- * (the README's default, https://aws.<domain>/api/health, does not resolve here): it points at
- * an "AWS" stand-in app process, which is what the test host reaches on the day.
+ * (the config file `cutover` edits). Flags it adds: on `cutover`, `--health-url` (the README's
+ * default, https://aws.<domain>/api/health, does not resolve here; it points at an "AWS"
+ * stand-in app process, what the test host reaches on the day) and `--yes` (the answer to
+ * "Type yes to apply" without a terminal); on `start` and `db:rollback`, `--source-conninfo-env`
+ * (the other database as its server reaches it, see ./databases.ts).
  */
 import { CUTOVER_STAGES } from '../../../../stacks/config';
 
@@ -40,6 +42,7 @@ export const RUNBOOK: readonly RunbookStep[] = [
   { id: 'web-rollback', command: `${CUT} vercel --apply`, notRehearsed: 'the rollback from a web stage (one DNS change, no data moves); the rehearsal rolls back from rds, the harder case' },
   { id: 'rollback', command: 'db:rollback -- --env production' },
   { id: 'back-to-aws', command: `${CUT} aws --apply` },
+  { id: 'start-again', command: 'db:sync -- start --truncate' },
 ];
 
 /**
@@ -60,8 +63,8 @@ export const DAY_PATH: readonly string[] = [
   'rds',
   'rollback',
   'back-to-aws',
-  // forward again, as the runbook's steps 1 and 3 say
-  'start',
+  // forward again, as the runbook's step 6 says: start --truncate, then steps 1 (status) and 3
+  'start-again',
   'finish',
   'rds',
 ];

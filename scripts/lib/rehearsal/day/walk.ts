@@ -50,8 +50,9 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
     VN_STATE_DIR: join(logDir, 'state'),
     SOURCE_DATABASE_URL: db.sourceUrl,
     TARGET_DATABASE_URL: db.targetUrl,
-    // The stage steps' apply: the stack was applied once and only these steps change it (docs/rehearsal.md).
-    TF_CLI_ARGS_apply: '-refresh=false',
+    // The stage steps' plan (cutover --apply applies that saved plan): the stack was applied once
+    // and only these steps change it, so the state is what moto holds (docs/rehearsal.md).
+    TF_CLI_ARGS_plan: '-refresh=false',
     VN_SOURCE_AS_RDS_SEES_IT: db.sourceForTarget,
     VN_RDS_AS_SOURCE_SEES_IT: db.targetForSource,
   };
@@ -117,13 +118,13 @@ async function walk(run: DayRun): Promise<void> {
       run.switches.push({ at, ...switching });
     }
     const extra = stage
-      ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`]
-      : id === 'start'
+      ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`, '--yes']
+      : id === 'start' || id === 'start-again'
         ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
         : id === 'rollback'
           ? ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
           : [];
-    const superuser = id === 'start' ? 'target' : id === 'rollback' ? 'source' : undefined;
+    const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' ? 'source' : undefined;
     const r = await runStep(run, id, { extra, superuser, label: name });
     if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
     if (!r.ok) return;
@@ -132,7 +133,7 @@ async function walk(run: DayRun): Promise<void> {
       run.comparisons.push({ after: name, same: c.same, difference: c.same ? undefined : c.difference });
       run.log(`independent comparison after ${name}: ${c.same ? 'identical' : `DIFFERENT ${JSON.stringify(c.difference).slice(0, 600)}`}`);
     }
-    if (id === 'start') await waitReady(run);
+    if (id === 'start' || id === 'start-again') await waitReady(run);
     if (stage) {
       run.weights = apexWeights(run.stackJson, APEX);
       run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
