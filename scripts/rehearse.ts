@@ -10,6 +10,7 @@ import { loadConfig } from '../stacks/config';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { DEFAULT_PHASE_TIMEOUT_SECONDS, RehearsalReport, rehearse, timingTable } from './lib/rehearsal/rehearsal';
+import { runMigrationDay } from './lib/rehearsal/day/cli';
 
 const spec = {
   name: 'npm run rehearse --',
@@ -22,6 +23,9 @@ Synthesized stacks and logs (moto, terraform) go to .rehearsal/<timestamp>/.`,
     concurrency: { type: 'string', valueName: 'n', description: 'stacks rehearsed at the same time', default: '2' },
     timeout: { type: 'string', valueName: 'seconds', description: 'limit per terraform command', default: String(DEFAULT_PHASE_TIMEOUT_SECONDS) },
     'work-dir': { type: 'string', valueName: 'dir', description: 'where runs are kept (git-ignored)', default: '.rehearsal' },
+    'migration-day': { type: 'boolean', description: 'instead: the dress rehearsal of the README\'s cutover runbook with a stand-in app and traffic (docs/rehearsal.md, "Migration day")' },
+    scale: { type: 'string', valueName: 'n', description: '--migration-day: pgbench scale of the source database (as pgbench -i -s N)', default: '1' },
+    rate: { type: 'string', valueName: 'req/s', description: '--migration-day: requests per second of the load driver', default: '30' },
   },
   epilog: `Needs python3 with moto[server]==5.2.1, terraform, and the hashicorp/aws
 provider mirror (/opt/tf-plugins or $VN_TF_PLUGIN_DIR). Sends no traffic
@@ -64,6 +68,7 @@ function verdict(report: RehearsalReport): string {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  if (args['migration-day']) return runMigrationDay({ scale: positive('--scale', args.scale), rate: positive('--rate', args.rate), workDir: args['work-dir'], stepTimeoutSeconds: positive('--timeout', args.timeout), json: args.json });
   const concurrency = positive('--concurrency', args.concurrency);
   const timeout = positive('--timeout', args.timeout);
   const stacks = args.stack?.flatMap((s) => s.split(',')).filter(Boolean);

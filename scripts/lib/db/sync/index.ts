@@ -11,3 +11,5 @@ export * from './state';
 export * from './lock';
 export * from './expected';
 export * from './interrupt';
+// status.ts and state.ts (the record's, re-exported from cutover/ledger) both name these: here they are status's.
+export { dayState, type DayState } from './status';

@@ -1,0 +1,224 @@
+/**
+ * The migration-day rehearsal from end to end: set up (./day.ts header), walk DAY_PATH, judge,
+ * and take everything down again in every outcome (moto, both clusters, every app process,
+ * and the local state file the stage steps used, which is moved into the run's folder).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ORIGIN_SECRET_VARIABLE } from '../../../../stacks/environment-stack';
+import { PASSWORD } from '../../../../__tests__/support/postgres';
+import { startMoto } from '../moto';
+import { REHEARSAL_GITHUB_REPOSITORY } from '../rehearsal';
+import { PROJECT_DIR } from '../../terraform/synth';
+import { formatBytes } from '../../cli/progress';
+import { compareSides, databaseBytes, fillSource, startDatabases } from './databases';
+import { APEX, deploy, ENV, rollout, route, runCommand, runStep, STATE_FILE, waitReady, type DayOptions, type DayRun } from './day';
+import { RDS_BUNDLE_IN_IMAGE, startApp } from './fleet';
+import { readLedger } from './ledger';
+import { judge, type DayReport } from './report';
+import { DAY_PATH } from './steps';
+import { apexWeights, startTraffic } from './traffic';
+
+const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', rds: 'rds', 'back-to-aws': 'aws' };
+
+/** Starts moto, the databases, the Vercel app and the traffic, and deploys the stack at stage vercel. */
+async function setup(opts: DayOptions, logDir: string, log: (l: string) => void): Promise<DayRun> {
+  const moto = await startMoto({ logDir });
+  log(`moto ${moto.endpoint} (pid ${moto.pid}), log ${moto.logFile}`);
+  let db;
+  try {
+    db = await startDatabases(join(logDir, 'certs'));
+  } catch (e) {
+    await moto.stop();
+    throw e;
+  }
+  log(`source (Vercel-shaped) 127.0.0.1:${db.source.cluster.port}/${db.source.database} as ${db.source.user}; target (RDS-shaped) 127.0.0.1:${db.target.cluster.port}/${db.target.database} as ${db.target.user}`);
+  const origin = randomBytes(32).toString('base64url');
+  const configFile = join(logDir, 'venture-nudge.config.json');
+  writeFileSync(configFile, `${JSON.stringify({ github: { repository: REHEARSAL_GITHUB_REPOSITORY }, environments: { [ENV]: { database: { logicalReplication: true } } } }, null, 2)}\n`);
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...moto.clientEnv,
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    VN_PROVIDER_MODE: 'rehearsal',
+    VN_REHEARSAL_ENDPOINT: moto.endpoint,
+    VN_STACKS: ENV,
+    [`TF_VAR_${ORIGIN_SECRET_VARIABLE}`]: origin,
+    VN_CONFIG: configFile,
+    VN_STATE_DIR: join(logDir, 'state'),
+    SOURCE_DATABASE_URL: db.sourceUrl,
+    TARGET_DATABASE_URL: db.targetUrl,
+    // The stage steps' plan (cutover --apply applies that saved plan): the stack was applied once
+    // and only these steps change it, so the state is what moto holds (docs/rehearsal.md).
+    TF_CLI_ARGS_plan: '-refresh=false',
+    VN_SOURCE_AS_RDS_SEES_IT: db.sourceForTarget,
+    VN_RDS_AS_SOURCE_SEES_IT: db.targetForSource,
+  };
+  const run: DayRun = {
+    logDir,
+    env,
+    moto,
+    db,
+    traffic: startTraffic(opts.rate ?? 30),
+    fleet: { ledger: join(logDir, 'ledger.jsonl'), logDir, imageFiles: { [RDS_BUNDLE_IN_IMAGE]: db.rdsCaBundle } },
+    stackJson: join(PROJECT_DIR, 'cdktf.out', 'stacks', ENV, 'cdk.tf.json'),
+    log,
+    secrets: [PASSWORD, origin],
+    timeoutSeconds: opts.stepTimeoutSeconds ?? 300,
+    tasks: opts.tasks ?? 2,
+    aws: [],
+    weights: { vercel: 100, aws: 0 },
+    timeline: [{ at: 0, writer: 'source' }],
+    stages: [{ at: Date.now(), stage: 'vercel' }],
+    switches: [],
+    steps: [],
+    comparisons: [],
+    superuserSteps: [],
+  };
+  return run;
+}
+
+/** The database work and the deploy of the day before, side by side. */
+async function prepare(run: DayRun, scale: number): Promise<void> {
+  const deployed = deploy(run);
+  deployed.catch(() => undefined);
+  await fillSource(run.db, scale, join(run.logDir, 'pgbench.log'));
+  run.log(`source: app tables + pgbench scale ${scale}, ${formatBytes(await databaseBytes(run.db.source))}`);
+  // The Vercel deployment: its POSTGRES_URL / DATABASE_URL are the source URL the user has.
+  run.vercel = await startApp('vercel', { DATABASE_URL: run.db.sourceUrl, POSTGRES_URL: run.db.sourceUrl, NODE_ENV: 'production' }, run.fleet);
+  route(run);
+  await deployed;
+  // What `npx vercel env pull` gives: the app's secrets (env:sync skips the database variables).
+  const dotenv = join(run.logDir, '.env.production');
+  const fake = ['OPENAI_API_KEY', 'TAVILY_API_KEY', 'AGORA_APP_ID', 'AGORA_APP_CERTIFICATE', 'NEXTAUTH_SECRET'].map((k) => `${k}="rehearsal-${k.toLowerCase()}-${randomBytes(6).toString('hex')}"`);
+  writeFileSync(dotenv, [...fake, `POSTGRES_URL="${run.db.sourceUrl}"`, ''].join('\n'), { mode: 0o600 });
+  const r = await runCommand(run, 'env:sync', 'env:sync', ['--file', dotenv, '--env', ENV]);
+  if (!r.ok) throw new Error(`env:sync failed before the runbook: ${r.error}`);
+}
+
+function label(id: string, seen: Map<string, number>): string {
+  const n = (seen.get(id) ?? 0) + 1;
+  seen.set(id, n);
+  return n === 1 ? id : `${id} (again)`;
+}
+
+/** Walks DAY_PATH; stops at the first failed step. */
+async function walk(run: DayRun): Promise<void> {
+  const seen = new Map<string, number>();
+  for (const id of DAY_PATH) {
+    const name = label(id, seen);
+    const stage = CUTOVER_STEPS[id];
+    if (stage && run.aws.length === 0) await rollout(run, 'aws'); // the service's tasks, running since the deploy
+    const switching = id === 'finish' ? ({ from: 'source', to: 'rds' } as const) : id === 'rollback' ? ({ from: 'rds', to: 'source' } as const) : undefined;
+    if (switching) {
+      const at = Date.now();
+      run.timeline.push({ at, writer: 'switching', from: switching.from });
+      run.switches.push({ at, ...switching });
+    }
+    const extra = stage
+      ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`, '--yes']
+      : id === 'start' || id === 'start-again'
+        ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
+        : id === 'rollback'
+          ? ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
+          : [];
+    const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' ? 'source' : undefined;
+    const r = await runStep(run, id, { extra, superuser, label: name });
+    if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
+    if (!r.ok) return;
+    if (switching) {
+      const c = await compareSides(run.db);
+      run.comparisons.push({ after: name, same: c.same, difference: c.same ? undefined : c.difference });
+      run.log(`independent comparison after ${name}: ${c.same ? 'identical' : `DIFFERENT ${JSON.stringify(c.difference).slice(0, 600)}`}`);
+    }
+    if (id === 'start' || id === 'start-again') await waitReady(run);
+    if (stage) {
+      run.weights = apexWeights(run.stackJson, APEX);
+      run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
+      if (id === 'rds' || id === 'back-to-aws') await rollout(run, id === 'rds' ? (name === id ? 'rds' : 'rds2') : 'aws2');
+      else route(run);
+      run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}`);
+    }
+  }
+}
+
+/** Stops everything the run started and moves the stage steps' state file into the run folder. */
+async function teardown(run: DayRun): Promise<void> {
+  await run.traffic.stop();
+  await Promise.all([run.vercel, ...run.aws].filter((a) => a !== undefined).map((a) => a!.process.stop()));
+  await run.moto.stop();
+  run.db.stop();
+  moveState(run.logDir);
+}
+
+/** Marks the local state file as the rehearsal's while a run uses it (an interrupted run leaves it behind). */
+const MARKER = `${STATE_FILE}.migration-day`;
+
+/** Moves the state file (and its backup and marker) into a run folder. */
+function moveState(into: string): void {
+  for (const f of [STATE_FILE, `${STATE_FILE}.backup`, MARKER]) if (existsSync(f)) renameSync(f, join(into, basename(f)));
+}
+
+/**
+ * Refuses a state file that is not the rehearsal's (it never touches a real state); one an
+ * interrupted rehearsal left behind (marked) is moved into that run's folder.
+ */
+function claimState(logDir: string, log: (l: string) => void): void {
+  if (existsSync(STATE_FILE) && existsSync(MARKER)) {
+    const previous = readFileSync(MARKER, 'utf8').trim();
+    const into = existsSync(previous) ? previous : logDir;
+    moveState(into);
+    log(`moved the state file an interrupted migration-day rehearsal left behind into ${into}`);
+  }
+  if (existsSync(STATE_FILE)) {
+    throw new Error(`${STATE_FILE} exists: the migration-day rehearsal applies the ${ENV} stack against moto with the local state file its backend names; move that file away first (the rehearsal never touches it)`);
+  }
+  mkdirSync(dirname(STATE_FILE), { recursive: true });
+  writeFileSync(MARKER, `${logDir}\n`);
+}
+
+/** Runs the whole rehearsal; never throws for a failed step (it is in the report). */
+export async function migrationDay(opts: DayOptions = {}): Promise<DayReport> {
+  const startedAt = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const logDir = resolve(opts.workDir ?? '.rehearsal', `day-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(logDir, { recursive: true });
+  claimState(logDir, log);
+  const run = await setup(opts, logDir, log);
+  const problems: string[] = [];
+  let bytes = 0;
+  try {
+    await prepare(run, opts.scale ?? 1);
+    bytes = await databaseBytes(run.db.source);
+    await walk(run);
+    await new Promise((r) => setTimeout(r, 3000)); // traffic on the final stage
+  } catch (e) {
+    problems.push((e as Error).message);
+    log(`error: ${(e as Error).message}`);
+  }
+  try {
+    await run.traffic.stop();
+    const report = await judge({
+      ledger: readLedger(run.fleet.ledger),
+      db: run.db,
+      timeline: run.timeline,
+      switches: run.switches,
+      stages: run.stages,
+      steps: run.steps,
+      comparisons: run.comparisons,
+      superuserSteps: run.superuserSteps,
+      scale: opts.scale ?? 1,
+      databaseBytes: bytes,
+      requests: run.traffic.counts().requests,
+      logDir,
+      startedAt,
+      problems,
+    });
+    writeFileSync(join(logDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  } finally {
+    await teardown(run);
+  }
+}
