@@ -122,6 +122,12 @@ const DatabaseSchema = z
     maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:07:00-sun:10:00 (UTC)'),
     /** Let an `engineVersion` change move to a new major version (RDS refuses it otherwise). @default true */
     allowMajorVersionUpgrade: z.boolean(),
+    /**
+     * During a major upgrade: the version the instance runs until the maintenance window applies `engineVersion`
+     * (changes are not applied immediately). Keeps that version's parameter group, which RDS will not delete while
+     * in use; remove it once `aws rds describe-db-instances` shows no pending engine version. @default undefined
+     */
+    pendingUpgradeFrom: z.string().regex(/^\d{2}$/, 'must be a major version such as "15"').optional(),
     /** Retention of the exported PostgreSQL and upgrade log groups, in days. @default 30 (production), 7 (staging) */
     logRetentionDays: retention,
     /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
@@ -148,6 +154,12 @@ const DatabaseSchema = z
   .superRefine((d, ctx) => {
     if (d.maxAllocatedStorage !== 0 && d.maxAllocatedStorage < d.allocatedStorage) {
       ctx.addIssue({ code: 'custom', path: ['maxAllocatedStorage'], message: `must be 0 (off) or >= allocatedStorage (${d.allocatedStorage})` });
+    }
+    if (d.pendingUpgradeFrom !== undefined && !(Number(d.pendingUpgradeFrom) < Number(d.engineVersion))) {
+      ctx.addIssue({ code: 'custom', path: ['pendingUpgradeFrom'], message: `must be an older major version than engineVersion (${d.engineVersion}); remove it when no upgrade is pending` });
+    }
+    if (d.pendingUpgradeFrom !== undefined && !d.allowMajorVersionUpgrade) {
+      ctx.addIssue({ code: 'custom', path: ['allowMajorVersionUpgrade'], message: `must be true while pendingUpgradeFrom (${d.pendingUpgradeFrom}) says a major upgrade to ${d.engineVersion} is pending` });
     }
     if (d.maxConnections === undefined && defaultMaxConnections(d.instanceClass) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['instanceClass'], message: `cannot tell the memory (and so max_connections) of ${d.instanceClass}; set database.maxConnections` });

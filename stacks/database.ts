@@ -26,6 +26,12 @@ export interface DatabaseProps {
   readonly engineVersion: string;
   /** Let a change of `engineVersion` move to a new major version. */
   readonly allowMajorVersionUpgrade: boolean;
+  /**
+   * The major version the instance still runs while an upgrade to `engineVersion` waits for the
+   * maintenance window (`apply_immediately` is false): its parameter group is kept, since RDS
+   * refuses to delete a group an instance uses. @default undefined (no upgrade pending)
+   */
+  readonly pendingUpgradeFrom?: string;
   /** e.g. "db.t3.medium". */
   readonly instanceClass: string;
   /** GiB of gp3. */
@@ -68,6 +74,9 @@ export interface DatabaseProps {
   readonly appSecretName: string;
 }
 
+/** Address of the parameter group before there was one per major version (moved, not replaced). */
+export const PREVIOUS_PARAMETER_GROUP_ADDRESS = 'aws_db_parameter_group.database_params_FE1B7A32';
+
 /** Logs RDS exports to CloudWatch; their groups are created here first, with retention and key. */
 export const RDS_EXPORTED_LOGS = ['postgresql', 'upgrade'] as const;
 
@@ -101,17 +110,26 @@ export class Database extends Construct {
     this.securityGroupId = sg.id;
 
     const subnets = new DbSubnetGroup(this, 'subnets', { name: `${props.identifier}-subnets`, subnetIds: props.subnetIds });
-    const params = new DbParameterGroup(this, 'params', {
-      name: `${props.identifier}-pg${engineVersion}`,
-      family: `postgres${engineVersion}`,
-      description: `${props.identifier}: TLS only, slow query log`,
-      parameter: [
-        { name: 'rds.force_ssl', value: '1' },
-        { name: 'log_min_duration_statement', value: '1000' },
-        ...(props.logicalReplication ? [{ name: 'rds.logical_replication', value: '1', applyMethod: 'pending-reboot' }] : []),
-      ],
-      lifecycle: { createBeforeDestroy: true },
-    });
+    // One parameter group per major version, each at its own address: a major upgrade adds the new
+    // version's group and keeps the old one while the switch is pending (pendingUpgradeFrom); removing
+    // pendingUpgradeFrom after the maintenance window deletes it. (Replacing one group in place would
+    // delete the old group while the instance still uses it, and RDS refuses that.)
+    const group = (version: string) =>
+      new DbParameterGroup(this, `params-pg${version}`, {
+        name: `${props.identifier}-pg${version}`,
+        family: `postgres${version}`,
+        description: `${props.identifier}: TLS only, slow query log`,
+        parameter: [
+          { name: 'rds.force_ssl', value: '1' },
+          { name: 'log_min_duration_statement', value: '1000' },
+          ...(props.logicalReplication ? [{ name: 'rds.logical_replication', value: '1', applyMethod: 'pending-reboot' }] : []),
+        ],
+        lifecycle: { createBeforeDestroy: true },
+      });
+    const params = group(engineVersion);
+    const running = props.pendingUpgradeFrom ? group(props.pendingUpgradeFrom) : params;
+    // The single group of earlier versions of this construct is the one the instance runs now.
+    running.moveFromId(PREVIOUS_PARAMETER_GROUP_ADDRESS);
     // RDS would create these on first export, without retention or key; created first here.
     const logGroups = RDS_EXPORTED_LOGS.map(
       (log) => new CloudwatchLogGroup(this, `log-${log}`, { name: `/aws/rds/instance/${props.identifier}/${log}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.logsKmsKeyArn }),

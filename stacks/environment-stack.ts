@@ -169,6 +169,7 @@ export class EnvironmentStack extends TerraformStack {
       subnetIds: network.privateSubnetIds,
       engineVersion: env.database.engineVersion,
       allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
+      pendingUpgradeFrom: env.database.pendingUpgradeFrom,
       instanceClass: env.database.instanceClass,
       allocatedStorage: env.database.allocatedStorage,
       maxAllocatedStorage: env.database.maxAllocatedStorage,

@@ -7,7 +7,7 @@ import { budgetThresholds } from '../../stacks/cost-estimate';
 import { onlyResource, synthEnvironment, TfJson } from '../support/synth';
 
 const TAGGED = { service: { imageTag: 'abc123' } };
-const actual = (json: TfJson) => onlyResource(json, 'aws_budgets_budget').notification.filter((n: any) => n.notification_type === 'ACTUAL').map((n: any) => n.threshold as number);
+const actual = (json: TfJson): number[] => onlyResource(json, 'aws_budgets_budget').notification.filter((n: any) => n.notification_type === 'ACTUAL').map((n: any) => n.threshold as number);
 
 describe.each(['production', 'staging'])('%s', (environment) => {
   const json = synthEnvironment({ environments: { [environment]: TAGGED } }, environment);

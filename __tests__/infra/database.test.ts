@@ -45,6 +45,36 @@ describe('Database', () => {
     expect(onlyResource(off, 'aws_db_instance').allow_major_version_upgrade).toBe(false);
   });
 
+  describe('a major upgrade waiting for the maintenance window (apply_immediately false)', () => {
+    const groups = (j: ReturnType<typeof synthEnvironment>) => Object.entries(resourcesOf(j, 'aws_db_parameter_group')).map(([id, g]) => ({ id: id.replace(/_[0-9A-F]{8}$/, ''), name: g.name, family: g.family }));
+    const pending = synthEnvironment({ environments: { production: { database: { engineVersion: '17', pendingUpgradeFrom: '16' } } } });
+
+    test('keeps the parameter group the instance still runs, beside the new version\'s, each at its own address', () => {
+      expect(groups(pending).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { id: 'database_params-pg16', name: 'venture-nudge-production-db-pg16', family: 'postgres16' },
+        { id: 'database_params-pg17', name: 'venture-nudge-production-db-pg17', family: 'postgres17' },
+      ]);
+      expect(onlyResource(pending, 'aws_db_instance')).toMatchObject({ engine_version: '17', apply_immediately: false });
+      expect(onlyResource(pending, 'aws_db_instance').parameter_group_name).toMatch(/database_params-pg17_[0-9A-F]{8}\.name/);
+    });
+
+    test('the old group keeps its address from before the upgrade, so Terraform neither replaces nor deletes it', () => {
+      const before = groups(synthEnvironment());
+      expect(before).toEqual([{ id: 'database_params-pg16', name: 'venture-nudge-production-db-pg16', family: 'postgres16' }]);
+      expect(groups(pending)).toContainEqual(before[0]);
+    });
+
+    test('the group of the version running is moved from the single group of earlier releases, not recreated', () => {
+      const moved = (synthEnvironment() as any).moved as { from: string; to: string }[];
+      expect(moved).toContainEqual({ from: 'aws_db_parameter_group.database_params_FE1B7A32', to: expect.stringMatching(/^aws_db_parameter_group\.database_params-pg16_[0-9A-F]{8}$/) });
+      expect(((pending as any).moved as { to: string }[]).filter((m) => m.to.includes('parameter_group')).map((m) => m.to)).toEqual([expect.stringMatching(/params-pg16_/)]);
+    });
+
+    test('pendingUpgradeFrom must be older than engineVersion, naming the field', () => {
+      expect(() => synthEnvironment({ environments: { production: { database: { engineVersion: '16', pendingUpgradeFrom: '16' } } } })).toThrow(/environments\.production\.database\.pendingUpgradeFrom: must be an older major version than engineVersion \(16\)/);
+    });
+  });
+
   test('creates the exported log groups itself, with retention and the KMS key, before the instance', () => {
     const groups = Object.entries(resourcesOf(json, 'aws_cloudwatch_log_group')).filter(([, g]) => g.name.startsWith('/aws/rds/instance/'));
     expect(groups.map(([, g]) => g.name).sort()).toEqual(db.enabled_cloudwatch_logs_exports.map((l: string) => `/aws/rds/instance/venture-nudge-production-db/${l}`).sort());
