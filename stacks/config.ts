@@ -379,7 +379,11 @@ export const EnvironmentSchema = z
      */
     businessMetricsNamespace: z.string().regex(/^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/').optional(),
     runner: RunnerSchema,
-    /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
+    /**
+     * Terraform state backend. @default { type: "s3", bucket: "<appName>-terraform-state", region } (key
+     * `<appName>/<env>.tfstate`, `use_lockfile`; create the bucket with npm run state:bootstrap).
+     * `{ type: "local" }`: a relative file outside the build folder, for experiments.
+     */
     backend: BackendSchema,
   })
   .strict()
@@ -391,6 +395,9 @@ export const EnvironmentSchema = z
       if (clash) ctx.addIssue({ code: 'custom', path: ['dns', 'records', i, 'name'], message: `${r.name} ${r.type} is managed by the stack (${owner}); remove it from dns.records` });
     });
   });
+
+/** Bucket of the default S3 backend (npm run state:bootstrap creates it; names are global: override backend.bucket if taken). */
+export const DEFAULT_STATE_BUCKET = 'venture-nudge-terraform-state';
 
 /** Longest name ELB accepts for a load balancer or a target group. */
 export const MAX_ELB_NAME = 32;
@@ -485,7 +492,7 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
     dns: { records: [], nameServers: [] },
     runner: { enabled: true, cpu: 1024, memory: 2048, sourceCidrs: ['0.0.0.0/0'], logRetentionDays: 30 },
-    backend: { type: 'local' },
+    backend: { type: 's3', bucket: DEFAULT_STATE_BUCKET, region, keyPrefix: '' },
   };
 }
 
@@ -546,6 +553,9 @@ export function resolveConfig(overrides: ConfigInput = {}): Config {
     const base = defaults.environments[name] ?? productionDefaults(region, productionDomain);
     const domain = name === 'production' ? base.domain : `${name}.${productionDomain}`;
     merged.environments[name] = mergeDeep({ ...base, domain }, env ?? {});
+    // A backend of another type replaces the default one whole (no S3 fields left on a local backend).
+    const backend = (env as { backend?: { type?: string } } | undefined)?.backend;
+    if (backend && backend.type !== base.backend.type) (merged.environments[name] as { backend: unknown }).backend = backend;
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {

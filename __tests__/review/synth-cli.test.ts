@@ -3,7 +3,7 @@
  * synthesize; under `cdktf synth` progress is not printed as an error.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -38,7 +38,9 @@ test('an unknown flag exits 2 with one error line naming it, and synthesizes not
 
 describe('a synth of production', () => {
   test('warns on stderr that production keeps its state in a local file', () => {
-    const r = synth([], { CDKTF_OUTDIR: join(dir, 'plain'), VN_STACKS: 'production' });
+    const config = join(dir, 'local-backend.json');
+    writeFileSync(config, JSON.stringify({ environments: { production: { backend: { type: 'local' } } } }));
+    const r = synth([], { CDKTF_OUTDIR: join(dir, 'plain'), VN_STACKS: 'production', VN_CONFIG: config });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^synthesized production -> /m);
     expect(r.stderr).toMatch(/^warn: production keeps its Terraform state in a local file/m);
