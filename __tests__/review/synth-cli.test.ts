@@ -50,7 +50,9 @@ describe('a synth of production', () => {
   // output and every stderr chunk as [ERROR] (@cdktf/commons exec), so there
   // progress and warnings must go to stdout.
   test('under the cdktf CLI writes progress and warnings to stdout and nothing to stderr', () => {
-    const r = synth([], { CDKTF_OUTDIR: join(dir, 'cdktf'), VN_STACKS: 'production', CDKTF_CONTEXT_JSON: '{}' });
+    const config = join(dir, 'local-backend-cdktf.json');
+    writeFileSync(config, JSON.stringify({ environments: { production: { backend: { type: 'local' } } } }));
+    const r = synth([], { CDKTF_OUTDIR: join(dir, 'cdktf'), VN_STACKS: 'production', CDKTF_CONTEXT_JSON: '{}', VN_CONFIG: config });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^synthesized production -> /m);
