@@ -52,7 +52,7 @@ function verdict(report: RehearsalReport): string {
   if (!report.ok) {
     // The requests moto did not answer with success are the usual clue (NotImplemented, validation).
     const lines = existsSync(report.motoLog) ? readFileSync(report.motoLog, 'utf8').split('\n') : [];
-    const unusual = lines.filter((l) => /" (5\d\d|40[0-3]|4[1-9]\d) -|Traceback|NotImplemented/.test(l)).slice(-40);
+    const unusual = lines.filter((l) => /" (5\d\d|40[0-3]|4[1-9]\d) -|Traceback|NotImplemented|iam-evaluation: AccessDenied (?!web identity)/.test(l)).slice(-40);
     out.push('', `moto log: ${unusual.length} notable line(s) (5xx / 4xx other than 404 answers, tracebacks), last 40:`, ...unusual.map((l) => `  ${l}`));
   }
   out.push('', `logs: ${report.logDir} (moto: ${report.motoLog})`);

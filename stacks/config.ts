@@ -434,7 +434,11 @@ export const EnvironmentSchema = z
      * @default false
      */
     forceDestroy: z.boolean(),
-    /** Terraform state backend. @default { type: "local" } (relative path, machine-independent) */
+    /**
+     * Terraform state backend. @default { type: "s3", bucket: "<appName>-terraform-state", region } (key
+     * `<appName>/<env>.tfstate`, `use_lockfile`; create the bucket with npm run state:bootstrap).
+     * `{ type: "local" }`: a relative file outside the build folder, for experiments.
+     */
     backend: BackendSchema,
   })
   .strict()
@@ -448,6 +452,9 @@ export const EnvironmentSchema = z
     const outside = (e.runner.sourceCidrs ?? []).find((c) => !e.sourceDatabase.cidrs.some((s) => cidrContains(s, c)));
     if (outside) ctx.addIssue({ code: 'custom', path: ['runner', 'sourceCidrs'], message: `${outside} is not inside sourceDatabase.cidrs (${e.sourceDatabase.cidrs.join(', ')}); the runner would not reach the source the app uses` });
   });
+
+/** Bucket of the default S3 backend (npm run state:bootstrap creates it; names are global: override backend.bucket if taken). */
+export const DEFAULT_STATE_BUCKET = 'venture-nudge-terraform-state';
 
 /** Longest name ELB accepts for a load balancer or a target group. */
 export const MAX_ELB_NAME = 32;
@@ -544,7 +551,7 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     sourceDatabase: { cidrs: ['0.0.0.0/0'], port: 5432 },
     runner: { enabled: true, cpu: 1024, memory: 2048, logRetentionDays: 30 },
     forceDestroy: false,
-    backend: { type: 'local' },
+    backend: { type: 's3', bucket: DEFAULT_STATE_BUCKET, region, keyPrefix: '' },
   };
 }
 
@@ -605,6 +612,9 @@ export function resolveConfig(overrides: ConfigInput = {}): Config {
     const base = defaults.environments[name] ?? productionDefaults(region, productionDomain);
     const domain = name === 'production' ? base.domain : `${name}.${productionDomain}`;
     merged.environments[name] = mergeDeep({ ...base, domain }, env ?? {});
+    // A backend of another type replaces the default one whole (no S3 fields left on a local backend).
+    const backend = (env as { backend?: { type?: string } } | undefined)?.backend;
+    if (backend && backend.type !== base.backend.type) (merged.environments[name] as { backend: unknown }).backend = backend;
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -135,7 +135,7 @@ export const REFRESH_ACTIONS = [
   'elasticloadbalancing:Describe*',
   'iam:GetRole', 'iam:GetRolePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:GetOpenIDConnectProvider', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags', 'iam:ListPolicyVersions', 'iam:ListInstanceProfilesForRole',
   'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListResourceTags',
-  'logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup',
+  'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup',
   'rds:Describe*', 'rds:ListTagsForResource',
   'route53:GetHostedZone', 'route53:GetChange', 'route53:ListHostedZones', 'route53:ListResourceRecordSets', 'route53:ListTagsForResource',
   'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy',

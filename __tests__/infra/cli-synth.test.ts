@@ -20,7 +20,7 @@ describe('synth from the command line', () => {
       const text = readFileSync(join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8');
       expect(text).not.toContain(ROOT);
       expect(text).not.toContain(out);
-      expect(JSON.parse(text).terraform.backend.local.path).toBe(`../../../terraform-state/${stack}.tfstate`);
+      expect(JSON.parse(text).terraform.backend.s3).toMatchObject({ key: `venture-nudge/${stack}.tfstate`, use_lockfile: true });
     }
   });
 });

@@ -16,8 +16,9 @@ describe('EnvironmentStack', () => {
     expect(json.output[name].description).toEqual(expect.any(String));
   });
 
-  test('stores state in a relative local path so the JSON is machine-independent', () => {
-    expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform-state/production.tfstate' } });
+  test('with the local backend, stores state in a relative path so the JSON is machine-independent', () => {
+    const local = synthEnvironment({ environments: { production: { backend: { type: 'local' } } } } as any);
+    expect(local.terraform.backend).toEqual({ local: { path: '../../../terraform-state/production.tfstate' } });
     expect(JSON.stringify(json)).not.toContain(ROOT);
   });
 

@@ -13,21 +13,24 @@ import { synthEnvironment } from '../support/synth';
 const BUILD = resolve('/project/cdktf.out');
 const stackDir = (stack: string) => join(BUILD, 'stacks', stack);
 
+/** The local backend (the default is S3): every environment on it. */
+const LOCAL = { environments: { production: { backend: { type: 'local' } }, staging: { backend: { type: 'local' } } } } as never;
+
 describe('the local backend of a synthesized stack', () => {
   test.each(['production', 'staging'])('%s keeps its state outside the build folder, next to it', (stack) => {
-    const path = synthEnvironment({}, stack).terraform.backend.local.path as string;
+    const path = synthEnvironment(LOCAL, stack).terraform.backend.local.path as string;
     const file = resolve(stackDir(stack), path);
     expect(file.startsWith(BUILD + sep)).toBe(false);
     expect(file).toBe(resolve(BUILD, '..', LOCAL_STATE_DIR, `${stack}.tfstate`));
   });
 
   test('the path is relative, so the JSON names no folder of this machine', () => {
-    expect(synthEnvironment({}, 'production').terraform.backend.local.path).toBe('../../../terraform-state/production.tfstate');
+    expect(synthEnvironment({ environments: { production: { backend: { type: 'local' } } } } as never, 'production').terraform.backend.local.path).toBe('../../../terraform-state/production.tfstate');
   });
 
   test('the rehearsal, which synthesizes into its own run folder, keeps its state inside that folder', () => {
     const run = resolve('/project/.rehearsal/2026-01-01');
-    const path = synthEnvironment({}, 'staging', { kind: 'rehearsal', endpoint: 'http://127.0.0.1:1' }).terraform.backend.local.path as string;
+    const path = synthEnvironment(LOCAL, 'staging', { kind: 'rehearsal', endpoint: 'http://127.0.0.1:1' }).terraform.backend.local.path as string;
     expect(resolve(run, 'synth', 'stacks', 'staging', path).startsWith(run + sep)).toBe(true);
   });
 });
@@ -57,7 +60,7 @@ describe('the backend the plan review runs with', () => {
 
 describe('state backend warnings', () => {
   test('production on the local backend is warned about, naming the setting to change', () => {
-    const [warning, ...rest] = stateBackendWarnings(resolveConfig({}));
+    const [warning, ...rest] = stateBackendWarnings(resolveConfig({ environments: { production: { backend: { type: 'local' } } } } as never));
     expect(rest).toEqual([]);
     expect(warning).toMatch(/^production keeps its Terraform state in a local file .*environments\.production\.backend/);
   });

@@ -3,7 +3,7 @@
  * synthesize; under `cdktf synth` progress is not printed as an error.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -38,7 +38,9 @@ test('an unknown flag exits 2 with one error line naming it, and synthesizes not
 
 describe('a synth of production', () => {
   test('warns on stderr that production keeps its state in a local file', () => {
-    const r = synth([], { CDKTF_OUTDIR: join(dir, 'plain'), VN_STACKS: 'production' });
+    const config = join(dir, 'local-backend.json');
+    writeFileSync(config, JSON.stringify({ environments: { production: { backend: { type: 'local' } } } }));
+    const r = synth([], { CDKTF_OUTDIR: join(dir, 'plain'), VN_STACKS: 'production', VN_CONFIG: config });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^synthesized production -> /m);
     expect(r.stderr).toMatch(/^warn: production keeps its Terraform state in a local file/m);
@@ -48,7 +50,9 @@ describe('a synth of production', () => {
   // output and every stderr chunk as [ERROR] (@cdktf/commons exec), so there
   // progress and warnings must go to stdout.
   test('under the cdktf CLI writes progress and warnings to stdout and nothing to stderr', () => {
-    const r = synth([], { CDKTF_OUTDIR: join(dir, 'cdktf'), VN_STACKS: 'production', CDKTF_CONTEXT_JSON: '{}' });
+    const config = join(dir, 'local-backend-cdktf.json');
+    writeFileSync(config, JSON.stringify({ environments: { production: { backend: { type: 'local' } } } }));
+    const r = synth([], { CDKTF_OUTDIR: join(dir, 'cdktf'), VN_STACKS: 'production', CDKTF_CONTEXT_JSON: '{}', VN_CONFIG: config });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^synthesized production -> /m);

@@ -32,6 +32,8 @@ import { join, resolve } from 'path';
 import { App } from 'cdktf';
 import { Config, namesFor } from '../../../stacks/config';
 import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ensureStateBucket } from '../aws/state-bucket';
 import { maskSecrets } from '../proc/mask';
 import { terraform, TerraformResult } from '../terraform/run';
 import { DEPLOY_WORKFLOW, PLAN_WORKFLOW } from '../../../stacks/github-deploy';
@@ -104,6 +106,8 @@ export interface StackRunOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Run as the administrator, the deploy role and the plan role (moto evaluating IAM). @default one identity: `env`'s keys */
   readonly identities?: StackIdentities;
+  /** Extra `terraform init` arguments (the S3 backend pointed at moto). @default none */
+  readonly initArgs?: readonly string[];
   /** The same stack with deletion protection off (cdk.tf.json path) and the resources that differ; applied (targeted) before destroy. */
   readonly unprotect?: { readonly json: string; readonly addresses: readonly string[] };
   /** Progress lines (stderr in the CLI). */
@@ -231,7 +235,7 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
     return { ok: true, summary: m ? `${m[1]} destroyed` : '' };
   };
 
-  const init = await phase('init', ['init', '-no-color', '-input=false'], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)), adminEnv);
+  const init = await phase('init', ['init', '-no-color', '-input=false', ...(opts.initArgs ?? [])], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)), adminEnv);
   if (init.ok) {
     let deployEnv: Readonly<Record<string, string>> | undefined = opts.env;
     let planEnv: Readonly<Record<string, string>> | undefined = opts.env;
@@ -428,6 +432,28 @@ export function stackIdentities(config: Config, stack: string, json: any, endpoi
   };
 }
 
+/**
+ * With the S3 backend (the default), the administrator creates the state bucket in moto with the
+ * bootstrap command's own code, and every stack inits with a partial backend configuration that
+ * points the backend at moto (the stack JSON keeps the real backend block). Returns the init arguments.
+ */
+export async function motoStateBackend(jsons: readonly any[], endpoint: string, admin: CredentialEnv, logDir: string): Promise<string[]> {
+  const backends = jsons.map((j) => j.terraform?.backend?.s3).filter(Boolean) as { bucket: string; region: string }[];
+  if (backends.length === 0) return [];
+  const client = new S3Client({ endpoint, forcePathStyle: true, region: backends[0].region, credentials: { accessKeyId: admin.AWS_ACCESS_KEY_ID, secretAccessKey: admin.AWS_SECRET_ACCESS_KEY } });
+  try {
+    for (const b of new Map(backends.map((x) => [x.bucket, x])).values()) await ensureStateBucket({ bucket: b.bucket, region: b.region, field: 'backend.bucket', client, tlsOnly: false });
+  } finally {
+    client.destroy();
+  }
+  const file = join(logDir, 'moto.s3.tfbackend');
+  writeFileSync(
+    file,
+    [`endpoints = { s3 = "${endpoint}", sts = "${endpoint}", iam = "${endpoint}" }`, 'use_path_style = true', 'skip_credentials_validation = true', 'skip_requesting_account_id = true', 'skip_metadata_api_check = true', 'skip_region_validation = true', ''].join('\n'),
+  );
+  return [`-backend-config=${file}`];
+}
+
 /** GitHub repository the rehearsal deploys the OIDC provider and roles for when the config names none. */
 export const REHEARSAL_GITHUB_REPOSITORY = 'rehearsal/venture-nudge-aws';
 
@@ -440,6 +466,10 @@ export const REHEARSAL_SETTINGS: readonly Gap[] = [
   {
     gap: 'no AWS account behind moto',
     handling: 'fake static keys; moto STS answers account 123456789012 (the rehearsal provider keeps account-id lookup on, so ids match AWS formats)',
+  },
+  {
+    gap: 'moto serves plain HTTP (and applies S3 bucket policies)',
+    handling: "the state bucket is made by the bootstrap command's own code (ensureStateBucket) without its TLS-only bucket policy, which would deny every plain-HTTP request; the backend reaches moto through a partial backend configuration (moto.s3.tfbackend), the stack JSON keeps the real backend block",
   },
   {
     gap: 'no GitHub repository in the default config (github.repository unset: no deploy roles)',
@@ -516,7 +546,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     log(`synthesized ${stacks.join(', ')} in ${synthSeconds.toFixed(1)} s into ${join(logDir, 'synth')}`);
 
     const admin = await enableIamEvaluation(moto.endpoint);
-    log(`moto evaluates IAM from now on; administrator ${admin.AWS_ACCESS_KEY_ID.slice(0, 8)}... bootstraps the roles`);
+    log(`moto evaluates IAM from now on; administrator ${admin.AWS_ACCESS_KEY_ID.slice(0, 8)}... bootstraps the state bucket and the roles`);
+    const initArgs = await motoStateBackend(stacks.map((s) => JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8'))), moto.endpoint, admin, logDir);
     const env: Record<string, string> = {
       ...FAKE_AWS_KEYS,
       AWS_REGION: opts.config.region,
@@ -528,10 +559,14 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     const results: StackResult[] = [];
     const worker = async () => {
       for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+        const json = JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8'));
+        // A stack without the GitHub roles (a test's cut-down stack) runs as the administrator throughout.
+        const roles = bootstrapAddresses(json).length > 0;
         const r = await rehearseStackDir(s, dirs[s], join(logDir, `${s}.log`), {
-          env,
+          env: roles ? env : { ...env, ...admin },
           unprotect: unprotected[s],
-          identities: stackIdentities(config, s, JSON.parse(readFileSync(join(dirs[s], 'cdk.tf.json'), 'utf8')), moto.endpoint, admin),
+          identities: roles ? stackIdentities(config, s, json, moto.endpoint, admin) : undefined,
+          initArgs,
           log,
           phaseTimeoutSeconds: opts.phaseTimeoutSeconds,
           secrets: [secret],
