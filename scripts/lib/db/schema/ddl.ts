@@ -148,7 +148,8 @@ function tableSql(t: Table, parent: Table | undefined): Statement[] {
 function lateChecks(tables: readonly Table[]): Statement[] {
   return tables.flatMap((t) =>
     t.checks
-      .filter((k) => k.late && k.validated && (k.local || t.ownColumnOrder) && !(t.parent && !t.ownColumnOrder && k.inherited))
+      // a partition's inherited ones come with its parent's (ALTER TABLE recurses)
+      .filter((k) => k.late && k.validated && k.local && !(t.parent && k.inherited))
       .map((c) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
   );
 }
