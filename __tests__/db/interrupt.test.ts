@@ -20,7 +20,7 @@ import { useClusters, type Cluster } from '../support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
 import { relationCount } from './fixture';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 const ROOT = join(__dirname, '..', '..');
 const [srcCluster, dstCluster] = useClusters(2);
 

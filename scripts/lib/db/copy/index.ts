@@ -183,7 +183,9 @@ export async function copyDatabase(options: CopyOptions): Promise<CopySummary> {
       const signal = ctx.state.interrupted;
       throw signal ? await afterVerifyInterrupt(ctx, signal) : err;
     });
-    await ctx.source.query('COMMIT');
+    await ctx.source.query('COMMIT').catch((err: unknown) => {
+      if (!ctx.state.interrupted) throw err; // interrupted once everything was done: the copy stands
+    });
     return {
       ...base,
       ok: report ? report.ok : true,
