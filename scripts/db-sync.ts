@@ -31,7 +31,7 @@ import {
   type SyncStatus,
 } from './lib/db/sync/index';
 
-const COMMANDS = ['preflight', 'start', 'status', 'finish', 'unfreeze', 'cleanup', 'app-role', 'source-params'] as const;
+const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup', 'unfreeze', 'app-role', 'source-params'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const spec = {

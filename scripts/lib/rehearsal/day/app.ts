@@ -12,7 +12,7 @@
  *   POST /api/plans             {signupId, title}   -> INSERT INTO plans
  *   POST /api/chat              {planId, body}      -> INSERT INTO chat_messages
  *   GET  /api/chat?planId=n                         -> the plan's last 20 messages
- *   GET  /api/health                                -> {"status":"ok"} once a SELECT 1 answered
+ *   GET  /api/health                                -> {"status":"healthy","database":"connected"} once a SELECT 1 answered
  *
  * Every acknowledged write is appended to the ledger (one JSON line: id, table, rid, at, app,
  * db = "<server address>:<port>/<database>" as the server that committed it reported it) before
@@ -126,7 +126,7 @@ export async function startApp(o: AppOptions): Promise<{ port: number; close(): 
         .query('SELECT id, body FROM chat_messages WHERE plan_id = $1 ORDER BY id DESC LIMIT 20', [Number(url.searchParams.get('planId') ?? 0)])
         .then((r) => send(res, 200, { messages: r.rows }), (err: Error) => send(res, 503, { error: err.message }));
     } else if (req.method === 'GET' && url.pathname === '/api/health') {
-      pool.query(`SELECT ${WHERE}`).then((r) => send(res, 200, { status: 'ok', app: o.app, db: r.rows[0].db }), (err: Error) => send(res, 503, { status: 'error', error: err.message }));
+      pool.query(`SELECT ${WHERE}`).then((r) => send(res, 200, { status: 'healthy', database: 'connected', app: o.app, db: r.rows[0].db }), (err: Error) => send(res, 503, { status: 'unhealthy', database: 'disconnected', error: err.message }));
     } else {
       send(res, 404, { error: 'not found' });
     }
