@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { rmSync } from 'fs';
+import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ConfigError, loadConfig } from './stacks/config';
 import { EnvironmentStack } from './stacks/environment-stack';
@@ -51,14 +51,24 @@ function selectedStacks(value: string | undefined, known: string[]): string[] {
  * enforces wherever the JSON is planned. The other format's file from an earlier synth is removed,
  * so a stack folder never holds both cdk.tf and cdk.tf.json (Terraform would read both).
  */
+const REQUIRED_TERRAFORM = '>= 1.5.0';
+
 function writeStacks(app: App, hcl: boolean): EnvironmentStack[] {
   const stacks = app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
   for (const stack of stacks) {
-    stack.addOverride('terraform.required_version', '>= 1.5.0');
+    // cdktf 0.21's HCL renderer writes this override as `0 = "required_version"`: HCL gets the line after synth.
+    if (!hcl) stack.addOverride('terraform.required_version', REQUIRED_TERRAFORM);
     stack.runAllValidations();
   }
   app.synth();
-  for (const stack of stacks) rmSync(join(app.outdir, 'stacks', stack.node.id, hcl ? 'cdk.tf.json' : 'cdk.tf'), { force: true });
+  for (const stack of stacks) {
+    const dir = join(app.outdir, 'stacks', stack.node.id);
+    rmSync(join(dir, hcl ? 'cdk.tf.json' : 'cdk.tf'), { force: true });
+    if (hcl) {
+      const file = join(dir, 'cdk.tf');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^terraform \{\n/, `terraform {\nrequired_version = "${REQUIRED_TERRAFORM}"\n`));
+    }
+  }
   return stacks;
 }
 

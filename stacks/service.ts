@@ -159,6 +159,9 @@ export class AutoscaledService extends Construct {
       healthCheckGracePeriodSeconds: 60,
       propagateTags: 'SERVICE',
       enableEcsManagedTags: true,
+      // Bootstrap runs 0 tasks and registers no scalable target; these tags carry the steady-state
+      // range so the cost estimate (npm run cost) prices what the first apply with a tag will run.
+      ...(bootstrap ? { tags: { SteadyStateMinTasks: String(props.minTasks), SteadyStateMaxTasks: String(props.maxTasks) } } : {}),
       networkConfiguration: { subnets: props.subnetIds, securityGroups: [sg.id], assignPublicIp: false },
       loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'app', containerPort: props.containerPort }],
       // The autoscaler owns the task count; a plan must never fight it.

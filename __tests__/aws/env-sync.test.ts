@@ -169,7 +169,7 @@ describe('env:sync (SSM Parameter Store on moto)', () => {
     const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', cli, '--fil', 'x'], { env: { ...process.env, ...moto().clientEnv }, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--fil'; run npm run env:sync -- --help for the list of options`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Unknown option '--fil'; did you mean --file?; run npm run env:sync -- --help for the list of options`]);
   });
 
   test('the CLI never prints a value, in dry run, real run and --json', () => {

@@ -2,7 +2,7 @@
  * The rehearsal runs as the GitHub roles, with moto evaluating IAM (moto_patched.py
  * "iam-evaluation"): a deploy role without the app secret's permissions fails the apply with
  * AccessDenied, the same stack with the synthesized policy passes. Small stacks (the roles,
- * their boundary and KMS key, and the app's database secret) keep this to minutes; the whole
+ * their boundary and KMS key with its policy, and the app's database secret) keep this to minutes; the whole
  * stacks are `npm run rehearse`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -12,14 +12,14 @@ import { RehearsalReport, rehearse } from '../../scripts/lib/rehearsal/rehearsal
 import { resolveConfig } from '../../stacks/config';
 import { isRunning } from '../support/moto';
 
-const KEEP = [/^aws_iam_(policy|role|role_policy|openid_connect_provider)$/, /^aws_kms_key$/, /^aws_secretsmanager_secret$/];
+const KEEP = [/^aws_iam_(policy|role|role_policy|openid_connect_provider)$/, /^aws_kms_key(_policy)?$/, /^aws_secretsmanager_secret$/];
 
 /** The stack reduced to the GitHub roles, what they reference, and the app's database secret. */
 function rolesAndSecret(json: any): any {
   const resource: Record<string, Record<string, any>> = {};
   for (const [type, byName] of Object.entries(json.resource as Record<string, Record<string, any>>)) {
     if (!KEEP.some((re) => re.test(type))) continue;
-    const kept = Object.entries(byName).filter(([name]) => name.startsWith('github') || name.startsWith('encryption_key') || name.startsWith('database_app-secret'));
+    const kept = Object.entries(byName).filter(([name]) => name.startsWith('github') || name.startsWith('encryption_key') || name.startsWith('encryption_policy') || name.startsWith('database_app-secret'));
     if (kept.length) resource[type] = Object.fromEntries(kept);
   }
   const { output: _o, data: _d, ...rest } = json;

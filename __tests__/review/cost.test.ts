@@ -62,6 +62,16 @@ describe('estimateCost on the synthesized production stack', () => {
     expect(three.totalUsd).toBeGreaterThan(production.totalUsd);
   });
 
+  it('prices a bootstrap service (no image tag, 0 tasks) at its minTasks floor and says so', () => {
+    expect(line(production, 'aws_ecs_service', /Fargate vCPU/).item).toContain('2 tasks from minTasks; bootstrap runs 0');
+    expect(production.notes.some((n) => /Bootstrap: .* runs 0 tasks until the first apply with an image tag/.test(n))).toBe(true);
+  });
+
+  it('prices a deployed service (image tag set) at its autoscaling floor', () => {
+    const tagged = estimateCost(synth({ environments: { production: { service: { imageTag: 'v1' } } } }));
+    expect(line(tagged, 'aws_ecs_service', /Fargate vCPU/).item).toContain('2 tasks from autoscaling min_capacity');
+  });
+
   it('prices one NAT gateway per AZ in production and one shared gateway when natGatewayPerAz is off', () => {
     const shared = estimateCost(synth({ environments: { production: { network: { natGatewayPerAz: false } } } }));
     expect(line(production, 'aws_nat_gateway', /hours/).count).toBe(2);

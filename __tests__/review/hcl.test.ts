@@ -33,6 +33,12 @@ describe('HCL synth output', () => {
     expect(hcl).toMatch(/^resource "aws_db_instance" /m);
   });
 
+  it('states the Terraform version it needs inside the terraform block', () => {
+    const hcl = readFileSync(join(dir, '.synth', 'stacks', 'production', 'cdk.tf'), 'utf8');
+    expect(hcl).toMatch(/^terraform \{\nrequired_version = ">= 1\.5\.0"$/m);
+    expect(hcl).not.toMatch(/^\s*0 = "required_version"/m);
+  });
+
   it('passes terraform init, validate and an offline plan', () => {
     // The phase and Terraform's own first error lines, when it does not.
     expect(failure?.message).toBeUndefined();

@@ -39,6 +39,17 @@ interface Pair {
 }
 
 /** A Vercel-shaped source with the app schema, an RDS-shaped target, replicating (every table ready). */
+/** Disables the subscription and waits until its walsender is gone: DISABLE returns before the apply worker stops. */
+async function pauseSubscription(p: Pair, db: string): Promise<void> {
+  await p.rds.sql(`ALTER SUBSCRIPTION ${db}_sub DISABLE`);
+  for (let i = 0; i < 200; i++) {
+    const [slot] = await source().sql(db, `SELECT active FROM pg_replication_slots WHERE slot_name = '${db}_slot'`);
+    if (slot && !slot.active) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`slot ${db}_slot still active 10 s after ALTER SUBSCRIPTION ${db}_sub DISABLE`);
+}
+
 async function startedPair(db: string, events?: SyncEvent[]): Promise<Pair> {
   const vercel = await shapeVercel(source(), { database: db });
   const rds = await shapeRds(target(), { database: db });
@@ -83,7 +94,7 @@ test('finish refuses to freeze while a long write transaction is open on the sou
 test('finish waits for the lag to be small before it freezes, reporting its progress', async () => {
   const events: SyncEvent[] = [];
   const p = await startedPair('lagwait', events);
-  await p.rds.sql(`ALTER SUBSCRIPTION lagwait_sub DISABLE`);
+  await pauseSubscription(p, 'lagwait');
   await p.vercel.sql(`INSERT INTO public.audit_log (line) SELECT repeat('x', 1000) FROM generate_series(1, 8000)`);
   const run = withSync(p.options, (ctx) => finishSync(ctx, { freeze: true, maxLagBytes: 1048576 }));
   for (let i = 0; i < 200 && !events.some((e) => e.type === 'step' && e.step === 'lag'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +110,7 @@ test('finish waits for the lag to be small before it freezes, reporting its prog
 
 test('a second finish of the same pair is refused, naming the first by pid, application_name and start', async () => {
   const p = await startedPair('twofinish');
-  await p.rds.sql(`ALTER SUBSCRIPTION twofinish_sub DISABLE`);
+  await pauseSubscription(p, 'twofinish');
   await p.vercel.sql(`INSERT INTO public.audit_log (line) SELECT repeat('y', 1000) FROM generate_series(1, 4000)`);
   const first = withSync(p.options, (ctx) => finishSync(ctx, { freeze: true, maxLagBytes: 1048576 }));
   let holder: Record<string, unknown> | undefined;

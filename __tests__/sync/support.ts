@@ -80,11 +80,12 @@ const FREEZE_TRIGGER_LINE = /^[-+] CREATE TRIGGER vn_freeze BEFORE INSERT OR DEL
 /**
  * The independent comparison (compare.ts) of two databases, the write freeze's own objects set
  * aside: its schema `vn_freeze` (left out of the dump) and its `vn_freeze` triggers (one line
- * per table). The freeze's database setting stays in `settings`; everything else is judged.
+ * per table, in the dump and in the catalog's trigger states). The freeze's database setting stays in `settings`; everything else is judged.
  */
 export async function compareBesideFreeze(sourceUrl: string, targetUrl: string): Promise<DatabaseDifference> {
   const diff = await compareDatabases(sourceUrl, targetUrl, { dumpArgs: ['--exclude-schema=vn_freeze'] });
-  return { ...diff, schema: diff.schema.filter((l) => !FREEZE_TRIGGER_LINE.test(l)) };
+  const catalog = Object.fromEntries(Object.entries(diff.catalog).filter(([k]) => !/^trigger \S+\.vn_freeze$/.test(k)));
+  return { ...diff, schema: diff.schema.filter((l) => !FREEZE_TRIGGER_LINE.test(l)), catalog };
 }
 
 /** Tables carrying the freeze trigger, on the database `sql` reaches. */

@@ -154,7 +154,16 @@ function prepareWorkdir(o: StackReviewOptions, log: (l: string) => void): string
     return createHash('sha256').update(JSON.stringify(doc.terraform ?? {})).update(o.offline ? 'offline' : 'aws').digest('hex');
   }
   // HCL: the same for a local backend's path (the offline HCL is synthesized with a throwaway one).
-  const hcl = readFileSync(o.synthFile, 'utf8').replace(/(backend\s+"local"\s*\{[^}]*?path\s*=\s*)"([^"]+)"/, (whole, head: string, path: string) =>
+  // Offline, any other backend (the S3 default) becomes a throwaway local one, as for JSON.
+  let hcl = readFileSync(o.synthFile, 'utf8');
+  if (o.offline) {
+    const other = /backend\s+"(?!local")([^"]+)"\s*\{[^}]*\}/.exec(hcl);
+    if (other) {
+      log(`${o.stack}: offline, so the ${other[1]} backend is replaced by a local one for this review (plan from empty state)`);
+      hcl = hcl.replace(other[0], `backend "local" {\npath = "terraform.${o.stack}.tfstate"\n}`);
+    }
+  }
+  hcl = hcl.replace(/(backend\s+"local"\s*\{[^}]*?path\s*=\s*)"([^"]+)"/, (whole, head: string, path: string) =>
     o.offline ? whole : `${head}${JSON.stringify(resolve(buildDir, 'stacks', o.stack, path))}`,
   );
   writeFileSync(join(o.workdir, 'cdk.tf'), hcl);

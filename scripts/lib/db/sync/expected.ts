@@ -9,7 +9,7 @@ import type { SchemaDiff, VerifyReport } from '../verify';
 /** @default the role `db:sync app-role` creates */
 export const DEFAULT_APP_ROLES = ['venturenudge_app'] as const;
 
-const GRANT = /^(?:privileges|default-privileges) .+ (?:GRANT TO|REVOKE FROM) (.+?)(?: \(grant option\))?$/;
+const GRANT = /^(?:privileges|default-privileges|database-privileges)(?: .+)? (?:GRANT TO|REVOKE FROM) (.+?)(?: \(grant option\))?$/
 
 /** True for a privilege statement of one of `roles` present on one side only. */
 export function isToolkitAddition(d: SchemaDiff, roles: readonly string[]): boolean {

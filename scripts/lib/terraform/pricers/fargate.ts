@@ -26,17 +26,22 @@ export const FargatePricer: Pricer = {
         continue;
       }
       const target = all('aws_appautoscaling_target').find(([, t]) => t.service_namespace === 'ecs' && references(t.resource_id).some((r) => r.type === 'aws_ecs_service' && r.id === id));
-      const tasks = target ? num(target[1].min_capacity, 1) : num(svc.desired_count, 1);
+      // A bootstrap service (no image tag yet) runs 0 tasks and has no scalable target; its tags say
+      // what it runs once deployed, which is what a monthly estimate is for.
+      const tags = (svc.tags ?? {}) as Record<string, unknown>;
+      const steady = !target && num(svc.desired_count, 1) === 0 && tags.SteadyStateMinTasks !== undefined;
+      const tasks = target ? num(target[1].min_capacity, 1) : steady ? num(tags.SteadyStateMinTasks, 1) : num(svc.desired_count, 1);
       const arch = String(asList<{ cpu_architecture?: string }>(td.runtime_platform)[0]?.cpu_architecture ?? 'X86_64').toUpperCase() === 'ARM64' ? 'arm64' : 'x86';
       const p = prices.fargate[arch];
-      const from = target ? 'autoscaling min_capacity' : 'desired_count';
+      const from = target ? 'autoscaling min_capacity' : steady ? 'minTasks; bootstrap runs 0 until an image tag is deployed' : 'desired_count';
       add({ type: 'aws_ecs_service', item: `Fargate vCPU (${arch}, ${tasks} tasks from ${from})`, count: 1, monthlyUsd: vcpu * tasks * H * p.vcpuHour, basis: `${vcpu} vCPU x ${tasks} x ${H} h x $${p.vcpuHour}`, usageAssumption: false, guide: 'compute' });
       add({ type: 'aws_ecs_service', item: `Fargate memory (${arch})`, count: 1, monthlyUsd: gb * tasks * H * p.gbHour, basis: `${gb} GB x ${tasks} x ${H} h x $${p.gbHour}`, usageAssumption: false, guide: 'compute' });
       const eph = num(asList<{ size_in_gib?: number }>(td.ephemeral_storage)[0]?.size_in_gib, 20);
       if (eph > 20) add({ type: 'aws_ecs_service', item: 'Fargate ephemeral storage above 20 GB', count: 1, monthlyUsd: (eph - 20) * tasks * H * prices.fargate.ephemeralGbHourAbove20, basis: `${eph - 20} GB x ${tasks} x ${H} h`, usageAssumption: false, guide: 'compute' });
       if (providers.includes('FARGATE_SPOT')) note(`${id}: uses FARGATE_SPOT; priced at on-demand rates (Spot is up to 70% less)`);
-      if (target) {
-        const max = num(target[1].max_capacity, tasks);
+      if (steady) note(`Bootstrap: ${id} runs 0 tasks until the first apply with an image tag; priced at its ${tasks}-task floor`);
+      if (target || steady) {
+        const max = target ? num(target[1].max_capacity, tasks) : num(tags.SteadyStateMaxTasks, tasks);
         if (max > tasks) note(`Scale-out: ${id} may run up to ${max} tasks; at the ceiling Fargate adds ${usd((max - tasks) * H * (vcpu * p.vcpuHour + gb * p.gbHour))}/month over this baseline`);
       }
     }
