@@ -6,7 +6,7 @@
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { loadConfig } from '../stacks/config';
-import { checkDns, formatDnsReport } from './lib/dns/check';
+import { checkDns, formatDnsReport, recordsSnippet } from './lib/dns/check';
 import { authoritativeServers } from './lib/dns/query';
 import { plannedZone } from './lib/dns/records';
 
@@ -19,6 +19,7 @@ const spec = {
     resolver: { type: 'string', multiple: true, valueName: 'ip[:port]', description: "resolver that looks up the domain's NS (default: the system resolver)" },
     port: { type: 'string', valueName: 'n', description: "port of the domain's name servers", default: '53' },
     name: { type: 'string', multiple: true, valueName: 'label', description: 'another name to compare, e.g. a DKIM selector "s1._domainkey" (repeatable)' },
+    snippet: { type: 'boolean', description: 'print only the dns.records entries (JSON) that keep the records that would vanish, to paste into the config' },
     'timeout-ms': { type: 'string', valueName: 'ms', description: 'per query try', default: '3000' },
   },
   epilog: 'Exit codes: 0 nothing vanishes or changes, 1 records would vanish or change (listed) or a server did not answer, 2 bad command line.',
@@ -45,6 +46,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     servers = found.servers;
   }
   const report = await checkDns(zone, servers, { extraNames: args.name ?? [], query: { timeoutMs } });
+  if (args.snippet) {
+    process.stdout.write(`${JSON.stringify(recordsSnippet(report), null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
   process.stdout.write(args.json ? JSON.stringify(report, null, 2) + '\n' : formatDnsReport(report, zone.existingZone));
   for (const f of report.findings.filter((x) => x.status === 'missing' || x.status === 'differs')) log.error(`${f.status}: ${f.name} ${f.type}${f.note ? ` (${f.note})` : ''}`);
   return report.ok ? 0 : 1;

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { z } from 'zod';
 import { fargateSizeProblem } from './fargate';
-import { defaultMaxConnections } from './rds-sizes';
+import { defaultMaxConnections, nearestInstanceClass } from './rds-sizes';
 
 export { FARGATE_SIZES } from './fargate';
 
@@ -162,7 +162,14 @@ const DatabaseSchema = z
       ctx.addIssue({ code: 'custom', path: ['allowMajorVersionUpgrade'], message: `must be true while pendingUpgradeFrom (${d.pendingUpgradeFrom}) says a major upgrade to ${d.engineVersion} is pending` });
     }
     if (d.maxConnections === undefined && defaultMaxConnections(d.instanceClass) === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['instanceClass'], message: `cannot tell the memory (and so max_connections) of ${d.instanceClass}; set database.maxConnections` });
+      const near = nearestInstanceClass(d.instanceClass);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instanceClass'],
+        message: near
+          ? `unknown instance class ${d.instanceClass}; did you mean ${near}? (a class this table does not know also works with database.maxConnections set)`
+          : `cannot tell the memory (and so max_connections) of ${d.instanceClass}; check the class name (e.g. db.t3.medium) or set database.maxConnections`,
+      });
     }
   });
 

@@ -410,7 +410,7 @@ export class EnvironmentStack extends TerraformStack {
     for (const [name, other] of Object.entries(config.environments)) {
       if (name === environment || !other.domain.endsWith(`.${domain}`) || other.hostedZoneId) continue;
       if (other.dns.nameServers.length > 0) out.push({ domain: other.domain, nameServers: other.dns.nameServers });
-      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Delegation")`);
+      else this.warnings.push(`${other.domain} is not delegated from ${domain} yet: apply ${name}, then set environments.${name}.dns.nameServers to its name_servers output and apply ${environment} (README: "Zone and delegation")`);
     }
     return out;
   }

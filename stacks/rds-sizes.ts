@@ -3,6 +3,8 @@
  * from the configuration (stacks/observability.ts) instead of fixed numbers.
  */
 
+import { nearest } from '../scripts/lib/cli/args';
+
 /** Memory (GiB) of the burstable classes, which do not follow the per-vCPU ratio. */
 const BURSTABLE_GIB: Readonly<Record<string, number>> = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
 
@@ -30,4 +32,20 @@ export function defaultMaxConnections(instanceClass: string): number | undefined
   if (gib === undefined) return undefined;
   const usable = (gib * 1024 - 256) * 1024 * 1024;
   return Math.min(Math.floor(usable / 9531392), 5000);
+}
+
+/** Sizes this table knows, per family kind: burstable (t) or by vCPU (m, r, x, z). */
+const VCPU_SIZES = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'];
+
+/**
+ * The known class closest to a class this table does not recognise (`db.t3.mediun` -> `db.t3.medium`),
+ * or undefined when nothing is close enough to be a typo of it.
+ */
+export function nearestInstanceClass(instanceClass: string): string | undefined {
+  const m = /^db\.([a-z]+\d+[a-z-]*)\.([a-z0-9]+)$/.exec(instanceClass);
+  const families = ['t3', 't4g', 'm5', 'm6g', 'm6i', 'm7g', 'r5', 'r6g', 'r6i', 'r7g', 'x2g', 'z1d'];
+  const candidates = families.flatMap((f) => (f.startsWith('t') ? Object.keys(BURSTABLE_GIB) : VCPU_SIZES).map((size) => `db.${f}.${size}`));
+  // Keep the family the user wrote when it is one we know: only the size was mistyped.
+  const sameFamily = m ? candidates.filter((c) => c.startsWith(`db.${m[1]}.`)) : [];
+  return nearest(instanceClass, sameFamily.length ? sameFamily : candidates);
 }

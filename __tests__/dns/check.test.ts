@@ -155,6 +155,19 @@ describe('npm run dns:check', () => {
     expect(out).toMatch(/OK: nothing vanishes or changes at delegation/);
   });
 
+  test('the report ends with the dns.records entries that keep what would vanish', async () => {
+    await run({}, ['--server', server.address]);
+    expect(out).toMatch(/add these to environments\.<env>\.dns\.records/);
+    expect(out).toMatch(/"name": "@",\n\s+"type": "MX"/);
+  });
+
+  test('--snippet prints entries that, pasted into dns.records, leave nothing missing', async () => {
+    await run({}, ['--server', server.address, '--snippet']);
+    const records = JSON.parse(out);
+    expect(records.length).toBeGreaterThan(0);
+    expect(await run({ environments: { production: { dns: { records } } } }, ['--server', server.address])).toBe(0);
+  });
+
   test('prints the report as JSON with --json', async () => {
     await run({}, ['--server', server.address, '--json']);
     expect(JSON.parse(out)).toMatchObject({ domain: 'venturenudge.com', ok: false });

@@ -195,6 +195,10 @@ describe('dns records the domain already has', () => {
 });
 
 describe('database sizes', () => {
+  test('a mistyped instance class is named as unknown with the class it is closest to', () => {
+    expect(errorOf(prod({ database: { instanceClass: 'db.t3.mediun' } }))).toMatch(/database\.instanceClass: unknown instance class db\.t3\.mediun; did you mean db\.t3\.medium\?/);
+  });
+
   test('an instance class whose memory is unknown needs database.maxConnections', () => {
     expect(errorOf(prod({ database: { instanceClass: 'db.q9.huge' } }))).toMatch(/database\.instanceClass: cannot tell the memory .* set database\.maxConnections/);
     expect(() => resolveConfig(prod({ database: { instanceClass: 'db.q9.huge', maxConnections: 500 } }))).not.toThrow();

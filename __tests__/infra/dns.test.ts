@@ -129,6 +129,6 @@ describe('Zone: existing records, existing zone, delegation', () => {
     const { EnvironmentStack } = require('../../stacks/environment-stack') as typeof import('../../stacks/environment-stack');
     const { resolveConfig } = require('../../stacks/config') as typeof import('../../stacks/config');
     const stack = new EnvironmentStack(Testing.app(), 'production', { config: resolveConfig({ environments: { production: { budget: { alertEmails: ['ops@venturenudge.com'] } } } }), environment: 'production' });
-    expect(stack.warnings).toEqual([expect.stringMatching(/staging\.venturenudge\.com is not delegated from venturenudge\.com yet: apply staging, then set environments\.staging\.dns\.nameServers/)]);
+    expect(stack.warnings).toEqual([expect.stringMatching(/staging\.venturenudge\.com is not delegated from venturenudge\.com yet: apply staging, then set environments\.staging\.dns\.nameServers to its name_servers output and apply production \(README: "Zone and delegation"\)/)]);
   });
 });

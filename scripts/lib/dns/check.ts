@@ -113,6 +113,28 @@ export function formatDnsReport(r: DnsCheckReport, existingZone: boolean): strin
   }
   for (const a of r.added) lines.push(`${a.name.padEnd(w)}  ${a.type.padEnd(5)}  NEW       -> ${a.values.join(', ')}`);
   if (existingZone) lines.push('', 'Existing zone: a simple (non-weighted) apex A or www CNAME must be replaced by the weighted Vercel record before the first apply (README: "Existing zone").');
+  const snippet = recordsSnippet(r);
+  if (snippet.length) {
+    lines.push('', 'To keep the missing records, add these to environments.<env>.dns.records in venture-nudge.config.json (--snippet prints them alone):');
+    lines.push(...JSON.stringify(snippet, null, 2).split('\n').map((l) => `  ${l}`));
+  }
   lines.push('', r.ok ? 'OK: nothing vanishes or changes at delegation' : `NOT READY: ${r.findings.filter((f) => f.status === 'missing' || f.status === 'differs').length} record set(s) would vanish or change`);
   return lines.join('\n') + '\n';
+}
+
+/** A `dns.records` entry as the config takes it. */
+export interface ConfigRecord {
+  readonly name: string;
+  readonly type: RecordType;
+  readonly values: string[];
+}
+
+/**
+ * The `dns.records` entries that keep what would vanish at delegation: every record found today
+ * and missing from the zone, its name relative to the domain ("@" for the apex). Pasted into
+ * the config (beside the records already there), dns:check finds nothing missing.
+ */
+export function recordsSnippet(r: DnsCheckReport): ConfigRecord[] {
+  const relative = (name: string) => (name === r.domain ? '@' : name.slice(0, -(r.domain.length + 1)));
+  return r.findings.filter((f) => f.status === 'missing').map((f) => ({ name: relative(f.name), type: f.type, values: [...f.current] }));
 }

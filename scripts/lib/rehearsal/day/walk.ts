@@ -36,7 +36,8 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
   log(`source (Vercel-shaped) 127.0.0.1:${db.source.cluster.port}/${db.source.database} as ${db.source.user}; target (RDS-shaped) 127.0.0.1:${db.target.cluster.port}/${db.target.database} as ${db.target.user}`);
   const origin = randomBytes(32).toString('base64url');
   const configFile = join(logDir, 'venture-nudge.config.json');
-  writeFileSync(configFile, `${JSON.stringify({ github: { repository: REHEARSAL_GITHUB_REPOSITORY }, environments: { [ENV]: { database: { logicalReplication: true } } } }, null, 2)}\n`);
+  // The local backend: its state file is the one the rehearsal moves into its run folder (the S3 default needs a bucket).
+  writeFileSync(configFile, `${JSON.stringify({ github: { repository: REHEARSAL_GITHUB_REPOSITORY }, environments: { [ENV]: { database: { logicalReplication: true }, backend: { type: 'local' } } } }, null, 2)}\n`);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...moto.clientEnv,
