@@ -250,7 +250,7 @@ async function runAppRole(args: { to?: string; 'to-env': string; role: string; '
     if (r.password) await writeAppSecret(sm, args['secret-id'], appSecretValue(to, r.role, r.password));
     else if (!existing) throw new Error(`role ${r.role} exists but secret ${args['secret-id']} has no value: set its password (ALTER ROLE) and write the secret, or drop the role and rerun`);
     const out = { role: r.role, created: r.created, schemas: r.schemas, secret: r.password ? 'written' : 'kept' };
-    process.stdout.write(args.json ? JSON.stringify(out, null, 2) + '\n' : `role ${r.role} ${r.created ? 'created' : 'exists (password kept)'}; privileges on ${r.schemas.join(', ') || 'no schema yet'}; secret ${out.secret}\n`);
+    process.stdout.write(args.json ? JSON.stringify(out, null, 2) + '\n' : `role ${r.role} ${r.created ? 'created' : 'exists (password kept)'}; privileges on ${r.schemas.join(', ') || 'no schema yet (the target is empty: db:sync finish grants them on what the copy created)'}; secret ${out.secret}\n`);
     return 0;
   } finally {
     await closeQuietly(client);

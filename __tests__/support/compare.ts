@@ -244,3 +244,18 @@ export async function compareDatabases(sourceUrl: string, targetUrl: string, opt
 export async function expectSameDatabase(sourceUrl: string, targetUrl: string, opts: CompareOptions = {}): Promise<void> {
   expect(await compareDatabases(sourceUrl, targetUrl, opts)).toEqual(NO_DIFFERENCE);
 }
+
+/** The freeze's own schema objects as pg_dump prints them (one trigger line per frozen table). */
+const FREEZE_TRIGGER_LINE = /^[-+] CREATE TRIGGER vn_freeze BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON \S+ FOR EACH STATEMENT EXECUTE FUNCTION vn_freeze\.refuse\(\);$/;
+
+/**
+ * {@link compareDatabases} with db:sync's write freeze set aside, on either side: its schema
+ * `vn_freeze` (left out of the dump) and its `vn_freeze` triggers (one line per table, in the
+ * dump and in the catalog's trigger states). The freeze's database setting stays in `settings`;
+ * everything else is judged.
+ */
+export async function compareBesideFreeze(sourceUrl: string, targetUrl: string, opts: CompareOptions = {}): Promise<DatabaseDifference> {
+  const diff = await compareDatabases(sourceUrl, targetUrl, { ...opts, dumpArgs: ['--exclude-schema=vn_freeze', ...(opts.dumpArgs ?? [])] });
+  const catalog = Object.fromEntries(Object.entries(diff.catalog).filter(([k]) => !/^trigger \S+\.vn_freeze$/.test(k)));
+  return { ...diff, schema: diff.schema.filter((l) => !FREEZE_TRIGGER_LINE.test(l)), catalog };
+}

@@ -155,6 +155,34 @@ test("the app role's grants on RDS are expected: finish after db:sync app-role v
   expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
 });
 
+test('the app role made on the empty target before start (the runbook order) can write every table once finish completes', async () => {
+  const vercel = await shapeVercel(source(), { database: 'earlyrole' });
+  const rds = await shapeRds(target(), { database: 'earlyrole' });
+  await vercel.sql(APP_SQL);
+  const admin = await connect(rds.url);
+  try {
+    expect((await ensureRole(admin, { role: 'venturenudge_app', password: 'early-role-password-0123456789' })).schemas).toEqual([]);
+  } finally {
+    await admin.end();
+  }
+  const options: SyncOptions = { from: vercel.url, to: rds.url, prefix: 'earlyrole' };
+  await asSubscriptionCreator(rds, () => withSync(options, (ctx) => startSync(ctx)));
+  for (let i = 0; i < 300 && !(await withSync(options, readStatus)).allReady; i++) await new Promise((r) => setTimeout(r, 200));
+  pairs.push({ vercel, rds, options });
+  expect((await withSync(options, (ctx) => finishSync(ctx, { freeze: true }))).ok).toBe(true);
+  const app = new URL(rds.url);
+  app.username = 'venturenudge_app';
+  app.password = 'early-role-password-0123456789';
+  const c = await connect(app.toString());
+  try {
+    await c.query(`INSERT INTO public.users (email) VALUES ('first-on-rds@example.com')`);
+    await c.query(`INSERT INTO public.audit_log (line) VALUES ('first on rds')`);
+    expect((await c.query(`SELECT count(*)::int AS n FROM public.users WHERE email = 'first-on-rds@example.com'`)).rows[0].n).toBe(1);
+  } finally {
+    await c.end();
+  }
+});
+
 test('a finish killed between DROP SUBSCRIPTION and DROP PUBLICATION: status names it and the finish it names completes', async () => {
   const p = await startedPair('halfdrop');
   expect((await withSync(p.options, (ctx) => finishSync(ctx, { freeze: true }))).ok).toBe(true);

@@ -4,7 +4,7 @@
  * that inserts, updates and deletes at a steady pace until its session is ended.
  */
 import { Client } from 'pg';
-import { compareDatabases, type DatabaseDifference } from '../support/compare';
+export { compareBesideFreeze } from '../support/compare';
 
 export const LOGICAL = { settings: { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } };
 
@@ -72,20 +72,6 @@ export async function replicationObjects(sql: (db: string, text: string) => Prom
   const pubs = await sql(db, `SELECT 'publication ' || pubname AS x FROM pg_publication WHERE pubname LIKE '${prefix}%'`);
   const subs = await sql(db, `SELECT 'subscription ' || subname AS x FROM pg_subscription WHERE subname LIKE '${prefix}%'`);
   return [...slots, ...pubs, ...subs].map((r) => r.x as string);
-}
-
-/** The freeze's own schema objects as pg_dump prints them (one trigger line per frozen table). */
-const FREEZE_TRIGGER_LINE = /^[-+] CREATE TRIGGER vn_freeze BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON \S+ FOR EACH STATEMENT EXECUTE FUNCTION vn_freeze\.refuse\(\);$/;
-
-/**
- * The independent comparison (compare.ts) of two databases, the write freeze's own objects set
- * aside: its schema `vn_freeze` (left out of the dump) and its `vn_freeze` triggers (one line
- * per table, in the dump and in the catalog's trigger states). The freeze's database setting stays in `settings`; everything else is judged.
- */
-export async function compareBesideFreeze(sourceUrl: string, targetUrl: string): Promise<DatabaseDifference> {
-  const diff = await compareDatabases(sourceUrl, targetUrl, { dumpArgs: ['--exclude-schema=vn_freeze'] });
-  const catalog = Object.fromEntries(Object.entries(diff.catalog).filter(([k]) => !/^trigger \S+\.vn_freeze$/.test(k)));
-  return { ...diff, schema: diff.schema.filter((l) => !FREEZE_TRIGGER_LINE.test(l)), catalog };
 }
 
 /** Tables carrying the freeze trigger, on the database `sql` reaches. */

@@ -31,6 +31,7 @@ import { MigrationError } from '../connection';
 import { readSchema } from '../schema/catalog';
 import { carrySequenceValues, selectedSequences, type SequenceValue } from '../sequences';
 import { verifyDatabases, type VerifyReport } from '../verify';
+import { ensureAppRole } from './app-access';
 import { removeReplication } from './cleanup';
 import { inPhase, waitFor, type SyncContext } from './context';
 import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
@@ -177,10 +178,31 @@ async function verify(ctx: SyncContext, options: FinishOptions, expectedSequence
   return { ms: v.ms, report: rest as VerifyReport, expected };
 }
 
-/** The target is now the database of record: drop the replication, lift a freeze a rollback left on it. */
-async function complete(ctx: SyncContext): Promise<void> {
+/**
+ * The app role's grants on every schema the target now holds. `db:sync app-role` runs before the
+ * copy (the runbook's order), when the target has no tables: its grants cover nothing yet, so the
+ * app, switched to RDS at stage rds, would be refused every table. Only a role app-role made for this
+ * database (its explicit CONNECT grant) is granted.
+ */
+async function grantAppRoles(ctx: SyncContext, roles: readonly string[]): Promise<void> {
+  for (const role of roles) {
+    // Only where db:sync app-role ran for this database: it grants CONNECT on it explicitly (roles are cluster-wide).
+    const granted = await ctx.target.query(
+      `SELECT 1 FROM pg_database d, aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
+        WHERE d.datname = current_database() AND r.rolname = $1 AND a.privilege_type = 'CONNECT'`,
+      [role],
+    );
+    if (!granted.rowCount) continue;
+    const r = await ensureAppRole(ctx.target, { role });
+    ctx.emit({ type: 'step', step: 'cleanup', detail: `app role ${role}: privileges on ${r.schemas.join(', ') || 'no schema'} (tables, sequences, routines, defaults)` });
+  }
+}
+
+/** The target is now the database of record: drop the replication, grant the app role, lift a freeze a rollback left on it. */
+async function complete(ctx: SyncContext, options: FinishOptions): Promise<void> {
   await inPhase(ctx, 'cleanup', async () => {
     await removeReplication(ctx);
+    await grantAppRoles(ctx, options.appRoles ?? DEFAULT_APP_ROLES);
     if ((await freezeState(ctx.target)).frozen) {
       await liftFreeze(ctx.target, ctx.targetDb);
       ctx.emit({ type: 'step', step: 'cleanup', detail: `the target's freeze (left by db:rollback) was lifted: it is the database of record` });
@@ -194,7 +216,7 @@ async function resume(ctx: SyncContext, options: FinishOptions): Promise<FinishR
   const v = await verify(ctx, options);
   const base = { frozen: true, resumed: true, terminatedSessions: 0, skippedSessions: [], freezeMs: 0, catchUpMs: 0, verifyMs: v.ms, lsn: '', sequences: [], verify: v.report, expected: v.expected };
   if (!v.report.ok) return { ...base, ok: false };
-  await complete(ctx);
+  await complete(ctx, options);
   return { ...base, ok: true };
 }
 
@@ -235,7 +257,7 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
     // verified: an interrupt or failure from here on leaves the source frozen, and a rerun resumes
     verified = true;
     dispose();
-    await complete(ctx);
+    await complete(ctx, options);
     return { ...result, ok: true, frozen };
   } catch (err) {
     if (frozen && !verified) await liftFreeze(ctx.source, ctx.sourceDb).catch(() => undefined);

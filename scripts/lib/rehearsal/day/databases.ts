@@ -11,7 +11,7 @@ import { runProcess } from '../../proc/run';
 import { APP_SCHEMA, APP_TABLES, type AppTable } from './app';
 import { PASSWORD, PG_BIN, startCluster, type Cluster } from '../../../../__tests__/support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../../../../__tests__/support/shapes';
-import { compareDatabases, type DatabaseDifference } from '../../../../__tests__/support/compare';
+import { compareBesideFreeze, type DatabaseDifference } from '../../../../__tests__/support/compare';
 
 export interface DayDatabases {
   readonly source: ShapedDatabase;
@@ -79,10 +79,11 @@ export async function databaseBytes(db: ShapedDatabase): Promise<number> {
  * Independent comparison (__tests__/support/compare.ts, as the cluster superuser) of the two
  * databases: schema without privileges (the app role's grants on RDS are the toolkit's own,
  * expected addition) and without owners (each provider has its own), every table's content
- * hash and every sequence. Database-level settings are reported, not judged: the freeze is one.
+ * hash and every sequence. The write freeze's own objects (schema vn_freeze, its triggers) are set
+ * aside; database-level settings are reported, not judged: the freeze is one.
  */
 export async function compareSides(db: DayDatabases): Promise<{ same: boolean; difference: DatabaseDifference }> {
-  const difference = await compareDatabases(db.source.cluster.url(db.source.database), db.target.cluster.url(db.target.database), { dumpArgs: ['--no-privileges'] });
+  const difference = await compareBesideFreeze(db.source.cluster.url(db.source.database), db.target.cluster.url(db.target.database), { dumpArgs: ['--no-privileges'] });
   const same = difference.schema.length === 0 && Object.keys(difference.content).length === 0 && Object.keys(difference.sequences).length === 0 && difference.largeObjects === null;
   return { same, difference };
 }

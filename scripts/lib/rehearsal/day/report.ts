@@ -99,7 +99,8 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
   for (const t of APP_TABLES) present.set(t, await ridsIn(finalDb, t));
   const lost = acks.filter((e) => !present.get(e.table)?.has(e.rid));
   const wrong = wrongDatabaseWrites(i.ledger, i.timeline, databaseOf);
-  const windows = i.switches.map((s) => readOnlyWindow(i.ledger, s.at, s.from, s.to, databaseOf)).filter((w): w is ReadOnlyWindow => w !== undefined);
+  const perSwitch = i.switches.map((s) => readOnlyWindow(i.ledger, s.at, s.from, s.to, databaseOf));
+  const windows = perSwitch.filter((w): w is ReadOnlyWindow => w !== undefined);
   const forward = windows.filter((w) => w.to === 'rds').map((w) => w.seconds);
   const freezes = i.steps.filter((s) => /^finish|^rollback/.test(s.id) && s.ok).map(freezeFigures);
   const firstFinish = freezes.find((f) => f.step.startsWith('finish'));
@@ -110,6 +111,13 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
   if (lost.length) problems.push(`${lost.length} acknowledged write(s) are not in the database of record (${record})`);
   if (wrong.length) problems.push(`${wrong.length} acknowledged write(s) were committed by a database that was not the writer`);
   if (!acks.length) problems.push('no write was acknowledged: the traffic did not reach the app');
+  // A switch after which the new writer acknowledged nothing: users stayed read-only (or refused) to the end.
+  perSwitch.forEach((w, n) => {
+    if (w) return;
+    const s = i.switches[n];
+    const refused = i.ledger.filter((e) => !e.ok && e.at >= s.at);
+    problems.push(`after the switch ${s.from} -> ${s.to} at ${new Date(s.at).toISOString()}, ${s.to === 'rds' ? 'RDS' : 'the source'} never acknowledged a write (${refused.length} refused${refused[0]?.error ? `, e.g. "${refused[0].error}"` : ''})`);
+  });
   return {
     ok: problems.length === 0,
     acknowledgedWrites: acks.length,
