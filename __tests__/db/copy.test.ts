@@ -1,5 +1,7 @@
 /**
- * db:copy engine against two real PostgreSQL clusters (source and target).
+ * db:copy engine against two real PostgreSQL clusters shaped as the providers give them: the
+ * source as Vercel Postgres (the non-superuser app user `default` owns the fixture), each target
+ * as RDS (the non-superuser master `venturenudge_admin`). Checks read as the cluster superuser.
  */
 import { Client } from 'pg';
 import { MigrationError } from '../../scripts/lib/db/connection';
@@ -8,14 +10,15 @@ import { readSchema } from '../../scripts/lib/db/schema/catalog';
 import { schemaSignature } from '../../scripts/lib/db/schema/ddl';
 import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { useClusters } from '../support/postgres';
-import { createFixtureDatabase, FIXTURE_SQL, relationCount } from './fixture';
+import { shapeVercel } from '../support/shapes';
+import { createRdsTarget, createVercelFixture, FIXTURE_SQL, relationCount } from './fixture';
 
 const [source, target] = useClusters(2);
 let fixtureUrl: string;
 let dbCounter = 0;
 const freshTarget = async () => {
   const name = `t${++dbCounter}`;
-  return { name, url: await target().createDatabase(name) };
+  return { name, url: await createRdsTarget(target(), name) };
 };
 
 async function signatureOf(url: string): Promise<Map<string, string>> {
@@ -29,7 +32,7 @@ async function signatureOf(url: string): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  fixtureUrl = await createFixtureDatabase(source(), 'fixture');
+  fixtureUrl = await createVercelFixture(source(), 'fixture');
 });
 
 describe('a full copy', () => {
@@ -190,9 +193,9 @@ test('refuses a non-empty target without --force and writes nothing', async () =
 
 describe('with writes hitting the source during the copy', () => {
   test('the target equals the snapshot: no torn transactions, nothing written later', async () => {
-    const src = await source().createDatabase('busy');
-    await source().sql(
-      'busy',
+    const busy = await shapeVercel(source(), { database: 'busy' });
+    const src = busy.url;
+    await busy.sql(
       `CREATE TABLE orders (id int PRIMARY KEY, note text);
        CREATE TABLE order_items (order_id int NOT NULL, k int NOT NULL, PRIMARY KEY (order_id, k));
        CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 60000) g;`,
@@ -246,10 +249,10 @@ describe('with writes hitting the source during the copy', () => {
 describe('a worker backend killed mid-copy', () => {
   test.each(['target', 'source'] as const)('on the %s: fails naming the data phase and the table, and a rerun with force converges', async (side) => {
     const db = `victim_${side}`;
-    const src = await source().createDatabase(db);
+    const victim = await shapeVercel(source(), { database: db });
+    const src = victim.url;
     // The check constraint pauses the load at row 100 so the kill lands while COPY runs.
-    await source().sql(
-      db,
+    await victim.sql(
       `CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
        CREATE TABLE big (id int, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
        INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 100000) g;

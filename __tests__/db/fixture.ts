@@ -103,6 +103,7 @@ REFRESH MATERIALIZED VIEW public.event_counts;
 `;
 
 import type { Cluster } from '../support/postgres';
+import { shapeRds, shapeVercel } from '../support/shapes';
 
 /** Creates a database loaded with {@link FIXTURE_SQL} and returns its URL. */
 export async function createFixtureDatabase(cluster: Cluster, name: string): Promise<string> {
@@ -110,6 +111,22 @@ export async function createFixtureDatabase(cluster: Cluster, name: string): Pro
   await cluster.sql(name, FIXTURE_SQL);
   await cluster.sql(name, 'ANALYZE');
   return url;
+}
+
+/**
+ * The fixture in a Vercel-shaped database (./../support/shapes.ts): created and owned by the
+ * non-superuser app user `default`, as on Vercel Postgres. Returns that user's URL.
+ */
+export async function createVercelFixture(cluster: Cluster, name: string): Promise<string> {
+  const db = await shapeVercel(cluster, { database: name });
+  await db.sql(FIXTURE_SQL);
+  await db.sql('ANALYZE');
+  return db.url;
+}
+
+/** A fresh RDS-shaped database (owned by the non-superuser master `venturenudge_admin`); returns the master's URL. */
+export async function createRdsTarget(cluster: Cluster, name: string): Promise<string> {
+  return (await shapeRds(cluster, { database: name })).url;
 }
 
 /** Number of user relations (tables, views, sequences) in a database. */

@@ -1,16 +1,21 @@
 /**
  * npm run db:sync / db:rollback as child processes: start is idempotent, cleanup after a
- * killed start leaves no slot behind, exit codes, no password in any output.
+ * killed start leaves no slot behind, exit codes, no password in any output. The source is
+ * shaped as Vercel Postgres and the target as RDS (../support/shapes.ts): the commands run as
+ * their non-superuser users; start holds SUPERUSER on the target for CREATE SUBSCRIPTION only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PASSWORD, useClusters } from '../support/postgres';
 import { readStatus, withSync } from '../../scripts/lib/db/sync/index';
+import { asSubscriptionCreator, shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
 import { APP_SQL, LOGICAL, replicationObjects } from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const [source, target] = useClusters(2, LOGICAL);
 let env: NodeJS.ProcessEnv;
+let vercel: ShapedDatabase;
+let rds: ShapedDatabase;
 
 interface Run {
   code: number | null;
@@ -35,10 +40,10 @@ function expectNoSecret(r: Run) {
 }
 
 beforeAll(async () => {
-  const from = await source().createDatabase('app');
-  const to = await target().createDatabase('app');
-  await source().sql('app', APP_SQL);
-  env = { ...process.env, CI: 'true', SOURCE_DATABASE_URL: from, TARGET_DATABASE_URL: to, TS_NODE_TRANSPILE_ONLY: 'true' };
+  vercel = await shapeVercel(source(), { database: 'app' });
+  rds = await shapeRds(target(), { database: 'app' });
+  await vercel.sql(APP_SQL);
+  env = { ...process.env, CI: 'true', SOURCE_DATABASE_URL: vercel.url, TARGET_DATABASE_URL: rds.url, TS_NODE_TRANSPILE_ONLY: 'true' };
 });
 
 test('db:sync without a command exits 2 naming the commands', async () => {
@@ -57,17 +62,19 @@ test('db:rollback --help describes the rollback with its own variables, not db:c
 });
 
 test('cleanup after a killed start leaves no slot, publication or subscription behind', async () => {
-  const { child, done } = launch('scripts/db-sync.ts', ['start', '--prefix', 'killed']);
-  const deadline = Date.now() + 60000;
   let killed = false;
-  while (Date.now() < deadline && !killed) {
-    const slots = await source().sql('postgres', `SELECT 1 FROM pg_replication_slots WHERE slot_name = 'killed_slot'`);
-    if (slots.length) {
-      child.kill('SIGKILL');
-      killed = true;
-    } else await new Promise((r) => setTimeout(r, 20));
-  }
-  await done;
+  await asSubscriptionCreator(rds, async () => {
+    const { child, done } = launch('scripts/db-sync.ts', ['start', '--prefix', 'killed']);
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline && !killed) {
+      const slots = await source().sql('postgres', `SELECT 1 FROM pg_replication_slots WHERE slot_name = 'killed_slot'`);
+      if (slots.length) {
+        child.kill('SIGKILL');
+        killed = true;
+      } else await new Promise((r) => setTimeout(r, 20));
+    }
+    await done;
+  });
   expect(killed).toBe(true);
   expect(await replicationObjects(source().sql, 'app', 'killed')).toContain('slot killed_slot');
   const r = await run('scripts/db-sync.ts', ['cleanup', '--prefix', 'killed']);
@@ -81,8 +88,9 @@ test('cleanup after a killed start leaves no slot, publication or subscription b
 });
 
 test('cleanup removes an orphaned slot and publication that no subscription uses', async () => {
-  await source().sql('app', `CREATE PUBLICATION orphan_pub FOR TABLE public.users`);
-  await source().sql('app', `SELECT pg_create_logical_replication_slot('orphan_slot', 'pgoutput')`);
+  // As the app user (it owns the tables and has REPLICATION), as a stray earlier attempt would have.
+  await vercel.sql(`CREATE PUBLICATION orphan_pub FOR TABLE public.users`);
+  await vercel.sql(`SELECT pg_create_logical_replication_slot('orphan_slot', 'pgoutput')`);
   const r = await run('scripts/db-sync.ts', ['cleanup', '--prefix', 'orphan']);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe('removed: slot orphan_slot (source), publication orphan_pub (source)\n');
@@ -91,10 +99,10 @@ test('cleanup removes an orphaned slot and publication that no subscription uses
 
 test('start twice creates one set of objects; status --json shows every table ready; cleanup removes them', async () => {
   await target().sql('app', 'DROP TABLE IF EXISTS public.events, public.users, public.audit_log CASCADE');
-  const first = await run('scripts/db-sync.ts', ['start', '--prefix', 'twice']);
+  const first = await asSubscriptionCreator(rds, () => run('scripts/db-sync.ts', ['start', '--prefix', 'twice']));
   expect(first.stderr).not.toMatch(/error/);
   expect(first.code).toBe(0);
-  const second = await run('scripts/db-sync.ts', ['start', '--prefix', 'twice']);
+  const second = await asSubscriptionCreator(rds, () => run('scripts/db-sync.ts', ['start', '--prefix', 'twice']));
   expect(second.code).toBe(0);
   expect(second.stdout).toMatch(/already started/);
   expect((await replicationObjects(source().sql, 'app', 'twice')).filter((x) => !x.includes('_sync_')).sort()).toEqual(['publication twice_pub', 'slot twice_slot']);
