@@ -1,10 +1,13 @@
 /**
  * db:verify: counts and content hashes computed in the databases, schema and sequence comparison.
- * Two databases on one cluster are enough here (the copy tests use two clusters).
+ * Two databases on one cluster are enough here (the copy tests use two clusters). pair() shapes
+ * them as the providers do (../support/shapes.ts): the source owned by Vercel's non-superuser app
+ * user, the target by RDS's non-superuser master, and verify runs as those users.
  */
 import { Client } from 'pg';
 import { tableHashSql, verifyDatabases } from '../../scripts/lib/db/verify';
 import { useClusters } from '../support/postgres';
+import { shapeRds, shapeVercel } from '../support/shapes';
 
 const [cluster] = useClusters(1);
 const SCHEMA = `
@@ -19,11 +22,11 @@ let n = 0;
 async function pair(): Promise<{ a: string; b: string; an: string; bn: string }> {
   const an = `a${++n}`;
   const bn = `b${n}`;
-  const a = await cluster().createDatabase(an);
-  const b = await cluster().createDatabase(bn);
-  await cluster().sql(an, SCHEMA + ROWS);
-  await cluster().sql(bn, SCHEMA + ROWS);
-  return { a, b, an, bn };
+  const source = await shapeVercel(cluster(), { database: an });
+  const target = await shapeRds(cluster(), { database: bn });
+  await source.sql(SCHEMA + ROWS);
+  await target.sql(SCHEMA + ROWS);
+  return { a: source.url, b: target.url, an, bn };
 }
 
 test('identical databases verify', async () => {
@@ -35,8 +38,9 @@ test('identical databases verify', async () => {
 
 test('the hash ignores physical row order and the databases\' own TimeZone and DateStyle', async () => {
   const { a, bn } = await pair();
-  const b2 = await cluster().createDatabase(`${bn}_shuffled`);
-  await cluster().sql(`${bn}_shuffled`, SCHEMA + ROWS.replace('generate_series(1, 500) g', 'generate_series(500, 1, -1) g'));
+  const shuffled = await shapeRds(cluster(), { database: `${bn}_shuffled` });
+  const b2 = shuffled.url;
+  await shuffled.sql(SCHEMA + ROWS.replace('generate_series(1, 500) g', 'generate_series(500, 1, -1) g'));
   await cluster().sql('postgres', `ALTER DATABASE "${bn}_shuffled" SET TimeZone = 'Asia/Tokyo'; ALTER DATABASE "${bn}_shuffled" SET DateStyle = 'SQL, DMY'; ALTER DATABASE "${bn}_shuffled" SET extra_float_digits = 0`);
   const r = await verifyDatabases({ from: a, to: b2 });
   expect(r.tables.every((t) => t.match)).toBe(true);

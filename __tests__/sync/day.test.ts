@@ -161,7 +161,8 @@ test('the app role made on the empty target before start (the runbook order) can
   await vercel.sql(APP_SQL);
   const admin = await connect(rds.url);
   try {
-    expect((await ensureRole(admin, { role: 'venturenudge_app', password: 'early-role-password-0123456789' })).schemas).toEqual([]);
+    // its own role: roles are cluster-wide, and another test of this file makes venturenudge_app
+    expect((await ensureRole(admin, { role: 'earlyrole_app', password: 'early-role-password-0123456789' })).schemas).toEqual([]);
   } finally {
     await admin.end();
   }
@@ -169,9 +170,9 @@ test('the app role made on the empty target before start (the runbook order) can
   await asSubscriptionCreator(rds, () => withSync(options, (ctx) => startSync(ctx)));
   for (let i = 0; i < 300 && !(await withSync(options, readStatus)).allReady; i++) await new Promise((r) => setTimeout(r, 200));
   pairs.push({ vercel, rds, options });
-  expect((await withSync(options, (ctx) => finishSync(ctx, { freeze: true }))).ok).toBe(true);
+  expect((await withSync(options, (ctx) => finishSync(ctx, { freeze: true, appRoles: ['earlyrole_app'] }))).ok).toBe(true);
   const app = new URL(rds.url);
-  app.username = 'venturenudge_app';
+  app.username = 'earlyrole_app';
   app.password = 'early-role-password-0123456789';
   const c = await connect(app.toString());
   try {

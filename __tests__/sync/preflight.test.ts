@@ -1,8 +1,11 @@
 /**
- * db:sync preflight names every gap with its fix, and start refuses to run with any gap.
+ * db:sync preflight names every gap with its fix, and start refuses to run with any gap. The
+ * target is RDS-shaped (../support/shapes.ts: the non-superuser master); the ready source is
+ * Vercel-shaped, so "every check passes" holds for the users the providers give.
  */
 import { useClusters } from '../support/postgres';
 import { preflight, startSync, withSync } from '../../scripts/lib/db/sync/index';
+import { shapeRds, shapeVercel } from '../support/shapes';
 import { LOGICAL } from './support';
 
 const [logical, target] = useClusters(2, LOGICAL);
@@ -16,12 +19,13 @@ function check(report: Awaited<ReturnType<typeof preflight>>, id: string) {
 
 let to: string;
 beforeAll(async () => {
-  to = await target().createDatabase('app');
+  to = (await shapeRds(target(), { database: 'app' })).url;
 });
 
 test('a ready source and target pass every check', async () => {
-  const from = await logical().createDatabase('ready');
-  await logical().sql('ready', 'CREATE TABLE t (id serial PRIMARY KEY, v text)');
+  const ready = await shapeVercel(logical(), { database: 'ready' });
+  await ready.sql('CREATE TABLE t (id serial PRIMARY KEY, v text)');
+  const from = ready.url;
   const report = await withSync({ from, to }, preflight);
   expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   expect(report.ok).toBe(true);
