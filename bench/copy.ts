@@ -25,6 +25,7 @@ import { copyDatabase, type CopyEvent } from '../scripts/lib/db/copy/index';
 import { runProcess } from '../scripts/lib/proc/run';
 import { projectRoot } from '../scripts/lib/cli/root';
 import { DURABLE_SETTINGS, PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
+import { shapeRds, shapeVercel } from '../__tests__/support/shapes';
 
 const ROOT = projectRoot(__dirname);
 
@@ -57,9 +58,19 @@ interface CopyRun {
 interface Bench {
   readonly source: Cluster;
   readonly target: Cluster;
+  /** The source as Vercel's non-superuser app user (../__tests__/support/shapes.ts). */
   readonly src: string;
+  /** Environment for libpq tools: the source's user and password. */
   readonly env: NodeJS.ProcessEnv;
 }
+
+/** URL of a fresh target database as RDS's non-superuser master (made by {@link fresh}). */
+const targetUrl = (b: Bench, db: string): string => {
+  const u = new URL(b.target.url(db));
+  u.username = RDS_MASTER;
+  return u.toString();
+};
+const RDS_MASTER = 'venturenudge_admin';
 
 async function settle(b: Bench): Promise<void> {
   await Promise.all([b.source.sql('postgres', 'CHECKPOINT'), b.target.sql('postgres', 'CHECKPOINT')]);
@@ -67,8 +78,9 @@ async function settle(b: Bench): Promise<void> {
 }
 
 async function pgDumpPsql(b: Bench, db: string): Promise<number> {
-  const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${b.source.port} bench`;
-  const restore = `${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${b.target.port} -d ${db} >/dev/null`;
+  // As the same users: the app user reads, the RDS master restores (no owners or grants to replay).
+  const dump = `${join(PG_BIN, 'pg_dump')} --no-owner --no-privileges -h 127.0.0.1 -p ${b.source.port} bench`;
+  const restore = `${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${b.target.port} -U ${RDS_MASTER} -d ${db} >/dev/null`;
   const r = await runProcess('bash', ['-o', 'pipefail', '-c', `${dump} | ${restore}`], { env: b.env, check: true, secrets: [PASSWORD] });
   return r.seconds;
 }
@@ -76,7 +88,7 @@ async function pgDumpPsql(b: Bench, db: string): Promise<number> {
 async function pgcopydb(b: Bench, db: string, jobs: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pgcopydb-'));
   try {
-    const args = ['clone', '--source', b.src, '--target', b.target.url(db), '--table-jobs', String(jobs), '--index-jobs', String(jobs), '--dir', dir, '--no-owner', '--no-acl'];
+    const args = ['clone', '--source', b.src, '--target', targetUrl(b, db), '--table-jobs', String(jobs), '--index-jobs', String(jobs), '--dir', dir, '--no-owner', '--no-acl'];
     const r = await runProcess('pgcopydb', args, { env: b.env, check: true, secrets: [PASSWORD, encodeURIComponent(PASSWORD)] });
     return r.seconds;
   } finally {
@@ -93,7 +105,7 @@ async function dbCopy(b: Bench, db: string, jobs: number): Promise<CopyRun> {
     if (e.type === 'statement' && e.ms !== undefined) indexMs += e.ms;
   };
   const t = Date.now();
-  const s = await copyDatabase({ from: b.src, to: b.target.url(db), jobs, verify: false, onEvent });
+  const s = await copyDatabase({ from: b.src, to: targetUrl(b, db), jobs, verify: false, onEvent });
   const seconds = (Date.now() - t) / 1000;
   const phases = s.timings.map((p) => `${p.phase} ${(p.ms / 1000).toFixed(1)} s`).join(', ');
   return { seconds, phases, dataSeconds: dataMs / 1000, indexSeconds: indexMs / 1000 };
@@ -101,7 +113,7 @@ async function dbCopy(b: Bench, db: string, jobs: number): Promise<CopyRun> {
 
 /** `npm run -s db:copy` as a user types it (URLs in the environment, not argv), wall time from outside. */
 async function dbCopyCli(b: Bench, db: string, jobs: number): Promise<number> {
-  const env = { ...b.env, SOURCE_DATABASE_URL: b.src, TARGET_DATABASE_URL: b.target.url(db), CI: 'true' };
+  const env = { ...b.env, SOURCE_DATABASE_URL: b.src, TARGET_DATABASE_URL: targetUrl(b, db), CI: 'true' };
   const r = await runProcess('npm', ['run', '-s', 'db:copy', '--', '--jobs', String(jobs), '--no-verify', '--json'], { cwd: ROOT, env, check: true, secrets: [PASSWORD, encodeURIComponent(PASSWORD)] });
   if (JSON.parse(r.stdout).ok !== true) throw new Error(`db:copy did not report ok: ${r.stdout.slice(0, 500)}`);
   return r.seconds;
@@ -109,7 +121,7 @@ async function dbCopyCli(b: Bench, db: string, jobs: number): Promise<number> {
 
 /** Runs `fn` into a fresh target database after settling both clusters, then drops it. */
 async function fresh<T>(b: Bench, db: string, fn: (db: string) => Promise<T>): Promise<T> {
-  await b.target.createDatabase(db);
+  await shapeRds(b.target, { database: db, user: RDS_MASTER });
   await settle(b);
   try {
     return await fn(db);
@@ -163,7 +175,7 @@ async function main(): Promise<number> {
   const scaling = args.scaling.split(',').map(Number);
   if (![scale, count, jobs, ...scaling].every((x) => Number.isInteger(x) && x > 0)) throw new UsageError('--scale, --rounds, --jobs and --scaling take whole numbers above 0');
   const log = createLogger({ prefix: '[bench]' });
-  const env = { ...process.env, PGPASSWORD: PASSWORD, PGUSER: 'postgres', PATH: `${PG_BIN}:${process.env.PATH}` };
+  const env = { ...process.env, PGPASSWORD: PASSWORD, PGUSER: 'default', PATH: `${PG_BIN}:${process.env.PATH}` };
   const tools: Tool[] = (await hasPgcopydb()) ? ['pg_dump|psql', 'pgcopydb', 'db:copy'] : ['pg_dump|psql', 'db:copy'];
   if (!tools.includes('pgcopydb')) log.warn('pgcopydb is not installed: comparing with pg_dump | psql only (apt-get install pgcopydb)');
   let source: Cluster | undefined;
@@ -171,7 +183,8 @@ async function main(): Promise<number> {
   try {
     source = await startCluster({ settings: DURABLE_SETTINGS });
     target = await startCluster({ settings: DURABLE_SETTINGS });
-    const src = await source.createDatabase('bench');
+    // As Vercel Postgres gives it: the non-superuser app user "default" owns the database and what pgbench makes.
+    const src = (await shapeVercel(source, { database: 'bench' })).url;
     const t0 = Date.now();
     log.info(`building the source: pgbench -i -s ${scale}`);
     await runProcess(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(scale), '-h', '127.0.0.1', '-p', String(source.port), 'bench'], { env, check: true });

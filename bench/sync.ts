@@ -20,6 +20,7 @@ import { runProcess } from '../scripts/lib/proc/run';
 import { copyDatabase } from '../scripts/lib/db/copy/index';
 import { finishSync, readStatus, startSync, withSync, type SyncOptions } from '../scripts/lib/db/sync/index';
 import { DURABLE_SETTINGS, PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
+import { asSubscriptionCreator, shapeRds, shapeVercel } from '../__tests__/support/shapes';
 
 const spec = {
   name: 'npm run bench:sync --',
@@ -35,11 +36,11 @@ const spec = {
 
 const SERVER = { ...DURABLE_SETTINGS, wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' };
 
+/** The source as Vercel Postgres gives it: the tables made and owned by the non-superuser app user. */
 async function buildSource(cluster: Cluster, scale: number, appRows: number, env: NodeJS.ProcessEnv): Promise<string> {
-  const url = await cluster.createDatabase('bench');
-  await runProcess(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(scale), '-p', String(cluster.port), 'bench'], { env, check: true });
-  await cluster.sql(
-    'bench',
+  const db = await shapeVercel(cluster, { database: 'bench' });
+  await runProcess(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(scale), '-p', String(cluster.port), 'bench'], { env: { ...env, PGUSER: db.user }, check: true });
+  await db.sql(
     `ALTER TABLE pgbench_history ADD COLUMN id bigserial PRIMARY KEY;
      CREATE TABLE app_events (id bigserial PRIMARY KEY, user_id int NOT NULL, kind text NOT NULL, payload jsonb NOT NULL, body text, created_at timestamptz NOT NULL DEFAULT now());
      INSERT INTO app_events (user_id, kind, payload, body, created_at)
@@ -47,8 +48,8 @@ async function buildSource(cluster: Cluster, scale: number, appRows: number, env
        FROM generate_series(1, ${appRows}) g;
      CREATE INDEX app_events_user_created ON app_events (user_id, created_at);`,
   );
-  await cluster.sql('bench', 'VACUUM ANALYZE');
-  return url;
+  await db.sql('VACUUM ANALYZE');
+  return db.url;
 }
 
 /** Commits `rate` transactions per second until its session is ended by the freeze. */
@@ -98,13 +99,16 @@ async function main(): Promise<number> {
     target = await startCluster({ settings: SERVER });
     let t = Date.now();
     const from = await buildSource(source, scale, appRows, env);
-    const to = await target.createDatabase('bench');
+    // RDS as it comes: the non-superuser master owns the database.
+    const rds = await shapeRds(target, { database: 'bench' });
+    const to = rds.url;
     const [{ size }] = await source.sql('bench', 'SELECT pg_database_size(current_database())::float8 AS size');
     log.info(`source ready in ${((Date.now() - t) / 1000).toFixed(0)} s: ${formatBytes(size)}`);
     const writer = await startWriter(from, rate, scale);
     const options: SyncOptions = { from, to, prefix: 'bench' };
     t = Date.now();
-    await withSync(options, (ctx) => startSync(ctx));
+    // SUPERUSER for CREATE SUBSCRIPTION only (PostgreSQL 15 reserves it; RDS lets rds_superuser run it).
+    await asSubscriptionCreator(rds, () => withSync(options, (ctx) => startSync(ctx)));
     while (!(await withSync(options, readStatus)).allReady) await new Promise((r) => setTimeout(r, 1000));
     const initialS = (Date.now() - t) / 1000;
     log.info(`initial copy (server to server, under the writer) done in ${initialS.toFixed(1)} s; streaming for ${args['stream-seconds']} s`);
