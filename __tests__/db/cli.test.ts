@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PASSWORD, useClusters } from '../support/postgres';
+import { shapeRds, shapeVercel } from '../support/shapes';
 
 const ROOT = join(__dirname, '..', '..');
 const [source, target] = useClusters(2);
@@ -35,9 +36,11 @@ function expectNoSecret(r: Run) {
 }
 
 beforeAll(async () => {
-  const src = await source().createDatabase('app');
-  await source().sql('app', `CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) SELECT 'a' || g FROM generate_series(1, 100) g`);
-  const dst = await target().createDatabase('app');
+  // Shaped as the providers give them: Vercel's app user owns the source, RDS's master the target.
+  const vercel = await shapeVercel(source(), { database: 'app' });
+  await vercel.sql(`CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) SELECT 'a' || g FROM generate_series(1, 100) g`);
+  const src = vercel.url;
+  const dst = (await shapeRds(target(), { database: 'app' })).url;
   env = { ...process.env, CI: 'true', SOURCE_DATABASE_URL: src, TARGET_DATABASE_URL: dst, TS_NODE_TRANSPILE_ONLY: 'true' };
 });
 

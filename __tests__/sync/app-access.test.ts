@@ -10,6 +10,7 @@ import { appSecretValue, ensureAppRole, sourceParameters } from '../../scripts/l
 import { SOURCE_PARAMETERS } from '../../stacks/app-database';
 import { useMoto } from '../support/moto';
 import { useClusters } from '../support/postgres';
+import { shapeRds, type ShapedDatabase } from '../support/shapes';
 
 const [rds] = useClusters(1);
 const moto = useMoto();
@@ -31,10 +32,13 @@ describe('the app role on RDS', () => {
   let admin: Client;
   let appUrl: string;
   let password: string;
+  let master: ShapedDatabase;
 
   beforeAll(async () => {
-    const url = await rds().createDatabase('venturenudge');
-    await rds().sql('venturenudge', `CREATE TABLE public.users (id bigserial PRIMARY KEY, email text); CREATE SCHEMA billing; CREATE TABLE billing.invoices (id serial PRIMARY KEY, amount int)`);
+    // As on RDS: the non-superuser master owns what the copy made, and makes the app role.
+    master = await shapeRds(rds(), { database: 'venturenudge' });
+    const url = master.url;
+    await master.sql(`CREATE TABLE public.users (id bigserial PRIMARY KEY, email text); CREATE SCHEMA billing; CREATE TABLE billing.invoices (id serial PRIMARY KEY, amount int)`);
     admin = await connect(url);
     const r = await ensureAppRole(admin, { role: 'app_test' });
     expect(r).toMatchObject({ created: true, schemas: ['billing', 'public'] });
@@ -62,7 +66,7 @@ describe('the app role on RDS', () => {
   });
 
   test('covers tables the owner creates later (default privileges)', async () => {
-    await rds().sql('venturenudge', 'CREATE TABLE public.later (id serial PRIMARY KEY)');
+    await master.sql('CREATE TABLE public.later (id serial PRIMARY KEY)');
     await asApp('INSERT INTO public.later DEFAULT VALUES');
   });
 
