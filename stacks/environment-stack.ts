@@ -67,6 +67,14 @@ function originSecretVariables(scope: Construct): { current: string; accepted: s
   return { current: current.stringValue, accepted: Fn.concat([[current.stringValue], previous.listValue]) };
 }
 
+/** What every area of the stack reads: the config, this environment's part of it, and its names. */
+interface Area {
+  readonly config: Config;
+  readonly env: Config['environments'][string];
+  readonly environment: string;
+  readonly names: ReturnType<typeof namesFor>;
+}
+
 /** One environment of the guide's architecture. Composes constructs; holds no resource logic. */
 export class EnvironmentStack extends TerraformStack {
   /** What an operator should know about this stack (printed by main.ts at synth). */
@@ -77,21 +85,9 @@ export class EnvironmentStack extends TerraformStack {
     const { config, environment } = props;
     const env = config.environments[environment];
     const names = namesFor(config, environment);
+    const area: Area = { config, env, environment, names };
 
-    const stateKey = env.backend.type === 's3' ? `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate` : undefined;
-    if (env.backend.type === 's3') {
-      new S3Backend(this, {
-        bucket: env.backend.bucket,
-        key: stateKey!,
-        region: env.backend.region,
-        encrypt: true,
-      });
-      // Terraform's own lock file next to the state (`<key>.tflock`, S3 conditional writes): no DynamoDB table.
-      this.addOverride('terraform.backend.s3.use_lockfile', true);
-    } else {
-      // Outside the build folder, relative to the stack folder (see state-backend.ts).
-      new LocalBackend(this, { path: localStatePath(id) });
-    }
+    const stateKey = this.backend(area, id);
 
     const providers = new Providers(this, 'providers', {
       region: config.region,
@@ -126,27 +122,7 @@ export class EnvironmentStack extends TerraformStack {
       accountId: encryption.accountId,
     });
 
-    const albLogsBucketName = `${names.prefix}-alb-logs-${encryption.accountId}`;
-    const albLogs = env.loadBalancer.accessLogs
-      ? new PrivateBucket(this, 'alb-logs', {
-          bucketName: albLogsBucketName,
-          versioned: false,
-          expireDays: env.network.flowLogRetentionDays,
-          forceDestroy: env.forceDestroy,
-          policyStatements: [albLogDeliveryStatement(config.region, `arn:aws:s3:::${albLogsBucketName}`, 'alb')],
-        })
-      : undefined;
-    const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${encryption.accountId}`, versioned: true, intelligentTiering: true });
-    const edgeLogs = env.edge.accessLogs
-      ? new PrivateBucket(this, 'cdn-logs', {
-          bucketName: `${names.prefix}-cdn-logs-${encryption.accountId}`,
-          versioned: false,
-          expireDays: env.edge.logRetentionDays,
-          forceDestroy: env.forceDestroy,
-          // CloudFront standard logging writes with an ACL grant it adds itself.
-          objectOwnership: 'BucketOwnerPreferred',
-        })
-      : undefined;
+    const { albLogs, assets, edgeLogs } = this.buckets(area, encryption.accountId);
     const webAcl = new WebAcl(this, 'web-acl', {
       namePrefix: names.prefix,
       provider: providers.usEast1,
@@ -160,38 +136,7 @@ export class EnvironmentStack extends TerraformStack {
     const regionalCertificate =
       config.region === 'us-east-1' ? edgeCertificate : new Certificate(this, 'regional-certificate', { domainName: env.domain, zoneId: zone.zoneId });
 
-    const database = new Database(this, 'database', {
-      permissionsBoundary: boundary?.arn,
-      identifier: names.dbIdentifier,
-      region: config.region,
-      accountId: encryption.accountId,
-      vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
-      engineVersion: env.database.engineVersion,
-      allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
-      pendingUpgradeFrom: env.database.pendingUpgradeFrom,
-      instanceClass: env.database.instanceClass,
-      allocatedStorage: env.database.allocatedStorage,
-      maxAllocatedStorage: env.database.maxAllocatedStorage,
-      multiAz: env.database.multiAz,
-      backupRetentionDays: env.database.backupRetentionDays,
-      backupWindow: env.database.backupWindow,
-      maintenanceWindow: env.database.maintenanceWindow,
-      deletionProtection: env.database.deletionProtection,
-      databaseName: env.database.name,
-      username: env.database.username,
-      performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
-      monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
-      logRetentionDays: env.database.logRetentionDays,
-      logicalReplication: env.database.logicalReplication,
-      appSecretName: names.appDatabaseSecret,
-      logsKmsKeyArn: encryption.keyArn,
-      // The app secret only: the storage key stays AWS-managed (changing it would replace the instance).
-      secretsKmsKeyArn: encryption.keyArn,
-    });
-    if (!env.database.deletionProtection && env.database.deletionProtectionOffReason) {
-      suppress(database.instance, 'VN-RDS-9', env.database.deletionProtectionOffReason);
-    }
+    const database = this.database(area, network.vpcId, network.privateSubnetIds, encryption, boundary?.arn);
 
     const loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: names.prefix,
@@ -217,87 +162,14 @@ export class EnvironmentStack extends TerraformStack {
       // Where the repository lived before the service construct was split in two.
       movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
     });
-    const service = new AutoscaledService(this, 'service', {
-      permissionsBoundary: boundary?.arn,
-      namePrefix: names.prefix,
-      serviceName: names.service,
-      region: config.region,
-      accountId: repository.accountId,
-      image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.repositoryArn, tag: env.service.imageTag },
-      vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
-      loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
-      targetGroupArn: loadBalancer.targetGroupArn,
-      requestCountResourceLabel: `${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
-      database: {
-        port: database.port,
-        securityGroupId: database.securityGroupId,
-        source: env.sourceDatabase,
-        // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-database.ts)
-        settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, repository.accountId, names.ssmPath), appSecretArn: database.appSecretArn }),
-        secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [database.appSecretArn] : [],
-      },
-      ssmPath: names.ssmPath,
-      ssmSecrets: env.service.ssmSecrets,
-      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
-      cpu: env.service.cpu,
-      memory: env.service.memory,
-      minTasks: env.service.minTasks,
-      maxTasks: env.service.maxTasks,
-      cpuTargetPercent: env.service.cpuTargetPercent,
-      requestsPerTarget: env.service.requestsPerTarget,
-      containerPort: env.service.containerPort,
-      logRetentionDays: env.service.logRetentionDays,
-      readonlyRootFilesystem: env.service.readonlyRootFilesystem,
-      kmsKeyArn: encryption.keyArn,
-      assetsBucket: { name: assets.bucketName, arn: assets.bucketArn },
-      dependsOn: [loadBalancer.httpsListener, ...(loadBalancer.forwardRule ? [loadBalancer.forwardRule] : [])],
-    });
+    const service = this.service(area, { network, loadBalancer, repository, database, boundaryArn: boundary?.arn, kmsKeyArn: encryption.keyArn, assets });
     database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
 
     // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
-    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: encryption.keyArn, forceDelete: env.forceDestroy }) : undefined;
-    const runner = toolkit
-      ? new MigrationRunner(this, 'runner', {
-          permissionsBoundary: boundary?.arn,
-          namePrefix: names.prefix,
-          region: config.region,
-          accountId: repository.accountId,
-          vpcId: network.vpcId,
-          subnetIds: network.privateSubnetIds,
-          database: { host: database.endpointAddress, port: database.port, name: database.databaseName, securityGroupId: database.securityGroupId, secretArn: database.masterSecretArn },
-          sourceUrlParameter: names.sourceUrlParameter,
-          dayRecordParameter: names.dayRecordParameter,
-          image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
-          cpu: env.runner.cpu,
-          memory: env.runner.memory,
-          source: { cidrs: env.runner.sourceCidrs ?? env.sourceDatabase.cidrs, port: env.sourceDatabase.port },
-          logRetentionDays: env.runner.logRetentionDays,
-          kmsKeyArn: encryption.keyArn,
-        })
-      : undefined;
-    if (runner) database.allowConnectionsFrom('from-runner', runner.securityGroupId, 'PostgreSQL from the migration runner');
+    const { toolkit, runner } = this.runner(area, { network, database, repository, boundaryArn: boundary?.arn, kmsKeyArn: encryption.keyArn });
 
     // GitHub Actions through OIDC: a deploy role for one repository and one environment or branch.
-    const providerStack = gh.oidcProviderEnvironment ?? ('production' in config.environments ? 'production' : Object.keys(config.environments)[0]);
-    const deploy = gh.repository && boundary
-      ? new GithubDeploy(this, 'github', {
-          namePrefix: names.prefix,
-          environment,
-          region: config.region,
-          accountId: encryption.accountId,
-          repository: gh.repository,
-          trust: gh.trust === 'environment' ? { environment } : { branch: gh.branch },
-          workflowBranch: gh.branch,
-          oidcProviderArn: gh.oidcProviderArn,
-          createProvider: !gh.oidcProviderArn && environment === providerStack,
-          boundary,
-          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, region: env.backend.region } : undefined,
-          planRole: gh.planRole,
-          // Production deploys the image staging tested (copied by digest, never rebuilt).
-          promoteFrom: environment === 'production' && 'staging' in config.environments ? namesFor(config, 'staging').prefix : undefined,
-        })
-      : undefined;
+    const deploy = boundary ? this.githubDeploy(area, boundary, encryption.accountId, stateKey) : undefined;
 
     const edge = new Edge(this, 'edge', {
       aliases: [names.apex, names.www, names.testHost],
@@ -313,31 +185,7 @@ export class EnvironmentStack extends TerraformStack {
       comment: `${names.prefix} CDN`,
     });
 
-    const observability = new Observability(this, 'observability', {
-      namePrefix: names.prefix,
-      environment,
-      region: config.region,
-      usEast1Provider: providers.usEast1,
-      ecs: { clusterName: service.clusterName, serviceName: service.serviceName },
-      alb: { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix },
-      accountId: encryption.accountId,
-      rds: {
-        identifier: names.dbIdentifier,
-        allocatedStorageGb: env.database.allocatedStorage,
-        maxAllocatedStorageGb: env.database.maxAllocatedStorage,
-        // The schema guarantees one of the two (a known class or an explicit value).
-        maxConnections: env.database.maxConnections ?? defaultMaxConnections(env.database.instanceClass)!,
-      },
-      cloudfrontDistributionId: edge.distributionId,
-      minHealthyHosts: env.service.minTasks,
-      alertEmails: env.budget.alertEmails,
-      budgetThresholdsUsd: env.budget.thresholdsUsd,
-      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], serviceTasks: env.service.minTasks, region: config.region }),
-      kmsKeyArn: encryption.keyArn,
-      usEast1KmsKeyArn: edgeKeyArn,
-      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
-    });
-    this.warnings.push(...observability.warnings);
+    const observability = this.observability(area, { service, loadBalancer, edge, encryption, edgeKeyArn, usEast1: providers.usEast1 });
 
     new ZoneRecords(this, 'zone-records', {
       zoneId: zone.zoneId,
@@ -362,41 +210,261 @@ export class EnvironmentStack extends TerraformStack {
       takeOverExisting: Boolean(env.hostedZoneId),
     });
 
+    this.outputs(area, { loadBalancer, edge, database, repository, service, zone, encryption, assets, observability, weights, toolkit, runner, deploy, network });
+
+    if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /** The state backend: S3 with Terraform's lock file (the default), or a local file. Returns the S3 key. */
+  private backend(a: Area, id: string): string | undefined {
+    const { config, env, environment } = a;
+    const stateKey = env.backend.type === 's3' ? `${env.backend.keyPrefix || `${config.appName}/`}${environment}.tfstate` : undefined;
+    if (env.backend.type === 's3') {
+      new S3Backend(this, {
+        bucket: env.backend.bucket,
+        key: stateKey!,
+        region: env.backend.region,
+        encrypt: true,
+      });
+      // Terraform's own lock file next to the state (`<key>.tflock`, S3 conditional writes): no DynamoDB table.
+      this.addOverride('terraform.backend.s3.use_lockfile', true);
+    } else {
+      // Outside the build folder, relative to the stack folder (see state-backend.ts).
+      new LocalBackend(this, { path: localStatePath(id) });
+    }
+    return stateKey;
+  }
+
+  /** Private buckets: ALB access logs, the app's assets, CloudFront standard logs. */
+  private buckets(a: Area, accountId: string): { albLogs?: PrivateBucket; assets: PrivateBucket; edgeLogs?: PrivateBucket } {
+    const { config, env, names } = a;
+    const albLogsBucketName = `${names.prefix}-alb-logs-${accountId}`;
+    const albLogs = env.loadBalancer.accessLogs
+      ? new PrivateBucket(this, 'alb-logs', {
+          bucketName: albLogsBucketName,
+          versioned: false,
+          expireDays: env.network.flowLogRetentionDays,
+          forceDestroy: env.forceDestroy,
+          policyStatements: [albLogDeliveryStatement(config.region, `arn:aws:s3:::${albLogsBucketName}`, 'alb')],
+        })
+      : undefined;
+    const assets = new PrivateBucket(this, 'assets', { bucketName: `${names.prefix}-assets-${accountId}`, versioned: true, intelligentTiering: true });
+    const edgeLogs = env.edge.accessLogs
+      ? new PrivateBucket(this, 'cdn-logs', {
+          bucketName: `${names.prefix}-cdn-logs-${accountId}`,
+          versioned: false,
+          expireDays: env.edge.logRetentionDays,
+          forceDestroy: env.forceDestroy,
+          // CloudFront standard logging writes with an ACL grant it adds itself.
+          objectOwnership: 'BucketOwnerPreferred',
+        })
+      : undefined;
+    return { albLogs, assets, edgeLogs };
+  }
+
+  /** The GitHub OIDC provider (in one stack), deploy and plan roles, when `github.repository` is set. */
+  private githubDeploy(a: Area, boundary: PermissionsBoundary, accountId: string, stateKey: string | undefined): GithubDeploy | undefined {
+    const { config, env, environment, names } = a;
+    const gh = config.github;
+    const providerStack = gh.oidcProviderEnvironment ?? ('production' in config.environments ? 'production' : Object.keys(config.environments)[0]);
+    const deploy = gh.repository
+      ? new GithubDeploy(this, 'github', {
+          namePrefix: names.prefix,
+          environment,
+          region: config.region,
+          accountId,
+          repository: gh.repository,
+          trust: gh.trust === 'environment' ? { environment } : { branch: gh.branch },
+          workflowBranch: gh.branch,
+          oidcProviderArn: gh.oidcProviderArn,
+          createProvider: !gh.oidcProviderArn && environment === providerStack,
+          boundary,
+          stateBackend: env.backend.type === 's3' ? { bucket: env.backend.bucket, key: stateKey!, region: env.backend.region } : undefined,
+          planRole: gh.planRole,
+          // Production deploys the image staging tested (copied by digest, never rebuilt).
+          promoteFrom: environment === 'production' && 'staging' in config.environments ? namesFor(config, 'staging').prefix : undefined,
+        })
+      : undefined;
+    return deploy;
+  }
+
+  /** RDS PostgreSQL, its app secret, and the policy pack's reasoned opt-out of deletion protection. */
+  private database(a: Area, vpcId: string, subnetIds: string[], encryption: Encryption, permissionsBoundary?: string): Database {
+    const { config, env, names } = a;
+    const database = new Database(this, 'database', {
+      permissionsBoundary: permissionsBoundary,
+      identifier: names.dbIdentifier,
+      region: config.region,
+      accountId: encryption.accountId,
+      vpcId: vpcId,
+      subnetIds: subnetIds,
+      engineVersion: env.database.engineVersion,
+      allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
+      pendingUpgradeFrom: env.database.pendingUpgradeFrom,
+      instanceClass: env.database.instanceClass,
+      allocatedStorage: env.database.allocatedStorage,
+      maxAllocatedStorage: env.database.maxAllocatedStorage,
+      multiAz: env.database.multiAz,
+      backupRetentionDays: env.database.backupRetentionDays,
+      backupWindow: env.database.backupWindow,
+      maintenanceWindow: env.database.maintenanceWindow,
+      deletionProtection: env.database.deletionProtection,
+      databaseName: env.database.name,
+      username: env.database.username,
+      performanceInsightsRetentionDays: env.database.performanceInsightsRetentionDays,
+      monitoringIntervalSeconds: env.database.monitoringIntervalSeconds,
+      logRetentionDays: env.database.logRetentionDays,
+      logicalReplication: env.database.logicalReplication,
+      appSecretName: names.appDatabaseSecret,
+      logsKmsKeyArn: encryption.keyArn,
+      // The app secret only: the storage key stays AWS-managed (changing it would replace the instance).
+      secretsKmsKeyArn: encryption.keyArn,
+    });
+    if (!env.database.deletionProtection && env.database.deletionProtectionOffReason) {
+      suppress(database.instance, 'VN-RDS-9', env.database.deletionProtectionOffReason);
+    }
+    return database;
+  }
+
+  /** The app on ECS Fargate behind the ALB, with the database settings of the stage. */
+  private service(a: Area, d: { network: Network; loadBalancer: LoadBalancer; repository: ContainerRepository; database: Database; boundaryArn?: string; kmsKeyArn: string; assets: PrivateBucket }): AutoscaledService {
+    const { config, env, environment, names } = a;
+    const service = new AutoscaledService(this, 'service', {
+      permissionsBoundary: d.boundaryArn,
+      namePrefix: names.prefix,
+      serviceName: names.service,
+      region: config.region,
+      accountId: d.repository.accountId,
+      image: { repositoryUrl: d.repository.repositoryUrl, repositoryArn: d.repository.repositoryArn, tag: env.service.imageTag },
+      vpcId: d.network.vpcId,
+      subnetIds: d.network.privateSubnetIds,
+      loadBalancerSecurityGroupId: d.loadBalancer.securityGroupId,
+      targetGroupArn: d.loadBalancer.targetGroupArn,
+      requestCountResourceLabel: `${d.loadBalancer.arnSuffix}/${d.loadBalancer.targetGroupArnSuffix}`,
+      database: {
+        port: d.database.port,
+        securityGroupId: d.database.securityGroupId,
+        source: env.sourceDatabase,
+        // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-d.database.ts)
+        settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, d.repository.accountId, names.ssmPath), appSecretArn: d.database.appSecretArn }),
+        secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [d.database.appSecretArn] : [],
+      },
+      ssmPath: names.ssmPath,
+      ssmSecrets: env.service.ssmSecrets,
+      environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
+      cpu: env.service.cpu,
+      memory: env.service.memory,
+      minTasks: env.service.minTasks,
+      maxTasks: env.service.maxTasks,
+      cpuTargetPercent: env.service.cpuTargetPercent,
+      requestsPerTarget: env.service.requestsPerTarget,
+      containerPort: env.service.containerPort,
+      logRetentionDays: env.service.logRetentionDays,
+      readonlyRootFilesystem: env.service.readonlyRootFilesystem,
+      kmsKeyArn: d.kmsKeyArn,
+      assetsBucket: { name: d.assets.bucketName, arn: d.assets.bucketArn },
+      dependsOn: [d.loadBalancer.httpsListener, ...(d.loadBalancer.forwardRule ? [d.loadBalancer.forwardRule] : [])],
+    });
+    return service;
+  }
+
+  /** The migration runner and its image repository (when `runner.enabled`). */
+  private runner(a: Area, d: { network: Network; database: Database; repository: ContainerRepository; boundaryArn?: string; kmsKeyArn: string }): { toolkit?: ContainerRepository; runner?: MigrationRunner } {
+    const { config, env, names } = a;
+    const toolkit = env.runner.enabled ? new ContainerRepository(this, 'toolkit-repository', { name: names.toolkitRepository, kmsKeyArn: d.kmsKeyArn, forceDelete: env.forceDestroy }) : undefined;
+    const runner = toolkit
+      ? new MigrationRunner(this, 'runner', {
+          permissionsBoundary: d.boundaryArn,
+          namePrefix: names.prefix,
+          region: config.region,
+          accountId: d.repository.accountId,
+          vpcId: d.network.vpcId,
+          subnetIds: d.network.privateSubnetIds,
+          database: { host: d.database.endpointAddress, port: d.database.port, name: d.database.databaseName, securityGroupId: d.database.securityGroupId, secretArn: d.database.masterSecretArn },
+          sourceUrlParameter: names.sourceUrlParameter,
+          dayRecordParameter: names.dayRecordParameter,
+          image: { repositoryUrl: toolkit.repositoryUrl, repositoryArn: toolkit.repositoryArn, tag: env.service.imageTag ?? BOOTSTRAP_TAG },
+          cpu: env.runner.cpu,
+          memory: env.runner.memory,
+          source: { cidrs: env.runner.sourceCidrs ?? env.sourceDatabase.cidrs, port: env.sourceDatabase.port },
+          logRetentionDays: env.runner.logRetentionDays,
+          kmsKeyArn: d.kmsKeyArn,
+        })
+      : undefined;
+    if (runner) d.database.allowConnectionsFrom('from-runner', runner.securityGroupId, 'PostgreSQL from the migration runner');
+    return { toolkit, runner };
+  }
+
+  /** Alarms, dashboard, alerts topic and budget (thresholds from the stack's own estimate). */
+  private observability(a: Area, d: { service: AutoscaledService; loadBalancer: LoadBalancer; edge: Edge; encryption: Encryption; edgeKeyArn: string; usEast1: Providers['usEast1'] }): Observability {
+    const { config, env, environment, names } = a;
+    const observability = new Observability(this, 'observability', {
+      namePrefix: names.prefix,
+      environment,
+      region: config.region,
+      usEast1Provider: d.usEast1,
+      ecs: { clusterName: d.service.clusterName, serviceName: d.service.serviceName },
+      alb: { arnSuffix: d.loadBalancer.arnSuffix, targetGroupArnSuffix: d.loadBalancer.targetGroupArnSuffix },
+      accountId: d.encryption.accountId,
+      rds: {
+        identifier: names.dbIdentifier,
+        allocatedStorageGb: env.database.allocatedStorage,
+        maxAllocatedStorageGb: env.database.maxAllocatedStorage,
+        // The schema guarantees one of the two (a known class or an explicit value).
+        maxConnections: env.database.maxConnections ?? defaultMaxConnections(env.database.instanceClass)!,
+      },
+      cloudfrontDistributionId: d.edge.distributionId,
+      minHealthyHosts: env.service.minTasks,
+      alertEmails: env.budget.alertEmails,
+      budgetThresholdsUsd: env.budget.thresholdsUsd,
+      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], serviceTasks: env.service.minTasks, region: config.region }),
+      kmsKeyArn: d.encryption.keyArn,
+      usEast1KmsKeyArn: d.edgeKeyArn,
+      businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
+    });
+    this.warnings.push(...observability.warnings);
+    return observability;
+  }
+
+  /** The stack's outputs (what the scripts and the operator read after an apply). */
+  private outputs(
+    a: Area,
+    d: { loadBalancer: LoadBalancer; edge: Edge; database: Database; repository: ContainerRepository; service: AutoscaledService; zone: HostedZone; encryption: Encryption; assets: PrivateBucket; observability: Observability; weights: { aws: number; vercel: number }; toolkit?: ContainerRepository; runner?: MigrationRunner; deploy?: GithubDeploy; network: Network },
+  ): void {
+    const { config, env, names } = a;
     const outputs: Record<string, { value: unknown; description: string; sensitive?: boolean }> = {
-      alb_dns_name: { value: loadBalancer.dnsName, description: 'ALB DNS name (reachable only from CloudFront when cloudfrontOnly)' },
-      cloudfront_domain_name: { value: edge.domainName, description: 'CloudFront distribution domain' },
-      cloudfront_distribution_id: { value: edge.distributionId, description: 'CloudFront distribution id (for invalidations)' },
-      rds_endpoint: { value: database.endpointAddress, description: 'RDS PostgreSQL host name' },
-      rds_master_secret_arn: { value: database.masterSecretArn, description: 'Secrets Manager secret holding the RDS master credentials' },
-      ecr_repository_url: { value: repository.repositoryUrl, description: 'ECR repository to push images to' },
-      ecs_cluster_name: { value: service.clusterName, description: 'ECS cluster' },
-      ecs_service_name: { value: service.serviceName, description: 'ECS service' },
-      hosted_zone_id: { value: zone.zoneId, description: 'Route 53 zone id' },
-      name_servers: { value: zone.nameServers, description: 'Name servers to delegate the domain to (empty for an existing zone)' },
+      alb_dns_name: { value: d.loadBalancer.dnsName, description: 'ALB DNS name (reachable only from CloudFront when cloudfrontOnly)' },
+      cloudfront_domain_name: { value: d.edge.domainName, description: 'CloudFront distribution domain' },
+      cloudfront_distribution_id: { value: d.edge.distributionId, description: 'CloudFront distribution id (for invalidations)' },
+      rds_endpoint: { value: d.database.endpointAddress, description: 'RDS PostgreSQL host name' },
+      rds_master_secret_arn: { value: d.database.masterSecretArn, description: 'Secrets Manager secret holding the RDS master credentials' },
+      ecr_repository_url: { value: d.repository.repositoryUrl, description: 'ECR repository to push images to' },
+      ecs_cluster_name: { value: d.service.clusterName, description: 'ECS cluster' },
+      ecs_service_name: { value: d.service.serviceName, description: 'ECS service' },
+      hosted_zone_id: { value: d.zone.zoneId, description: 'Route 53 zone id' },
+      name_servers: { value: d.zone.nameServers, description: 'Name servers to delegate the domain to (empty for an existing zone)' },
       ssm_path: { value: names.ssmPath, description: 'SSM Parameter Store path the app secrets live under (npm run env:sync)' },
       test_url: { value: `https://${names.testHost}/`, description: 'Always-AWS host to validate before moving weight' },
-      kms_key_alias: { value: encryption.aliasName, description: 'KMS key for SSM SecureString parameters (npm run env:sync -- --kms-key-id <alias>)' },
-      assets_bucket: { value: assets.bucketName, description: 'Private S3 bucket for uploads (ASSETS_BUCKET in the task)' },
-      alerts_topic_arn: { value: observability.topicArn, description: 'SNS topic of every alarm and budget alert' },
+      kms_key_alias: { value: d.encryption.aliasName, description: 'KMS key for SSM SecureString parameters (npm run env:sync -- --kms-key-id <alias>)' },
+      assets_bucket: { value: d.assets.bucketName, description: 'Private S3 bucket for uploads (ASSETS_BUCKET in the task)' },
+      alerts_topic_arn: { value: d.observability.topicArn, description: 'SNS topic of every alarm and budget alert' },
       dashboard_url: { value: `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards:name=${names.prefix}`, description: 'CloudWatch dashboard' },
-      cutover_weights: { value: { stage: env.cutover.stage, aws: weights.aws, vercel: weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
+      cutover_weights: { value: { stage: env.cutover.stage, aws: d.weights.aws, vercel: d.weights.vercel }, description: 'Current Route 53 weights (AWS vs Vercel)' },
       image_tag: { value: env.service.imageTag ?? BOOTSTRAP_TAG, description: `Image tag the app and the runner run ("${BOOTSTRAP_TAG}": none yet, the service runs 0 tasks)` },
       service_min_tasks: { value: env.service.minTasks, description: 'Desired count a deploy leaving bootstrap sets (the autoscaling floor)' },
     };
-    if (toolkit && runner) {
-      outputs.toolkit_repository_url = { value: toolkit.repositoryUrl, description: 'ECR repository of the toolkit image (Dockerfile) the runner runs' };
+    if (d.toolkit && d.runner) {
+      outputs.toolkit_repository_url = { value: d.toolkit.repositoryUrl, description: 'ECR repository of the toolkit image (Dockerfile) the runner runs' };
       outputs.migration_runner = {
-        value: { cluster: service.clusterName, task_definition: runner.taskDefinitionFamily, subnets: network.privateSubnetIds, security_groups: [runner.securityGroupId], container: runner.containerName, log_group: runner.logGroupName, log_stream_prefix: runner.logStreamPrefix, region: config.region, source_url_parameter: names.sourceUrlParameter },
+        value: { cluster: d.service.clusterName, task_definition: d.runner.taskDefinitionFamily, subnets: d.network.privateSubnetIds, security_groups: [d.runner.securityGroupId], container: d.runner.containerName, log_group: d.runner.logGroupName, log_stream_prefix: d.runner.logStreamPrefix, region: config.region, source_url_parameter: names.sourceUrlParameter },
         description: 'Where npm run remote runs the toolkit: cluster, task definition family, private subnets, security group, log group',
       };
     }
-    if (deploy) {
-      outputs.github_deploy_role_arn = { value: deploy.deployRoleArn, description: 'Role the deploy workflow assumes (vars.AWS_DEPLOY_ROLE_ARN)' };
-      if (deploy.planRoleArn) outputs.github_plan_role_arn = { value: deploy.planRoleArn, description: 'Read-only role the pull-request workflow assumes (vars.AWS_PLAN_ROLE_ARN)' };
+    if (d.deploy) {
+      outputs.github_deploy_role_arn = { value: d.deploy.deployRoleArn, description: 'Role the deploy workflow assumes (vars.AWS_DEPLOY_ROLE_ARN)' };
+      if (d.deploy.planRoleArn) outputs.github_plan_role_arn = { value: d.deploy.planRoleArn, description: 'Read-only role the pull-request workflow assumes (vars.AWS_PLAN_ROLE_ARN)' };
     }
     for (const [name, o] of Object.entries(outputs)) new TerraformOutput(this, name, o);
-
-    if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
   }
 
   /**

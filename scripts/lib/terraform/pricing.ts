@@ -13,9 +13,9 @@ import { PRICERS } from './pricers';
 import type { AssumptionKey, Pricer, PricingContext } from './pricers/pricer';
 import { instances, round2, usd } from './pricers/util';
 
-export type PriceTable = typeof defaultPrices;
 export type DiscountTable = typeof defaultDiscounts;
-export type GuideKey = PriceTable['guide']['lines'][number]['key'];
+export type { CostLine, GuideKey, PriceTable } from './price-types';
+import type { CostLine, GuideKey, PriceTable } from './price-types';
 
 /** The parts of a synthesized Terraform JSON document the estimate reads. */
 export interface TerraformJson {
@@ -27,22 +27,6 @@ export interface TerraformJson {
 export function providerRegion(tf: TerraformJson): string | undefined {
   const region = (tf.provider?.aws ?? []).find((p) => p.alias === undefined)?.region;
   return typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? region : undefined;
-}
-
-export interface CostLine {
-  /** Resource type the line prices (e.g. aws_db_instance). */
-  readonly type: string;
-  /** What is charged, e.g. "instance hours (Multi-AZ)". */
-  readonly item: string;
-  /** How many resource instances the line covers. */
-  readonly count: number;
-  readonly monthlyUsd: number;
-  /** The arithmetic, readable. */
-  readonly basis: string;
-  /** Depends on a usage assumption (traffic, GB), not only on the configuration. */
-  readonly usageAssumption: boolean;
-  /** The guide line it compares with; undefined = not in the guide's table. */
-  readonly guide?: GuideKey;
 }
 
 export interface NotPriced {

@@ -16,7 +16,7 @@ import type { Client } from 'pg';
 import type { Table } from '../schema/catalog';
 import { ident, phaseError, type RunContext } from './context';
 import { dropForeignKeys, restoreForeignKeys } from './foreign-keys';
-import type { DataResult, TaskLoader } from './table-data';
+import type { DataResult, TaskLoader } from './types';
 
 async function forcedRls(target: Client, tables: readonly string[]): Promise<string[]> {
   if (!tables.length) return [];

@@ -5,12 +5,9 @@
 import type { Client } from 'pg';
 import type { SchemaModel } from '../schema/catalog';
 import { ident } from './context';
+import type { ForeignKey } from './types';
 
-export interface ForeignKey {
-  readonly table: string;
-  readonly name: string;
-  readonly def: string;
-}
+export type { ForeignKey } from './types';
 
 /** Foreign keys on the target that touch the given tables (either side). */
 export async function targetForeignKeys(client: Client, tables: readonly string[]): Promise<ForeignKey[]> {

@@ -26,7 +26,7 @@ import { schemaSignature, type TableFilter } from '../schema/ddl';
 import { quoteLiteral } from '../sql';
 import { tableHashSql } from '../verify';
 import { ident } from './context';
-import { copyColumns } from './table-data';
+import { copyColumns } from './columns';
 
 export const RECORD_SCHEMA = '_db_copy';
 export const DROP_RECORD_SQL = `DROP SCHEMA IF EXISTS ${RECORD_SCHEMA} CASCADE`;

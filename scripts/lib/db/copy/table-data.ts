@@ -12,18 +12,16 @@ import type { Table } from '../schema/catalog';
 import type { Statement } from '../schema/ddl';
 import { ident, phaseError, statementError, runPhase, type RunContext } from './context';
 import { loadAtomically } from './atomic-load';
+import { copyColumns } from './columns';
 import { framedCopyIn, framedCopyOut } from './relay';
 import { startWalFlusher } from './wal-flusher';
-import type { ForeignKey } from './foreign-keys';
 import { markLoaded, prepareReload } from './resume';
-import type { CopyFormat, TableResult } from './types';
+import type { CopyFormat, DataResult, TaskLoader } from './types';
+export type { DataResult, TaskLoader } from './types';
 
 type Format = 'binary' | 'text';
 
-/** Columns COPY carries: every column but the generated ones (the target computes those). */
-export function copyColumns(t: Table): string[] {
-  return t.columns.filter((c) => c.generated === '').map((c) => c.name);
-}
+export { copyColumns } from './columns';
 
 function quoteCols(cols: readonly string[]): string {
   return cols.map(ident).join(', ');
@@ -166,20 +164,6 @@ interface TableState {
 }
 
 /** What the data phase hands on to the later phases. */
-export interface DataResult {
-  readonly tables: TableResult[];
-  /** Tables whose keys and indexes were built during the data phase. */
-  readonly indexesDone: Set<string>;
-  /** Foreign keys dropped for the load and not yet restored (always empty after a successful data phase). */
-  readonly droppedFks: ForeignKey[];
-}
-
-/** The atomic loader's view of a worker: its target session, and a copy of one whole table into it. */
-export interface TaskLoader {
-  readonly target: Client;
-  copy(table: Table): Promise<void>;
-}
-
 function formatOf(ctx: RunContext, table: Table): Format {
   return ctx.dataPlan.find((p) => p.table === table.qname)?.format ?? 'text';
 }

@@ -1,5 +1,7 @@
 /** The copy engine's public shapes: options, events and the summary. */
+import type { Client } from 'pg';
 import { MigrationError, type Phase } from '../errors';
+import type { Table } from '../schema/catalog';
 import type { NotCarried } from '../schema/carried';
 import type { TableFilter } from '../schema/ddl';
 import type { SequenceValue } from '../sequences';
@@ -136,4 +138,26 @@ export function checkMemorySize(value: string, field: string): string {
     throw new MigrationError(`${field} must be a PostgreSQL size such as 64MB, 1GB or 512kB (got "${value}")`, { phase: 'connect' });
   }
   return v;
+}
+
+/** What the data phase hands on (table-data.ts), and the atomic loader's view of a worker (atomic-load.ts). */
+export interface DataResult {
+  readonly tables: TableResult[];
+  /** Tables whose keys and indexes were built during the data phase. */
+  readonly indexesDone: Set<string>;
+  /** Foreign keys dropped for the load and not yet restored (always empty after a successful data phase). */
+  readonly droppedFks: ForeignKey[];
+}
+
+/** The atomic loader's view of a worker: its target session, and a copy of one whole table into it. */
+export interface TaskLoader {
+  readonly target: Client;
+  copy(table: Table): Promise<void>;
+}
+
+/** A foreign key dropped on the target for a load and restored after it (foreign-keys.ts). */
+export interface ForeignKey {
+  readonly table: string;
+  readonly name: string;
+  readonly def: string;
 }

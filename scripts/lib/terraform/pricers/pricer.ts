@@ -4,7 +4,7 @@
  * pricer of ./index.ts over one context, then lists what no pricer took as
  * "no charge" or "not priced".
  */
-import type { CostLine, PriceTable } from '../pricing';
+import type { CostLine, PriceTable } from '../price-types';
 
 export type AssumptionKey = keyof PriceTable['assumptions'];
 
