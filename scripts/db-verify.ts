@@ -3,7 +3,7 @@
  * in the databases, schema objects and sequence values. See docs/data-migration.md.
  */
 import { parseCli, runCli } from './lib/cli/args';
-import { describeUrl, MigrationError, redactSecrets, sameDatabase } from './lib/db/connection';
+import { describeUrl, redactSecrets, refuseSameDatabaseUrls } from './lib/db/connection';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const jobs = parseJobs(args.jobs);
   const { from, to, redact } = resolveSourceTarget(args);
   warnPasswordInUrlFlags(createLogger({ redact }), { '--from': args.from, '--to': args.to });
-  if (sameDatabase(from, to)) throw new MigrationError(`--from and --to name the same database (${describeUrl(from)}): point --to at the other database`);
+  refuseSameDatabaseUrls(from, to);
   const log = createLogger({ redact });
   const report = await verifyDatabases({
     from,

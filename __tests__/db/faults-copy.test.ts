@@ -7,6 +7,8 @@
 import { Client } from 'pg';
 import { MigrationError } from '../../scripts/lib/db/connection';
 import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
+import { withSync } from '../../scripts/lib/db/sync/index';
+import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { compareDatabases, contentHashes, expectSameDatabase, schemaDump } from '../support/compare';
 import { PASSWORD, useClusters } from '../support/postgres';
 import { relationCount } from './fixture';
@@ -81,6 +83,13 @@ test('the source reached through its Unix socket is refused as the target, and t
   expect(err).toBeInstanceOf(MigrationError);
   expect((err as Error).message).toMatch(/^--from and --to reach the same database/);
   expect((await source().sql('sock', 'SELECT count(*)::int AS n FROM t'))[0].n).toBe(1);
+});
+
+test('verify and db:sync refuse the source reached through its Unix socket as the target: one same-database check for every command', async () => {
+  const src = await source().createDatabase('sock2');
+  const socketUrl = `postgres://postgres:${encodeURIComponent(PASSWORD)}@/sock2?host=${encodeURIComponent(source().dir)}&port=${source().port}`;
+  await expect(verifyDatabases({ from: src, to: socketUrl })).rejects.toThrow(/^--from and --to reach the same database \(127\.0\.0\.1:\d+\/sock2\): point --to at the other database$/);
+  await expect(withSync({ from: src, to: socketUrl }, async () => 'ran')).rejects.toThrow(/^--from and --to reach the same database/);
 });
 
 test('a TRUNCATE on the source during the copy waits for the copy, and the target keeps the rows of the snapshot', async () => {

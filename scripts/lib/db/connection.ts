@@ -340,6 +340,24 @@ function canonicalHost(h: string): string {
   return lower === 'localhost' || lower === '::1' || lower === '127.0.0.1' || lower === '[::1]' ? 'loopback' : lower;
 }
 
+/**
+ * The one "same database" refusal of every two-database command (copy, verify, sync, rollback),
+ * before anything runs. By URL: same host (loopback spellings alike), port and database.
+ * `hint` says where --to should point.
+ */
+export function refuseSameDatabaseUrls(from: string, to: string, hint = 'point --to at the other database'): void {
+  if (sameDatabase(from, to)) throw new MigrationError(`--from and --to name the same database (${describeUrl(from)}): ${hint}`, { phase: 'connect' });
+}
+
+/**
+ * The same refusal once both sessions are open, by server identity: another host name, an IP,
+ * a pooler or a tunnel in front of the same database is caught here (see {@link serverIdentity}).
+ */
+export async function refuseSameDatabaseSessions(source: Client, target: Client, from: string, hint = 'point --to at the other database'): Promise<void> {
+  const [a, b] = await Promise.all([serverIdentity(source), serverIdentity(target)]);
+  if (sameServerDatabase(a, b)) throw new MigrationError(`--from and --to reach the same database (${describeUrl(from)}): ${hint}`, { phase: 'connect' });
+}
+
 /** True when two URLs name the same host, port and database. */
 export function sameDatabase(a: string, b: string): boolean {
   const pa = parseUrl(a);

@@ -12,7 +12,7 @@
 import type { Client } from 'pg';
 import { closeQuietly, runPool } from './pool';
 import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
-import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
+import { connect, MigrationError, quoteIdent, refuseSameDatabaseSessions, STABLE_SESSION_SQL } from './connection';
 import { readSchema, type SchemaModel, type Table, type View } from './schema/catalog';
 import { allStatements, buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
 
@@ -248,6 +248,7 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
   try {
     if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
     targets.push(await openVerifySession(options.to, 'target'));
+    if (!borrowed) await refuseSameDatabaseSessions(sources[0], targets[0], options.from);
     const [sourceModel, targetModel] = await Promise.all([readSchema(sources[0]), readSchema(targets[0])]);
     for (let i = 1; i < jobs; i++) {
       if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));

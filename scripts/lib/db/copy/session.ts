@@ -3,7 +3,7 @@
  * refusal, and the snapshot transaction every worker and the verification read.
  */
 import type { Client } from 'pg';
-import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, sameServerDatabase, serverIdentity, STABLE_SESSION_SQL } from '../connection';
+import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSameDatabaseUrls, STABLE_SESSION_SQL } from '../connection';
 import { allSettledOrThrow, closeQuietly } from '../pool';
 import { targetSessionSql, track, type Session } from './context';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type CopyOptions } from './types';
@@ -17,9 +17,7 @@ export async function openSession(options: CopyOptions): Promise<Session> {
     throw new MigrationError(`walFlushIntervalMs must be a number of milliseconds >= 0 (0 turns the WAL flusher off), got ${flush}`, { phase: 'connect' });
   }
   const maintenanceWorkMem = checkMemorySize(options.maintenanceWorkMem ?? DEFAULT_MAINTENANCE_WORK_MEM, 'maintenance_work_mem (--maintenance-work-mem)');
-  if (sameDatabase(options.from, options.to)) {
-    throw new MigrationError(`--from and --to name the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
-  }
+  refuseSameDatabaseUrls(options.from, options.to, 'point --to at the new database');
   const warnings: string[] = [];
   const emit = (e: CopyEvent) => options.onEvent?.(e);
   let source: Client | undefined;
@@ -31,12 +29,9 @@ export async function openSession(options: CopyOptions): Promise<Session> {
       connect(options.from, { role: 'source', applicationName: 'db-copy snapshot' }).then((c) => (source = c)),
       connect(options.to, { role: 'target', applicationName: 'db-copy ddl' }).then((c) => (target = c)),
     ]);
-    const [srcId, tgtId] = await Promise.all([serverIdentity(src), serverIdentity(tgt)]);
     source = track({ pids }, 'source', src);
     target = track({ pids }, 'target', tgt);
-    if (sameServerDatabase(srcId, tgtId)) {
-      throw new MigrationError(`--from and --to reach the same database (${describeUrl(options.from)}): point --to at the new database`, { phase: 'connect' });
-    }
+    await refuseSameDatabaseSessions(src, tgt, options.from, 'point --to at the new database');
     // The snapshot every worker reads; held open (with its locks) until verification is done.
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await source.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0].id;

@@ -11,7 +11,7 @@
  * `sourceConninfo` is the source as the target sees it (defaults to the source URL).
  */
 import type { Client } from 'pg';
-import { connect, describeUrl, MigrationError, parseUrl, sameDatabase, type Phase } from '../connection';
+import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSameDatabaseUrls, type Phase } from '../connection';
 import { closeQuietly } from '../pool';
 import { readSchema } from '../schema/catalog';
 import { selectTables, type TableFilter } from '../schema/ddl';
@@ -70,14 +70,13 @@ export async function withSync<T>(options: SyncOptions, fn: (ctx: SyncContext) =
   const names = syncNames(options.prefix);
   parseUrl(options.from, 'source');
   parseUrl(options.to, 'target');
-  if (sameDatabase(options.from, options.to)) {
-    throw new MigrationError(`--from and --to name the same database (${describeUrl(options.from)}): point --to at the other database`, { phase: 'connect' });
-  }
+  refuseSameDatabaseUrls(options.from, options.to);
   let source: Client | undefined;
   let target: Client | undefined;
   try {
     source = await connect(options.from, { role: 'source', applicationName: `${SYNC_APP} source` });
     target = await connect(options.to, { role: 'target', applicationName: `${SYNC_APP} target` });
+    await refuseSameDatabaseSessions(source, target, options.from);
     // our own sessions keep writing (fence, sequences) while the app's are frozen
     await source.query('SET default_transaction_read_only = off');
     await target.query('SET default_transaction_read_only = off');
