@@ -15,6 +15,7 @@
  *   npm run bench:copy -- --scale 80 --rounds 3
  *   npm run bench:copy -- --scale 2 --rounds 1 --scaling 1,2   # small run, about a minute
  */
+import { DEFAULT_JOBS } from '../scripts/lib/db/pool';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ const spec = {
   options: {
     scale: { type: 'string', valueName: 'n', description: 'pgbench scale (80 is about 1.2 GB)', default: '80' },
     rounds: { type: 'string', valueName: 'n', description: 'interleaved rounds', default: '3' },
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'db:copy and pgcopydb workers in the rounds', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'db:copy and pgcopydb workers in the rounds', default: String(DEFAULT_JOBS) },
     scaling: { type: 'string', valueName: 'list', description: 'db:copy --jobs values for the scaling runs', default: '1,2,4' },
   },
 } as const;

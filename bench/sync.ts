@@ -11,6 +11,7 @@
  *   npm run bench:sync -- --scale 50 --rate 200      # about 1 GB
  *   npm run bench:sync -- --scale 2                  # small run, a minute or two
  */
+import { DEFAULT_JOBS } from '../scripts/lib/db/pool';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseCli, runCli } from '../scripts/lib/cli/args';
@@ -30,7 +31,7 @@ const spec = {
     'app-rows': { type: 'string', valueName: 'n', description: 'rows in the app-like jsonb/text table (default: 8000 x scale)' },
     rate: { type: 'string', valueName: 'tx/s', description: 'writer transactions per second (insert + update + insert)', default: '200' },
     'stream-seconds': { type: 'string', valueName: 's', description: 'replication under the writer after the initial copy, before finish', default: '20' },
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'verify / copy workers', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'verify / copy workers', default: String(DEFAULT_JOBS) },
   },
 } as const;
 

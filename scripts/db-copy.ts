@@ -3,6 +3,7 @@
  * Also db:rollback (same script with source and target env vars swapped).
  * See docs/data-migration.md.
  */
+import { DEFAULT_JOBS } from './lib/db/pool';
 import { ERROR_PREFIX, parseCli, runCli, UsageError } from './lib/cli/args';
 import { maskUrl, redactSecrets } from './lib/db/connection';
 import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
@@ -20,7 +21,7 @@ const spec = {
     'sequence values (sequences), keys/indexes/triggers/policies (schema:post), then verification (verify).',
   options: {
     ...SOURCE_TARGET_OPTIONS,
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for data, indexes and verify', default: String(DEFAULT_JOBS) },
     force: { type: 'boolean', description: 'allow a non-empty target: drop and recreate (or reload in place) only the selected objects (data-only: truncate and reload)' },
     resume: { type: 'boolean', description: 'continue an interrupted or failed full copy from the record it left on the target (refused if the source schema changed)' },
     'dry-run': { type: 'boolean', description: 'print the DDL and the plan, write nothing' },

@@ -3,6 +3,7 @@
  * aws) without losing a write made on AWS. See scripts/lib/db/sync/rollback.ts and the
  * README's cutover runbook.
  */
+import { DEFAULT_JOBS } from './lib/db/pool';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { parseJobs, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
@@ -29,7 +30,7 @@ const spec = {
     prefix: { type: 'string', valueName: 'name', description: 'prefix of the reverse publication, slot and subscription', default: 'vn_back' },
     ...TABLE_OPTIONS,
     env: { type: 'string', valueName: 'name', description: 'record the outcome for `npm run cutover` (required to go back from stage rds to aws)' },
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for the copy and verify', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'parallel workers for the copy and verify', default: String(DEFAULT_JOBS) },
     'app-role': { type: 'string', valueName: 'name', description: 'the app role of db:sync app-role: its grants on RDS are expected', default: 'venturenudge_app' },
     'dry-run': { type: 'boolean', description: 'print what would happen; write nothing' },
   },

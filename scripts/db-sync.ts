@@ -11,7 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readAppSecret, writeAppSecret } from './lib/aws/app-secret';
 import { syncEnvToSsm } from './lib/aws/ssm';
 import { connect, describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
-import { closeQuietly } from './lib/db/pool';
+import { closeQuietly, DEFAULT_JOBS } from './lib/db/pool';
 import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
 import {
   cleanupSync,
@@ -61,7 +61,7 @@ const spec = {
     'max-transaction-seconds': { type: 'string', valueName: 's', description: 'finish: refuse to freeze while a write transaction older than this is open on the source', default: '10' },
     'lock-timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait, while freezing, for transactions still writing a table', default: '10' },
     env: { type: 'string', valueName: 'name', description: 'finish: record the outcome for `npm run cutover` under this environment' },
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'finish: tables verified in parallel', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'finish: tables verified in parallel', default: String(DEFAULT_JOBS) },
     'timeout-seconds': { type: 'string', valueName: 's', description: 'finish: longest wait for zero lag after the freeze', default: '60' },
     watch: { type: 'boolean', description: 'status: repeat every --interval seconds until interrupted' },
     interval: { type: 'string', valueName: 's', description: 'status --watch period', default: '2' },

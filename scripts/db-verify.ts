@@ -2,6 +2,7 @@
  * db:verify — compare two databases: per table exact row counts and content hashes computed
  * in the databases, schema objects and sequence values. See docs/data-migration.md.
  */
+import { DEFAULT_JOBS } from './lib/db/pool';
 import { parseCli, runCli } from './lib/cli/args';
 import { describeUrl, redactSecrets, refuseSameDatabaseUrls } from './lib/db/connection';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
@@ -15,7 +16,7 @@ const spec = {
   summary: 'Compare source and target: exact row counts and content hashes per table, schema objects, sequence values.',
   options: {
     ...SOURCE_TARGET_OPTIONS,
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables hashed in parallel', default: '2' },
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables hashed in parallel', default: String(DEFAULT_JOBS) },
     ...TABLE_OPTIONS,
     'skip-schema': { type: 'boolean', description: 'compare data and sequences only, not schema objects' },
     'refresh-matviews': {

@@ -311,7 +311,7 @@ const EdgeSchema = z
 
 const CutoverSchema = z
   .object({
-    /** Which of the guide's cutover stages the weighted records express. @default "vercel" (0 % on AWS) */
+    /** Which of the guide's cutover stages the weighted records express. @default "vercel" (0 % on AWS) in production; "aws" in staging */
     stage: z.enum(CUTOVER_STAGES, { error: `must be one of ${CUTOVER_STAGES.join(', ')}` }),
     /** Explicit weights instead of the stage's (each 0..255). @default the stage's weights */
     weights: z.object({ aws: weight, vercel: weight }).strict().optional(),

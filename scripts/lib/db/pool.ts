@@ -2,6 +2,9 @@
 import type { Client } from 'pg';
 
 /** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
+/** Parallel workers of copy, verify, finish and rollback unless --jobs says otherwise (2 cores: one per core). */
+export const DEFAULT_JOBS = 2;
+
 export async function runPool<T>(items: readonly T[], jobs: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;

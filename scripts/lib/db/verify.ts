@@ -10,7 +10,7 @@
  * exported snapshot, so verification is exact even while the source keeps taking writes.
  */
 import type { Client } from 'pg';
-import { closeQuietly, runPool } from './pool';
+import { closeQuietly, DEFAULT_JOBS, runPool } from './pool';
 import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
 import { connect, MigrationError, quoteIdent, refuseSameDatabaseSessions, STABLE_SESSION_SQL } from './connection';
 import { readSchema, type SchemaModel, type Table, type View } from './schema/catalog';
@@ -241,7 +241,7 @@ async function hashTargetTable(client: Client, qname: string, sql: string): Prom
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
   const borrowed = options.sourceSessions?.length ? [...options.sourceSessions] : null;
-  const jobs = borrowed ? borrowed.length : Math.max(1, options.jobs ?? 2);
+  const jobs = borrowed ? borrowed.length : Math.max(1, options.jobs ?? DEFAULT_JOBS);
   const filter = options.tables ?? {};
   const sources: Client[] = borrowed ?? [];
   const targets: Client[] = [];

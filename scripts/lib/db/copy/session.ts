@@ -4,7 +4,7 @@
  */
 import type { Client } from 'pg';
 import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSameDatabaseUrls, STABLE_SESSION_SQL } from '../connection';
-import { allSettledOrThrow, closeQuietly } from '../pool';
+import { allSettledOrThrow, closeQuietly, DEFAULT_JOBS } from '../pool';
 import { targetSessionSql, track, type Session } from './context';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM, type CopyEvent, type CopyOptions } from './types';
 
@@ -40,7 +40,7 @@ export async function openSession(options: CopyOptions): Promise<Session> {
     return {
       options,
       mode: options.mode ?? 'full',
-      jobs: Math.max(1, Math.floor(options.jobs ?? 2)),
+      jobs: Math.max(1, Math.floor(options.jobs ?? DEFAULT_JOBS)),
       filter: options.tables ?? {},
       maintenanceWorkMem,
       source,

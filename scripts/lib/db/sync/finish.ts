@@ -28,6 +28,7 @@
  * and says what to do.
  */
 import { MigrationError } from '../connection';
+import { DEFAULT_JOBS } from '../pool';
 import { readSchema } from '../schema/catalog';
 import { carrySequenceValues, selectedSequences, type SequenceValue } from '../sequences';
 import { verifyDatabases, type VerifyReport } from '../verify';
@@ -170,7 +171,7 @@ async function prepare(ctx: SyncContext, readyTimeoutMs: number): Promise<string
 
 async function verify(ctx: SyncContext, options: FinishOptions, expectedSequences?: SequenceValue[]) {
   const v = await inPhase(ctx, 'verify', () =>
-    verifyDatabases({ from: ctx.options.from, to: ctx.options.to, jobs: options.jobs ?? 2, tables: ctx.options.tables, expectedSequences }),
+    verifyDatabases({ from: ctx.options.from, to: ctx.options.to, jobs: options.jobs ?? DEFAULT_JOBS, tables: ctx.options.tables, expectedSequences }),
   );
   const report = withoutToolkitAdditions(v.value, options.appRoles ?? DEFAULT_APP_ROLES);
   if (report.expected.length) ctx.emit({ type: 'step', step: 'verify', detail: `expected on the target only (db:sync app-role): ${report.expected.length} grants to ${(options.appRoles ?? DEFAULT_APP_ROLES).join(', ')}` });

@@ -17,7 +17,7 @@
  */
 import { connect, MigrationError, parseUrl } from '../connection';
 import { copyDatabase } from '../copy/index';
-import { closeQuietly } from '../pool';
+import { closeQuietly, DEFAULT_JOBS } from '../pool';
 import { removeReplication } from './cleanup';
 import { SYNC_APP, withSync, type SyncOptions } from './context';
 import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
@@ -92,7 +92,7 @@ async function byCopy(options: RollbackOptions, fallbackReason?: string): Promis
     try {
       const f = await freezeWrites(rds, db, { filter: options.tables });
       try {
-        const copy = await copyDatabase({ from: options.from, to: options.to, mode: 'data-only', force: true, jobs: options.jobs ?? 2, tables: options.tables });
+        const copy = await copyDatabase({ from: options.from, to: options.to, mode: 'data-only', force: true, jobs: options.jobs ?? DEFAULT_JOBS, tables: options.tables });
         const verifyMs = copy.timings.find((t) => t.phase === 'verify')?.ms ?? 0;
         const freezeMs = Date.now() - f.startedAt - verifyMs;
         const report = copy.verify ? withoutToolkitAdditions(copy.verify, options.appRoles ?? DEFAULT_APP_ROLES) : null;
