@@ -4,7 +4,7 @@
  * preflight), and the run's event sink, timings and warnings.
  */
 import type { Client } from 'pg';
-import { MigrationError, type Phase } from '../errors';
+import { errDetail, errText, MigrationError, type Phase } from '../errors';
 import type { NotCarried } from '../schema/carried';
 import type { SchemaModel, Table } from '../schema/catalog';
 import type { DdlPlan, TableFilter } from '../schema/ddl';
@@ -89,29 +89,7 @@ export interface RunContext extends Session {
   readonly kept: string[];
 }
 
-/** The headline of a driver error (its first line); a lost connection says so. */
-export function errText(err: unknown): string {
-  const msg = ((err as Error)?.message ?? String(err)).split('\n')[0];
-  const code = (err as { code?: string })?.code;
-  if (code === 'EPIPE' || code === 'ECONNRESET' || code === '57P01' || /Connection terminated|terminating connection|not queryable|connection error/i.test(msg)) {
-    return `connection lost (${msg}): the server ended the session (terminated, restarted or network failure)`;
-  }
-  return msg;
-}
-
-/**
- * The rest of a driver error, kept whole: the lines of its message after the first, and the
- * server's DETAIL, HINT and CONTEXT fields (node-pg keeps them apart from the message).
- */
-export function errDetail(err: unknown): string {
-  const e = err as { message?: string; detail?: string; hint?: string; where?: string; details?: { detail?: string } };
-  if (err instanceof MigrationError) return err.details.detail ?? '';
-  const lines = (e?.message ?? '').split('\n').slice(1);
-  if (e?.detail) lines.push(`DETAIL: ${e.detail}`);
-  if (e?.hint) lines.push(`HINT: ${e.hint}`);
-  if (e?.where) lines.push(`CONTEXT: ${e.where}`);
-  return lines.filter((l) => l.trim() !== '').join('\n');
-}
+export { errDetail, errText } from '../errors';
 
 /** A statement's failure named by its object, keeping the driver's code, DETAIL, HINT and CONTEXT. */
 export function statementError(object: string, err: unknown): Error {

@@ -12,6 +12,7 @@
  */
 import type { Client } from 'pg';
 import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSameDatabaseUrls, type Phase } from '../connection';
+import { errDetail, errText } from '../errors';
 import { closeQuietly } from '../pool';
 import { readSchema } from '../schema/catalog';
 import { selectTables, type TableFilter } from '../schema/ddl';
@@ -106,8 +107,8 @@ export async function inPhase<T>(ctx: SyncContext, phase: Phase, fn: () => Promi
     return { value, ms };
   } catch (err) {
     if (err instanceof MigrationError) throw err.phase ? err : new MigrationError(`[${phase}] ${err.message}`, { ...err.details, phase });
-    const msg = ((err as Error)?.message ?? String(err)).split('\n')[0];
-    throw new MigrationError(`[${phase}] ${msg}`, { phase, code: (err as { code?: string })?.code, cause: err });
+    // As the copy's phases: a lost connection says so, and the server's DETAIL/HINT/CONTEXT follow whole.
+    throw new MigrationError(`[${phase}] ${errText(err)}`, { phase, code: (err as { code?: string })?.code, cause: err, detail: errDetail(err) || undefined });
   }
 }
 
