@@ -2,8 +2,12 @@
  * The COPY relay's framer: whatever way the socket cuts the source's copy-out stream, only whole
  * CopyData messages go to the target, byte for byte and in order; interspersed messages are
  * dropped; CopyDone and errors end the relay and hand the rest to the driver. (Real copies
- * through the relay are graded by the copy tests' independent judge.)
+ * through the relay are graded by the copy tests' independent judge.) The last block holds the
+ * contract with pg-copy-streams' internals (relay.ts replaces or calls them), so an upgrade fails here first.
  */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CopyDataFramer } from '../../scripts/lib/db/copy/relay';
 
 function message(code: string, body: Buffer | string = ''): Buffer {
@@ -101,4 +105,24 @@ test('a row larger than many reads is forwarded once, whole', () => {
 test('a malformed length from the source is an error, not a hang', () => {
   const bad = Buffer.from([0x64, 0, 0, 0, 2, 1, 2, 3]);
   expect(() => new CopyDataFramer().feed(bad)).toThrow(/malformed message length 2/);
+});
+
+describe('the pg-copy-streams contract the relay is built on (checked on every install)', () => {
+  const installed = JSON.parse(readFileSync(require.resolve('pg-copy-streams/package.json'), 'utf8')) as { version: string };
+  const pinned = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['pg-copy-streams'];
+
+  test('the installed version is the exact version package.json pins (an upgrade must pass this file first)', () => {
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(installed.version).toBe(pinned);
+  });
+
+  test('its COPY TO stream still has the internals the relay replaces or calls: _parse, _detach, _cleanup and a _buffer to push to', () => {
+    const stream = copyTo('COPY t TO STDOUT') as unknown as Record<string, unknown> & { _buffer: { push?: unknown } };
+    expect([typeof stream._parse, typeof stream._detach, typeof stream._cleanup, typeof stream._buffer?.push]).toEqual(['function', 'function', 'function', 'function']);
+  });
+
+  test('its COPY FROM stream still writes through flushChunk, which the relay replaces', () => {
+    const stream = copyFrom('COPY t FROM STDIN') as unknown as Record<string, unknown>;
+    expect(typeof stream.flushChunk).toBe('function');
+  });
 });
