@@ -2,12 +2,14 @@
  * Reruns over a target that already holds the source's collations, operators and aggregates,
  * which have no CREATE OR REPLACE: `--force`, `--force --tables`, and the undo of a failed run
  * leave nothing that makes the next run meet "already exists". Every "equal" is judged by
- * support/compare.ts (pg_dump and row hashes), never by the engine's verify.
+ * support/compare.ts (pg_dump and row hashes), never by the engine's verify. The source is
+ * Vercel-shaped and the target RDS-shaped (../support/shapes.ts): both run as non-superusers.
  */
 import { MigrationError } from '../../scripts/lib/db/connection';
 import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
 import { expectSameDatabase } from '../support/compare';
 import { useClusters } from '../support/postgres';
+import { shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
 
 const [source, target] = useClusters(2);
 
@@ -34,34 +36,40 @@ async function sharedOnTarget(db: string): Promise<string[]> {
 }
 
 let n = 0;
-async function copied(): Promise<{ src: string; dst: string; db: string }> {
+/** A Vercel-shaped source holding `sql` (run as its app user) and an empty RDS-shaped target. */
+async function pair(db: string, sql: string): Promise<{ src: string; dst: string; vercel: ShapedDatabase; rds: ShapedDatabase }> {
+  const vercel = await shapeVercel(source(), { database: db });
+  await vercel.sql(sql);
+  const rds = await shapeRds(target(), { database: db });
+  return { src: vercel.url, dst: rds.url, vercel, rds };
+}
+
+async function copied(): Promise<{ src: string; dst: string; db: string; rds: ShapedDatabase }> {
   const db = `shared${++n}`;
-  const src = await source().createDatabase(db);
-  await source().sql(db, SHARED);
-  const dst = await target().createDatabase(db);
+  const { src, dst, vercel, rds } = await pair(db, SHARED);
   expect((await copyDatabase({ from: src, to: dst, jobs: 1 })).ok).toBe(true);
-  await source().sql(db, `UPDATE t SET x = x + 1 WHERE id % 3 = 0; INSERT INTO other VALUES (3)`);
-  return { src, dst, db };
+  await vercel.sql(`UPDATE t SET x = x + 1 WHERE id % 3 = 0; INSERT INTO other VALUES (3)`);
+  return { src, dst, db, rds };
 }
 
 test('a --force rerun over a full copy drops and recreates them, and the target equals the source', async () => {
-  const { src, dst } = await copied();
+  const { src, dst, db } = await copied();
   const again = await copyDatabase({ from: src, to: dst, jobs: 1, force: true });
   expect(again.ok).toBe(true);
-  await expectSameDatabase(src, dst);
+  await expectSameDatabase(source().url(db), target().url(db)); // the judge reads as the cluster superuser
 });
 
 test('a --force --tables rerun keeps the equal collation, operator and aggregate the target holds and reloads the table', async () => {
   const { src, dst, db } = await copied();
   const again = await copyDatabase({ from: src, to: dst, jobs: 1, force: true, tables: { include: ['t', 'other'] } });
   expect(again.ok).toBe(true);
-  await expectSameDatabase(src, dst);
+  await expectSameDatabase(source().url(db), target().url(db)); // the judge reads as the cluster superuser
   expect(await sharedOnTarget(db)).toEqual(['aggregate total', 'collation posix_c', 'operator ===']);
 });
 
 test('a --force --tables rerun refuses, naming it, when the target holds a different aggregate of the same name', async () => {
-  const { src, dst, db } = await copied();
-  await target().sql(db, `DROP AGGREGATE total(int); CREATE AGGREGATE total(int) (SFUNC = sum_step, STYPE = int8, INITCOND = '10')`);
+  const { src, dst, rds } = await copied();
+  await rds.sql(`DROP AGGREGATE total(int); CREATE AGGREGATE total(int) (SFUNC = sum_step, STYPE = int8, INITCOND = '10')`);
   const err = await copyDatabase({ from: src, to: dst, jobs: 1, force: true, tables: { include: ['t'] } }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MigrationError);
   expect((err as Error).message).toMatch(/^\[preflight\] aggregate public\.total\(integer\) differs on the target/);
@@ -69,15 +77,13 @@ test('a --force --tables rerun refuses, naming it, when the target holds a diffe
 
 test('a run that fails after schema:pre drops the collation, operator and aggregate it created, so a plain rerun succeeds', async () => {
   const db = `shared${++n}`;
-  const src = await source().createDatabase(db);
-  await source().sql(
+  const { src, dst } = await pair(
     db,
     `${SHARED}
      CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
      CREATE TABLE big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
      INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g;`,
   );
-  const dst = await target().createDatabase(db);
   let killing: Promise<unknown> | undefined;
   const onEvent = (e: CopyEvent) => {
     if (e.type === 'table-start' && e.table === 'public.big' && !killing) {
@@ -91,5 +97,5 @@ test('a run that fails after schema:pre drops the collation, operator and aggreg
 
   const again = await copyDatabase({ from: src, to: dst, jobs: 1 });
   expect(again.ok).toBe(true);
-  await expectSameDatabase(src, dst);
+  await expectSameDatabase(source().url(db), target().url(db)); // the judge reads as the cluster superuser
 });
