@@ -43,7 +43,8 @@ beforeAll(async () => {
 });
 
 test('regclass and other OID-alias columns arrive as the names they hold, not as raw OIDs', async () => {
-  const src = await vercelSource('reg',
+  const src = await vercelSource(
+    'reg',
     `CREATE TABLE audited (id int PRIMARY KEY);
      CREATE TABLE audit_targets (id int PRIMARY KEY, rel regclass NOT NULL, typ regtype, fn regproc, rels regclass[]);
      INSERT INTO audit_targets VALUES (1, 'audited', 'int4', 'now', ARRAY['audited'::regclass, 'audit_targets'::regclass]);`,
