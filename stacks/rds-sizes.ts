@@ -3,7 +3,7 @@
  * from the configuration (stacks/observability.ts) instead of fixed numbers.
  */
 
-import { nearest } from '../scripts/lib/cli/args';
+import { nearest } from '../scripts/lib/text/nearest';
 
 /** Memory (GiB) of the burstable classes, which do not follow the per-vCPU ratio. */
 const BURSTABLE_GIB: Readonly<Record<string, number>> = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
