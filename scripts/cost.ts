@@ -13,13 +13,13 @@ import { PricingClient } from '@aws-sdk/client-pricing';
 import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger, Logger } from './lib/cli/log';
-import { compareActual, fetchActualCosts, monthPeriod, renderComparison } from './lib/terraform/actual';
-import { refreshPrices } from './lib/terraform/price-refresh';
-import { CostEstimate, estimateCost, PriceTable, renderCostReport, TerraformJson } from './lib/terraform/pricing';
+import { compareActual, fetchActualCosts, monthPeriod, renderComparison } from './lib/pricing/actual';
+import { refreshPrices } from './lib/pricing/price-refresh';
+import { CostEstimate, estimateCost, PriceTable, renderCostReport, TerraformJson } from './lib/pricing/pricing';
 import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/terraform/synth';
 
 /** The snapshot the estimate reads (compiled in; the launcher recompiles it after a refresh). */
-const SNAPSHOT = join(PROJECT_DIR, 'scripts', 'lib', 'terraform', 'prices-us-east-1.json');
+const SNAPSHOT = join(PROJECT_DIR, 'scripts', 'lib', 'pricing', 'prices-us-east-1.json');
 
 const spec = {
   name: 'npm run cost --',
@@ -27,7 +27,7 @@ const spec = {
 or older than main.ts/stacks/ or the config file) and prints a monthly estimate
 per resource type: instance classes, Multi-AZ, storage, task size x minimum tasks,
 NAT gateways, alarms, WAF rules... come from the JSON; traffic-driven charges
-use the assumptions stated in scripts/lib/terraform/prices-us-east-1.json (marked *).
+use the assumptions stated in scripts/lib/pricing/prices-us-east-1.json (marked *).
 Compares with the migration guide's $220/month table, prints the guide's what-ifs
 (RDS reserved instances, Fargate Savings Plans; discounts.json), and lists what is
 not priced.
@@ -44,7 +44,7 @@ into the dated snapshot the estimate reads.`,
     actual: { type: 'boolean', description: 'compare with the bill of --month (Cost Explorer)', default: false },
     month: { type: 'string', valueName: 'YYYY-MM', description: 'the billing month for --actual' },
     refresh: { type: 'boolean', description: 'fetch current prices (Price List API) into the snapshot', default: false },
-    out: { type: 'string', valueName: 'path', description: 'where --refresh writes (default: scripts/lib/terraform/prices-us-east-1.json)' },
+    out: { type: 'string', valueName: 'path', description: 'where --refresh writes (default: scripts/lib/pricing/prices-us-east-1.json)' },
     'dry-run': { type: 'boolean', description: 'say what would be read, synthesized, fetched or written; with --refresh, fetch and show the changes but write nothing', default: false },
   },
   epilog: 'Exit codes: 0 estimate printed, 1 an error (the file and the fix named), 2 a bad command line.',

@@ -1,10 +1,10 @@
 /**
  * The stack's monthly cost estimate at synth, from the same pricing `npm run cost` uses
- * (scripts/lib/terraform/pricing.ts over the bundled price table): the budget's alert
+ * (scripts/lib/pricing/pricing.ts over the bundled price table): the budget's alert
  * thresholds are derived from it.
  */
 import { TerraformResource, TerraformStack } from 'cdktf';
-import { estimateCost, TerraformJson } from '../scripts/lib/terraform/pricing';
+import { estimateCost, TerraformJson } from '../scripts/lib/pricing/pricing';
 import { resolveInStack } from './policy/rule';
 
 /** Headroom of each budget threshold over the estimate: the first sits above a normal month, so it fires only on real overspend. */

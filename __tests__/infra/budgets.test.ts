@@ -2,7 +2,7 @@
  * Budget alerts derived from the stack's own cost estimate (the pricing `npm run cost` uses),
  * the configured thresholds (the guide's $200/$400/$600 in production) as a floor.
  */
-import { estimateCost } from '../../scripts/lib/terraform/pricing';
+import { estimateCost } from '../../scripts/lib/pricing/pricing';
 import { budgetThresholds } from '../../stacks/cost-estimate';
 import { onlyResource, synthEnvironment, TfJson } from '../support/synth';
 
