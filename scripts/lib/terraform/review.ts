@@ -136,6 +136,8 @@ export function reviewBackend(stack: string, backend: Backend, offline: boolean,
   return { backend: { ...backend, local: { ...local, path: stateFile } }, stateFile };
 }
 
+const swappedNote = (stack: string, swapped: readonly string[]) => `${stack}: offline, so the ${swapped.join(', ')} backend is replaced by a local one for this review (plan from empty state)`;
+
 /**
  * Copies the synthesized file into the working directory, with the backend of
  * `reviewBackend`. Returns the stamp that decides whether `terraform init` can be skipped.
@@ -147,25 +149,22 @@ function prepareWorkdir(o: StackReviewOptions, log: (l: string) => void): string
   if (o.synthFile.endsWith('.json')) {
     const doc = JSON.parse(readFileSync(o.synthFile, 'utf8')) as { terraform?: { backend?: Backend } };
     const chosen = reviewBackend(o.stack, doc.terraform?.backend ?? {}, o.offline, buildDir);
-    if (chosen.swapped) log(`${o.stack}: offline, so the ${chosen.swapped.join(', ')} backend is replaced by a local one for this review (plan from empty state)`);
+    if (chosen.swapped) log(swappedNote(o.stack, chosen.swapped));
     if (chosen.stateFile) log(`${o.stack}: local backend, so this plan reads ${relative(process.cwd(), chosen.stateFile)}, the state terraform apply in ${relative(process.cwd(), join(buildDir, 'stacks', o.stack))} writes (none = everything is new); use the S3 backend for team reviews`);
     doc.terraform = { ...doc.terraform, backend: chosen.backend };
     writeFileSync(join(o.workdir, 'cdk.tf.json'), JSON.stringify(doc, null, 2));
     return createHash('sha256').update(JSON.stringify(doc.terraform ?? {})).update(o.offline ? 'offline' : 'aws').digest('hex');
   }
-  // HCL: the same for a local backend's path (the offline HCL is synthesized with a throwaway one).
-  // Offline, any other backend (the S3 default) becomes a throwaway local one, as for JSON.
+  // HCL: the same backend choice, written into the backend block.
   let hcl = readFileSync(o.synthFile, 'utf8');
-  if (o.offline) {
-    const other = /backend\s+"(?!local")([^"]+)"\s*\{[^}]*\}/.exec(hcl);
-    if (other) {
-      log(`${o.stack}: offline, so the ${other[1]} backend is replaced by a local one for this review (plan from empty state)`);
-      hcl = hcl.replace(other[0], `backend "local" {\npath = "terraform.${o.stack}.tfstate"\n}`);
-    }
+  const block = /backend\s+"([^"]+)"\s*\{([^}]*)\}/.exec(hcl);
+  if (block) {
+    const path = /path\s*=\s*"([^"]+)"/.exec(block[2])?.[1];
+    const chosen = reviewBackend(o.stack, { [block[1]]: path === undefined ? {} : { path } }, o.offline, buildDir);
+    if (chosen.swapped) log(swappedNote(o.stack, chosen.swapped));
+    const local = chosen.backend.local;
+    if (local) hcl = hcl.replace(block[0], `backend "local" {\npath = ${JSON.stringify(local.path)}\n}`);
   }
-  hcl = hcl.replace(/(backend\s+"local"\s*\{[^}]*?path\s*=\s*)"([^"]+)"/, (whole, head: string, path: string) =>
-    o.offline ? whole : `${head}${JSON.stringify(resolve(buildDir, 'stacks', o.stack, path))}`,
-  );
   writeFileSync(join(o.workdir, 'cdk.tf'), hcl);
   return undefined; // HCL: always init
 }
