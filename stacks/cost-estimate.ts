@@ -29,14 +29,13 @@ export function budgetThresholds(estimateUsd: number, floorsUsd: readonly number
 export interface StackEstimateOptions {
   /** Resource types left out (the budget itself, which reads this estimate). */
   readonly exclude: readonly string[];
-  /** Tasks the service runs once it leaves bootstrap: priced even while the stack bootstraps at 0. */
-  readonly serviceTasks: number;
   readonly region: string;
 }
 
 /**
  * Monthly estimate (USD) of the stack as it will run: its resources rendered as in the
- * synthesized JSON (the budget excluded), a bootstrapping service priced at its floor.
+ * synthesized JSON (the budget excluded). A bootstrapping service (0 tasks) is priced at its floor
+ * by the Fargate pricer itself, from the steady-state tags the service carries (stacks/service.ts).
  */
 export function stackMonthlyEstimate(stack: TerraformStack, options: StackEstimateOptions): number {
   const resource: Record<string, Record<string, Record<string, unknown>>> = {};
@@ -45,8 +44,6 @@ export function stackMonthlyEstimate(stack: TerraformStack, options: StackEstima
     const rendered = resolveInStack(stack, c.toTerraform())?.resource ?? {};
     for (const [type, byId] of Object.entries(rendered as Record<string, Record<string, Record<string, unknown>>>)) Object.assign((resource[type] ??= {}), byId);
   }
-  const hasTarget = Object.keys(resource.aws_appautoscaling_target ?? {}).length > 0;
-  if (!hasTarget) for (const svc of Object.values(resource.aws_ecs_service ?? {})) if (svc.desired_count === 0) svc.desired_count = options.serviceTasks;
   const tf: TerraformJson = { resource, provider: { aws: [{ region: options.region }] } };
   return estimateCost(tf).totalUsd;
 }

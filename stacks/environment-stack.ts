@@ -417,7 +417,7 @@ export class EnvironmentStack extends TerraformStack {
       minHealthyHosts: env.service.minTasks,
       alertEmails: env.budget.alertEmails,
       budgetThresholdsUsd: env.budget.thresholdsUsd,
-      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], serviceTasks: env.service.minTasks, region: config.region }),
+      budgetEstimateUsd: () => stackMonthlyEstimate(this, { exclude: ['aws_budgets_budget'], region: config.region }),
       kmsKeyArn: d.encryption.keyArn,
       usEast1KmsKeyArn: d.edgeKeyArn,
       businessMetrics: { namespace: businessMetricsNamespace(config, environment) },
