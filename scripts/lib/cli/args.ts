@@ -90,7 +90,7 @@ export function usage<O extends Record<string, OptionSpec>>(spec: CliSpec<O>): s
   return lines.join('\n') + '\n';
 }
 
-export { editDistance, nearest } from '../text/nearest';
+export { nearest } from '../text/nearest';
 
 /**
  * Parses argv against the spec. Returns undefined after printing usage when --help is given.

@@ -89,8 +89,6 @@ export interface RunContext extends Session {
   readonly kept: string[];
 }
 
-export { errDetail, errText } from '../errors';
-
 /** A statement's failure named by its object, keeping the driver's code, DETAIL, HINT and CONTEXT. */
 export function statementError(object: string, err: unknown): Error {
   const e = err as { code?: string; detail?: string; hint?: string; where?: string };

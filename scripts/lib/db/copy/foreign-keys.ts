@@ -7,8 +7,6 @@ import type { SchemaModel } from '../schema/catalog';
 import { ident } from './context';
 import type { ForeignKey } from './types';
 
-export type { ForeignKey } from './types';
-
 /** Foreign keys on the target that touch the given tables (either side). */
 export async function targetForeignKeys(client: Client, tables: readonly string[]): Promise<ForeignKey[]> {
   const r = await client.query<ForeignKey>(

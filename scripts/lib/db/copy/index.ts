@@ -30,7 +30,7 @@ import { renderDdl } from '../schema/ddl';
 import { phaseError, targetSessionSql, type RunContext, type Session } from './context';
 import { interruptedError, throwIfInterrupted, watchInterrupt } from './interrupt';
 import { loadedCount, RECORD_SCHEMA } from './resume';
-import { copyTableData, type DataResult } from './table-data';
+import { copyTableData } from './table-data';
 import type { SequenceValue } from '../sequences';
 import { undo } from './undo';
 import { closeSession, openSession } from './session';
@@ -39,7 +39,7 @@ import { runPreData } from './pre-data';
 import { setSequences } from './set-sequences';
 import { runPostData } from './post-data';
 import { verify } from './verify-phase';
-import type { CopyOptions, CopySummary } from './types';
+import type { CopyOptions, CopySummary, DataResult } from './types';
 
 export type { CopyEvent, CopyFormat, CopyMode, CopyOptions, CopySummary, PlannedTable, TableResult } from './types';
 

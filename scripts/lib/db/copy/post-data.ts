@@ -11,7 +11,7 @@ import { phaseError, statementError, runPhase, type RunContext } from './context
 import { openWriter } from './session';
 import { restoreForeignKeys } from './foreign-keys';
 import { DROP_RECORD_SQL, markPostStarted } from './resume';
-import type { DataResult } from './table-data';
+import type { DataResult } from './types';
 
 async function openPostSessions(ctx: RunContext, n: number, into: Client[]): Promise<void> {
   await settleAll(n, async (i) => {

@@ -16,7 +16,8 @@ import { runPhase, track, type RunContext, type Selection, type Session } from '
 import { openWriter } from './session';
 import { planForce } from './force';
 import { checkResumable, DROP_RECORD_SQL, readRecord, RECORD_SCHEMA, stillEqual, type ResumeRecord } from './resume';
-import { chooseFormat, copyColumns } from './table-data';
+import { copyColumns } from './columns';
+import { chooseFormat } from './table-data';
 
 function fail(message: string, table?: string): never {
   throw new MigrationError(`[preflight] ${message}`, { phase: 'preflight', table });

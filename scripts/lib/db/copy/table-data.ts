@@ -17,11 +17,9 @@ import { framedCopyIn, framedCopyOut } from './relay';
 import { startWalFlusher } from './wal-flusher';
 import { markLoaded, prepareReload } from './resume';
 import type { CopyFormat, DataResult, TaskLoader } from './types';
-export type { DataResult, TaskLoader } from './types';
 
 type Format = 'binary' | 'text';
 
-export { copyColumns } from './columns';
 
 function quoteCols(cols: readonly string[]): string {
   return cols.map(ident).join(', ');

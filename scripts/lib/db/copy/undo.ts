@@ -6,7 +6,8 @@
  */
 import { connect, MigrationError } from '../connection';
 import { closeQuietly } from '../pool';
-import { errText, phaseError, rerunAdvice, type RunContext } from './context';
+import { errText } from '../errors';
+import { phaseError, rerunAdvice, type RunContext } from './context';
 import { undoStatements } from './pre-data';
 
 /** Runs the undo and returns the original failure, its headline saying what the undo did. */

@@ -17,7 +17,7 @@
 import type { Client } from 'pg';
 import { connect } from '../connection';
 import { closeQuietly } from '../pool';
-import { errText } from './context';
+import { errText } from '../errors';
 
 export interface WalFlusher {
   /** Commits made so far. */
