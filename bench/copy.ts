@@ -26,7 +26,7 @@ import { copyDatabase, type CopyEvent } from '../scripts/lib/db/copy/index';
 import { runProcess } from '../scripts/lib/proc/run';
 import { projectRoot } from '../scripts/lib/cli/root';
 import { DURABLE_SETTINGS, PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
-import { shapeRds, shapeVercel } from '../__tests__/support/shapes';
+import { shapeRds, shapeVercel, type ShapedDatabase } from '../__tests__/support/shapes';
 
 const ROOT = projectRoot(__dirname);
 
@@ -65,31 +65,24 @@ interface Bench {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** URL of a fresh target database as RDS's non-superuser master (made by {@link fresh}). */
-const targetUrl = (b: Bench, db: string): string => {
-  const u = new URL(b.target.url(db));
-  u.username = RDS_MASTER;
-  return u.toString();
-};
-const RDS_MASTER = 'venturenudge_admin';
 
 async function settle(b: Bench): Promise<void> {
   await Promise.all([b.source.sql('postgres', 'CHECKPOINT'), b.target.sql('postgres', 'CHECKPOINT')]);
   await runProcess('sync', [], { check: true });
 }
 
-async function pgDumpPsql(b: Bench, db: string): Promise<number> {
+async function pgDumpPsql(b: Bench, t: ShapedDatabase): Promise<number> {
   // As the same users: the app user reads, the RDS master restores (no owners or grants to replay).
   const dump = `${join(PG_BIN, 'pg_dump')} --no-owner --no-privileges -h 127.0.0.1 -p ${b.source.port} bench`;
-  const restore = `${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${b.target.port} -U ${RDS_MASTER} -d ${db} >/dev/null`;
+  const restore = `${join(PG_BIN, 'psql')} -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${b.target.port} -U ${t.user} -d ${t.database} >/dev/null`;
   const r = await runProcess('bash', ['-o', 'pipefail', '-c', `${dump} | ${restore}`], { env: b.env, check: true, secrets: [PASSWORD] });
   return r.seconds;
 }
 
-async function pgcopydb(b: Bench, db: string, jobs: number): Promise<number> {
+async function pgcopydb(b: Bench, t: ShapedDatabase, jobs: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pgcopydb-'));
   try {
-    const args = ['clone', '--source', b.src, '--target', targetUrl(b, db), '--table-jobs', String(jobs), '--index-jobs', String(jobs), '--dir', dir, '--no-owner', '--no-acl'];
+    const args = ['clone', '--source', b.src, '--target', t.url, '--table-jobs', String(jobs), '--index-jobs', String(jobs), '--dir', dir, '--no-owner', '--no-acl'];
     const r = await runProcess('pgcopydb', args, { env: b.env, check: true, secrets: [PASSWORD, encodeURIComponent(PASSWORD)] });
     return r.seconds;
   } finally {
@@ -97,7 +90,7 @@ async function pgcopydb(b: Bench, db: string, jobs: number): Promise<number> {
   }
 }
 
-async function dbCopy(b: Bench, db: string, jobs: number): Promise<CopyRun> {
+async function dbCopy(b: Bench, t: ShapedDatabase, jobs: number): Promise<CopyRun> {
   let dataMs = 0;
   let indexMs = 0;
   const onEvent = (e: CopyEvent) => {
@@ -105,27 +98,28 @@ async function dbCopy(b: Bench, db: string, jobs: number): Promise<CopyRun> {
     if (e.type === 'table-end') dataMs += e.ms;
     if (e.type === 'statement' && e.ms !== undefined) indexMs += e.ms;
   };
-  const t = Date.now();
-  const s = await copyDatabase({ from: b.src, to: targetUrl(b, db), jobs, verify: false, onEvent });
-  const seconds = (Date.now() - t) / 1000;
+  const t0 = Date.now();
+  const s = await copyDatabase({ from: b.src, to: t.url, jobs, verify: false, onEvent });
+  const seconds = (Date.now() - t0) / 1000;
   const phases = s.timings.map((p) => `${p.phase} ${(p.ms / 1000).toFixed(1)} s`).join(', ');
   return { seconds, phases, dataSeconds: dataMs / 1000, indexSeconds: indexMs / 1000 };
 }
 
 /** `npm run -s db:copy` as a user types it (URLs in the environment, not argv), wall time from outside. */
-async function dbCopyCli(b: Bench, db: string, jobs: number): Promise<number> {
-  const env = { ...b.env, SOURCE_DATABASE_URL: b.src, TARGET_DATABASE_URL: targetUrl(b, db), CI: 'true' };
+async function dbCopyCli(b: Bench, t: ShapedDatabase, jobs: number): Promise<number> {
+  const env = { ...b.env, SOURCE_DATABASE_URL: b.src, TARGET_DATABASE_URL: t.url, CI: 'true' };
   const r = await runProcess('npm', ['run', '-s', 'db:copy', '--', '--jobs', String(jobs), '--no-verify', '--json'], { cwd: ROOT, env, check: true, secrets: [PASSWORD, encodeURIComponent(PASSWORD)] });
   if (JSON.parse(r.stdout).ok !== true) throw new Error(`db:copy did not report ok: ${r.stdout.slice(0, 500)}`);
   return r.seconds;
 }
 
-/** Runs `fn` into a fresh target database after settling both clusters, then drops it. */
-async function fresh<T>(b: Bench, db: string, fn: (db: string) => Promise<T>): Promise<T> {
-  await shapeRds(b.target, { database: db, user: RDS_MASTER });
+/** Runs `fn` into a fresh RDS-shaped target database after settling both clusters, then drops it. */
+async function fresh<T>(b: Bench, db: string, fn: (target: ShapedDatabase) => Promise<T>): Promise<T> {
+  // RDS as it comes: the non-superuser master owns the fresh database.
+  const target = await shapeRds(b.target, { database: db });
   await settle(b);
   try {
-    return await fn(db);
+    return await fn(target);
   } finally {
     await b.target.sql('postgres', `DROP DATABASE IF EXISTS ${db}`);
   }
