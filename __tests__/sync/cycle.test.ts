@@ -9,11 +9,11 @@
  * CREATE SUBSCRIPTION, which PostgreSQL 15 reserves to superusers (RDS and Neon do not).
  */
 import { copyDatabase } from '../../scripts/lib/db/copy/index';
-import { NO_DIFFERENCE } from '../support/compare';
+import { compareBesideFreeze, NO_DIFFERENCE } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { asSubscriptionCreator, shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
 import { finishSync, readStatus, rollbackDatabase, startSync, withSync, type FinishResult, type SyncOptions } from '../../scripts/lib/db/sync/index';
-import { APP_SQL, compareBesideFreeze, LOGICAL, replicationObjects, startWriter, type Writer } from './support';
+import { APP_SQL, LOGICAL, replicationObjects, startWriter, type Writer } from './support';
 
 const [sourceCluster, targetCluster] = useClusters(2, LOGICAL);
 const source = () => sourceCluster();

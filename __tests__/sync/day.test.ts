@@ -19,10 +19,10 @@ import {
   type SyncOptions,
 } from '../../scripts/lib/db/sync/index';
 import { ensureAppRole as ensureRole } from '../../scripts/lib/db/sync/app-access';
-import { NO_DIFFERENCE } from '../support/compare';
+import { compareBesideFreeze, NO_DIFFERENCE } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { asSubscriptionCreator, shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
-import { APP_SQL, compareBesideFreeze, LOGICAL, replicationObjects } from './support';
+import { APP_SQL, LOGICAL, replicationObjects } from './support';
 
 const [source, target] = useClusters(2, { settings: { ...LOGICAL.settings, max_logical_replication_workers: '12', max_worker_processes: '20' } });
 const pairs: Pair[] = [];

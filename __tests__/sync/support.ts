@@ -4,7 +4,6 @@
  * that inserts, updates and deletes at a steady pace until its session is ended.
  */
 import { Client } from 'pg';
-export { compareBesideFreeze } from '../support/compare';
 
 export const LOGICAL = { settings: { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } };
 
