@@ -5,8 +5,9 @@
  */
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { loadConfig } from '../stacks/config';
+import { Config, loadConfig } from '../stacks/config';
 import { checkDns, formatDnsReport, recordsSnippet } from './lib/dns/check';
+import { checkDelegation, formatDelegation } from './lib/dns/delegation';
 import { authoritativeServers } from './lib/dns/query';
 import { plannedZone } from './lib/dns/records';
 
@@ -19,10 +20,11 @@ const spec = {
     resolver: { type: 'string', multiple: true, valueName: 'ip[:port]', description: "resolver that looks up the domain's NS (default: the system resolver)" },
     port: { type: 'string', valueName: 'n', description: "port of the domain's name servers", default: '53' },
     name: { type: 'string', multiple: true, valueName: 'label', description: 'another name to compare, e.g. a DKIM selector "s1._domainkey" (repeatable)' },
+    delegation: { type: 'boolean', description: "only tell whether the domain is delegated to the zone yet: its NS, as the resolver answers, against environments.<env>.dns.nameServers" },
     snippet: { type: 'boolean', description: 'print only the dns.records entries (JSON) that keep the records that would vanish, to paste into the config' },
     'timeout-ms': { type: 'string', valueName: 'ms', description: 'per query try', default: '3000' },
   },
-  epilog: 'Exit codes: 0 nothing vanishes or changes, 1 records would vanish or change (listed) or a server did not answer, 2 bad command line.',
+  epilog: 'Exit codes: 0 nothing vanishes or changes (with --delegation: delegated), 1 records would vanish or change (listed), not delegated yet, or a server did not answer, 2 bad command line.',
 } as const;
 
 function positiveInt(flag: string, v: string): number {
@@ -38,6 +40,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const config = loadConfig();
   if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment; known: ${Object.keys(config.environments).join(', ')}`);
   const log = createLogger();
+  if (args.delegation) return delegation(args.env, config.environments[args.env], args.resolver ?? [], args.json === true, timeoutMs);
   const zone = plannedZone(config, args.env);
   let servers = args.server ?? [];
   if (servers.length === 0) {
@@ -53,6 +56,15 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   process.stdout.write(args.json ? JSON.stringify(report, null, 2) + '\n' : formatDnsReport(report, zone.existingZone));
   for (const f of report.findings.filter((x) => x.status === 'missing' || x.status === 'differs')) log.error(`${f.status}: ${f.name} ${f.type}${f.note ? ` (${f.note})` : ''}`);
   return report.ok ? 0 : 1;
+}
+
+/** --delegation: exit 0 once the domain's NS are exactly the zone's name servers. */
+async function delegation(envName: string, env: Config['environments'][string], resolvers: string[], json: boolean, timeoutMs: number): Promise<number> {
+  if (env.hostedZoneId) throw new UsageError(`--delegation: environments.${envName} uses the existing zone ${env.hostedZoneId}, which is delegated already; there is nothing to wait for`);
+  if (env.dns.nameServers.length === 0) throw new UsageError(`--delegation compares with environments.${envName}.dns.nameServers, which is empty: set it to the zone's \`terraform output name_servers\` (README: "Zone and delegation")`);
+  const report = await checkDelegation(env.domain, env.dns.nameServers, resolvers, { timeoutMs });
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatDelegation(report, envName));
+  return report.live ? 0 : 1;
 }
 
 if (require.main === module) runCli(() => main(), { fullMessage: true });

@@ -376,6 +376,14 @@ const DnsSchema = z
      * An environment whose domain contains this one (production for `staging.`) publishes them as NS records. @default []
      */
     nameServers: z.array(z.string().regex(HOSTNAME, 'must be a name server host name')).max(8),
+    /**
+     * The domain is delegated to this environment's new zone (the registrar, or the parent zone,
+     * names its name servers; `npm run dns:check -- --delegation` says when). Until then a stack
+     * that creates its zone (no `hostedZoneId`) synthesizes only the zone and its records: the first
+     * apply never waits on certificates nobody can validate yet. Set it, and apply again, for the rest.
+     * Ignored with `hostedZoneId` (one apply). @default false
+     */
+    delegated: z.boolean(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -498,6 +506,14 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
+/**
+ * A stack that creates its zone (no `hostedZoneId`) before the domain is delegated to it
+ * (`dns.delegated` false): it synthesizes only the zone and its records (README "Zone and delegation").
+ */
+export function awaitingDelegation(env: Pick<EnvironmentConfig, 'hostedZoneId' | 'dns'>): boolean {
+  return !env.hostedZoneId && !env.dns.delegated;
+}
+
 /** Deep partial of the config, for overrides from a file or from tests. */
 export type DeepPartial<T> = T extends readonly (infer _U)[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 export type ConfigInput = DeepPartial<Config>;
@@ -554,7 +570,7 @@ function productionDefaults(region: string, domain: string): EnvironmentConfig {
     },
     cutover: { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' },
     budget: { thresholdsUsd: [200, 400, 600], alertEmails: [] },
-    dns: { records: [], nameServers: [] },
+    dns: { records: [], nameServers: [], delegated: false },
     sourceDatabase: { cidrs: ['0.0.0.0/0'], port: 5432 },
     runner: { enabled: true, cpu: 1024, memory: 2048, logRetentionDays: 30 },
     forceDestroy: false,

@@ -16,8 +16,12 @@ export interface CutoverDnsProps {
   readonly www: string;
   /** Always-AWS host for validation before any weight moves, e.g. `aws.venturenudge.com`. */
   readonly testHost: string;
-  /** CloudFront domain name and hosted zone id (alias target). */
-  readonly cloudfront: { readonly domainName: string; readonly hostedZoneId: string };
+  /**
+   * CloudFront domain name and hosted zone id (alias target). Undefined while a new zone awaits
+   * delegation: only the Vercel side is published (when its weight is above 0), the same records
+   * the full stack keeps, so what the domain serves today is there the moment it is delegated.
+   */
+  readonly cloudfront?: { readonly domainName: string; readonly hostedZoneId: string };
   readonly weights: CutoverWeights;
   /** Vercel's apex addresses, e.g. ["76.76.21.21"]. */
   readonly vercelApexIps: string[];
@@ -50,10 +54,16 @@ export class CutoverDns extends Construct {
     super(scope, id);
     const ttl = props.ttl;
     const ipv6 = props.ipv6;
-    const alias = { name: props.cloudfront.domainName, zoneId: props.cloudfront.hostedZoneId, evaluateTargetHealth: false };
     const overwrite = props.takeOverExisting ? { allowOverwrite: true } : {};
     const record = (rid: string, cfg: Omit<Route53RecordConfig, 'zoneId'>) => new Route53Record(this, rid, { zoneId: props.zoneId, ...overwrite, ...cfg });
     const weighted = (setIdentifier: string, weight: number) => ({ setIdentifier, weightedRoutingPolicy: { weight } });
+    if (!props.cloudfront) {
+      if (props.weights.vercel === 0) return;
+      record('apex-vercel-a', { name: props.apex, type: 'A', ttl, records: props.vercelApexIps, ...weighted('vercel', props.weights.vercel) });
+      record('www-vercel', { name: props.www, type: 'CNAME', ttl, records: [props.vercelCname], ...weighted('vercel', props.weights.vercel) });
+      return;
+    }
+    const alias = { name: props.cloudfront.domainName, zoneId: props.cloudfront.hostedZoneId, evaluateTargetHealth: false };
 
     record('apex-aws-a', { name: props.apex, type: 'A', alias, ...weighted('aws', props.weights.aws) });
     record('apex-vercel-a', { name: props.apex, type: 'A', ttl, records: props.vercelApexIps, ...weighted('vercel', props.weights.vercel) });

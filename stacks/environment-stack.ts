@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, namesFor } from './config';
+import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, namesFor } from './config';
 import { Certificate } from './certificate';
 import { Database } from './database';
 import { CutoverDns } from './dns';
@@ -94,6 +94,12 @@ export class EnvironmentStack extends TerraformStack {
       defaultTags: { Project: config.appName, Environment: environment, ManagedBy: 'cdktf' },
       mode: props.providerMode,
     });
+
+    if (awaitingDelegation(env)) {
+      this.zoneOnly(area);
+      if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+      return;
+    }
 
     const originSecrets = env.loadBalancer.cloudfrontOnly ? originSecretVariables(this) : undefined;
 
@@ -213,6 +219,29 @@ export class EnvironmentStack extends TerraformStack {
     this.outputs(area, { loadBalancer, edge, database, repository, service, zone, encryption, assets, observability, weights, toolkit, runner, deploy, network });
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
+  }
+
+  /**
+   * The first apply of a new zone: the zone, the records carried into it and the Vercel side of the
+   * cutover records (so nothing the domain serves today is missing the moment it is delegated), and
+   * its name servers. The rest waits for `dns.delegated`: ACM validates through this zone and would
+   * wait 75 minutes, then fail, on a zone nobody is delegated to. Same construct ids as the full
+   * stack, so the second apply adds to these resources and replaces none.
+   */
+  private zoneOnly(a: Area): void {
+    const { config, env, environment, names } = a;
+    const zone = new HostedZone(this, 'zone', { domain: env.domain });
+    new ZoneRecords(this, 'zone-records', { zoneId: zone.zoneId, domain: env.domain, records: env.dns.records, delegations: this.delegations(config, environment), takeOverExisting: false });
+    new CutoverDns(this, 'cutover', { zoneId: zone.zoneId, apex: names.apex, www: names.www, testHost: names.testHost, weights: cutoverWeights(env.cutover), vercelApexIps: env.cutover.vercelApexIps, vercelCname: env.cutover.vercelCname, ttl: env.cutover.ttl, ipv6: env.edge.ipv6 });
+    new TerraformOutput(this, 'hosted_zone_id', { value: zone.zoneId, description: 'Route 53 zone id' });
+    new TerraformOutput(this, 'name_servers', { value: zone.nameServers, description: 'Name servers to delegate the domain to' });
+    new TerraformOutput(this, 'delegation', { value: 'pending', description: 'pending: only the zone exists; delegate the domain to name_servers, then set dns.delegated and apply again' });
+    const parent = Object.entries(config.environments).find(([n, o]) => n !== environment && env.domain.endsWith(`.${o.domain}`))?.[0];
+    const where = parent ? `publish them from ${parent} (set environments.${environment}.dns.nameServers, apply ${parent})` : `at the registrar, set ${env.domain}'s name servers to them and put them into environments.${environment}.dns.nameServers`;
+    this.warnings.push(
+      `${env.domain}: a new Route 53 zone, not delegated yet (environments.${environment}.dns.delegated is false), so this stack holds only the zone and its records. ` +
+        `Apply it, read terraform output name_servers, ${where}; when npm run dns:check -- --env ${environment} --delegation says OK, set environments.${environment}.dns.delegated to true and apply again (README: "Zone and delegation")`,
+    );
   }
 
   /** The state backend: S3 with Terraform's lock file (the default), or a local file. Returns the S3 key. */

@@ -52,7 +52,7 @@ afterAll(async () => {
 async function environment(stage: string, alarmState: 'OK' | 'ALARM' = 'OK') {
   const env = `env${++n}`;
   const file = join(dir, `${env}.config.json`);
-  writeFileSync(file, JSON.stringify({ environments: { [env]: { new: true, cutover: { stage } } } }, null, 2));
+  writeFileSync(file, JSON.stringify({ environments: { [env]: { new: true, cutover: { stage }, dns: { delegated: true } } } }, null, 2));
   const alarm = `venture-nudge-${env}-alb-5xx`;
   await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: alarm, MetricName: 'HTTPCode_Target_5XX_Count', Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
   await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: alarmState, StateReason: 'test' }));
@@ -143,9 +143,27 @@ test('a missing config file starts from the defaults and is created with only th
   const file = join(dir, 'fresh.config.json');
   const e = await environment('vercel');
   const r = await runCutover({ ...e.options('canary'), envName: 'production', configFile: file });
-  // the production alarms do not exist on this moto: the check fails and nothing is created
-  expect(r.error).toMatch(/no CloudWatch alarm named venture-nudge-production-/);
+  // the defaults create production's zone and await its delegation: refused, and nothing is created
+  expect(r.error).toMatch(/environments\.production\.dns\.delegated is false/);
   expect(existsSync(file)).toBe(false);
+});
+
+test('a zone awaiting delegation refuses a stage that weighs AWS, naming the field and the README section', async () => {
+  const file = join(dir, 'awaiting.config.json');
+  writeFileSync(file, JSON.stringify({ environments: { production: { cutover: { stage: 'vercel' } } } }));
+  const e = await environment('vercel');
+  const r = await runCutover({ ...e.options('canary'), envName: 'production', configFile: file });
+  expect(r).toMatchObject({ ok: false, written: false, applied: false });
+  expect(r.error).toMatch(/dns\.delegated is false.*set environments\.production\.dns\.delegated to true and apply \(README: "Zone and delegation"\)/);
+  expect(JSON.parse(readFileSync(file, 'utf8')).environments.production.cutover.stage).toBe('vercel');
+});
+
+test('a zone awaiting delegation may still go back to stage vercel (no AWS weight)', async () => {
+  const file = join(dir, 'awaiting-back.config.json');
+  writeFileSync(file, JSON.stringify({ environments: { production: { cutover: { stage: 'vercel' } } } }));
+  const e = await environment('vercel');
+  const r = await runCutover({ ...e.options('vercel'), envName: 'production', configFile: file });
+  expect(r.error ?? '').not.toMatch(/delegated/);
 });
 
 test('--apply runs init, saves a plan, shows it, then applies exactly that plan', () => {

@@ -4,6 +4,7 @@ import { join } from 'path';
 import { ConfigInput, resolveConfig } from '../../stacks/config';
 import { UsageError } from '../../scripts/lib/cli/args';
 import { checkDns } from '../../scripts/lib/dns/check';
+import { checkDelegation } from '../../scripts/lib/dns/delegation';
 import { authoritativeServers, DnsQueryError, query } from '../../scripts/lib/dns/query';
 import { plannedZone } from '../../scripts/lib/dns/records';
 import { main } from '../../scripts/dns-check';
@@ -171,6 +172,43 @@ describe('npm run dns:check', () => {
   test('prints the report as JSON with --json', async () => {
     await run({}, ['--server', server.address, '--json']);
     expect(JSON.parse(out)).toMatchObject({ domain: 'venturenudge.com', ok: false });
+  });
+
+  describe('--delegation', () => {
+    const AWS_NS = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk'];
+    const withNs = (nameServers: string[], extra: Record<string, unknown> = {}) => ({ environments: { production: { dns: { nameServers }, ...extra } } });
+
+    test('exits 1 while the domain is still served by other name servers, naming both sides', async () => {
+      expect(await run(withNs(AWS_NS), ['--delegation', '--resolver', server.address])).toBe(1);
+      expect(out).toMatch(/venturenudge\.com is served by ns1\.dns-host\.test, not yet by ns-1\.awsdns-01\.org, ns-2\.awsdns-02\.co\.uk/);
+      expect(out).toMatch(/NOT YET/);
+    });
+
+    test("exits 0 once the domain's NS are the zone's name servers, saying to set dns.delegated", async () => {
+      expect(await run(withNs(['ns1.dns-host.test']), ['--delegation', '--resolver', server.address])).toBe(0);
+      expect(out).toMatch(/OK: set environments\.production\.dns\.delegated to true and apply again/);
+    });
+
+    test('compares names without case or the final dot', async () => {
+      expect(await checkDelegation('venturenudge.com', ['NS1.dns-host.test.'], [server.address])).toMatchObject({ live: true, expected: ['ns1.dns-host.test'] });
+    });
+
+    test('a partial match is not live (one of two name servers answered)', async () => {
+      expect(await run(withNs(['ns1.dns-host.test', ...AWS_NS]), ['--delegation', '--resolver', server.address])).toBe(1);
+    });
+
+    test('prints the report as JSON with --json', async () => {
+      await run(withNs(AWS_NS), ['--delegation', '--resolver', server.address, '--json']);
+      expect(JSON.parse(out)).toMatchObject({ domain: 'venturenudge.com', live: false, served: ['ns1.dns-host.test'], expected: AWS_NS });
+    });
+
+    test('without dns.nameServers it is a usage error naming the field and where the values come from', async () => {
+      await expect(run({}, ['--delegation', '--resolver', server.address])).rejects.toThrow(/environments\.production\.dns\.nameServers, which is empty: set it to the zone's `terraform output name_servers`/);
+    });
+
+    test('with an existing zone (hostedZoneId) it is a usage error: nothing to wait for', async () => {
+      await expect(run(withNs(AWS_NS, { hostedZoneId: 'Z0123456789ABC' }), ['--delegation'])).rejects.toThrow(/existing zone Z0123456789ABC.*nothing to wait for/);
+    });
   });
 
   test('rejects a bad flag and an unknown environment as usage errors (exit 2)', async () => {

@@ -171,7 +171,7 @@ describe('dns records the domain already has', () => {
   const withRecords = (records: unknown[]) => prod({ dns: { records } });
 
   test('default to none, with a TTL of 300 when one is given without', () => {
-    expect(resolveConfig().environments.production.dns).toEqual({ records: [], nameServers: [] });
+    expect(resolveConfig().environments.production.dns).toEqual({ records: [], nameServers: [], delegated: false });
     const c = resolveConfig(withRecords([{ name: '@', type: 'MX', values: ['10 mx.example.net.'] }]));
     expect(c.environments.production.dns.records).toEqual([{ name: '@', type: 'MX', ttl: 300, values: ['10 mx.example.net.'] }]);
   });

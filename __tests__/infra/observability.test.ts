@@ -1,4 +1,4 @@
-import { onlyResource, parseJsonAttr, resourcesOf, synthEnvironment } from '../support/synth';
+import { delegated, onlyResource, parseJsonAttr, resourcesOf, synthEnvironment } from '../support/synth';
 
 describe('Observability', () => {
   const json = synthEnvironment({ environments: { production: { budget: { alertEmails: ['ops@venturenudge.com'] } } } } as any);
@@ -94,7 +94,7 @@ describe('Observability', () => {
     const { Testing } = require('cdktf') as typeof import('cdktf');
     const { EnvironmentStack } = require('../../stacks/environment-stack') as typeof import('../../stacks/environment-stack');
     const { resolveConfig } = require('../../stacks/config') as typeof import('../../stacks/config');
-    const stackWith = (alertEmails: string[]) => new EnvironmentStack(Testing.app(), 'production', { config: resolveConfig({ environments: { production: { budget: { alertEmails } } } }), environment: 'production' });
+    const stackWith = (alertEmails: string[]) => new EnvironmentStack(Testing.app(), 'production', { config: resolveConfig(delegated({ environments: { production: { budget: { alertEmails } } } })), environment: 'production' });
     expect(stackWith([]).warnings.join('\n')).toMatch(/no alert recipients.*environments\.production\.budget\.alertEmails/);
     expect(stackWith(['ops@venturenudge.com']).warnings.filter((w) => /alert recipients/.test(w))).toEqual([]);
   });

@@ -5,10 +5,11 @@
 import { Testing } from 'cdktf';
 import { resolveConfig } from '../../stacks/config';
 import { EnvironmentStack } from '../../stacks/environment-stack';
+import { delegated } from '../support/synth';
 import { evaluatePolicy, PolicyReport } from '../../stacks/policy';
 
 function evaluate(environment: string, overrides = {}): PolicyReport {
-  const config = resolveConfig(overrides);
+  const config = resolveConfig(delegated(overrides));
   return evaluatePolicy(new EnvironmentStack(Testing.app(), environment, { config, environment }), { environment });
 }
 

@@ -6,6 +6,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { CUTOVER_STAGES, resolveConfig } from '../../stacks/config';
 import { EnvironmentStack } from '../../stacks/environment-stack';
+import { delegated } from '../support/synth';
 import { evaluatePolicy } from '../../stacks/policy';
 import { declareDatabaseReach, DatabaseEndpoint } from '../../stacks/policy/reach';
 import { EcsTaskReachesDatabase } from '../../stacks/policy/rules/ecs-task-reaches-database';
@@ -69,7 +70,7 @@ describe('VN-ECS-3 tasks reach the database they are configured for', () => {
 
 describe('VN-ECS-3 on the real stacks', () => {
   test.each(CUTOVER_STAGES)('production at stage %s: the app and the runner reach their databases', (stage) => {
-    const config = resolveConfig({ environments: { production: { service: { imageTag: 'abc123' }, cutover: { stage } } } });
+    const config = resolveConfig(delegated({ environments: { production: { service: { imageTag: 'abc123' }, cutover: { stage } } } }));
     const report = evaluatePolicy(new EnvironmentStack(Testing.app(), 'production', { config, environment: 'production', policy: false }), { environment: 'production', rules: [EcsTaskReachesDatabase] });
     expect(report.errors.map((f) => f.message)).toEqual([]);
   });

@@ -4,11 +4,13 @@
  * nothing else in the planned infrastructure. Two real offline plans of the
  * production stack, in one init'ed working directory.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PlanDocument } from '../../scripts/lib/terraform/plan-summary';
 import { reviewStack, synthStacks } from '../../scripts/lib/terraform/review';
+import { writeDelegatedConfig } from '../support/synth';
+import type { CutoverStage } from '../../stacks/config';
 
 // One fixed secret for both plans: the CloudFront origin header and the listener rule embed it.
 const SECRET = 'cutover-test-secret-0123456789-abcdefghij';
@@ -34,7 +36,7 @@ function resources(doc: PlanDocument): Map<string, PlannedResource> {
 
 async function planStage(stage: string): Promise<PlanDocument> {
   const config = join(dir, `${stage}.json`);
-  writeFileSync(config, JSON.stringify({ environments: { production: { cutover: { stage } } } }));
+  writeDelegatedConfig(config, { environments: { production: { cutover: { stage: stage as CutoverStage } } } });
   const synth = await synthStacks({ outdir: join(dir, `synth-${stage}`), stacks: ['production'], offline: true, configFile: config, runner: 'ts-node' });
   const review = await reviewStack({ stack: 'production', synthFile: synth.files.production, workdir: join(dir, 'work'), offline: true, originSecret: SECRET, validate: false });
   return review.plan!;

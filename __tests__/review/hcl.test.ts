@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { plannedResourceAddresses } from '../../scripts/lib/terraform/plan-summary';
 import { ReviewResult, runReview } from '../../scripts/lib/terraform/review';
-import { synthEnvironment } from '../support/synth';
+import { synthEnvironment, writeDelegatedConfig } from '../support/synth';
 
 let dir: string;
 let result: ReviewResult | undefined;
@@ -16,7 +16,7 @@ let failure: Error | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vn-hcl-'));
   try {
-    result = await runReview({ stacks: ['production'], outdir: dir, offline: true, hcl: true, runner: 'ts-node', env: { ...process.env, TF_VAR_origin_verify_secret: 'hcl-test-secret-0123456789-abcdefghijkl' } });
+    result = await runReview({ stacks: ['production'], outdir: dir, offline: true, hcl: true, runner: 'ts-node', configFile: writeDelegatedConfig(join(dir, 'delegated.json')), env: { ...process.env, TF_VAR_origin_verify_secret: 'hcl-test-secret-0123456789-abcdefghijkl' } });
   } catch (e) {
     failure = e as Error;
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { PlanDocument, plannedResourceAddresses } from '../../scripts/lib/terraform/plan-summary';
 import { PHASES, ReviewResult, reviewStack, runReview, StackReview } from '../../scripts/lib/terraform/review';
+import { writeDelegatedConfig } from '../support/synth';
 
 const SECRET = 'test-origin-secret-0123456789-abcdefghij';
 /** The secret being rotated out, passed as Terraform takes it (a JSON list). */
@@ -20,7 +21,7 @@ const count = (doc: PlanDocument, type: string) => plannedResourceAddresses(doc)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vn-review-'));
-  result = await runReview({ stacks: ['production', 'staging'], outdir: dir, offline: true, runner: 'ts-node', env: { ...process.env, TF_VAR_origin_verify_secret: SECRET, TF_VAR_origin_verify_secret_previous: JSON.stringify([PREVIOUS]) } });
+  result = await runReview({ stacks: ['production', 'staging'], outdir: dir, offline: true, runner: 'ts-node', configFile: writeDelegatedConfig(join(dir, 'delegated.json')), env: { ...process.env, TF_VAR_origin_verify_secret: SECRET, TF_VAR_origin_verify_secret_previous: JSON.stringify([PREVIOUS]) } });
 }, 300_000);
 
 afterAll(() => {

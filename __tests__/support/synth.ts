@@ -2,8 +2,9 @@
  * Synthesizes an environment stack in-process and gives typed access to the
  * Terraform JSON: the unit tests assert on this, not on snapshots.
  */
+import { writeFileSync } from 'fs';
 import { App, Testing } from 'cdktf';
-import { ConfigInput, resolveConfig } from '../../stacks/config';
+import { ConfigInput, defaultConfig, mergeDeep, resolveConfig } from '../../stacks/config';
 import { EnvironmentStack } from '../../stacks/environment-stack';
 import { ProviderMode } from '../../stacks/providers';
 
@@ -16,8 +17,23 @@ export type TfJson = {
   terraform: Record<string, any>;
 };
 
+/**
+ * The overrides with every environment's domain delegated to its zone (`dns.delegated: true`), unless
+ * they say otherwise: the full stack, what most tests look at. The zone-only first apply of a new
+ * zone is what `dns.delegated: false` (the default) synthesizes; __tests__/infra/zone-phase.test.ts.
+ */
+export function delegated(overrides: ConfigInput = {}): ConfigInput {
+  const environments: Record<string, unknown> = { ...overrides.environments };
+  for (const name of new Set([...Object.keys(defaultConfig().environments), ...Object.keys(environments)])) {
+    if (environments[name] === null) continue;
+    environments[name] = mergeDeep({ dns: { delegated: true } }, environments[name] ?? {});
+  }
+  return { ...overrides, environments } as ConfigInput;
+}
+
+/** Synthesizes one environment of the config (the full stack: see `delegated`). */
 export function synthEnvironment(overrides: ConfigInput = {}, environment = 'production', providerMode?: ProviderMode): TfJson {
-  const config = resolveConfig(overrides);
+  const config = resolveConfig(delegated(overrides));
   const app = Testing.app();
   const stack = new EnvironmentStack(app, environment, { config, environment, providerMode });
   return JSON.parse(Testing.synth(stack)) as TfJson;
@@ -56,4 +72,10 @@ export function parseJsonAttr(value: string): any {
 /** Every `${...}` reference in a string, e.g. to check which resource an attribute points at. */
 export function refsIn(value: unknown): string[] {
   return JSON.stringify(value).match(/\$\{[^}]*\}/g) ?? [];
+}
+
+/** Writes a config file of `delegated(overrides)` (the full stack) for tests that synthesize through the CLI or the review. */
+export function writeDelegatedConfig(file: string, overrides: ConfigInput = {}): string {
+  writeFileSync(file, JSON.stringify(delegated(overrides), null, 2));
+  return file;
 }

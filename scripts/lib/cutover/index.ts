@@ -14,7 +14,7 @@
  * declined, or with dryRun.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { databaseOfRecord, namesFor, type CutoverStage } from '../../../stacks/config';
+import { awaitingDelegation, databaseOfRecord, namesFor, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config';
 import { stageChange, type StageChange } from './change';
 import { editStage, writeStage, type StageEdit } from './config-file';
 import { fileLedger, type DayLedger } from './ledger';
@@ -92,6 +92,9 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
   if (!transition.allowed) return { ok: false, transition, ...none, error: `refused: ${transition.reason}` };
   const names = namesFor(before, o.envName);
   const env = before.environments[o.envName];
+  if (awaitingDelegation(env) && STAGE_WEIGHTS[o.to].aws > 0) {
+    return { ok: false, transition, ...none, error: `refused: environments.${o.envName}.dns.delegated is false, so the stack holds only its new zone and nothing on AWS takes weight yet: delegate ${env.domain} to the zone, set environments.${o.envName}.dns.delegated to true and apply (README: "Zone and delegation"), then run this again` };
+  }
   const ctx = {
     envName: o.envName,
     healthUrl: o.healthUrl ?? `https://${names.testHost}${env.service.healthCheckPath}`,
