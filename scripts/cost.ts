@@ -6,11 +6,12 @@
  * Monthly estimate per resource type of a synthesized stack, from the bundled
  * us-east-1 price table, compared line by line with the migration guide's $220.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { PricingClient } from '@aws-sdk/client-pricing';
-import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config';
+import { CONFIG_FILE_ENV, ConfigInput, DEFAULT_CONFIG_FILE, mergeDeep } from '../stacks/config';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger, Logger } from './lib/cli/log';
 import { compareActual, fetchActualCosts, monthPeriod, renderComparison } from './lib/pricing/actual';
@@ -41,6 +42,7 @@ into the dated snapshot the estimate reads.`,
     stack: { type: 'string', valueName: 'name', description: 'environment (also the Environment tag value for --actual)', default: 'production' },
     file: { type: 'string', valueName: 'path', description: 'price this cdk.tf.json instead (no synth)' },
     'no-synth': { type: 'boolean', description: 'never synthesize; fail if the JSON is missing' },
+    delegated: { type: 'boolean', description: "price the full stack, as it is once the domain is delegated (a new zone's first apply holds only the zone): synthesizes it into a temporary folder" },
     actual: { type: 'boolean', description: 'compare with the bill of --month (Cost Explorer)', default: false },
     month: { type: 'string', valueName: 'YYYY-MM', description: 'the billing month for --actual' },
     refresh: { type: 'boolean', description: 'fetch current prices (Price List API) into the snapshot', default: false },
@@ -58,6 +60,7 @@ function checkFlags(values: Values): void {
   if (values.actual && !values.month) throw new UsageError('--actual needs --month YYYY-MM (the billing month to compare)');
   if (values.month && !values.actual) throw new UsageError('--month goes with --actual');
   if (values.out && !values.refresh) throw new UsageError('--out goes with --refresh');
+  if (values.delegated && (values.file || values['no-synth'])) throw new UsageError('--delegated synthesizes the full stack; it does not go with --file or --no-synth');
   if (values.month) {
     try {
       monthPeriod(values.month);
@@ -115,9 +118,27 @@ async function main(): Promise<number> {
     return runRefresh(values, log);
   }
   const stack = values.stack;
-  const outdir = resolve(process.env.CDKTF_OUTDIR ?? join(PROJECT_DIR, 'cdktf.out'));
+  const scratch = values.delegated ? mkdtempSync(join(tmpdir(), 'vn-cost-')) : undefined;
+  try {
+    return await estimate(values, stack, scratch, log);
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The config file with `stack`'s domain taken as delegated (`--delegated`), written into `scratch`. */
+function delegatedConfig(configFile: string | undefined, stack: string, scratch: string): string {
+  const raw = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as ConfigInput) : {};
+  const file = join(scratch, 'delegated.config.json');
+  writeFileSync(file, JSON.stringify(mergeDeep(raw, { environments: { [stack]: { dns: { delegated: true } } } }), null, 2));
+  return file;
+}
+
+async function estimate(values: Values, stack: string, scratch: string | undefined, log: Logger): Promise<number> {
+  const outdir = scratch ?? resolve(process.env.CDKTF_OUTDIR ?? join(PROJECT_DIR, 'cdktf.out'));
   const file = values.file ? resolve(values.file) : join(outdir, 'stacks', stack, 'cdk.tf.json');
-  const configFile = process.env[CONFIG_FILE_ENV] ?? (existsSync(join(PROJECT_DIR, DEFAULT_CONFIG_FILE)) ? join(PROJECT_DIR, DEFAULT_CONFIG_FILE) : undefined);
+  const userConfig = process.env[CONFIG_FILE_ENV] ?? (existsSync(join(PROJECT_DIR, DEFAULT_CONFIG_FILE)) ? join(PROJECT_DIR, DEFAULT_CONFIG_FILE) : undefined);
+  const configFile = scratch ? delegatedConfig(userConfig, stack, scratch) : userConfig;
   const stale = !values.file && (olderThanSources(file) || (configFile !== undefined && existsSync(file) && statSync(configFile).mtimeMs > statSync(file).mtimeMs));
   const synth = stale && !values['no-synth'];
 
@@ -129,7 +150,7 @@ async function main(): Promise<number> {
   if (stale && !synth) log.warn(`${relative(PROJECT_DIR, file)} is older than the sources; the estimate may be out of date`);
   if (synth) {
     log.info(`synthesizing ${stack} (${existsSync(file) ? 'JSON older than the sources' : 'no JSON yet'})...`);
-    await synthStacks({ outdir, stacks: [stack], offline: false, log: (line) => log.info(line) });
+    await synthStacks({ outdir, stacks: [stack], offline: false, configFile, log: (line) => log.info(line) });
   }
   let tf: TerraformJson;
   try {
@@ -138,10 +159,13 @@ async function main(): Promise<number> {
     throw new Error(`${relative(PROJECT_DIR, file)}: cannot read synthesized JSON (${(e as Error).message})`);
   }
   if (!tf.resource) throw new Error(`${relative(PROJECT_DIR, file)}: no "resource" block; is this a cdk.tf.json?`);
-  const estimate = estimateCost(tf);
-  if (values.actual) return runActual(values, estimate, stack, log);
-  if (values.json) process.stdout.write(`${JSON.stringify({ stack, file: relative(PROJECT_DIR, file), ...estimate }, null, 2)}\n`);
-  else process.stdout.write(`${renderCostReport(estimate, stack)}\n`);
+  // A new zone's first apply (stacks/environment-stack.ts zoneOnly) holds the zone alone.
+  const zoneOnly = (tf as { output?: Record<string, { value?: unknown }> }).output?.delegation?.value === 'pending';
+  if (zoneOnly) log.warn(`${stack} is the zone-only first apply (environments.${stack}.dns.delegated is false): this estimates the zone alone; --delegated prices the full stack`);
+  const result = estimateCost(tf);
+  if (values.actual) return runActual(values, result, stack, log);
+  if (values.json) process.stdout.write(`${JSON.stringify({ stack, file: scratch ? '(--delegated: a temporary synth)' : relative(PROJECT_DIR, file), zoneOnly, ...result }, null, 2)}\n`);
+  else process.stdout.write(`${renderCostReport(result, stack)}\n`);
   return 0;
 }
 

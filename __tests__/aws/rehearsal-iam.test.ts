@@ -11,6 +11,7 @@ import { join } from 'path';
 import { RehearsalReport, rehearse } from '../../scripts/lib/rehearsal/rehearsal';
 import { resolveConfig } from '../../stacks/config';
 import { isRunning } from '../support/moto';
+import { delegated } from '../support/synth';
 
 const KEEP = [/^aws_iam_(policy|role|role_policy|openid_connect_provider)$/, /^aws_kms_key(_policy)?$/, /^aws_secretsmanager_secret$/];
 
@@ -48,7 +49,7 @@ describe('rehearsal as the deploy and plan roles', () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'rehearsal-iam-'));
     report = await rehearse({
-      config: resolveConfig({}),
+      config: resolveConfig(delegated({})),
       workDir,
       phaseTimeoutSeconds: 600,
       // production: the synthesized policy; staging: the same stack, its deploy role without the secret's permissions.

@@ -10,6 +10,7 @@ import { join } from 'path';
 import { RehearsalReport, rehearse, rehearseStackDir, timingTable } from '../../scripts/lib/rehearsal/rehearsal';
 import { resolveConfig } from '../../stacks/config';
 import { isRunning } from '../support/moto';
+import { delegated } from '../support/synth';
 
 /**
  * Keeps the VPC, one subnet with a CIDR outside the VPC (valid syntax, so the
@@ -38,7 +39,7 @@ describe('rehearsal of a deliberately broken stack', () => {
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'rehearsal-test-'));
-    report = await rehearse({ config: resolveConfig({}), stacks: ['production'], workDir, editJson: (_stack, json) => breakStack(json), phaseTimeoutSeconds: 240 });
+    report = await rehearse({ config: resolveConfig(delegated({})), stacks: ['production'], workDir, editJson: (_stack, json) => breakStack(json), phaseTimeoutSeconds: 240 });
   }, 400_000);
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 

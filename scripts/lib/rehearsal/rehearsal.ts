@@ -3,6 +3,10 @@
  * local AWS API (moto, see ./moto.ts). Per stack, in named phases:
  *
  *   init     terraform init (offline mirror)
+ *   zone     a stack whose new zone awaits delegation (dns.delegated false, the
+ *            default): as the administrator, apply its first, zone-only JSON; the
+ *            full JSON (dns.delegated true) is what the later phases apply, and
+ *            its apply must destroy nothing the first one made
  *   bootstrap  as the administrator: apply -target the permissions boundary,
  *            the OIDC provider and the GitHub deploy and plan roles (what a
  *            first administrator apply creates)
@@ -30,7 +34,7 @@ import { randomBytes } from 'crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { App } from 'cdktf';
-import { Config, namesFor } from '../../../stacks/config';
+import { awaitingDelegation, Config, namesFor } from '../../../stacks/config';
 import { EnvironmentStack, ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ensureStateBucket } from '../aws/state-bucket';
@@ -39,7 +43,7 @@ import { terraform, TerraformResult } from '../terraform/run';
 import { DEPLOY_WORKFLOW, PLAN_WORKFLOW } from '../../../stacks/github-deploy';
 import { CredentialEnv, FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, assumeRoleWithWebIdentity, enableIamEvaluation, startMoto } from './moto';
 
-export const PHASES = ['synth', 'init', 'bootstrap', 'trust', 'apply', 'plan', 'unprotect', 'destroy', 'teardown', 'state'] as const;
+export const PHASES = ['synth', 'init', 'zone', 'bootstrap', 'trust', 'apply', 'plan', 'unprotect', 'destroy', 'teardown', 'state'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PhaseResult {
@@ -116,6 +120,8 @@ export interface StackRunOptions {
   readonly phaseTimeoutSeconds?: number;
   /** Secret values masked in logs and errors. */
   readonly secrets?: readonly string[];
+  /** The zone-only JSON of a new zone's first apply (cdk.tf.json path), applied before the full stack. @default none (one apply) */
+  readonly zonePhase?: string;
 }
 
 type Run = TerraformResult;
@@ -126,6 +132,20 @@ const REHEARSAL_ADMIN_LABEL = 'administrator';
 /** Runs terraform in `dir`, appending all output (secrets masked) to `logFile`; stops it after the timeout. The caller judges the exit code. */
 function runTerraform(dir: string, args: string[], logFile: string, env: Readonly<Record<string, string>>, timeoutSeconds: number, secrets: readonly string[] = []): Promise<Run> {
   return terraform(dir, args, { env: { ...env }, logFile, timeoutSeconds, anyExitCode: true, secrets });
+}
+
+/** Runs `fn` with `json` in place of the stack directory's cdk.tf.json, then puts the stack's own JSON back. */
+async function withStackJson<T>(dir: string, json: string, fn: () => Promise<T>): Promise<T> {
+  const own = join(dir, 'cdk.tf.json');
+  const kept = `${own}.own`;
+  copyFileSync(own, kept);
+  copyFileSync(json, own);
+  try {
+    return await fn();
+  } finally {
+    copyFileSync(kept, own);
+    rmSync(kept, { force: true });
+  }
 }
 
 /** The `Error:` blocks of terraform output (the provider's own messages), secrets masked. */
@@ -229,6 +249,15 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
       return { ok: true, summary: `${targets.length} resource(s): ${applySummary(r.output) || 'no changes'}` };
     }, env);
   };
+  const zoneFirst = (zoneJson: string) =>
+    withStackJson(dir, zoneJson, () => phase('zone', ['apply', '-no-color', '-input=false', '-auto-approve'], (r) => (r.code === 0 ? { ok: true, summary: `as ${REHEARSAL_ADMIN_LABEL}, zone only: ${applySummary(r.output)}` } : failed(r)), adminEnv));
+  /** The full apply after a zone phase adds to what it made: a replaced zone would change its name servers, undoing the delegation. */
+  const addsOnly = (r: Run) => {
+    if (r.code !== 0) return failed(r);
+    const m = /(\d+) destroyed/.exec(r.output);
+    if (zone && m && m[1] !== '0') return { ok: false, summary: applySummary(r.output), error: `the full apply after the zone-only one must add to it, but it ${applySummary(r.output)}` };
+    return { ok: true, summary: applySummary(r.output) };
+  };
   const destroyed = (r: Run) => {
     if (r.code !== 0) return failed(r);
     const m = /(\d+) destroyed/.exec(r.output);
@@ -236,10 +265,13 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
   };
 
   const init = await phase('init', ['init', '-no-color', '-input=false', ...(opts.initArgs ?? [])], (r) => (r.code === 0 ? { ok: true, summary: '' } : failed(r)), adminEnv);
+  // A new zone's first apply: the zone-only JSON in place of the full one, then the full one back.
+  const zone = init.ok && opts.zonePhase ? await zoneFirst(opts.zonePhase) : undefined;
   if (init.ok) {
-    let deployEnv: Readonly<Record<string, string>> | undefined = opts.env;
-    let planEnv: Readonly<Record<string, string>> | undefined = opts.env;
-    if (ids) {
+    // After a failed zone phase nothing more is applied; the teardown still runs.
+    let deployEnv: Readonly<Record<string, string>> | undefined = zone?.ok === false ? undefined : opts.env;
+    let planEnv: Readonly<Record<string, string>> | undefined = deployEnv;
+    if (ids && deployEnv) {
       const boot = await phase('bootstrap', ['apply', '-no-color', '-input=false', '-auto-approve', ...ids.bootstrapTargets.map((t) => `-target=${t}`)], (r) => (r.code === 0 ? { ok: true, summary: `as ${REHEARSAL_ADMIN_LABEL}: ${applySummary(r.output)}` } : failed(r)), adminEnv);
       const roles = boot.ok
         ? await step('trust', async () => {
@@ -253,7 +285,7 @@ export async function rehearseStackDir(stack: string, dir: string, logFile: stri
       deployEnv = roles ? withKeys(roles.deploy) : undefined;
       planEnv = roles ? withKeys(roles.plan) : undefined;
     }
-    const apply = deployEnv ? await phase('apply', ['apply', '-no-color', '-input=false', '-auto-approve'], (r) => (r.code === 0 ? { ok: true, summary: applySummary(r.output) } : failed(r)), deployEnv) : undefined;
+    const apply = deployEnv ? await phase('apply', ['apply', '-no-color', '-input=false', '-auto-approve'], addsOnly, deployEnv) : undefined;
     // Once the plan has refreshed every resource and found no drift, the
     // teardown commands need not refresh again (saves ~30 s per command on 2 cores).
     let refreshed = false;
@@ -362,6 +394,12 @@ export function synthRehearsal(config: Config, stacks: readonly string[], outDir
   for (const stack of stacks) new EnvironmentStack(app, stack, { config, environment: stack, providerMode: { kind: 'rehearsal', endpoint } });
   app.synth();
   return Object.fromEntries(stacks.map((s) => [s, join(outDir, 'stacks', s)]));
+}
+
+/** The config once every domain is delegated to its zone (`dns.delegated: true`): the stacks of the second apply. */
+export function delegatedEverywhere(config: Config): Config {
+  const environments = Object.fromEntries(Object.entries(config.environments).map(([n, e]) => [n, { ...e, dns: { ...e.dns, delegated: true } }]));
+  return { ...config, environments };
 }
 
 /** The account moto answers for (STS GetCallerIdentity). */
@@ -523,7 +561,11 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   log(`moto ${moto.endpoint} (pid ${moto.pid}), log ${moto.logFile}`);
   try {
     const t0 = Date.now();
-    const config = withRehearsalRepository(opts.config);
+    const configured = withRehearsalRepository(opts.config);
+    // A new zone that awaits delegation is rehearsed as a user runs it: the zone-only apply, then the full one.
+    const awaiting = stacks.filter((s) => awaitingDelegation(configured.environments[s]));
+    const zoneDirs = awaiting.length ? synthRehearsal(configured, awaiting, join(logDir, 'synth-zone'), moto.endpoint) : {};
+    const config = delegatedEverywhere(configured);
     const dirs = synthRehearsal(config, stacks, join(logDir, 'synth'), moto.endpoint);
     const unprotected: Record<string, StackRunOptions['unprotect']> = {};
     for (const s of stacks) {
@@ -567,6 +609,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
           unprotect: unprotected[s],
           identities: roles ? stackIdentities(config, s, json, moto.endpoint, admin) : undefined,
           initArgs,
+          zonePhase: zoneDirs[s] ? join(zoneDirs[s], 'cdk.tf.json') : undefined,
           log,
           phaseTimeoutSeconds: opts.phaseTimeoutSeconds,
           secrets: [secret],

@@ -37,7 +37,8 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
   const origin = randomBytes(32).toString('base64url');
   const configFile = join(logDir, 'venture-nudge.config.json');
   // The local backend: its state file is the one the rehearsal moves into its run folder (the S3 default needs a bucket).
-  writeFileSync(configFile, `${JSON.stringify({ github: { repository: REHEARSAL_GITHUB_REPOSITORY }, environments: { [ENV]: { database: { logicalReplication: true }, backend: { type: 'local' } } } }, null, 2)}\n`);
+  // The day comes long after the zone's delegation (the deploy rehearsal walks the zone-only first apply).
+  writeFileSync(configFile, `${JSON.stringify({ github: { repository: REHEARSAL_GITHUB_REPOSITORY }, environments: { [ENV]: { database: { logicalReplication: true }, backend: { type: 'local' }, dns: { delegated: true } } } }, null, 2)}\n`);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...moto.clientEnv,
