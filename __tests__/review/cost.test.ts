@@ -265,6 +265,30 @@ describe('npm run cost (CLI)', () => {
     expect((await cost(['--actual', '--month', 'november'], {})).stderr).toMatch(/^error: --month "november" is not a month; give YYYY-MM/);
   }, 120_000);
 
+  test("a new zone's zone-only JSON is priced as it is, with a warning naming dns.delegated and --delegated", async () => {
+    const zoneOnly = join(dir, 'zone-only.tf.json');
+    writeFileSync(zoneOnly, JSON.stringify(synthEnvironment({ environments: { production: { dns: { delegated: false } } } })));
+    const r = await cost(['--file', zoneOnly, '--json'], {});
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/production is the zone-only first apply \(environments\.production\.dns\.delegated is false\).*--delegated prices the full stack/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ zoneOnly: true });
+  }, 120_000);
+
+  test('--delegated prices the full stack of a config whose zone awaits delegation, leaving cdktf.out alone', async () => {
+    const config = join(dir, 'awaiting.config.json');
+    writeFileSync(config, JSON.stringify({ environments: { production: { dns: { delegated: false } } } }));
+    const r = await cost(['--delegated', '--json'], { VN_CONFIG: config, CDKTF_OUTDIR: join(dir, 'untouched') });
+    expect(r.stderr).not.toMatch(/^error:/m);
+    const out = JSON.parse(r.stdout);
+    expect(out.zoneOnly).toBe(false);
+    expect(out.lines.map((l: { type: string }) => l.type)).toEqual(expect.arrayContaining(['aws_db_instance', 'aws_ecs_service']));
+    expect(existsSync(join(dir, 'untouched'))).toBe(false);
+  }, 240_000);
+
+  test('--delegated with --file is a bad command line (exit 2)', async () => {
+    expect(await cost(['--delegated', '--file', file], {})).toMatchObject({ code: 2, stderr: expect.stringMatching(/--delegated synthesizes the full stack; it does not go with --file or --no-synth/) });
+  }, 120_000);
+
   describe('--refresh', () => {
     let server: Server;
     let endpoint: string;
