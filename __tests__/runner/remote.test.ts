@@ -196,6 +196,10 @@ describe('runRemote (scripts/lib/aws/ecs-run.ts)', () => {
 });
 
 describe('runner target and command line', () => {
+  test("a zone-only first apply's outputs name the delegation still to finish, not the runner flag", () => {
+    expect(() => runnerTargetFromOutputs({ delegation: { value: 'pending' }, name_servers: { value: ['ns-1.awsdns-01.org'] } })).toThrow(/zone-only first apply \(environments\.<env>\.dns\.delegated is false\).*set dns\.delegated to true and apply again/);
+  });
+
   test('the target comes from `terraform output -json`, and a missing field is named', () => {
     expect(() => runnerTargetFromOutputs({ other: { value: 1 } })).toThrow(/no "migration_runner" output: apply the stack with the runner enabled/);
     expect(() => runnerTargetFromOutputs({ migration_runner: { value: { ...Object.fromEntries(Object.entries({ cluster: 'c', task_definition: 't', subnets: [], security_groups: ['sg'], container: 'x', log_group: 'g', log_stream_prefix: 'p' })) } } })).toThrow(/migration_runner\.subnets is missing or empty/);
