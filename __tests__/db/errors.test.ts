@@ -1,20 +1,27 @@
 /**
  * Connection problems and refusals: each is one line naming the problem and the fix, and
  * nothing is written. The cluster serves TLS with a self-signed certificate for the sslmode tests.
+ * The databases are provider-shaped (../support/shapes.ts): the source owned by Vercel's
+ * non-superuser app user, the target by RDS's non-superuser master user.
  */
 import { connect, maskUrl, MigrationError, parseUrl, redactSecrets, resolveUrl } from '../../scripts/lib/db/connection';
 import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { freePort, PASSWORD, useClusters } from '../support/postgres';
+import { ShapedDatabase, shapeRds, shapeVercel } from '../support/shapes';
 import { relationCount } from './fixture';
 
 const [cluster] = useClusters(1, { ssl: true });
+let source: ShapedDatabase;
+let target: ShapedDatabase;
 let src: string;
 let dst: string;
 
 beforeAll(async () => {
-  src = await cluster().createDatabase('src');
-  await cluster().sql('src', 'CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)');
-  dst = await cluster().createDatabase('dst');
+  source = await shapeVercel(cluster(), { database: 'src' });
+  await source.sql('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)');
+  target = await shapeRds(cluster(), { database: 'dst' });
+  src = source.url;
+  dst = target.url;
 });
 
 async function copyError(from: string, to: string): Promise<MigrationError> {
@@ -37,20 +44,20 @@ test('a wrong password names the user and the fix, and writes nothing', async ()
   const bad = dst.replace(encodeURIComponent(PASSWORD), 'wrong-secret');
   const err = await copyError(src, bad);
   expectOneCleanLine(err);
-  expect(err.message).toMatch(/^target database: password authentication failed for user "postgres" at 127\.0\.0\.1:\d+: check the password/);
+  expect(err.message).toMatch(/^target database: password authentication failed for user "venturenudge_admin" at 127\.0\.0\.1:\d+: check the password/);
   expect(err.message).not.toContain('wrong-secret');
   expect(await relationCount(cluster(), 'dst')).toBe(0);
 });
 
 test('an unreachable host says so and names host and port', async () => {
   const port = await freePort();
-  const err = await copyError(src, `postgres://postgres:x@127.0.0.1:${port}/dst`);
+  const err = await copyError(src, `postgres://venturenudge_admin:x@127.0.0.1:${port}/dst`);
   expectOneCleanLine(err);
   expect(err.message).toBe(`target database: cannot reach 127.0.0.1:${port} (connection refused): check the host and port in the URL and that the server is running`);
 });
 
 test('a missing database names the database and how to create it', async () => {
-  const err = await copyError(cluster().url('nope'), dst);
+  const err = await copyError(source.urlOf('nope'), dst);
   expectOneCleanLine(err);
   expect(err.message).toMatch(/^source database: database "nope" does not exist on 127\.0\.0\.1:\d+: create it \(CREATE DATABASE "nope"\)/);
 });
@@ -65,7 +72,7 @@ test('--from equal to --to is refused before connecting, also through a host ali
 });
 
 test('a non-empty target is refused with the --force hint, nothing written', async () => {
-  await cluster().sql('dst', 'CREATE TABLE existing (id int)');
+  await target.sql('CREATE TABLE existing (id int)');
   try {
     const err = await copyError(src, dst);
     expectOneCleanLine(err);
@@ -73,7 +80,7 @@ test('a non-empty target is refused with the --force hint, nothing written', asy
     expect(err.message).toMatch(/target database 127\.0\.0\.1:\d+\/dst is not empty .*pass --force/);
     expect(await relationCount(cluster(), 'dst')).toBe(1);
   } finally {
-    await cluster().sql('dst', 'DROP TABLE existing');
+    await target.sql('DROP TABLE existing');
   }
 });
 
@@ -121,25 +128,25 @@ describe('sslmode as libpq', () => {
     (await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl as boolean;
 
   test('require encrypts without verifying the self-signed certificate', async () => {
-    const c = await connect(cluster().url('src', 'sslmode=require'));
+    const c = await connect(source.urlOf('src', 'sslmode=require'));
     expect(await ssl(c)).toBe(true);
     await c.end();
   });
 
   test('verify-full rejects a certificate it cannot verify, with the fix', async () => {
-    await expect(connect(cluster().url('src', 'sslmode=verify-full'), { role: 'source' })).rejects.toThrow(
+    await expect(connect(source.urlOf('src', 'sslmode=verify-full'), { role: 'source' })).rejects.toThrow(
       /^source database: TLS certificate of 127\.0\.0\.1:\d+ failed verification \(\w+\) under sslmode=verify-full: add sslrootcert=<CA file>/,
     );
   });
 
   test('verify-full accepts the certificate when sslrootcert names its CA', async () => {
-    const c = await connect(cluster().url('src', `sslmode=verify-full&sslrootcert=${encodeURIComponent(cluster().certFile!)}`));
+    const c = await connect(source.urlOf('src', `sslmode=verify-full&sslrootcert=${encodeURIComponent(cluster().certFile!)}`));
     expect(await ssl(c)).toBe(true);
     await c.end();
   });
 
   test('disable connects in plain text', async () => {
-    const c = await connect(cluster().url('src', 'sslmode=disable'));
+    const c = await connect(source.urlOf('src', 'sslmode=disable'));
     expect(await ssl(c)).toBe(false);
     await c.end();
   });
