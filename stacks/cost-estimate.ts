@@ -4,7 +4,7 @@
  * thresholds are derived from it.
  */
 import { TerraformResource, TerraformStack } from 'cdktf';
-import { estimateCost, TerraformJson } from '../scripts/lib/pricing/pricing';
+import { estimateTotalUsd, TerraformJson } from '../scripts/lib/pricing/pricing';
 import { resolveInStack } from './policy/rule';
 
 /** Headroom of each budget threshold over the estimate: the first sits above a normal month, so it fires only on real overspend. */
@@ -32,18 +32,50 @@ export interface StackEstimateOptions {
   readonly region: string;
 }
 
+type ResourceBlock = Record<string, Record<string, Record<string, unknown>>>;
+
 /**
  * Monthly estimate (USD) of the stack as it will run: its resources rendered as in the
  * synthesized JSON (the budget excluded). A bootstrapping service (0 tasks) is priced at its floor
  * by the Fargate pricer itself, from the steady-state tags the service carries (stacks/service.ts).
  */
 export function stackMonthlyEstimate(stack: TerraformStack, options: StackEstimateOptions): number {
-  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  const tf: TerraformJson = { resource: lazyResourceBlock(stack, options.exclude), provider: { aws: [{ region: options.region }] } };
+  return estimateTotalUsd(tf);
+}
+
+/**
+ * The stack's `resource` block (type -> logical id -> arguments, keys in tree order), each type
+ * rendered when a pricer first reads it. The pricers read about a third of the types, and
+ * rendering (toTerraform plus token resolution) is most of the estimate's time at synth. All of it
+ * happens within one synchronous estimate, so what is rendered is what an eager pass would render.
+ */
+function lazyResourceBlock(stack: TerraformStack, exclude: readonly string[]): ResourceBlock {
+  const byType = new Map<string, TerraformResource[]>();
   for (const c of stack.node.findAll()) {
-    if (!TerraformResource.isTerraformResource(c) || TerraformStack.of(c) !== stack || options.exclude.includes(c.terraformResourceType)) continue;
-    const rendered = resolveInStack(stack, c.toTerraform())?.resource ?? {};
-    for (const [type, byId] of Object.entries(rendered as Record<string, Record<string, Record<string, unknown>>>)) Object.assign((resource[type] ??= {}), byId);
+    if (!TerraformResource.isTerraformResource(c) || TerraformStack.of(c) !== stack || exclude.includes(c.terraformResourceType)) continue;
+    const list = byType.get(c.terraformResourceType);
+    if (list) list.push(c);
+    else byType.set(c.terraformResourceType, [c]);
   }
-  const tf: TerraformJson = { resource, provider: { aws: [{ region: options.region }] } };
-  return estimateCost(tf).totalUsd;
+  const block: ResourceBlock = {};
+  for (const [type, resources] of byType) {
+    Object.defineProperty(block, type, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = renderType(stack, type, resources);
+        Object.defineProperty(block, type, { value, enumerable: true, configurable: true, writable: true });
+        return value;
+      },
+    });
+  }
+  return block;
+}
+
+/** Logical id -> arguments of `resources` (all of `type`), as the synthesized JSON has them. */
+function renderType(stack: TerraformStack, type: string, resources: readonly TerraformResource[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const r of resources) Object.assign(out, (resolveInStack(stack, r.toTerraform())?.resource as ResourceBlock | undefined)?.[type] ?? {});
+  return out;
 }

@@ -2,8 +2,11 @@
  * Budget alerts derived from the stack's own cost estimate (the pricing `npm run cost` uses),
  * the configured thresholds (the guide's $200/$400/$600 in production) as a floor.
  */
-import { estimateCost } from '../../scripts/lib/pricing/pricing';
-import { budgetThresholds } from '../../stacks/cost-estimate';
+import { Testing, TerraformResource } from 'cdktf';
+import { estimateCost, estimateTotalUsd } from '../../scripts/lib/pricing/pricing';
+import { resolveConfig } from '../../stacks/config';
+import { budgetThresholds, stackMonthlyEstimate } from '../../stacks/cost-estimate';
+import { EnvironmentStack } from '../../stacks/environment-stack';
 import { onlyResource, synthEnvironment, TfJson } from '../support/synth';
 
 const TAGGED = { service: { imageTag: 'abc123' } };
@@ -40,4 +43,23 @@ describe('budgetThresholds', () => {
   test('keeps a floor that is above the estimate with headroom', () => expect(budgetThresholds(100, [200, 400, 600])).toEqual([200, 400, 600]));
   test('lifts floors the estimate outgrows: 10 %, 50 % and 100 % over it', () => expect(budgetThresholds(470, [200, 400, 600])).toEqual([517, 705, 940]));
   test('makes equal values strictly increasing', () => expect(budgetThresholds(10, [50, 50])).toEqual([50, 51]));
+});
+
+describe('stackMonthlyEstimate (the synth-time estimate, rendering only the types the pricers read)', () => {
+  const config = resolveConfig({ environments: { production: TAGGED } });
+  const stack = new EnvironmentStack(Testing.app(), 'production', { config, environment: 'production' });
+  const json = JSON.parse(Testing.synth(stack)) as TfJson;
+  const withoutBudget = { ...json, resource: Object.fromEntries(Object.entries(json.resource).filter(([type]) => type !== 'aws_budgets_budget')) };
+
+  test("equals the full estimate's total over the synthesized JSON without the budget", () => {
+    expect(estimateTotalUsd(withoutBudget)).toBe(estimateCost(withoutBudget).totalUsd);
+    expect(stackMonthlyEstimate(stack, { exclude: ['aws_budgets_budget'], region: config.region })).toBe(estimateCost(withoutBudget).totalUsd);
+  });
+
+  test('does not render a type no pricer reads', () => {
+    const record = stack.node.findAll().find((c): c is TerraformResource => TerraformResource.isTerraformResource(c) && c.terraformResourceType === 'aws_route53_record')!;
+    const render = jest.spyOn(record, 'toTerraform');
+    stackMonthlyEstimate(stack, { exclude: ['aws_budgets_budget'], region: config.region });
+    expect(render).not.toHaveBeenCalled();
+  });
 });

@@ -9,6 +9,7 @@ import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { applyPolicyPack, PolicyViolationError, suppress } from '../../stacks/policy';
 import { SUPPRESSION_METADATA_TYPE } from '../../stacks/policy/suppress';
+import { describeResource } from '../../stacks/policy/rule';
 import { LogGroupKmsEncrypted } from '../../stacks/policy/rules/log-group-kms-encrypted';
 import { EcrImmutableTags } from '../../stacks/policy/rules/ecr-immutable-tags';
 import { RdsStorageEncrypted } from '../../stacks/policy/rules/rds-storage-encrypted';
@@ -234,5 +235,19 @@ describe('the aspect', () => {
   test('a stack with nothing but a provider is evaluated too', () => {
     const report = synthReport(testStack());
     expect([report.errors, report.warnings]).toEqual([[], []]);
+  });
+});
+
+describe('describeResource', () => {
+  test('renders a resource when a rule first reads its config, once, as in the synthesized JSON', () => {
+    const stack = testStack();
+    const repo = mutableRepo(stack, 'repo');
+    const render = jest.spyOn(repo, 'toTerraform');
+    const view = describeResource(stack, repo);
+    expect(render).not.toHaveBeenCalled();
+    expect(view.config).toMatchObject({ name: 'repo', image_tag_mutability: 'MUTABLE' });
+    expect(view.config).not.toHaveProperty('//');
+    expect(view.config).toBe(view.config);
+    expect(render).toHaveBeenCalledTimes(1);
   });
 });

@@ -142,13 +142,16 @@ export function resolveInStack(stack: TerraformStack, value: unknown): any {
   return Tokenization.resolve(value, { scope: stack, preparing: false, resolver: TOKEN_RESOLVER });
 }
 
-/** Builds the rules' view of one resource. */
+/**
+ * Builds the rules' view of one resource. `config` is rendered on first read: the rules read about
+ * half of the resources, and rendering is most of the pack's time at synth. The pack evaluates
+ * synchronously at the end of the aspect pass, so a later render sees the same tree.
+ */
 export function describeResource(stack: TerraformStack, resource: TerraformResource): PolicyResource {
   const type = resource.terraformResourceType;
   const logicalId = resource.friendlyUniqueId;
-  const rendered = resolveInStack(stack, resource.toTerraform());
-  const config: Record<string, any> = { ...(rendered?.resource?.[type]?.[logicalId] ?? {}) };
-  delete config['//'];
+  let config: Record<string, any> | undefined;
+  const configOf = () => (config ??= renderedConfig(stack, resource, type, logicalId));
   const decoded = new Map<string, unknown>();
   return {
     construct: resource,
@@ -156,12 +159,22 @@ export function describeResource(stack: TerraformStack, resource: TerraformResou
     logicalId,
     address: `${type}.${logicalId}`,
     path: resource.node.path,
-    config,
+    get config() {
+      return configOf();
+    },
     json(attribute: string): unknown {
-      if (!decoded.has(attribute)) decoded.set(attribute, decodeJsonAttribute(stack, resource, attribute, config[attribute]));
+      if (!decoded.has(attribute)) decoded.set(attribute, decodeJsonAttribute(stack, resource, attribute, configOf()[attribute]));
       return decoded.get(attribute);
     },
   };
+}
+
+/** The resource's arguments as in the synthesized JSON, without cdktf's `//` metadata. */
+function renderedConfig(stack: TerraformStack, resource: TerraformResource, type: string, logicalId: string): Record<string, any> {
+  const rendered = resolveInStack(stack, resource.toTerraform());
+  const config: Record<string, any> = { ...(rendered?.resource?.[type]?.[logicalId] ?? {}) };
+  delete config['//'];
+  return config;
 }
 
 function decodeJsonAttribute(stack: TerraformStack, resource: TerraformResource, attribute: string, rendered: unknown): unknown {

@@ -147,13 +147,23 @@ export const NO_CHARGE: Readonly<Record<string, string>> = {
   aws_eip_association: 'priced with aws_eip',
 };
 
-/** Prices a synthesized stack: every pricer of ./pricers/ in turn, then the types none of them took. */
-export function estimateCost(tf: TerraformJson, prices: PriceTable = defaultPrices, pricers: readonly Pricer[] = PRICERS): CostEstimate {
+/** What the pricers wrote: priced lines, not-priced items, notes, and every type some pricer accounts for. */
+interface PricerPass {
+  readonly lines: CostLine[];
+  readonly notPriced: NotPriced[];
+  readonly notes: string[];
+  readonly handled: Set<string>;
+}
+
+/**
+ * Runs every pricer over `res`. They read it only through `ctx.all(type)` and `ctx.res[type]`, so a
+ * `res` whose types are rendered on first read (stacks/cost-estimate.ts) is rendered only as far as
+ * the pricers look.
+ */
+function runPricers(res: NonNullable<TerraformJson['resource']>, prices: PriceTable, pricers: readonly Pricer[]): PricerPass {
   const lines: CostLine[] = [];
   const notPriced: NotPriced[] = [];
   const notes: string[] = [];
-  const res = tf.resource ?? {};
-  const skip = (type: string, count: number, reason: string) => notPriced.push({ type, count, reason });
   const ctx: PricingContext = {
     prices,
     H: prices.hoursPerMonth,
@@ -161,7 +171,7 @@ export function estimateCost(tf: TerraformJson, prices: PriceTable = defaultPric
     res,
     all: (type) => Object.entries(res[type] ?? {}),
     add: (l) => lines.push({ ...l, monthlyUsd: round2(l.monthlyUsd) }),
-    skip,
+    skip: (type, count, reason) => notPriced.push({ type, count, reason }),
     note: (text) => notes.push(text),
   };
   const handled = new Set<string>();
@@ -169,6 +179,19 @@ export function estimateCost(tf: TerraformJson, prices: PriceTable = defaultPric
     pricer.price(ctx);
     for (const t of pricer.types) handled.add(t);
   }
+  return { lines, notPriced, notes, handled };
+}
+
+/** The sum of the priced lines (the `totalUsd` of {@link estimateCost}), without the report around it. */
+export function estimateTotalUsd(tf: TerraformJson, prices: PriceTable = defaultPrices, pricers: readonly Pricer[] = PRICERS): number {
+  return round2(runPricers(tf.resource ?? {}, prices, pricers).lines.reduce((s, l) => s + l.monthlyUsd, 0));
+}
+
+/** Prices a synthesized stack: every pricer of ./pricers/ in turn, then the types none of them took. */
+export function estimateCost(tf: TerraformJson, prices: PriceTable = defaultPrices, pricers: readonly Pricer[] = PRICERS): CostEstimate {
+  const res = tf.resource ?? {};
+  const { lines, notPriced, notes, handled } = runPricers(res, prices, pricers);
+  const skip = (type: string, count: number, reason: string) => notPriced.push({ type, count, reason });
   const stackRegion = providerRegion(tf) ?? prices.region;
   if (stackRegion !== prices.region) notes.unshift(`Region: the stack runs in ${stackRegion}, but the bundled table has ${prices.region} prices; ${stackRegion} on-demand prices differ (often 5-15% higher), so treat the figures as a ${prices.region} baseline`);
 
