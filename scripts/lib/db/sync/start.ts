@@ -73,7 +73,7 @@ async function carryReplicaIdentity(ctx: SyncContext, tables: readonly string[])
   }
 }
 
-async function ensurePublication(ctx: SyncContext, tables: readonly string[]): Promise<void> {
+export async function ensurePublication(ctx: SyncContext, tables: readonly string[]): Promise<void> {
   const { publication } = ctx.names;
   const exists = await ctx.source.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
   const list = tables.join(', ');
@@ -81,7 +81,7 @@ async function ensurePublication(ctx: SyncContext, tables: readonly string[]): P
   else await ctx.source.query(`CREATE PUBLICATION ${quoteIdent(publication)} FOR TABLE ${list}`);
 }
 
-async function ensureSlot(ctx: SyncContext): Promise<void> {
+export async function ensureSlot(ctx: SyncContext): Promise<void> {
   const { slot } = ctx.names;
   const exists = await ctx.source.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
   if (!exists.rowCount) await ctx.source.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
