@@ -13,6 +13,7 @@ import { syncEnvToSsm } from './lib/aws/ssm';
 import { connect, describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
 import { closeQuietly, DEFAULT_JOBS } from './lib/db/pool';
 import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
+import { finishRecorded } from './lib/db/sync/finish-record';
 import {
   cleanupSync,
   freezeState,
@@ -24,7 +25,6 @@ import {
   type FinishOptions,
   preflight,
   readStatus,
-  recordOutcome,
   startSync,
   withSync,
   type SyncEvent,
@@ -146,9 +146,6 @@ interface FinishArgs {
 
 async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, reverseConninfo?: string): Promise<number> {
   const timeout = positive(args['timeout-seconds'], 'timeout-seconds');
-  const at = () => new Date().toISOString();
-  const base = { direction: 'forward' as const, source: describeUrl(options.from), target: describeUrl(options.to) };
-  let openedAt: string | undefined;
   const finishOptions: FinishOptions = {
     freeze: args.freeze,
     jobs: parseJobs(args.jobs),
@@ -160,29 +157,15 @@ async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, re
     liftOnSignal: true,
     verifyInFreeze: args['verify-in-freeze'],
     reverseConninfo,
-    onOpen: async (o) => {
-      openedAt = at();
-      log.info(`open: writes open on the target after a ${formatMs(o.freezeMs)} freeze (reverse replication armed); verifying the frozen source against the target's snapshot`);
-      if (!args.env) return;
-      // no source mark yet: cutover --to rds refuses until the verdict is recorded
-      const file = await recordOutcome(args.env, { ...base, ok: true, at: openedAt, openedAt, verification: 'verifying', mode: 'verify-after-open', freezeMs: o.freezeMs, message: 'open, verifying' });
-      log.info(`recorded "open, verifying" in ${file}`);
-    },
+    onOpen: async (o) => log.info(`open: writes open on the target after a ${formatMs(o.freezeMs)} freeze (reverse replication armed); verifying the frozen source against the target's snapshot`),
   };
-  let result;
-  try {
-    result = await withSync(options, (ctx) => finishSync(ctx, finishOptions));
-  } catch (err) {
-    const failed = { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0], ...(openedAt ? { openedAt, verification: 'failed' as const } : {}) };
-    if (args.env) await recordOutcome(args.env, failed).catch((e: Error) => log.error(`not recorded: ${e.message}`));
-    throw err;
-  }
-  const opened = result.opened ? { openedAt, mode: result.mode } : { mode: result.mode };
-  if (args.env) {
-    const record = { ...base, ...opened, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, toVerifiedMs: result.toVerifiedMs, verification: result.ok ? ('verified' as const) : ('failed' as const), message: result.verify.mismatches[0] };
-    const file = await recordOutcome(args.env, record, { from: options.from, prefix: options.prefix });
-    log.info(`recorded in ${file}`);
-  }
+  const result = args.env
+    ? await finishRecorded(options, finishOptions, {
+        envName: args.env,
+        warn: (l) => log.warn(l),
+        onRecorded: (where, r) => log.info(`recorded ${r.verification === 'verifying' ? '"open, verifying"' : r.ok ? 'the verified finish' : 'the failure'} in ${where}`),
+      })
+    : await withSync(options, (ctx) => finishSync(ctx, finishOptions));
   if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     const after = result.mode === 'verify-after-open';
