@@ -1,0 +1,229 @@
+/**
+ * db:sync finish verifies after writes open on the target: the reverse replication is armed,
+ * the target's snapshot taken at the open, the frozen source verified against it; the record of
+ * the day says "open, verifying" until the verdict. Judged by the independent comparison
+ * (pg_dump + row hashes, compareBesideFreeze) and by plain SQL as the clusters' superuser, never
+ * by the engine's own verify.
+ *
+ * The source is Vercel-shaped, the target RDS-shaped (non-superuser owners). SUPERUSER only
+ * inside asSubscriptionCreator, for CREATE SUBSCRIPTION (the forward one on the target at start;
+ * the armed reverse one on the source at finish, and the rollback's), which PostgreSQL 15
+ * reserves to superusers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkLastSync, fileLedger, type EnvironmentState } from '../../scripts/lib/cutover/index';
+import { finishRecorded, readStatus, rollbackDatabase, startSync, withSync, type FinishResult, type SyncEvent, type SyncOptions } from '../../scripts/lib/db/sync/index';
+import { compareBesideFreeze, NO_DIFFERENCE } from '../support/compare';
+import { useClusters } from '../support/postgres';
+import { asSubscriptionCreator, shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
+import { APP_SQL, LOGICAL, replicationObjects, startWriter } from './support';
+
+const [sourceCluster, targetCluster] = useClusters(2, LOGICAL);
+const source = () => sourceCluster();
+const target = () => targetCluster();
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+interface Pair {
+  vercel: ShapedDatabase;
+  rds: ShapedDatabase;
+  options: SyncOptions;
+  ledger: ReturnType<typeof fileLedger>;
+}
+
+/** A Vercel-shaped source with the app schema, an RDS-shaped target replicating it (every table ready), a record of the day in a temp dir. */
+async function replicating(db: string): Promise<Pair> {
+  const vercel = await shapeVercel(source(), { database: db });
+  const rds = await shapeRds(target(), { database: db });
+  await vercel.sql(APP_SQL);
+  const options: SyncOptions = { from: vercel.url, to: rds.url, prefix: db };
+  await asSubscriptionCreator(rds, () => withSync(options, (ctx) => startSync(ctx)));
+  const deadline = Date.now() + 60000;
+  while (!(await withSync(options, readStatus)).allReady) {
+    if (Date.now() > deadline) throw new Error('tables not ready within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'vn-open-'));
+  dirs.push(dir);
+  return { vercel, rds, options, ledger: fileLedger('production', dir) };
+}
+
+/** Superuser reads on each cluster (row security cannot hide a row). */
+const onSource = (db: string, sql: string) => source().sql(db, sql);
+const emailsOn = async (side: 'source' | 'target', db: string, like: string): Promise<string[]> =>
+  (await (side === 'source' ? source() : target()).sql(db, `SELECT email FROM public.users WHERE email LIKE '${like}' ORDER BY email`)).map((r) => r.email as string);
+
+describe('the default finish: writes open before the verdict, verified against the snapshot at the open', () => {
+  let p: Pair;
+  let result: FinishResult;
+  const records: EnvironmentState[] = [];
+  let atOpen: ReturnType<typeof checkLastSync>;
+  let reverseAtOpen: string[] = [];
+
+  beforeAll(async () => {
+    p = await replicating('open');
+    const writer = await startWriter(p.options.from);
+    await new Promise((r) => setTimeout(r, 500));
+    result = await asSubscriptionCreator(p.vercel, () =>
+      finishRecorded(
+        p.options,
+        {
+          freeze: true,
+          // what happens while the verdict is not in: the record says so, cutover refuses, and a write on the
+          // target after the open is outside the snapshot the verification reads
+          onOpen: async () => {
+            const r = await p.ledger.read();
+            records.push(r);
+            atOpen = checkLastSync(r, 'forward', p.ledger.where);
+            reverseAtOpen = await replicationObjects(source().sql, 'open', 'open');
+            await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on RDS after the open')`);
+          },
+        },
+        { envName: 'production', ledger: p.ledger },
+      ),
+    );
+    records.push(await p.ledger.read());
+    await writer.stop();
+  }, 180000);
+
+  test('finish verified after the open, and says how long each part took', () => {
+    expect(result).toMatchObject({ ok: true, mode: 'verify-after-open', opened: true, armed: false, frozen: true });
+    expect(result.fallbackReason).toBeUndefined();
+    expect(result.verify.mismatches).toEqual([]);
+    expect(result.freezeMs).toBeGreaterThan(0);
+    expect(result.verifyMs).toBeGreaterThan(0);
+    expect(result.toVerifiedMs).toBeGreaterThanOrEqual(result.freezeMs + result.verifyMs);
+  });
+
+  test('the record went open, verifying -> verified, and cutover refused the next step in between', () => {
+    expect(records[0].lastSync).toMatchObject({ direction: 'forward', verification: 'verifying', mode: 'verify-after-open' });
+    expect(records[0].lastSync?.sourceMark).toBeUndefined();
+    expect(atOpen.ok).toBe(false);
+    expect(atOpen.detail).toMatch(/open, verifying/);
+    expect(atOpen.detail).toMatch(/rerun npm run db:sync -- finish --freeze .*db:rollback/);
+    expect(records[1].lastSync).toMatchObject({ direction: 'forward', ok: true, verification: 'verified', openedAt: records[0].lastSync?.openedAt });
+    expect(records[1].lastSync?.sourceMark).toBeDefined();
+    expect(checkLastSync(records[1], 'forward', p.ledger.where).ok).toBe(true);
+  });
+
+  test('the reverse replication was armed at the open (subscription on the source) and removed after the verdict', async () => {
+    expect(reverseAtOpen).toEqual(['subscription open_sub']);
+    expect(await replicationObjects(source().sql, 'open', 'open')).toEqual([]);
+    expect(await replicationObjects(target().sql, 'open', 'open')).toEqual([]);
+  });
+
+  test('the independent judge sees the target equal to the source but for the write made after the open', async () => {
+    const diff = await compareBesideFreeze(source().url('open'), target().url('open'));
+    expect(Object.keys(diff.content)).toEqual(['public.audit_log']);
+    expect({ ...diff, content: {}, settings: null }).toEqual(NO_DIFFERENCE);
+    // without that write, nothing differs: the verdict covered everything that was there at the open
+    await target().sql('open', `DELETE FROM public.audit_log WHERE line = 'written on RDS after the open'`);
+    const after = await compareBesideFreeze(source().url('open'), target().url('open'));
+    expect({ ...after, settings: null }).toEqual(NO_DIFFERENCE);
+  });
+});
+
+describe('finish --verify-in-freeze keeps the old order', () => {
+  test('verifies before the open, arms nothing, and on a mismatch lifts its freeze and keeps the subscription', async () => {
+    const p = await replicating('infreeze');
+    await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on the target only')`);
+    const events: SyncEvent[] = [];
+    const r = await asSubscriptionCreator(p.vercel, () =>
+      finishRecorded({ ...p.options, onEvent: (e) => events.push(e) }, { freeze: true, verifyInFreeze: true }, { envName: 'production', ledger: p.ledger }),
+    );
+    expect(r).toMatchObject({ ok: false, mode: 'verify-in-freeze', opened: false, armed: false, frozen: false });
+    expect(r.verify.mismatches).toEqual(['table public.audit_log: 200 rows on source, 201 on target']);
+    expect(events.some((e) => e.type === 'step' && e.step === 'reverse')).toBe(false);
+    expect(await replicationObjects(source().sql, 'infreeze', 'infreeze')).toEqual(['slot infreeze_slot', 'publication infreeze_pub']);
+    expect(await replicationObjects(target().sql, 'infreeze', 'infreeze')).toEqual(['subscription infreeze_sub']);
+    expect(await onSource('infreeze', `SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'infreeze')`)).toEqual([]);
+    const rec = (await p.ledger.read()).lastSync;
+    expect(rec).toMatchObject({ ok: false, verification: 'failed', mode: 'verify-in-freeze' });
+    expect(rec?.openedAt).toBeUndefined();
+  }, 120000);
+
+  test('verified inside the freeze: the target equals the source and nothing of either replication is left', async () => {
+    const p = await replicating('infreezeok');
+    const r = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true, verifyInFreeze: true }, { envName: 'production', ledger: p.ledger }));
+    expect(r).toMatchObject({ ok: true, mode: 'verify-in-freeze', opened: false, frozen: true });
+    expect((await p.ledger.read()).lastSync).toMatchObject({ ok: true, verification: 'verified' });
+    const diff = await compareBesideFreeze(source().url('infreezeok'), target().url('infreezeok'));
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    expect(await replicationObjects(source().sql, 'infreezeok', 'infreezeok')).toEqual([]);
+    expect(await replicationObjects(target().sql, 'infreezeok', 'infreezeok')).toEqual([]);
+  }, 120000);
+});
+
+describe('a verification that fails after writes opened', () => {
+  let p: Pair;
+  let result: FinishResult;
+  const madeSince: string[] = [];
+  const deletedSince: string[] = [];
+
+  /** What the app does on RDS once writes are open: inserts, an update, a delete; names kept for the judge. */
+  async function appWrites(tag: string): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      const email = `${tag}-${i}@aws.example.com`;
+      const [u] = await p.rds.sql(`INSERT INTO public.users (email) VALUES ($1) RETURNING id`, [email]);
+      await p.rds.sql(`INSERT INTO public.events (user_id, kind, payload) VALUES ($1, 'on-aws', '{"tag": 1}')`, [u.id]);
+      madeSince.push(email);
+    }
+    await p.rds.sql(`UPDATE public.users SET visits = visits + 1000 WHERE email = $1`, [`${tag}-0@aws.example.com`]);
+    const [gone] = await p.rds.sql(`DELETE FROM public.users WHERE id = (SELECT min(id) FROM public.users WHERE email LIKE 'user%') RETURNING email`);
+    deletedSince.push(gone.email as string);
+  }
+
+  beforeAll(async () => {
+    p = await replicating('failopen');
+    // the honest difference: a row written straight on the target while its subscription was disabled; no later
+    // change touches it, so the replication never mends it, and the verification must find it
+    await target().sql('failopen', `ALTER SUBSCRIPTION failopen_sub DISABLE`);
+    await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on the target while the subscription was disabled')`);
+    await target().sql('failopen', `ALTER SUBSCRIPTION failopen_sub ENABLE`);
+    result = await asSubscriptionCreator(p.vercel, () =>
+      finishRecorded(p.options, { freeze: true, onOpen: () => appWrites('during-verify') }, { envName: 'production', ledger: p.ledger }),
+    );
+    await appWrites('after-verdict');
+  }, 180000);
+
+  test('finish fails after the open: the source stays frozen and the reverse replication stays armed', async () => {
+    expect(result).toMatchObject({ ok: false, mode: 'verify-after-open', opened: true, armed: true, frozen: true });
+    expect(result.verify.mismatches).toEqual(['table public.audit_log: 200 rows on source, 201 on target']);
+    expect((await onSource('failopen', `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'vn_freeze'`))[0].n).toBeGreaterThan(0);
+    expect(await replicationObjects(source().sql, 'failopen', 'failopen')).toEqual(['subscription failopen_sub']);
+    expect(await replicationObjects(target().sql, 'failopen', 'failopen')).toEqual(['slot failopen_slot', 'publication failopen_pub']);
+  });
+
+  test('the record says failed after the open, and cutover refuses, naming db:rollback', async () => {
+    const rec = await p.ledger.read();
+    expect(rec.lastSync).toMatchObject({ direction: 'forward', ok: false, verification: 'failed', message: 'table public.audit_log: 200 rows on source, 201 on target' });
+    expect(rec.lastSync?.openedAt).toEqual(expect.any(String));
+    const check = checkLastSync(rec, 'forward', p.ledger.where);
+    expect(check.ok).toBe(false);
+    expect(check.detail).toMatch(/after writes opened.*npm run db:rollback -- --env <env>/);
+  });
+
+  test('the documented rollback carries every write made on RDS since the open back to the old database', async () => {
+    const events: SyncEvent[] = [];
+    const back = await asSubscriptionCreator(p.vercel, () =>
+      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: 'failopen', method: 'replication', onEvent: (e) => events.push(e) }),
+    );
+    expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
+    // it started from the armed replication, then (the old difference still there) replaced the rows by a copy
+    expect(events.some((e) => e.type === 'step' && /reverse replication finish armed/.test(e.detail ?? ''))).toBe(true);
+    // judged independently: every write made since is on the old database, the deleted rows are gone, and the two are equal
+    expect(await emailsOn('source', 'failopen', '%@aws.example.com')).toEqual([...madeSince].sort());
+    expect(await emailsOn('source', 'failopen', deletedSince[0])).toEqual([]);
+    expect(await emailsOn('source', 'failopen', deletedSince[1])).toEqual([]);
+    const [v] = await onSource('failopen', `SELECT visits FROM public.users WHERE email = 'during-verify-0@aws.example.com'`);
+    expect(v.visits).toBe(1000);
+    const diff = await compareBesideFreeze(target().url('failopen'), source().url('failopen'));
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    // RDS is now the frozen one; the old database takes writes again
+    expect(diff.settings).toEqual({ source: ['default_transaction_read_only=on'], target: [] });
+    expect(await replicationObjects(source().sql, 'failopen', 'failopen')).toEqual([]);
+  }, 180000);
+});
