@@ -61,6 +61,7 @@ describe('the default finish: writes open before the verdict, verified against t
   let result: FinishResult;
   const records: EnvironmentState[] = [];
   let atOpen: ReturnType<typeof checkLastSync>;
+  let atOpenBeforeVerdict: ReturnType<typeof checkLastSync>;
   let reverseAtOpen: string[] = [];
 
   beforeAll(async () => {
@@ -78,6 +79,7 @@ describe('the default finish: writes open before the verdict, verified against t
             const r = await p.ledger.read();
             records.push(r);
             atOpen = checkLastSync(r, 'forward', p.ledger.where);
+            atOpenBeforeVerdict = checkLastSync(r, 'forward', p.ledger.where, { beforeVerdict: true });
             reverseAtOpen = await replicationObjects(source().sql, 'open', 'open');
             await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on RDS after the open')`);
           },
@@ -100,10 +102,13 @@ describe('the default finish: writes open before the verdict, verified against t
 
   test('the record went open, verifying -> verified, and cutover refused the next step in between', () => {
     expect(records[0].lastSync).toMatchObject({ direction: 'forward', verification: 'verifying', mode: 'verify-after-open' });
-    expect(records[0].lastSync?.sourceMark).toBeUndefined();
+    expect(records[0].lastSync?.sourceMark).toBeDefined();
     expect(atOpen.ok).toBe(false);
     expect(atOpen.detail).toMatch(/open, verifying/);
     expect(atOpen.detail).toMatch(/rerun npm run db:sync -- finish --freeze .*db:rollback/);
+    // only when asked for: the operator who moves the app before the verdict
+    expect(atOpenBeforeVerdict.ok).toBe(true);
+    expect(atOpenBeforeVerdict.detail).toMatch(/still verifying; --before-verdict/);
     expect(records[1].lastSync).toMatchObject({ direction: 'forward', ok: true, verification: 'verified', openedAt: records[0].lastSync?.openedAt });
     expect(records[1].lastSync?.sourceMark).toBeDefined();
     expect(checkLastSync(records[1], 'forward', p.ledger.where).ok).toBe(true);

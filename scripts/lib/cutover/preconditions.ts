@@ -49,7 +49,7 @@ export async function checkAlarms(client: CloudWatchClient, prefix: string): Pro
 }
 
 /** The last recorded data move is a success in the wanted direction. */
-export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', where: string): CheckResult {
+export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', where: string, o: { beforeVerdict?: boolean } = {}): CheckResult {
   const check: Precondition = direction === 'forward' ? 'forward-sync' : 'reverse-sync';
   const command = direction === 'forward' ? 'npm run db:sync -- finish --freeze --env <env>' : 'npm run db:rollback -- --env <env>';
   const last = state.lastSync;
@@ -63,7 +63,8 @@ export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'r
     return r(false, `the last ${command.split(' -- ')[0].replace('npm run ', '')} (${last.at}) failed: ${last.message ?? 'see its output'}; fix it and rerun`);
   }
   if (direction === 'forward' && last.verification === 'verifying') {
-    return r(false, `db:sync finish opened writes on the target at ${last.openedAt ?? last.at} and has no verdict yet (open, verifying): wait for it to print "verified"; if that finish is no longer running, rerun ${command} (it verifies the frozen source against the target again) or run npm run db:rollback -- --env <env>`);
+    if (o.beforeVerdict) return r(true, `db:sync finish opened writes on the target at ${last.openedAt ?? last.at} and is still verifying; --before-verdict: the app moves before the verdict (should it fail, npm run db:rollback carries every write made on the target since back)`);
+    return r(false, `db:sync finish opened writes on the target at ${last.openedAt ?? last.at} and has no verdict yet (open, verifying): wait for it to print "verified"; if that finish is no longer running, rerun ${command} (it verifies the frozen source against the target again) or run npm run db:rollback -- --env <env>; or move now with --before-verdict (a failed verdict then needs db:rollback, which carries the writes back)`);
   }
   return r(true, `${direction === 'forward' ? 'db:sync finish' : 'db:rollback'} succeeded at ${last.at} (${last.source} -> ${last.target}, freeze ${last.freezeMs ?? '?'} ms${last.verification === 'verified' ? `, verified after the open in ${last.verifyMs ?? '?'} ms` : ''})`);
 }
@@ -82,12 +83,14 @@ export interface CheckContext {
   readonly sourceUrl?: string;
   /** Settle time of the statistics in the live check (source.ts). @default 11000 */
   readonly settleMs?: number;
+  /** forward-sync passes while finish is still verifying after the open (`--before-verdict`). @default false */
+  readonly beforeVerdict?: boolean;
 }
 
 export type Check = (ctx: CheckContext) => Promise<CheckResult[]>;
 
 async function forwardSync(ctx: CheckContext): Promise<CheckResult[]> {
-  const record = checkLastSync(ctx.record, 'forward', ctx.recordWhere);
+  const record = checkLastSync(ctx.record, 'forward', ctx.recordWhere, { beforeVerdict: ctx.beforeVerdict });
   if (!record.ok) return [record];
   const live = (part: CheckResult['part'], ok: boolean, detail: string): CheckResult => ({ check: 'forward-sync', part, ok, detail });
   const mark = ctx.record.lastSync?.sourceMark;

@@ -1,8 +1,9 @@
 /**
  * db:sync finish with its record of the day (cutover/ledger.ts), what `finish --env` runs:
  *
- *   writes open on the target   `forward`, `verification: verifying`, `openedAt` (no source mark:
- *                               `cutover --to rds` refuses until the verdict is recorded)
+ *   writes open on the target   `forward`, `verification: verifying`, `openedAt`, the source's mark
+ *                               (`cutover --to rds` refuses until the verdict is recorded, unless
+ *                               `--before-verdict`)
  *   the verdict                 `verified` (with the source's mark, taken after the armed reverse
  *                               replication was removed) or `failed` (its first mismatch; with
  *                               `openedAt` when writes had opened: the way out is db:rollback)
@@ -44,7 +45,8 @@ export async function finishRecorded(options: SyncOptions, finish: FinishOptions
         ...finish,
         onOpen: async (open) => {
           openedAt = at();
-          await write({ ...base, ok: true, at: openedAt, openedAt, verification: 'verifying', mode: 'verify-after-open', freezeMs: open.freezeMs, message: 'open, verifying' });
+          // with the source's mark, taken after the reverse subscription was made on it (cutover --before-verdict compares with it)
+          await write({ ...base, ok: true, at: openedAt, openedAt, verification: 'verifying', mode: 'verify-after-open', freezeMs: open.freezeMs, message: 'open, verifying' }, options.from);
           await finish.onOpen?.(open);
         },
       }),
