@@ -232,3 +232,59 @@ describe('a verification that fails after writes opened', () => {
     expect(await replicationObjects(source().sql, 'failopen', 'failopen')).toEqual([]);
   }, 180000);
 });
+
+describe('a finish that dies between the open and the verdict', () => {
+  /** The record a killed finish leaves: its first write (open, verifying) and nothing after. */
+  function dyingLedger(real: Pair['ledger']): Pair['ledger'] {
+    let writes = 0;
+    return { where: real.where, read: () => real.read(), update: async (change) => (writes++ === 0 ? real.update(change) : { where: real.where }) };
+  }
+
+  /** Runs finish up to the open, where it "dies" (the hook throws, and nothing more is recorded). */
+  async function dieAtOpen(p: Pair): Promise<void> {
+    const died = asSubscriptionCreator(p.vercel, () =>
+      finishRecorded(p.options, { freeze: true, onOpen: async () => { throw new Error('killed at the open'); } }, { envName: 'production', ledger: dyingLedger(p.ledger) }),
+    );
+    await expect(died).rejects.toThrow(/killed at the open.*writes were open on the target before a verdict.*rerun npm run db:sync -- finish --freeze.*db:rollback/);
+  }
+
+  test('the record says open, verifying and names the way on; a rerun of finish verifies again and completes', async () => {
+    const p = await replicating('died');
+    await dieAtOpen(p);
+    const rec = await p.ledger.read();
+    expect(rec.lastSync).toMatchObject({ verification: 'verifying' });
+    expect(checkLastSync(rec, 'forward', p.ledger.where).detail).toMatch(/no longer running, rerun npm run db:sync -- finish --freeze/);
+    expect(await replicationObjects(source().sql, 'died', 'died')).toEqual(['subscription died_sub']);
+    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true }, { envName: 'production', ledger: p.ledger }));
+    expect(again).toMatchObject({ ok: true, resumed: true, armed: false });
+    expect((await p.ledger.read()).lastSync).toMatchObject({ ok: true, verification: 'verified' });
+    expect(await replicationObjects(source().sql, 'died', 'died')).toEqual([]);
+    expect(await replicationObjects(target().sql, 'died', 'died')).toEqual([]);
+    const diff = await compareBesideFreeze(source().url('died'), target().url('died'));
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+  }, 180000);
+
+  test('when RDS took writes since, the rerun says failed, and db:rollback carries them back through the armed replication alone', async () => {
+    const p = await replicating('diedwrites');
+    await dieAtOpen(p);
+    await p.rds.sql(`INSERT INTO public.users (email) SELECT 'since-open-' || g || '@aws.example.com' FROM generate_series(1, 20) g`);
+    await p.rds.sql(`UPDATE public.events SET kind = 'changed-on-aws' WHERE id % 13 = 0`);
+    await p.rds.sql(`DELETE FROM public.audit_log WHERE line LIKE 'seed 2%'`);
+    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true }, { envName: 'production', ledger: p.ledger }));
+    expect(again).toMatchObject({ ok: false, resumed: true, armed: true, frozen: true });
+    expect(checkLastSync(await p.ledger.read(), 'forward', p.ledger.where).ok).toBe(false);
+    const events: SyncEvent[] = [];
+    const back = await asSubscriptionCreator(p.vercel, () =>
+      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: 'diedwrites', method: 'replication', onEvent: (e) => events.push(e) }),
+    );
+    expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
+    expect(events.some((e) => e.type === 'step' && /reverse replication finish armed/.test(e.detail ?? ''))).toBe(true);
+    expect(events.some((e) => e.type === 'warning' && /fresh copy/.test(e.message))).toBe(false);
+    expect((await emailsOn('source', 'diedwrites', 'since-open-%')).length).toBe(20);
+    const [k] = await onSource('diedwrites', `SELECT count(*)::int AS n FROM public.events WHERE kind = 'changed-on-aws'`);
+    expect(k.n).toBeGreaterThan(0);
+    const diff = await compareBesideFreeze(target().url('diedwrites'), source().url('diedwrites'));
+    expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
+    expect(diff.settings).toEqual({ source: ['default_transaction_read_only=on'], target: [] });
+  }, 180000);
+});
