@@ -59,6 +59,7 @@ const spec = {
     ...TABLE_OPTIONS,
     freeze: { type: 'boolean', description: 'finish: freeze the source (write-refusing triggers on every published table, read-only default, the app\'s sessions ended); lifted on failure, SIGINT or SIGTERM before writes open on the target' },
     'verify-in-freeze': { type: 'boolean', description: 'finish: verify before writes open on the target, while the source is frozen (default: arm the reverse replication, open, then verify the frozen source against the target\'s snapshot at the open)' },
+    'reverse-prefix': { type: 'string', valueName: 'name', description: 'finish: prefix of the armed reverse replication (db:rollback\'s --prefix)', default: 'vn_back' },
     'reverse-conninfo-env': { type: 'string', valueName: 'NAME', description: 'finish: variable holding the target URL as the SOURCE server reaches it, for the armed reverse replication (default: the --to URL)' },
     truncate: { type: 'boolean', description: 'start: empty the selected target tables that already hold rows (e.g. from db:copy); the subscription refills them' },
     side: { type: 'string', valueName: 'source|target', description: 'unfreeze: which database to lift the freeze on', default: 'source' },
@@ -141,6 +142,7 @@ interface FinishArgs {
   'max-transaction-seconds': string;
   'lock-timeout-seconds': string;
   'verify-in-freeze'?: boolean;
+  'reverse-prefix': string;
   json: boolean;
 }
 
@@ -157,6 +159,7 @@ async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, re
     liftOnSignal: true,
     verifyInFreeze: args['verify-in-freeze'],
     reverseConninfo,
+    reversePrefix: args['reverse-prefix'],
     onOpen: async (o) => log.info(`open: writes open on the target after a ${formatMs(o.freezeMs)} freeze (reverse replication armed); verifying the frozen source against the target's snapshot`),
   };
   const result = args.env

@@ -31,6 +31,8 @@ interface Pair {
   vercel: ShapedDatabase;
   rds: ShapedDatabase;
   options: SyncOptions;
+  /** The reverse replication's prefix (db:rollback's --prefix; slots are per cluster, so one per database here). */
+  back: string;
   ledger: ReturnType<typeof fileLedger>;
 }
 
@@ -48,7 +50,7 @@ async function replicating(db: string): Promise<Pair> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'vn-open-'));
   dirs.push(dir);
-  return { vercel, rds, options, ledger: fileLedger('production', dir) };
+  return { vercel, rds, options, back: `b${db}`, ledger: fileLedger('production', dir) };
 }
 
 /** Superuser reads on each cluster (row security cannot hide a row). */
@@ -73,6 +75,7 @@ describe('the default finish: writes open before the verdict, verified against t
         p.options,
         {
           freeze: true,
+          reversePrefix: p.back,
           // what happens while the verdict is not in: the record says so, cutover refuses, and a write on the
           // target after the open is outside the snapshot the verification reads
           onOpen: async () => {
@@ -80,7 +83,7 @@ describe('the default finish: writes open before the verdict, verified against t
             records.push(r);
             atOpen = checkLastSync(r, 'forward', p.ledger.where);
             atOpenBeforeVerdict = checkLastSync(r, 'forward', p.ledger.where, { beforeVerdict: true });
-            reverseAtOpen = await replicationObjects(source().sql, 'open', 'open');
+            reverseAtOpen = await replicationObjects(source().sql, 'open', p.back);
             await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on RDS after the open')`);
           },
         },
@@ -115,9 +118,11 @@ describe('the default finish: writes open before the verdict, verified against t
   });
 
   test('the reverse replication was armed at the open (subscription on the source) and removed after the verdict', async () => {
-    expect(reverseAtOpen).toEqual(['subscription open_sub']);
-    expect(await replicationObjects(source().sql, 'open', 'open')).toEqual([]);
-    expect(await replicationObjects(target().sql, 'open', 'open')).toEqual([]);
+    expect(reverseAtOpen).toEqual(['subscription bopen_sub']);
+    for (const prefix of ['open', p.back]) {
+      expect(await replicationObjects(source().sql, 'open', prefix)).toEqual([]);
+      expect(await replicationObjects(target().sql, 'open', prefix)).toEqual([]);
+    }
   });
 
   test('the independent judge sees the target equal to the source but for the write made after the open', async () => {
@@ -137,11 +142,12 @@ describe('finish --verify-in-freeze keeps the old order', () => {
     await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on the target only')`);
     const events: SyncEvent[] = [];
     const r = await asSubscriptionCreator(p.vercel, () =>
-      finishRecorded({ ...p.options, onEvent: (e) => events.push(e) }, { freeze: true, verifyInFreeze: true }, { envName: 'production', ledger: p.ledger }),
+      finishRecorded({ ...p.options, onEvent: (e) => events.push(e) }, { freeze: true, verifyInFreeze: true, reversePrefix: p.back }, { envName: 'production', ledger: p.ledger }),
     );
     expect(r).toMatchObject({ ok: false, mode: 'verify-in-freeze', opened: false, armed: false, frozen: false });
     expect(r.verify.mismatches).toEqual(['table public.audit_log: 200 rows on source, 201 on target']);
     expect(events.some((e) => e.type === 'step' && e.step === 'reverse')).toBe(false);
+    expect(await replicationObjects(target().sql, 'infreeze', p.back)).toEqual([]);
     expect(await replicationObjects(source().sql, 'infreeze', 'infreeze')).toEqual(['slot infreeze_slot', 'publication infreeze_pub']);
     expect(await replicationObjects(target().sql, 'infreeze', 'infreeze')).toEqual(['subscription infreeze_sub']);
     expect(await onSource('infreeze', `SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'infreeze')`)).toEqual([]);
@@ -152,8 +158,9 @@ describe('finish --verify-in-freeze keeps the old order', () => {
 
   test('verified inside the freeze: the target equals the source and nothing of either replication is left', async () => {
     const p = await replicating('infreezeok');
-    const r = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true, verifyInFreeze: true }, { envName: 'production', ledger: p.ledger }));
+    const r = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true, verifyInFreeze: true, reversePrefix: p.back }, { envName: 'production', ledger: p.ledger }));
     expect(r).toMatchObject({ ok: true, mode: 'verify-in-freeze', opened: false, frozen: true });
+    expect(await replicationObjects(target().sql, 'infreezeok', p.back)).toEqual([]);
     expect((await p.ledger.read()).lastSync).toMatchObject({ ok: true, verification: 'verified' });
     const diff = await compareBesideFreeze(source().url('infreezeok'), target().url('infreezeok'));
     expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
@@ -189,7 +196,7 @@ describe('a verification that fails after writes opened', () => {
     await p.rds.sql(`INSERT INTO public.audit_log (line) VALUES ('written on the target while the subscription was disabled')`);
     await target().sql('failopen', `ALTER SUBSCRIPTION failopen_sub ENABLE`);
     result = await asSubscriptionCreator(p.vercel, () =>
-      finishRecorded(p.options, { freeze: true, onOpen: () => appWrites('during-verify') }, { envName: 'production', ledger: p.ledger }),
+      finishRecorded(p.options, { freeze: true, reversePrefix: p.back, onOpen: () => appWrites('during-verify') }, { envName: 'production', ledger: p.ledger }),
     );
     await appWrites('after-verdict');
   }, 180000);
@@ -198,8 +205,8 @@ describe('a verification that fails after writes opened', () => {
     expect(result).toMatchObject({ ok: false, mode: 'verify-after-open', opened: true, armed: true, frozen: true });
     expect(result.verify.mismatches).toEqual(['table public.audit_log: 200 rows on source, 201 on target']);
     expect((await onSource('failopen', `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'vn_freeze'`))[0].n).toBeGreaterThan(0);
-    expect(await replicationObjects(source().sql, 'failopen', 'failopen')).toEqual(['subscription failopen_sub']);
-    expect(await replicationObjects(target().sql, 'failopen', 'failopen')).toEqual(['slot failopen_slot', 'publication failopen_pub']);
+    expect(await replicationObjects(source().sql, 'failopen', p.back)).toEqual(['subscription bfailopen_sub']);
+    expect(await replicationObjects(target().sql, 'failopen', p.back)).toEqual(['slot bfailopen_slot', 'publication bfailopen_pub']);
   });
 
   test('the record says failed after the open, and cutover refuses, naming db:rollback', async () => {
@@ -214,7 +221,7 @@ describe('a verification that fails after writes opened', () => {
   test('the documented rollback carries every write made on RDS since the open back to the old database', async () => {
     const events: SyncEvent[] = [];
     const back = await asSubscriptionCreator(p.vercel, () =>
-      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: 'failopen', method: 'replication', onEvent: (e) => events.push(e) }),
+      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: p.back, method: 'replication', onEvent: (e) => events.push(e) }),
     );
     expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
     // it started from the armed replication, then (the old difference still there) replaced the rows by a copy
@@ -229,7 +236,7 @@ describe('a verification that fails after writes opened', () => {
     expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
     // RDS is now the frozen one; the old database takes writes again
     expect(diff.settings).toEqual({ source: ['default_transaction_read_only=on'], target: [] });
-    expect(await replicationObjects(source().sql, 'failopen', 'failopen')).toEqual([]);
+    expect(await replicationObjects(source().sql, 'failopen', p.back)).toEqual([]);
   }, 180000);
 });
 
@@ -243,7 +250,7 @@ describe('a finish that dies between the open and the verdict', () => {
   /** Runs finish up to the open, where it "dies" (the hook throws, and nothing more is recorded). */
   async function dieAtOpen(p: Pair): Promise<void> {
     const died = asSubscriptionCreator(p.vercel, () =>
-      finishRecorded(p.options, { freeze: true, onOpen: async () => { throw new Error('killed at the open'); } }, { envName: 'production', ledger: dyingLedger(p.ledger) }),
+      finishRecorded(p.options, { freeze: true, reversePrefix: p.back, onOpen: async () => { throw new Error('killed at the open'); } }, { envName: 'production', ledger: dyingLedger(p.ledger) }),
     );
     await expect(died).rejects.toThrow(/killed at the open.*writes were open on the target before a verdict.*rerun npm run db:sync -- finish --freeze.*db:rollback/);
   }
@@ -254,12 +261,14 @@ describe('a finish that dies between the open and the verdict', () => {
     const rec = await p.ledger.read();
     expect(rec.lastSync).toMatchObject({ verification: 'verifying' });
     expect(checkLastSync(rec, 'forward', p.ledger.where).detail).toMatch(/no longer running, rerun npm run db:sync -- finish --freeze/);
-    expect(await replicationObjects(source().sql, 'died', 'died')).toEqual(['subscription died_sub']);
-    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true }, { envName: 'production', ledger: p.ledger }));
+    expect(await replicationObjects(source().sql, 'died', p.back)).toEqual(['subscription bdied_sub']);
+    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true, reversePrefix: p.back }, { envName: 'production', ledger: p.ledger }));
     expect(again).toMatchObject({ ok: true, resumed: true, armed: false });
     expect((await p.ledger.read()).lastSync).toMatchObject({ ok: true, verification: 'verified' });
-    expect(await replicationObjects(source().sql, 'died', 'died')).toEqual([]);
-    expect(await replicationObjects(target().sql, 'died', 'died')).toEqual([]);
+    for (const prefix of ['died', p.back]) {
+      expect(await replicationObjects(source().sql, 'died', prefix)).toEqual([]);
+      expect(await replicationObjects(target().sql, 'died', prefix)).toEqual([]);
+    }
     const diff = await compareBesideFreeze(source().url('died'), target().url('died'));
     expect({ ...diff, settings: null }).toEqual(NO_DIFFERENCE);
   }, 180000);
@@ -270,12 +279,12 @@ describe('a finish that dies between the open and the verdict', () => {
     await p.rds.sql(`INSERT INTO public.users (email) SELECT 'since-open-' || g || '@aws.example.com' FROM generate_series(1, 20) g`);
     await p.rds.sql(`UPDATE public.events SET kind = 'changed-on-aws' WHERE id % 13 = 0`);
     await p.rds.sql(`DELETE FROM public.audit_log WHERE line LIKE 'seed 2%'`);
-    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true }, { envName: 'production', ledger: p.ledger }));
+    const again = await asSubscriptionCreator(p.vercel, () => finishRecorded(p.options, { freeze: true, reversePrefix: p.back }, { envName: 'production', ledger: p.ledger }));
     expect(again).toMatchObject({ ok: false, resumed: true, armed: true, frozen: true });
     expect(checkLastSync(await p.ledger.read(), 'forward', p.ledger.where).ok).toBe(false);
     const events: SyncEvent[] = [];
     const back = await asSubscriptionCreator(p.vercel, () =>
-      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: 'diedwrites', method: 'replication', onEvent: (e) => events.push(e) }),
+      rollbackDatabase({ from: p.options.to, to: p.options.from, prefix: p.back, method: 'replication', onEvent: (e) => events.push(e) }),
     );
     expect(back).toMatchObject({ ok: true, method: 'replication', mismatches: [] });
     expect(events.some((e) => e.type === 'step' && /reverse replication finish armed/.test(e.detail ?? ''))).toBe(true);

@@ -41,7 +41,7 @@ import { freezeState, freezeWrites, liftFreeze } from './freeze';
 import { liftOnSignal } from './interrupt';
 import { withPairLock } from './lock';
 import { armReverse, disarmReverse, reverseArmed } from './reverse';
-import { readStatus } from './status';
+import { readStatus, ROLLBACK_PREFIX } from './status';
 
 export interface FinishOptions {
   /** Freeze the source here (see freeze.ts); otherwise writes are already stopped. @default false */
@@ -74,6 +74,8 @@ export interface FinishOptions {
   readonly verifyInFreeze?: boolean;
   /** The target as the source's server reaches it, for the armed reverse subscription. @default the target URL */
   readonly reverseConninfo?: string;
+  /** Name prefix of the armed reverse replication: db:rollback's `--prefix`. @default 'vn_back' */
+  readonly reversePrefix?: string;
   /** Called once writes opened on the target, before the verdict (the CLI records "open, verifying"). */
   readonly onOpen?: (open: OpenInfo) => Promise<void>;
 }
@@ -121,6 +123,8 @@ export interface FinishResult {
   /** Differences set aside as the toolkit's own (the app role's grants). */
   readonly expected: string[];
 }
+
+const reverseNames = (o: FinishOptions) => ({ conninfo: o.reverseConninfo, prefix: o.reversePrefix });
 
 /** Commits a flushed transaction on the source and returns the flushed WAL position. */
 async function fence(ctx: SyncContext): Promise<string> {
@@ -252,7 +256,7 @@ async function complete(ctx: SyncContext, options: FinishOptions): Promise<void>
 /** No subscription and the source frozen: verify again and complete, or say what to do. */
 async function resume(ctx: SyncContext, options: FinishOptions): Promise<FinishResult> {
   const t0 = Date.now();
-  const armed = await reverseArmed(ctx.options).catch(() => false);
+  const armed = await reverseArmed(ctx.options, reverseNames(options)).catch(() => false);
   ctx.emit({ type: 'step', step: 'resume', detail: `no subscription ${ctx.names.subscription} and the source is frozen (an interrupted finish${armed ? ', reverse replication armed' : ''}): verifying the frozen source against the target` });
   const v = await verify(ctx, options);
   const base = {
@@ -268,11 +272,11 @@ async function resume(ctx: SyncContext, options: FinishOptions): Promise<FinishR
 /** Removes the armed reverse replication after a verified finish; a failure is a warning naming the way out. */
 async function disarm(ctx: SyncContext, options: FinishOptions): Promise<boolean> {
   try {
-    const removed = await disarmReverse(ctx.options, options.reverseConninfo);
+    const removed = await disarmReverse(ctx.options, reverseNames(options));
     ctx.emit({ type: 'step', step: 'reverse', detail: `verified: the armed reverse replication was removed (${removed.join(', ') || 'nothing left'})` });
     return true;
   } catch (err) {
-    ctx.emit({ type: 'warning', message: `verified, but the armed reverse replication could not be removed (${(err as Error).message.split('\n')[0]}): its slot ${ctx.names.slot} on the target keeps WAL; remove it with npm run db:sync -- cleanup --from <target> --to <source> (the reverse pair)` });
+    ctx.emit({ type: 'warning', message: `verified, but the armed reverse replication could not be removed (${(err as Error).message.split('\n')[0]}): its slot on the target keeps WAL; remove it with npm run db:sync -- cleanup --prefix ${options.reversePrefix ?? ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL (the reverse pair)` });
     return false;
   }
 }
@@ -342,7 +346,7 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
       if (bad.length) fallbackReason = `the target's sequences differ right after they were set (${bad[0]}): verifying inside the freeze`;
       else {
         try {
-          const a = await inPhase(ctx, 'replication', () => armReverse(ctx.options, options.reverseConninfo));
+          const a = await inPhase(ctx, 'replication', () => armReverse(ctx.options, reverseNames(options)));
           armed = true;
           return await afterOpen(ctx, options, { ...base, started, f, armMs: a.ms }, () => { opened = true; dispose(); }, () => { verified = true; });
         } catch (err) {
@@ -366,7 +370,7 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
     return { ...result, ok: true, frozen };
   } catch (err) {
     if (frozen && !verified && !opened) await liftFreeze(ctx.source, ctx.sourceDb).catch(() => undefined);
-    if (armed && !opened) await disarmReverse(ctx.options, options.reverseConninfo).catch(() => undefined);
+    if (armed && !opened) await disarmReverse(ctx.options, reverseNames(options)).catch(() => undefined);
     if (err instanceof Error) {
       if (opened && !verified) err.message += ` (writes were open on the target before a verdict; the source stays frozen and the reverse replication stays armed: rerun npm run db:sync -- finish --freeze to verify again, or npm run db:rollback to carry the target's writes back)`;
       else if (verified) err.message += ' (the target was verified and the source stays frozen: rerun db:sync finish --freeze to complete)';

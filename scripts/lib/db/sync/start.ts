@@ -81,7 +81,7 @@ export async function ensurePublication(ctx: SyncContext, tables: readonly strin
   else await ctx.source.query(`CREATE PUBLICATION ${quoteIdent(publication)} FOR TABLE ${list}`);
 }
 
-export async function ensureSlot(ctx: SyncContext): Promise<void> {
+async function ensureSlot(ctx: SyncContext): Promise<void> {
   const { slot } = ctx.names;
   const exists = await ctx.source.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
   if (!exists.rowCount) await ctx.source.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
