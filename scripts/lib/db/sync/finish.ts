@@ -10,22 +10,38 @@
  *   3. catch-up: a fence (a committed, flushed transaction on the source) marks the last WAL
  *      position; finish waits until the slot's confirmed position reaches it: zero lag;
  *   4. sequences: the source's values are set on the target (logical replication does not
- *      carry them);
- *   5. verify: counts and content hashes, schema and sequences, as db:verify does; the
- *      toolkit's own grants to the app role on RDS are expected (expected.ts);
- *   6. the subscription (and with it the slot) and the publication are dropped; a freeze left
- *      on the target (by a rollback) is lifted: the target is the database of record.
+ *      carry them) and, by default, read back at once (they are not transactional: a snapshot
+ *      taken later could not show them);
+ *   5. by default (verify after the open), inside the freeze still:
+ *      a. the reverse replication is armed (reverse.ts: publication and a fresh slot on the
+ *         target, a disabled subscription on the source, db:rollback's names): from here every
+ *         change on the target is kept for a rollback;
+ *      b. a session on the target exports its snapshot (REPEATABLE READ, held open);
+ *      c. the open: the subscription and publication are dropped, the app role granted, a freeze a
+ *         rollback left on the target lifted; `onOpen` is told (the record: "open, verifying");
+ *      then, writes open on the target, the verification (counts and content hashes, schema, as
+ *      db:verify does; the toolkit's own grants to the app role expected, expected.ts) compares
+ *      the still-frozen source with the target's snapshot. Verified: the armed reverse
+ *      replication is removed. Failed: the source stays frozen and the reverse replication armed,
+ *      so that db:rollback carries every write made on the target since the open back;
+ *      with `verifyInFreeze` (or when the reverse replication cannot be armed, which is said):
+ *      the verification (against the live target) runs before the open, and a mismatch
+ *      lifts the freeze and keeps the subscription;
+ *   6. after the verdict the source stays frozen: it must not take writes once the target is the
+ *      database of record (db:rollback lifts it).
  *
- * The freeze time runs from "writes refused" to "target caught up with sequences set"; the
- * verify time is measured separately. Any failure, a verification mismatch, SIGINT or SIGTERM
- * (with `liftOnSignal`) lifts a freeze this run set, keeps the subscription, and never reports
- * success. After success the freeze stays: the source must not take writes once the target is
- * the database of record (db:rollback lifts it).
+ * The freeze time runs from "writes refused" to the open (or, verifying in the freeze, to the
+ * sequences set); the verify time and the time from the start to the verdict are measured apart.
+ * Before the open any failure, SIGINT or SIGTERM (with `liftOnSignal`) lifts a freeze this run
+ * set, removes a reverse replication it armed, keeps the subscription, and never reports
+ * success. After the open nothing is undone: an error (or a death) leaves the source frozen
+ * and the reverse replication armed, and the next command is named (rerun finish, or db:rollback).
  *
- * Resuming: with no subscription and the source frozen (a run killed after verification, e.g.
- * between DROP SUBSCRIPTION and DROP PUBLICATION), finish verifies the frozen source against the
- * target again and, when they are equal, completes steps 6; when they differ it keeps the freeze
- * and says what to do.
+ * Resuming: with no subscription and the source frozen (a run killed after the open, or after
+ * verification, e.g. between DROP SUBSCRIPTION and DROP PUBLICATION), finish verifies the frozen
+ * source against the target again and, when they are equal, completes (and removes an armed
+ * reverse replication); when they differ (the target took writes since the open) it keeps the
+ * freeze and the armed replication and says what to do.
  */
 import type { Client } from 'pg';
 import { connect, MigrationError } from '../connection';
