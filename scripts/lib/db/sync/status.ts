@@ -93,6 +93,9 @@ export function dayState(s: Omit<SyncStatus, 'day'>, flags: CommandFlags = {}): 
   if (s.reverse.armed && !s.subscribed && src) {
     return { state: 'reverse-armed', summary: `db:sync finish opened writes on the target with the reverse replication (${ROLLBACK_PREFIX}) armed, and no verified verdict followed (a failed verification, or a finish that died while verifying)`, next: `npm run db:rollback --${env}   (carries every write made on the target since the open back; or, when the target took none, ${sync(`finish --freeze${env}`)} verifies again)` };
   }
+  if (s.reverse.armed && s.subscribed) {
+    return { state: 'finish-interrupted', summary: `a finish armed the reverse replication (${ROLLBACK_PREFIX}) and was interrupted before writes opened on the target: the subscription is kept`, next: `${sync(`finish --freeze${env}`)}   (it arms a fresh one)`, undo: `npm run db:sync -- cleanup --prefix ${ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL${src ? `, then ${sync('unfreeze')}` : ''}` };
+  }
   if (s.reverse.subscription || s.reverse.slot || s.reverse.publication) {
     return { state: 'rollback-interrupted', summary: `db:rollback's reverse replication (${ROLLBACK_PREFIX}) is left${dst ? ', RDS (target) is frozen' : ''}: a rollback did not end`, next: `npm run db:rollback --${env}`, undo: `npm run db:sync -- cleanup --prefix ${ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL` };
   }
