@@ -61,6 +61,7 @@ const emailsOn = async (side: 'source' | 'target', db: string, like: string): Pr
 describe('the default finish: writes open before the verdict, verified against the snapshot at the open', () => {
   let p: Pair;
   let result: FinishResult;
+  const events: SyncEvent[] = [];
   const records: EnvironmentState[] = [];
   let atOpen: ReturnType<typeof checkLastSync>;
   let atOpenBeforeVerdict: ReturnType<typeof checkLastSync>;
@@ -72,7 +73,7 @@ describe('the default finish: writes open before the verdict, verified against t
     await new Promise((r) => setTimeout(r, 500));
     result = await asSubscriptionCreator(p.vercel, () =>
       finishRecorded(
-        p.options,
+        { ...p.options, onEvent: (e) => events.push(e) },
         {
           freeze: true,
           reversePrefix: p.back,
@@ -119,6 +120,8 @@ describe('the default finish: writes open before the verdict, verified against t
 
   test('the reverse replication was armed at the open (subscription on the source) and removed after the verdict', async () => {
     expect(reverseAtOpen).toEqual(['subscription bopen_sub']);
+    const removed = events.find((e) => e.type === 'step' && e.step === 'reverse' && /removed/.test(e.detail ?? ''));
+    expect(removed?.type === 'step' && removed.detail).toMatch(/subscription bopen_sub \(on the source\).*publication bopen_pub \(on the target\)/);
     for (const prefix of ['open', p.back]) {
       expect(await replicationObjects(source().sql, 'open', prefix)).toEqual([]);
       expect(await replicationObjects(target().sql, 'open', prefix)).toEqual([]);

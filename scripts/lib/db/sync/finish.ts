@@ -288,7 +288,8 @@ async function resume(ctx: SyncContext, options: FinishOptions): Promise<FinishR
 /** Removes the armed reverse replication after a verified finish; a failure is a warning naming the way out. */
 async function disarm(ctx: SyncContext, options: FinishOptions): Promise<boolean> {
   try {
-    const removed = await disarmReverse(ctx.options, reverseNames(options));
+    // removeReplication names the sides of the reverse pair: its target is our source
+    const removed = (await disarmReverse(ctx.options, reverseNames(options))).map((x) => x.replace(/\((source|target)\)$/, (_m, side: string) => (side === 'target' ? '(on the source)' : '(on the target)')));
     ctx.emit({ type: 'step', step: 'reverse', detail: `verified: the armed reverse replication was removed (${removed.join(', ') || 'nothing left'})` });
     return true;
   } catch (err) {
