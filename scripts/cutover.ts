@@ -34,6 +34,7 @@ const spec = {
     config: { type: 'string', valueName: 'file', description: `config file (must exist; default: $${CONFIG_FILE_ENV} or ./${DEFAULT_CONFIG_FILE})` },
     'health-url': { type: 'string', valueName: 'url', description: 'health endpoint to check (default: https://<test host><healthCheckPath>)' },
     'source-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL for the live check before rds', default: 'SOURCE_DATABASE_URL' },
+    'before-verdict': { type: 'boolean', description: '--to rds while db:sync finish is still verifying after the open (its reverse replication armed): writes reach RDS before the verdict; a failed one then needs db:rollback' },
   },
   epilog: `Examples:
   npm run cutover -- --env production --to canary --dry-run
@@ -109,6 +110,7 @@ async function main(): Promise<number> {
       ledger,
       sourceUrl: process.env[args['source-env']] || undefined,
       dryRun: args['dry-run'],
+      beforeVerdict: args['before-verdict'],
       apply: args.apply
         ? (edit, change) =>
             reviewedApply({

@@ -13,6 +13,7 @@ import { syncEnvToSsm } from './lib/aws/ssm';
 import { connect, describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
 import { closeQuietly, DEFAULT_JOBS } from './lib/db/pool';
 import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
+import { finishRecorded } from './lib/db/sync/finish-record';
 import {
   cleanupSync,
   freezeState,
@@ -21,9 +22,9 @@ import {
   DEFAULT_PREFIX,
   describeGaps,
   finishSync,
+  type FinishOptions,
   preflight,
   readStatus,
-  recordOutcome,
   startSync,
   withSync,
   type SyncEvent,
@@ -44,7 +45,9 @@ const spec = {
     '  status     each table\'s state, the lag, the freeze on both sides, a running finish, and the state of the day with\n' +
     '             the one command that continues it (--watch)\n' +
     '  finish     wait for a small lag, freeze the source (--freeze, or your app\'s read-only mode), wait for zero lag, copy\n' +
-    '             sequences, verify, drop the subscription; prints the freeze time and, separately, the verify time\n' +
+    '             sequences, arm the reverse replication, open writes on the target, then verify the frozen source against\n' +
+    '             the target\'s snapshot at the open (--verify-in-freeze: verify before the open); prints the freeze time, the\n' +
+    '             verify time and the time from start to "verified"\n' +
     '  unfreeze   lift the write freeze on the source (or --side target: RDS after a rollback)\n' +
     '  cleanup    remove the publication, slots and subscription of --prefix on both sides (also after a killed start)\n' +
     '  app-role   on --to (RDS, as the master user): create the app\'s least-privilege role and write its Secrets Manager secret (--secret-id)\n' +
@@ -54,7 +57,10 @@ const spec = {
     'source-conninfo-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL as the TARGET server reaches it (default: the --from URL)' },
     prefix: { type: 'string', valueName: 'name', description: 'prefix of the publication, slot and subscription names', default: DEFAULT_PREFIX },
     ...TABLE_OPTIONS,
-    freeze: { type: 'boolean', description: 'finish: freeze the source (write-refusing triggers on every published table, read-only default, the app\'s sessions ended); lifted on failure, SIGINT or SIGTERM' },
+    freeze: { type: 'boolean', description: 'finish: freeze the source (write-refusing triggers on every published table, read-only default, the app\'s sessions ended); lifted on failure, SIGINT or SIGTERM before writes open on the target' },
+    'verify-in-freeze': { type: 'boolean', description: 'finish: verify before writes open on the target, while the source is frozen (default: arm the reverse replication, open, then verify the frozen source against the target\'s snapshot at the open)' },
+    'reverse-prefix': { type: 'string', valueName: 'name', description: 'finish: prefix of the armed reverse replication (db:rollback\'s --prefix)', default: 'vn_back' },
+    'reverse-conninfo-env': { type: 'string', valueName: 'NAME', description: 'finish: variable holding the target URL as the SOURCE server reaches it, for the armed reverse replication (default: the --to URL)' },
     truncate: { type: 'boolean', description: 'start: empty the selected target tables that already hold rows (e.g. from db:copy); the subscription refills them' },
     side: { type: 'string', valueName: 'source|target', description: 'unfreeze: which database to lift the freeze on', default: 'source' },
     'max-lag-mb': { type: 'string', valueName: 'n', description: 'finish: wait until the lag is at most this before freezing', default: '8' },
@@ -135,12 +141,14 @@ interface FinishArgs {
   'max-lag-mb': string;
   'max-transaction-seconds': string;
   'lock-timeout-seconds': string;
+  'verify-in-freeze'?: boolean;
+  'reverse-prefix': string;
   json: boolean;
 }
 
-async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger): Promise<number> {
+async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, reverseConninfo?: string): Promise<number> {
   const timeout = positive(args['timeout-seconds'], 'timeout-seconds');
-  const finishOptions = {
+  const finishOptions: FinishOptions = {
     freeze: args.freeze,
     jobs: parseJobs(args.jobs),
     catchUpTimeoutMs: timeout * 1000,
@@ -149,35 +157,37 @@ async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger): P
     lockTimeoutMs: positive(args['lock-timeout-seconds'], 'lock-timeout-seconds') * 1000,
     appRoles: [args.role],
     liftOnSignal: true,
+    verifyInFreeze: args['verify-in-freeze'],
+    reverseConninfo,
+    reversePrefix: args['reverse-prefix'],
+    onOpen: async (o) => log.info(`open: writes open on the target after a ${formatMs(o.freezeMs)} freeze (reverse replication armed); verifying the frozen source against the target's snapshot`),
   };
-  const at = () => new Date().toISOString();
-  const base = { direction: 'forward' as const, source: describeUrl(options.from), target: describeUrl(options.to) };
-  let result;
-  try {
-    result = await withSync(options, (ctx) => finishSync(ctx, finishOptions));
-  } catch (err) {
-    if (args.env) await recordOutcome(args.env, { ...base, ok: false, at: at(), message: (err as Error).message.split('\n')[0] }).catch((e: Error) => log.error(`not recorded: ${e.message}`));
-    throw err;
-  }
-  if (args.env) {
-    const file = await recordOutcome(args.env, { ...base, ok: result.ok, at: at(), freezeMs: result.freezeMs, verifyMs: result.verifyMs, message: result.verify.mismatches[0] }, { from: options.from, prefix: options.prefix });
-    log.info(`recorded in ${file}`);
-  }
+  const result = args.env
+    ? await finishRecorded(options, finishOptions, {
+        envName: args.env,
+        warn: (l) => log.warn(l),
+        onRecorded: (where, r) => log.info(`recorded ${r.verification === 'verifying' ? '"open, verifying"' : r.ok ? 'the verified finish' : 'the failure'} in ${where}`),
+      })
+    : await withSync(options, (ctx) => finishSync(ctx, finishOptions));
   if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
+    const after = result.mode === 'verify-after-open';
     const lines = [
       result.resumed ? 'resumed an interrupted finish: the frozen source was verified against the target again' : '',
-      `freeze: ${formatMs(result.freezeMs)} (writes stopped -> target caught up with ${result.sequences.length} sequences set; catch-up ${formatMs(result.catchUpMs)}, ${result.terminatedSessions} sessions ended)`,
-      `verify: ${formatMs(result.verifyMs)} ${result.verify.ok ? `OK (${result.verify.tables.length} tables, schema, ${result.verify.sequences.length} sequences)` : `MISMATCH\n  ${result.verify.mismatches.join('\n  ')}`}`,
+      result.fallbackReason ? `verified inside the freeze: ${result.fallbackReason}` : '',
+      `freeze: ${formatMs(result.freezeMs)} (writes stopped -> target caught up with ${result.sequences.length} sequences set${after ? `, reverse replication armed in ${formatMs(result.armMs)}, writes open` : ''}; catch-up ${formatMs(result.catchUpMs)}, ${result.terminatedSessions} sessions ended)`,
+      `verify: ${formatMs(result.verifyMs)}${after ? ' (after the open, against the target\'s snapshot)' : ''} ${result.verify.ok ? `OK (${result.verify.tables.length} tables, schema, ${result.sequences.length || result.verify.sequences.length} sequences)` : `MISMATCH\n  ${result.verify.mismatches.join('\n  ')}`}`,
+      `finish start -> ${result.ok ? 'verified' : 'verdict'}: ${formatMs(result.toVerifiedMs)}`,
     ];
     if (result.expected.length) lines.push(`expected on the target only (db:sync app-role): ${result.expected.length} grants to ${args.role}`);
-    if (result.ok) lines.push(result.frozen ? 'source stays frozen (writes refused): the target is now the database of record' : 'done: the target is caught up and verified; keep writes stopped on the source');
-    else if (result.resumed) lines.push('the source stays frozen: if the target took writes since the finish (stage rds) that is expected; otherwise npm run db:sync -- unfreeze, then cleanup and start --truncate');
+    if (result.ok) lines.push(result.frozen ? 'verified; the source stays frozen (writes refused): the target is the database of record' : 'done: the target is caught up and verified; keep writes stopped on the source');
+    else if (result.opened) lines.push('writes were open on the target before this verdict: the source stays frozen and the reverse replication stays armed; npm run db:rollback carries every write made on the target since back, then fix the difference and start --truncate');
+    else if (result.resumed) lines.push('the source stays frozen: if the target took writes since the finish (stage rds) that is expected (npm run db:rollback carries them back); otherwise npm run db:sync -- unfreeze, then cleanup and start --truncate');
     else lines.push(result.frozen ? '' : 'the freeze was lifted; the subscription is kept: investigate, then rerun finish');
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   }
   if (!result.ok) {
-    log.error(`verification failed: ${result.verify.mismatches[0]}; ${result.resumed ? 'the source stays frozen' : 'the source freeze was lifted and the subscription kept'}`);
+    log.error(`verification failed: ${result.verify.mismatches[0]}; ${result.opened ? 'writes were open on the target: run npm run db:rollback' : result.resumed ? 'the source stays frozen' : 'the source freeze was lifted and the subscription kept'}`);
     return 1;
   }
   return 0;
@@ -279,16 +289,18 @@ async function main(): Promise<number> {
   const { from, to, redact } = resolveSourceTarget(args);
   const conninfoEnv = args['source-conninfo-env'];
   const sourceConninfo = conninfoEnv ? resolveUrl({ env: conninfoEnv, defaultEnv: conninfoEnv, role: 'source', flags: ['--from', '--source-conninfo-env'] }) : undefined;
-  const log = createLogger({ redact: (s) => redactSecrets(redact(s), [sourceConninfo]) });
+  const reverseEnv = command === 'finish' ? args['reverse-conninfo-env'] : undefined;
+  const reverseConninfo = reverseEnv ? resolveUrl({ env: reverseEnv, defaultEnv: reverseEnv, role: 'target', flags: ['--to', '--reverse-conninfo-env'] }) : undefined;
+  const log = createLogger({ redact: (s) => redactSecrets(redact(s), [sourceConninfo, reverseConninfo]) });
   const options: SyncOptions = { from, to, prefix: args.prefix, sourceConninfo, tables: tableFilter(args), onEvent: onEvent(log) };
   if (command === 'status') return runStatus(options, args);
   if (command === 'unfreeze') return runUnfreeze(options, args);
   if (command === 'finish') {
     if (args['dry-run']) {
-      log.info(`dry run: finish would ${args.freeze ? 'freeze the source, ' : ''}wait for zero lag, set sequences, verify and drop the subscription`);
+      log.info(`dry run: finish would ${args.freeze ? 'freeze the source, ' : ''}wait for zero lag, set sequences, ${args['verify-in-freeze'] ? 'verify and drop the subscription' : 'arm the reverse replication, drop the subscription (writes open on the target) and verify against the target\'s snapshot'}`);
       return runStatus(options, { ...args, watch: false });
     }
-    return runFinish(options, args, log);
+    return runFinish(options, args, log, reverseConninfo);
   }
   return runOther(command as 'preflight' | 'start' | 'cleanup', options, args);
 }

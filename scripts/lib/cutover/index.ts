@@ -46,6 +46,8 @@ export interface CutoverOptions {
   readonly settleMs?: number;
   /** Check and show, write nothing. */
   readonly dryRun?: boolean;
+  /** `--to rds` while db:sync finish is still verifying after the open (see preconditions.ts). @default false */
+  readonly beforeVerdict?: boolean;
   /**
    * Applies the change (the edited config) before anything is written; resolves true when
    * applied, false when the operator declined; throws when the apply failed.
@@ -104,6 +106,7 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
     recordWhere: ledger.where,
     sourceUrl: o.sourceUrl,
     settleMs: o.settleMs,
+    beforeVerdict: o.beforeVerdict,
   };
   const checks: CheckResult[] = [];
   for (const c of transition.preconditions) checks.push(...(await PRECONDITIONS[c](ctx)));

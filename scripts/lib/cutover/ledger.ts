@@ -15,7 +15,8 @@
  *   local only     `VN_DAY_RECORD=local` keeps the record in the cache file alone (tests, a day
  *                  rehearsed without AWS).
  *
- * States: `forward-finished` (the last data move was a successful db:sync finish), `reverse-finished`
+ * States: `forward-verifying` (db:sync finish opened writes on the target and its verification has
+ * no verdict yet), `forward-finished` (the last data move was a successful db:sync finish), `reverse-finished`
  * (a successful db:rollback), `failed` (the last data move failed; its message kept), `none`; and,
  * separately, the stage `cutover --apply` last applied. Failures are recorded too, so the last
  * record is always the truth about the last attempt. The parameter is not secret: it holds
@@ -53,6 +54,19 @@ export interface SyncRecord {
   readonly message?: string;
   /** forward and ok: the source's mark right after finish. */
   readonly sourceMark?: SourceMark;
+  /**
+   * forward: where finish's verification stands. `verifying`: writes opened on the target (the
+   * reverse replication armed) and the verdict is not in; a finish that died there leaves this
+   * (rerun finish to verify again, or db:rollback). `verified` / `failed`: the verdict. Absent in
+   * records written before verification moved after the open: their `ok` is the verdict.
+   */
+  readonly verification?: 'verifying' | 'verified' | 'failed';
+  /** forward: ISO time writes opened on the target (before the verdict). */
+  readonly openedAt?: string;
+  /** forward: the start of finish to the verdict. */
+  readonly toVerifiedMs?: number;
+  /** forward: `verify-after-open` or `verify-in-freeze`. */
+  readonly mode?: string;
 }
 
 export interface AppliedStage {
@@ -68,13 +82,14 @@ export interface EnvironmentState {
   readonly applied?: AppliedStage;
 }
 
-export type DayState = 'none' | 'forward-finished' | 'reverse-finished' | 'failed';
+export type DayState = 'none' | 'forward-verifying' | 'forward-finished' | 'reverse-finished' | 'failed';
 
 /** The state of the last data move. */
 export function dayState(r: EnvironmentState): { state: DayState; message?: string } {
   const last = r.lastSync;
   if (!last) return { state: 'none' };
   if (!last.ok) return { state: 'failed', message: last.message ?? 'see its output' };
+  if (last.direction === 'forward' && last.verification === 'verifying') return { state: 'forward-verifying', message: `writes open on the target since ${last.openedAt ?? last.at}, verification not finished` };
   return { state: last.direction === 'forward' ? 'forward-finished' : 'reverse-finished' };
 }
 

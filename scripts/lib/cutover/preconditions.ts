@@ -5,7 +5,8 @@
  *
  *   health        the test host's health endpoint, by the one health check (http/health.ts)
  *   alarms        every CloudWatch alarm of the environment is OK
- *   forward-sync  the record of the day says db:sync finish succeeded, and the live source
+ *   forward-sync  the record of the day says db:sync finish succeeded and its verification passed
+ *                 (not while it says "open, verifying": the verdict is not in), and the live source
  *                 agrees: frozen, no slot or publication left, no write since (source.ts)
  *   reverse-sync  the record says db:rollback succeeded
  */
@@ -48,15 +49,24 @@ export async function checkAlarms(client: CloudWatchClient, prefix: string): Pro
 }
 
 /** The last recorded data move is a success in the wanted direction. */
-export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', where: string): CheckResult {
+export function checkLastSync(state: EnvironmentState, direction: 'forward' | 'reverse', where: string, o: { beforeVerdict?: boolean } = {}): CheckResult {
   const check: Precondition = direction === 'forward' ? 'forward-sync' : 'reverse-sync';
   const command = direction === 'forward' ? 'npm run db:sync -- finish --freeze --env <env>' : 'npm run db:rollback -- --env <env>';
   const last = state.lastSync;
   const r = (ok: boolean, detail: string): CheckResult => ({ check, part: 'record', ok, detail });
   if (!last) return r(false, `no data move recorded in ${where}: run ${command} first`);
   if (last.direction !== direction) return r(false, `the last recorded data move (${last.at}) went ${last.direction}, not ${direction}: run ${command} first`);
-  if (!last.ok) return r(false, `the last ${command.split(' -- ')[0].replace('npm run ', '')} (${last.at}) failed: ${last.message ?? 'see its output'}; fix it and rerun`);
-  return r(true, `${direction === 'forward' ? 'db:sync finish' : 'db:rollback'} succeeded at ${last.at} (${last.source} -> ${last.target}, freeze ${last.freezeMs ?? '?'} ms)`);
+  if (!last.ok) {
+    if (direction === 'forward' && last.openedAt) {
+      return r(false, `the verification of db:sync finish failed after writes opened on the target (${last.openedAt}): ${last.message ?? 'see its output'}; run npm run db:rollback -- --env <env> (the reverse replication finish armed carries every write made on the target since back), then fix the difference and go forward again (db:sync start --truncate, finish)`);
+    }
+    return r(false, `the last ${command.split(' -- ')[0].replace('npm run ', '')} (${last.at}) failed: ${last.message ?? 'see its output'}; fix it and rerun`);
+  }
+  if (direction === 'forward' && last.verification === 'verifying') {
+    if (o.beforeVerdict) return r(true, `db:sync finish opened writes on the target at ${last.openedAt ?? last.at} and is still verifying; --before-verdict: the app moves before the verdict (should it fail, npm run db:rollback carries every write made on the target since back)`);
+    return r(false, `db:sync finish opened writes on the target at ${last.openedAt ?? last.at} and has no verdict yet (open, verifying): wait for it to print "verified"; if that finish is no longer running, rerun ${command} (it verifies the frozen source against the target again) or run npm run db:rollback -- --env <env>; or move now with --before-verdict (a failed verdict then needs db:rollback, which carries the writes back)`);
+  }
+  return r(true, `${direction === 'forward' ? 'db:sync finish' : 'db:rollback'} succeeded at ${last.at} (${last.source} -> ${last.target}, freeze ${last.freezeMs ?? '?'} ms${last.verification === 'verified' ? `, verified after the open in ${last.verifyMs ?? '?'} ms` : ''})`);
 }
 
 /** What every check may read. */
@@ -73,12 +83,14 @@ export interface CheckContext {
   readonly sourceUrl?: string;
   /** Settle time of the statistics in the live check (source.ts). @default 11000 */
   readonly settleMs?: number;
+  /** forward-sync passes while finish is still verifying after the open (`--before-verdict`). @default false */
+  readonly beforeVerdict?: boolean;
 }
 
 export type Check = (ctx: CheckContext) => Promise<CheckResult[]>;
 
 async function forwardSync(ctx: CheckContext): Promise<CheckResult[]> {
-  const record = checkLastSync(ctx.record, 'forward', ctx.recordWhere);
+  const record = checkLastSync(ctx.record, 'forward', ctx.recordWhere, { beforeVerdict: ctx.beforeVerdict });
   if (!record.ok) return [record];
   const live = (part: CheckResult['part'], ok: boolean, detail: string): CheckResult => ({ check: 'forward-sync', part, ok, detail });
   const mark = ctx.record.lastSync?.sourceMark;

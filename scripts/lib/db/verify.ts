@@ -66,6 +66,14 @@ export interface VerifyOptions {
   /** Read the source through this exported snapshot (db:copy passes its own). */
   readonly sourceSnapshot?: string;
   /**
+   * Read the target through this exported snapshot (db:sync finish: the target as it stood when
+   * writes opened on it, held by the session that exported it). Sequences are not transactional,
+   * so a snapshot cannot show their values then: pass `sequences: false` and check them before.
+   */
+  readonly targetSnapshot?: string;
+  /** Compare sequence values. @default true (with `data`) */
+  readonly sequences?: boolean;
+  /**
    * Source sessions the caller already opened inside its snapshot (db:copy passes the sessions
    * that hold ACCESS SHARE locks on the tables, so a queued TRUNCATE cannot block the reads).
    * Used instead of opening new source sessions; the caller closes them.
@@ -175,11 +183,11 @@ async function verifyMatviews(sides: MatviewSides, sourceModel: SchemaModel, tar
  * Why a table's content differs when only its stored generated columns do: PostgreSQL computed
  * them again on the target, and their expression gives another result there.
  */
-async function generatedOnly(source: Client, target: Client, t: Table, method: 'record' | 'text'): Promise<string | null> {
+async function generatedOnly(source: Client, target: Client, t: Table, method: 'record' | 'text', inSnapshot = false): Promise<string | null> {
   const generated = t.columns.filter((c) => c.generated === 's');
   if (!generated.length) return null;
   const sql = tableHashSql(t.qname, t.columns.filter((c) => c.generated !== 's'), method);
-  const [[a], [b]] = await Promise.all([source.query(sql).then((r) => r.rows), hashTargetTable(target, t.qname, sql).then((r) => [r])]);
+  const [[a], [b]] = await Promise.all([source.query(sql).then((r) => r.rows), hashTargetTable(target, t.qname, sql, inSnapshot).then((r) => [r])]);
   if (a.n !== b.n || a.h !== b.h) return null;
   const names = generated.map((c) => quoteIdent(c.name)).join(', ');
   return (
@@ -193,7 +201,8 @@ export async function openVerifySession(url: string, role: 'source' | 'target', 
   const client = await connect(url, { role, applicationName: `db-verify ${role}` });
   await client.query(`${STABLE_SESSION_SQL}; SET row_security = off; SET search_path = ''`);
   if (snapshot) {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // the target's session may lift FORCE ROW LEVEL SECURITY inside a savepoint (hashTargetTable)
+    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ${role === 'source' ? ' READ ONLY' : ''}`);
     await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, '')}'`);
   }
   return client;
@@ -222,17 +231,22 @@ function compareSchemas(source: SchemaModel, target: SchemaModel, filter: TableF
  * `row_security = off` to its owner when the owner lacks BYPASSRLS (as the RDS master user
  * does): it is then read with FORCE lifted inside a transaction that is rolled back.
  */
-async function hashTargetTable(client: Client, qname: string, sql: string): Promise<{ n: string; h: string }> {
+async function hashTargetTable(client: Client, qname: string, sql: string, inSnapshot = false): Promise<{ n: string; h: string }> {
+  // inside a snapshot's transaction a failed query would end it: a savepoint keeps it
+  if (inSnapshot) await client.query('SAVEPOINT vn_hash');
   try {
-    return (await client.query(sql)).rows[0];
+    const row = (await client.query(sql)).rows[0];
+    if (inSnapshot) await client.query('RELEASE SAVEPOINT vn_hash');
+    return row;
   } catch (err) {
+    if (inSnapshot) await client.query('ROLLBACK TO SAVEPOINT vn_hash');
     if ((err as { code?: string }).code !== '42501' || !/row-level security/i.test((err as Error).message)) throw err;
-    await client.query('BEGIN');
+    await client.query(inSnapshot ? 'SAVEPOINT vn_rls' : 'BEGIN');
     try {
       await client.query(`ALTER TABLE ${qname} NO FORCE ROW LEVEL SECURITY`);
       return (await client.query(sql)).rows[0];
     } finally {
-      await client.query('ROLLBACK');
+      await client.query(inSnapshot ? 'ROLLBACK TO SAVEPOINT vn_rls' : 'ROLLBACK');
     }
   }
 }
@@ -247,12 +261,12 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
   const targets: Client[] = [];
   try {
     if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
-    targets.push(await openVerifySession(options.to, 'target'));
+    targets.push(await openVerifySession(options.to, 'target', options.targetSnapshot));
     if (!borrowed) await refuseSameDatabaseSessions(sources[0], targets[0], options.from);
     const [sourceModel, targetModel] = await Promise.all([readSchema(sources[0]), readSchema(targets[0])]);
     for (let i = 1; i < jobs; i++) {
       if (!borrowed) sources.push(await openVerifySession(options.from, 'source', options.sourceSnapshot));
-      targets.push(await openVerifySession(options.to, 'target'));
+      targets.push(await openVerifySession(options.to, 'target', options.targetSnapshot));
     }
     const mismatches: string[] = [];
     const schema = options.schema === false ? [] : compareSchemas(sourceModel, targetModel, filter, options.skip ?? []);
@@ -283,13 +297,13 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
       let src: { n: string; h: string };
       let dst: { n: string; h: string };
       try {
-        [src, dst] = await Promise.all([sources[w].query(sql).then((r) => r.rows[0]), hashTargetTable(targets[w], t.qname, sql)]);
+        [src, dst] = await Promise.all([sources[w].query(sql).then((r) => r.rows[0]), hashTargetTable(targets[w], t.qname, sql, Boolean(options.targetSnapshot))]);
       } catch (err) {
         throw new MigrationError(`[verify] table ${t.qname}: ${(err as Error).message}`, { phase: 'verify', table: t.qname, cause: err });
       }
       const match = src.n === dst.n && src.h === dst.h;
       if (src.n !== dst.n) mismatches.push(`table ${t.qname}: ${src.n} rows on source, ${dst.n} on target`);
-      else if (src.h !== dst.h) mismatches.push((await generatedOnly(sources[w], targets[w], t, method)) ?? `table ${t.qname}: content differs (same row count ${src.n})`);
+      else if (src.h !== dst.h) mismatches.push((await generatedOnly(sources[w], targets[w], t, method, Boolean(options.targetSnapshot))) ?? `table ${t.qname}: content differs (same row count ${src.n})`);
       checks.push({ table: t.qname, sourceRows: Number(src.n), targetRows: Number(dst.n), sourceHash: src.h, targetHash: dst.h, match, ms: Date.now() - t0 });
       options.onEvent?.({ type: 'verify-table', table: t.qname, match, ms: Date.now() - t0 });
     });
@@ -300,8 +314,8 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
     }
     checks.sort((a, b) => a.table.localeCompare(b.table));
 
-    const seqNames = options.data === false ? [] : selectedSequences(sourceModel, filter);
-    const expected = options.expectedSequences ?? (await readSequenceValues(sources[0], seqNames));
+    const seqNames = options.data === false || options.sequences === false ? [] : selectedSequences(sourceModel, filter);
+    const expected = options.sequences === false ? [] : (options.expectedSequences ?? (await readSequenceValues(sources[0], seqNames)));
     const targetSeqNames = new Set(targetModel.sequences.map((s) => s.qname));
     const present = expected.filter((s) => targetSeqNames.has(s.sequence));
     const actual = new Map((await readSequenceValues(targets[0], present.map((s) => s.sequence))).map((s) => [s.sequence, s]));

@@ -10,36 +10,54 @@
  *   3. catch-up: a fence (a committed, flushed transaction on the source) marks the last WAL
  *      position; finish waits until the slot's confirmed position reaches it: zero lag;
  *   4. sequences: the source's values are set on the target (logical replication does not
- *      carry them);
- *   5. verify: counts and content hashes, schema and sequences, as db:verify does; the
- *      toolkit's own grants to the app role on RDS are expected (expected.ts);
- *   6. the subscription (and with it the slot) and the publication are dropped; a freeze left
- *      on the target (by a rollback) is lifted: the target is the database of record.
+ *      carry them) and, by default, read back at once (they are not transactional: a snapshot
+ *      taken later could not show them);
+ *   5. by default (verify after the open), inside the freeze still:
+ *      a. the reverse replication is armed (reverse.ts: publication and a fresh slot on the
+ *         target, a disabled subscription on the source, db:rollback's names): from here every
+ *         change on the target is kept for a rollback;
+ *      b. a session on the target exports its snapshot (REPEATABLE READ, held open);
+ *      c. the open: the subscription and publication are dropped, the app role granted, a freeze a
+ *         rollback left on the target lifted; `onOpen` is told (the record: "open, verifying");
+ *      then, writes open on the target, the verification (counts and content hashes, schema, as
+ *      db:verify does; the toolkit's own grants to the app role expected, expected.ts) compares
+ *      the still-frozen source with the target's snapshot. Verified: the armed reverse
+ *      replication is removed. Failed: the source stays frozen and the reverse replication armed,
+ *      so that db:rollback carries every write made on the target since the open back;
+ *      with `verifyInFreeze` (or when the reverse replication cannot be armed, which is said):
+ *      the verification (against the live target) runs before the open, and a mismatch
+ *      lifts the freeze and keeps the subscription;
+ *   6. after the verdict the source stays frozen: it must not take writes once the target is the
+ *      database of record (db:rollback lifts it).
  *
- * The freeze time runs from "writes refused" to "target caught up with sequences set"; the
- * verify time is measured separately. Any failure, a verification mismatch, SIGINT or SIGTERM
- * (with `liftOnSignal`) lifts a freeze this run set, keeps the subscription, and never reports
- * success. After success the freeze stays: the source must not take writes once the target is
- * the database of record (db:rollback lifts it).
+ * The freeze time runs from "writes refused" to the open (or, verifying in the freeze, to the
+ * sequences set); the verify time and the time from the start to the verdict are measured apart.
+ * Before the open any failure, SIGINT or SIGTERM (with `liftOnSignal`) lifts a freeze this run
+ * set, removes a reverse replication it armed, keeps the subscription, and never reports
+ * success. After the open nothing is undone: an error (or a death) leaves the source frozen
+ * and the reverse replication armed, and the next command is named (rerun finish, or db:rollback).
  *
- * Resuming: with no subscription and the source frozen (a run killed after verification, e.g.
- * between DROP SUBSCRIPTION and DROP PUBLICATION), finish verifies the frozen source against the
- * target again and, when they are equal, completes steps 6; when they differ it keeps the freeze
- * and says what to do.
+ * Resuming: with no subscription and the source frozen (a run killed after the open, or after
+ * verification, e.g. between DROP SUBSCRIPTION and DROP PUBLICATION), finish verifies the frozen
+ * source against the target again and, when they are equal, completes (and removes an armed
+ * reverse replication); when they differ (the target took writes since the open) it keeps the
+ * freeze and the armed replication and says what to do.
  */
-import { MigrationError } from '../connection';
-import { DEFAULT_JOBS } from '../pool';
+import type { Client } from 'pg';
+import { connect, MigrationError } from '../connection';
+import { closeQuietly, DEFAULT_JOBS } from '../pool';
 import { readSchema } from '../schema/catalog';
-import { carrySequenceValues, selectedSequences, type SequenceValue } from '../sequences';
+import { carrySequenceValues, readSequenceValues, selectedSequences, type SequenceValue } from '../sequences';
 import { verifyDatabases, type VerifyReport } from '../verify';
 import { ensureAppRole } from './app-access';
 import { removeReplication } from './cleanup';
-import { inPhase, waitFor, type SyncContext } from './context';
+import { inPhase, SYNC_APP, waitFor, type SyncContext } from './context';
 import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
 import { freezeState, freezeWrites, liftFreeze } from './freeze';
 import { liftOnSignal } from './interrupt';
 import { withPairLock } from './lock';
-import { readStatus } from './status';
+import { armReverse, disarmReverse, reverseArmed } from './reverse';
+import { readStatus, ROLLBACK_PREFIX } from './status';
 
 export interface FinishOptions {
   /** Freeze the source here (see freeze.ts); otherwise writes are already stopped. @default false */
@@ -64,10 +82,44 @@ export interface FinishOptions {
   readonly lock?: boolean;
   /** SIGINT/SIGTERM lift this run's freeze before the process exits (the CLIs). @default false */
   readonly liftOnSignal?: boolean;
+  /**
+   * Verify while writes are still stopped, before the target opens (the behaviour before verify
+   * moved after the open). @default false: arm the reverse replication, open, verify the frozen
+   * source against the target's snapshot at the open
+   */
+  readonly verifyInFreeze?: boolean;
+  /** The target as the source's server reaches it, for the armed reverse subscription. @default the target URL */
+  readonly reverseConninfo?: string;
+  /** Name prefix of the armed reverse replication: db:rollback's `--prefix`. @default 'vn_back' */
+  readonly reversePrefix?: string;
+  /** Called once writes opened on the target, before the verdict (the CLI records "open, verifying"). */
+  readonly onOpen?: (open: OpenInfo) => Promise<void>;
+}
+
+export interface OpenInfo {
+  readonly freezeMs: number;
+  readonly catchUpMs: number;
+  readonly armMs: number;
+  readonly lsn: string;
 }
 
 export interface FinishResult {
   readonly ok: boolean;
+  /**
+   * verify-after-open: the reverse replication was armed, writes opened on the target, then the
+   * frozen source was verified against the target's snapshot at the open. verify-in-freeze: the
+   * verification ran before the open (--verify-in-freeze, a resumed run, or a fallback).
+   */
+  readonly mode: 'verify-after-open' | 'verify-in-freeze';
+  /** Why the default path verified inside the freeze (e.g. the reverse replication could not be armed). */
+  readonly fallbackReason?: string;
+  /** Writes opened on the target before the verdict. */
+  readonly opened: boolean;
+  /** The reverse replication (target -> source) is armed at the end: after a failed verify, db:rollback uses it. */
+  readonly armed: boolean;
+  readonly armMs: number;
+  /** From the start of finish to the verdict. */
+  readonly toVerifiedMs: number;
   /** The source is frozen at the end (this run froze it, or a resumed run kept it). */
   readonly frozen: boolean;
   /** Completed a run that had been interrupted after its subscription was dropped. */
@@ -76,7 +128,7 @@ export interface FinishResult {
   readonly terminatedSessions: number;
   /** Sessions the freeze could not end (their writes to the tables are refused by the triggers). */
   readonly skippedSessions: { readonly pid: number; readonly user: string }[];
-  /** Writes refused -> target caught up with sequences set. */
+  /** Writes refused -> target caught up with sequences set (and, after open, the reverse replication armed and writes open). */
   readonly freezeMs: number;
   readonly catchUpMs: number;
   readonly verifyMs: number;
@@ -87,6 +139,8 @@ export interface FinishResult {
   /** Differences set aside as the toolkit's own (the app role's grants). */
   readonly expected: string[];
 }
+
+const reverseNames = (o: FinishOptions) => ({ conninfo: o.reverseConninfo, prefix: o.reversePrefix });
 
 /** Commits a flushed transaction on the source and returns the flushed WAL position. */
 async function fence(ctx: SyncContext): Promise<string> {
@@ -169,9 +223,13 @@ async function prepare(ctx: SyncContext, readyTimeoutMs: number): Promise<string
   return selectedSequences(model, ctx.options.tables ?? {}).filter((s) => onTarget.has(s));
 }
 
-async function verify(ctx: SyncContext, options: FinishOptions, expectedSequences?: SequenceValue[]) {
+async function verify(ctx: SyncContext, options: FinishOptions, expectedSequences?: SequenceValue[], targetSnapshot?: string) {
   const v = await inPhase(ctx, 'verify', () =>
-    verifyDatabases({ from: ctx.options.from, to: ctx.options.to, jobs: options.jobs ?? DEFAULT_JOBS, tables: ctx.options.tables, expectedSequences }),
+    verifyDatabases({
+      from: ctx.options.from, to: ctx.options.to, jobs: options.jobs ?? DEFAULT_JOBS, tables: ctx.options.tables, expectedSequences,
+      // in the target's snapshot sequences would read as they are now: checked before the open
+      targetSnapshot, sequences: targetSnapshot === undefined,
+    }),
   );
   const report = withoutToolkitAdditions(v.value, options.appRoles ?? DEFAULT_APP_ROLES);
   if (report.expected.length) ctx.emit({ type: 'step', step: 'verify', detail: `expected on the target only (db:sync app-role): ${report.expected.length} grants to ${(options.appRoles ?? DEFAULT_APP_ROLES).join(', ')}` });
@@ -213,15 +271,63 @@ async function complete(ctx: SyncContext, options: FinishOptions): Promise<void>
 
 /** No subscription and the source frozen: verify again and complete, or say what to do. */
 async function resume(ctx: SyncContext, options: FinishOptions): Promise<FinishResult> {
-  ctx.emit({ type: 'step', step: 'resume', detail: `no subscription ${ctx.names.subscription} and the source is frozen (an interrupted finish): verifying the frozen source against the target` });
+  const t0 = Date.now();
+  const armed = await reverseArmed(ctx.options, reverseNames(options)).catch(() => false);
+  ctx.emit({ type: 'step', step: 'resume', detail: `no subscription ${ctx.names.subscription} and the source is frozen (an interrupted finish${armed ? ', reverse replication armed' : ''}): verifying the frozen source against the target` });
   const v = await verify(ctx, options);
-  const base = { frozen: true, resumed: true, terminatedSessions: 0, skippedSessions: [], freezeMs: 0, catchUpMs: 0, verifyMs: v.ms, lsn: '', sequences: [], verify: v.report, expected: v.expected };
+  const base = {
+    mode: 'verify-in-freeze' as const, opened: false, armed, armMs: 0, frozen: true, resumed: true, terminatedSessions: 0, skippedSessions: [],
+    freezeMs: 0, catchUpMs: 0, verifyMs: v.ms, toVerifiedMs: Date.now() - t0, lsn: '', sequences: [], verify: v.report, expected: v.expected,
+  };
   if (!v.report.ok) return { ...base, ok: false };
   await complete(ctx, options);
-  return { ...base, ok: true };
+  if (armed) await disarm(ctx, options);
+  return { ...base, armed: false, ok: true, toVerifiedMs: Date.now() - t0 };
+}
+
+/** Removes the armed reverse replication after a verified finish; a failure is a warning naming the way out. */
+async function disarm(ctx: SyncContext, options: FinishOptions): Promise<boolean> {
+  try {
+    // removeReplication names the sides of the reverse pair: its target is our source
+    const removed = (await disarmReverse(ctx.options, reverseNames(options))).map((x) => x.replace(/\((source|target)\)$/, (_m, side: string) => (side === 'target' ? '(on the source)' : '(on the target)')));
+    ctx.emit({ type: 'step', step: 'reverse', detail: `verified: the armed reverse replication was removed (${removed.join(', ') || 'nothing left'})` });
+    return true;
+  } catch (err) {
+    ctx.emit({ type: 'warning', message: `verified, but the armed reverse replication could not be removed (${(err as Error).message.split('\n')[0]}): its slot on the target keeps WAL; remove it with npm run db:sync -- cleanup --prefix ${options.reversePrefix ?? ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL (the reverse pair)` });
+    return false;
+  }
+}
+
+/** The target's sequences hold the values just set (sequences are not transactional: checked before writes open, not in the snapshot). */
+async function sequenceMismatches(ctx: SyncContext, expected: readonly SequenceValue[]): Promise<string[]> {
+  const actual = new Map((await readSequenceValues(ctx.target, expected.map((s) => s.sequence))).map((s) => [s.sequence, s]));
+  const fmt = (s: SequenceValue) => `${s.lastValue}${s.isCalled ? '' : ' (not called)'}`;
+  return expected
+    .filter((s) => { const t = actual.get(s.sequence); return !t || t.lastValue !== s.lastValue || t.isCalled !== s.isCalled; })
+    .map((s) => `sequence ${s.sequence}: ${fmt(s)} on source, ${actual.get(s.sequence) ? fmt(actual.get(s.sequence)!) : 'missing'} on target`);
+}
+
+/** A session holding the target's snapshot open (REPEATABLE READ) and the snapshot's name. */
+async function holdTargetSnapshot(url: string): Promise<{ client: Client; snapshot: string }> {
+  const client = await connect(url, { role: 'target', applicationName: `${SYNC_APP} snapshot` });
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
+    return { client, snapshot };
+  } catch (err) {
+    await closeQuietly(client);
+    throw err;
+  }
+}
+
+interface Frozen {
+  terminated: number[];
+  skipped: { pid: number; user: string }[];
+  startedAt: number;
 }
 
 async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: number[]): Promise<FinishResult> {
+  const started = Date.now();
   const first = await readStatus(ctx);
   if (!first.subscribed) {
     if ((await freezeState(ctx.source)).frozen) return resume(ctx, options);
@@ -230,9 +336,11 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
   }
   const sequenceNames = (await inPhase(ctx, 'replication', () => prepare(ctx, options.readyTimeoutMs ?? 600000))).value;
   let frozen = false;
+  let armed = false;
+  let opened = false;
   let verified = false;
   let dispose: () => void = () => undefined;
-  const f = { terminated: [] as number[], skipped: [] as { pid: number; user: string }[], startedAt: Date.now() };
+  const f: Frozen = { terminated: [], skipped: [], startedAt: Date.now() };
   try {
     if (options.freeze) {
       await inPhase(ctx, 'replication', () => waitSmallLag(ctx, options.maxLagBytes ?? 8 * 1048576, options.lagTimeoutMs ?? 600000));
@@ -248,9 +356,26 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
       return lsn;
     });
     const sequences = (await inPhase(ctx, 'sequences', () => carrySequenceValues(ctx.source, ctx.target, sequenceNames))).value;
+    const base = { resumed: false, terminatedSessions: f.terminated.length, skippedSessions: f.skipped, catchUpMs: caught.ms, lsn: caught.value, sequences };
+    let fallbackReason: string | undefined;
+    if (!options.verifyInFreeze) {
+      const bad = await sequenceMismatches(ctx, sequences);
+      if (bad.length) fallbackReason = `the target's sequences differ right after they were set (${bad[0]}): verifying inside the freeze`;
+      else {
+        try {
+          const a = await inPhase(ctx, 'replication', () => armReverse(ctx.options, reverseNames(options)));
+          armed = true;
+          return await afterOpen(ctx, options, { ...base, started, f, armMs: a.ms }, () => { opened = true; dispose(); }, () => { verified = true; });
+        } catch (err) {
+          if (opened || armed) throw err;
+          fallbackReason = `${(err as Error).message.replace(/^\[replication\] /, '')}: verifying inside the freeze instead (as --verify-in-freeze)`;
+        }
+      }
+      ctx.emit({ type: 'warning', message: fallbackReason });
+    }
     const freezeMs = Date.now() - f.startedAt;
     const v = await verify(ctx, options, sequences);
-    const result = { resumed: false, terminatedSessions: f.terminated.length, skippedSessions: f.skipped, freezeMs, catchUpMs: caught.ms, verifyMs: v.ms, lsn: caught.value, sequences, verify: v.report, expected: v.expected };
+    const result = { ...base, mode: 'verify-in-freeze' as const, fallbackReason, opened: false, armed: false, armMs: 0, freezeMs, verifyMs: v.ms, toVerifiedMs: Date.now() - started, verify: v.report, expected: v.expected };
     if (!v.report.ok) {
       if (frozen) await liftFreeze(ctx.source, ctx.sourceDb);
       return { ...result, ok: false, frozen: false };
@@ -261,11 +386,48 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
     await complete(ctx, options);
     return { ...result, ok: true, frozen };
   } catch (err) {
-    if (frozen && !verified) await liftFreeze(ctx.source, ctx.sourceDb).catch(() => undefined);
-    if (verified && err instanceof Error) err.message += ' (the target was verified and the source stays frozen: rerun db:sync finish --freeze to complete)';
+    if (frozen && !verified && !opened) await liftFreeze(ctx.source, ctx.sourceDb).catch(() => undefined);
+    if (armed && !opened) await disarmReverse(ctx.options, reverseNames(options)).catch(() => undefined);
+    if (err instanceof Error) {
+      if (opened && !verified) err.message += ` (writes were open on the target before a verdict; the source stays frozen and the reverse replication stays armed: rerun npm run db:sync -- finish --freeze to verify again, or npm run db:rollback to carry the target's writes back)`;
+      else if (verified) err.message += ' (the target was verified and the source stays frozen: rerun db:sync finish --freeze to complete)';
+    }
     throw err;
   } finally {
     dispose();
+  }
+}
+
+/**
+ * The default path once the reverse replication is armed: the target's snapshot is taken, writes
+ * open on it (the forward replication dropped, the app role granted, a rollback's freeze lifted),
+ * then the still-frozen source is verified against that snapshot. Verified: the reverse
+ * replication is removed. Failed: the source stays frozen and the reverse replication armed.
+ */
+async function afterOpen(
+  ctx: SyncContext,
+  options: FinishOptions,
+  run: { resumed: boolean; terminatedSessions: number; skippedSessions: { pid: number; user: string }[]; catchUpMs: number; lsn: string; sequences: SequenceValue[]; started: number; f: Frozen; armMs: number },
+  markOpened: () => void,
+  markVerified: () => void,
+): Promise<FinishResult> {
+  const { started, f, ...base } = run;
+  const held = await holdTargetSnapshot(ctx.options.to);
+  try {
+    markOpened();
+    await complete(ctx, options);
+    const freezeMs = Date.now() - f.startedAt;
+    ctx.emit({ type: 'step', step: 'open', detail: `writes open on the target after a ${(freezeMs / 1000).toFixed(1)} s freeze; verifying the frozen source against the target's snapshot at the open` });
+    await options.onOpen?.({ freezeMs, catchUpMs: base.catchUpMs, armMs: base.armMs, lsn: base.lsn });
+    const v = await verify(ctx, options, undefined, held.snapshot);
+    await closeQuietly(held.client);
+    const result = { ...base, mode: 'verify-after-open' as const, opened: true, freezeMs, verifyMs: v.ms, toVerifiedMs: Date.now() - started, verify: v.report, expected: v.expected };
+    if (!v.report.ok) return { ...result, ok: false, frozen: true, armed: true };
+    markVerified();
+    const disarmed = await disarm(ctx, options);
+    return { ...result, ok: true, frozen: true, armed: !disarmed };
+  } finally {
+    await closeQuietly(held.client);
   }
 }
 

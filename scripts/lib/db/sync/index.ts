@@ -5,6 +5,8 @@ export * from './start';
 export * from './status';
 export * from './freeze';
 export * from './finish';
+export * from './finish-record';
+export * from './reverse';
 export * from './cleanup';
 export * from './rollback';
 export * from './state';

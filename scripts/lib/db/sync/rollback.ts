@@ -2,9 +2,13 @@
  * Rollback from stage `rds`: the writes made on AWS go back to the old database, nothing lost.
  *
  *   1. the old database's freeze (left by finish) is lifted: at stage rds nothing reaches it;
- *   2. method `replication` (the old database can reach RDS): start replicating RDS into the
- *      old database (its tables are emptied and refilled server to server while RDS still
- *      takes writes), then `finish --freeze` on RDS: the freeze lasts only the catch-up;
+ *   2. method `replication` (the old database can reach RDS): when db:sync finish left its
+ *      reverse replication armed (a verification that failed after writes opened on RDS), it is
+ *      enabled and caught up under an RDS freeze (`finish --freeze --verify-in-freeze` on RDS):
+ *      every write made on RDS since the open is in its slot. Otherwise, or when the databases
+ *      still differ after that catch-up (a difference older than the open), start replicating
+ *      RDS into the old database (its tables are emptied and refilled server to server while
+ *      RDS still takes writes), then `finish --freeze` on RDS: the freeze lasts only the catch-up;
  *   3. method `copy` (no network path from the old database to RDS): RDS is frozen, then the
  *      verified full data copy (db:copy --data-only --force) runs: the freeze lasts the copy;
  *   4. on failure (SIGINT and SIGTERM too, with `liftOnSignal`) the RDS freeze is lifted; on
@@ -15,17 +19,18 @@
  * database, the same lock finish takes: one finish or rollback at a time. The app role's
  * grants on RDS (db:sync app-role) are expected, not differences (expected.ts).
  */
-import { connect, MigrationError, parseUrl } from '../connection';
+import { connect, MigrationError, parseUrl, quoteIdent } from '../connection';
 import { copyDatabase } from '../copy/index';
 import { closeQuietly, DEFAULT_JOBS } from '../pool';
 import { removeReplication } from './cleanup';
-import { SYNC_APP, withSync, type SyncOptions } from './context';
+import { SYNC_APP, withSync, type SyncContext, type SyncOptions } from './context';
 import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
 import { finishSync } from './finish';
 import { freezeWrites, liftFreeze } from './freeze';
 import { liftOnSignal } from './interrupt';
 import { withPairLock } from './lock';
 import { describeGaps, preflight } from './preflight';
+import { subscriptionState } from './reverse';
 import { startSync } from './start';
 
 export type RollbackMethod = 'auto' | 'replication' | 'copy';
@@ -62,12 +67,32 @@ async function unfreezeOld(url: string, database: string): Promise<void> {
   }
 }
 
+/** Catches up a started reverse subscription under an RDS freeze (finish --freeze the other way). */
+async function finishBack(ctx: SyncContext, options: RollbackOptions): Promise<RollbackResult> {
+  const r = await finishSync(ctx, {
+    freeze: true, lock: false, liftOnSignal: options.liftOnSignal, appRoles: options.appRoles, verifyInFreeze: true,
+    jobs: options.jobs, readyTimeoutMs: options.readyTimeoutMs, catchUpTimeoutMs: options.catchUpTimeoutMs,
+  });
+  return { ok: r.ok, method: 'replication' as const, freezeMs: r.freezeMs, verifyMs: r.verifyMs, mismatches: r.verify.mismatches };
+}
+
 async function byReplication(options: RollbackOptions): Promise<RollbackResult | { fallback: string }> {
   return withSync(options, async (ctx) => {
     const report = await preflight(ctx);
     if (!report.ok) {
       if (options.method === 'replication') throw new MigrationError(`[preflight] ${describeGaps(report).join(' | ')}`, { phase: 'preflight' });
       return { fallback: `replication preflight failed: ${describeGaps(report)[0]}` };
+    }
+    // armed by db:sync finish before it opened writes on RDS: every change since is in its slot
+    const armed = await subscriptionState(ctx);
+    if (armed.exists && !armed.enabled) {
+      ctx.emit({ type: 'step', step: 'rollback', detail: `the reverse replication finish armed is there: enabling ${ctx.names.subscription} (the writes made on RDS since the open are in its slot)` });
+      await ctx.target.query(`ALTER SUBSCRIPTION ${quoteIdent(ctx.names.subscription)} ENABLE`);
+      const r = await finishBack(ctx, options);
+      if (r.ok) return r;
+      // what the armed replication cannot mend (a difference older than the open, the one a failed verify found): the whole copy
+      ctx.emit({ type: 'warning', message: `after the armed reverse replication caught up the databases still differ (${r.mismatches[0]}): replacing the old database's rows by a fresh copy from RDS` });
+      await removeReplication(ctx);
     }
     try {
       await startSync(ctx, { truncate: true, allowFrozenSource: true });
@@ -76,11 +101,7 @@ async function byReplication(options: RollbackOptions): Promise<RollbackResult |
       await removeReplication(ctx);
       return { fallback: (err as Error).message };
     }
-    const r = await finishSync(ctx, {
-      freeze: true, lock: false, liftOnSignal: options.liftOnSignal, appRoles: options.appRoles,
-      jobs: options.jobs, readyTimeoutMs: options.readyTimeoutMs, catchUpTimeoutMs: options.catchUpTimeoutMs,
-    });
-    return { ok: r.ok, method: 'replication' as const, freezeMs: r.freezeMs, verifyMs: r.verifyMs, mismatches: r.verify.mismatches };
+    return finishBack(ctx, options);
   });
 }
 

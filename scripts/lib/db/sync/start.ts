@@ -73,7 +73,7 @@ async function carryReplicaIdentity(ctx: SyncContext, tables: readonly string[])
   }
 }
 
-async function ensurePublication(ctx: SyncContext, tables: readonly string[]): Promise<void> {
+export async function ensurePublication(ctx: SyncContext, tables: readonly string[]): Promise<void> {
   const { publication } = ctx.names;
   const exists = await ctx.source.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
   const list = tables.join(', ');

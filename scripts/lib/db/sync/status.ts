@@ -21,7 +21,7 @@ export const ROLLBACK_PREFIX = 'vn_back';
 
 export type DayStateName =
   | 'not-started' | 'leftovers' | 'copying' | 'streaming' | 'finish-interrupted' | 'cut-over'
-  | 'rollback-interrupted' | 'rolled-back' | 'both-frozen' | 'running';
+  | 'rollback-interrupted' | 'reverse-armed' | 'rolled-back' | 'both-frozen' | 'running';
 
 export interface DayState {
   readonly state: DayStateName;
@@ -51,7 +51,7 @@ export interface SyncStatus {
   /** A finish or rollback of this pair is running (it holds the pair lock). */
   readonly lock: LockHolder | null;
   /** db:rollback's reverse objects (subscription on the source; slot, publication on the target). */
-  readonly reverse: { readonly subscription: boolean; readonly slot: boolean; readonly publication: boolean };
+  readonly reverse: { readonly subscription: boolean; readonly slot: boolean; readonly publication: boolean; readonly armed?: boolean };
   readonly day: DayState;
 }
 
@@ -71,7 +71,9 @@ async function reverseObjects(ctx: SyncContext): Promise<SyncStatus['reverse']> 
   const sub = await ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]);
   const slot = await ctx.target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [back.slot]);
   const pub = await ctx.target.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [back.publication]);
-  return { subscription: Boolean(sub.rowCount), slot: Boolean(slot.rowCount), publication: Boolean(pub.rowCount) };
+  // armed by db:sync finish before it opened writes on the target: disabled, never started
+  const armed = await ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND NOT subenabled AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]);
+  return { subscription: Boolean(sub.rowCount), slot: Boolean(slot.rowCount), publication: Boolean(pub.rowCount), armed: Boolean(armed.rowCount) };
 }
 
 /** Flags the commands of `next` carry: the environment, a non-default prefix. */
@@ -88,6 +90,12 @@ export function dayState(s: Omit<SyncStatus, 'day'>, flags: CommandFlags = {}): 
   const src = s.frozen.source.frozen;
   const dst = s.frozen.target.frozen;
   if (s.lock) return { state: 'running', summary: `a finish or rollback of this pair is running: ${describeHolder(s.lock)}`, next: `wait for it to end; if its process is gone: SELECT pg_terminate_backend(${s.lock.pid}) on the source` };
+  if (s.reverse.armed && !s.subscribed && src) {
+    return { state: 'reverse-armed', summary: `db:sync finish opened writes on the target with the reverse replication (${ROLLBACK_PREFIX}) armed, and no verified verdict followed (a failed verification, or a finish that died while verifying)`, next: `npm run db:rollback --${env}   (carries every write made on the target since the open back; or, when the target took none, ${sync(`finish --freeze${env}`)} verifies again)` };
+  }
+  if (s.reverse.armed && s.subscribed) {
+    return { state: 'finish-interrupted', summary: `a finish armed the reverse replication (${ROLLBACK_PREFIX}) and was interrupted before writes opened on the target: the subscription is kept`, next: `${sync(`finish --freeze${env}`)}   (it arms a fresh one)`, undo: `npm run db:sync -- cleanup --prefix ${ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL${src ? `, then ${sync('unfreeze')}` : ''}` };
+  }
   if (s.reverse.subscription || s.reverse.slot || s.reverse.publication) {
     return { state: 'rollback-interrupted', summary: `db:rollback's reverse replication (${ROLLBACK_PREFIX}) is left${dst ? ', RDS (target) is frozen' : ''}: a rollback did not end`, next: `npm run db:rollback --${env}`, undo: `npm run db:sync -- cleanup --prefix ${ROLLBACK_PREFIX} --from-env TARGET_DATABASE_URL --to-env SOURCE_DATABASE_URL` };
   }

@@ -10,7 +10,9 @@
  * - readOnlyWindowSeconds: the longest window, over the forward switches (source -> RDS), from
  *   the last write the source acknowledged to the first write RDS acknowledged, as the app saw
  *   it; every switch's window is listed in `windows`
- * - freezeSeconds / verifySeconds: as the first `db:sync finish` printed them (each run's in `freezes`)
+ * - freezeSeconds / verifySeconds / toVerifiedSeconds: as the first `db:sync finish` printed them
+ *   (writes stopped -> writes open on RDS; the verification; finish's start -> "verified"); each
+ *   run's in `freezes`
  */
 import { APP_TABLES, type AppTable, type LedgerEntry } from './app';
 import { ridsIn, type DayDatabases } from './databases';
@@ -39,9 +41,11 @@ export interface DayReport {
   readonly readOnlyWindowSeconds: number | null;
   readonly freezeSeconds: number | null;
   readonly verifySeconds: number | null;
+  /** From the start of the first finish to its "verified". */
+  readonly toVerifiedSeconds: number | null;
   readonly errorsPerStage: Record<string, number>;
   readonly windows: ReadOnlyWindow[];
-  readonly freezes: { step: string; freezeSeconds: number | null; verifySeconds: number | null }[];
+  readonly freezes: FreezeFigures[];
   readonly comparisons: { after: string; same: boolean; difference: unknown }[];
   readonly steps: { id: string; command: string; ok: boolean; seconds: number; error?: string }[];
   /** The first step that failed (the walk stops there). */
@@ -63,11 +67,20 @@ const seconds = (text: string, re: RegExp): number | null => {
   return m[2] === 'ms' ? Number(m[1]) / 1000 : Number(m[1]);
 };
 
+export interface FreezeFigures {
+  readonly step: string;
+  readonly freezeSeconds: number | null;
+  readonly verifySeconds: number | null;
+  /** finish only: its start -> "verified" (null for a rollback, or a finish that printed none). */
+  readonly toVerifiedSeconds: number | null;
+}
+
 /** freeze / verify figures a finish or rollback printed. */
-export function freezeFigures(s: StepResult): { step: string; freezeSeconds: number | null; verifySeconds: number | null } {
+export function freezeFigures(s: StepResult): FreezeFigures {
   const freeze = seconds(s.stdout, /^freeze: ([\d.]+) (ms|s)\b/m) ?? seconds(s.stdout, /read-only for ([\d.]+) (ms|s)\b/);
   const verify = seconds(s.stdout, /^verify: ([\d.]+) (ms|s)\b/m) ?? seconds(s.stdout, /; verify ([\d.]+) (ms|s)\b/);
-  return { step: s.id, freezeSeconds: freeze, verifySeconds: verify };
+  const toVerified = seconds(s.stdout, /^finish start -> verified: ([\d.]+) (ms|s)\b/m);
+  return { step: s.id, freezeSeconds: freeze, verifySeconds: verify, toVerifiedSeconds: toVerified };
 }
 
 export interface JudgeInput {
@@ -127,6 +140,7 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
     readOnlyWindowSeconds: forward.length ? Math.max(...forward) : null,
     freezeSeconds: firstFinish?.freezeSeconds ?? null,
     verifySeconds: firstFinish?.verifySeconds ?? null,
+    toVerifiedSeconds: firstFinish?.toVerifiedSeconds ?? null,
     errorsPerStage: errorsPerStage(i.ledger, i.stages),
     windows,
     freezes,

@@ -125,8 +125,11 @@ async function walk(run: DayRun): Promise<void> {
         ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
         : id === 'rollback'
           ? ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
-          : [];
-    const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' ? 'source' : undefined;
+          : id === 'finish'
+            ? ['--reverse-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
+            : [];
+    // finish arms the reverse replication (a subscription on the source) before it opens writes on RDS
+    const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' || id === 'finish' ? 'source' : undefined;
     const r = await runStep(run, id, { extra, superuser, label: name });
     if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
     if (!r.ok) return;
