@@ -131,3 +131,12 @@ export async function publishedTables(ctx: SyncContext): Promise<string[]> {
     .map((t) => t.qname)
     .sort();
 }
+
+/** Whether the subscription `name` exists in the database `client` is connected to, and is enabled. */
+export async function subscriptionOn(client: Pick<Client, 'query'>, name: string): Promise<{ exists: boolean; enabled: boolean }> {
+  const r = await client.query<{ enabled: boolean }>(
+    `SELECT subenabled AS enabled FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [name],
+  );
+  return { exists: Boolean(r.rowCount), enabled: Boolean(r.rows[0]?.enabled) };
+}

@@ -17,7 +17,7 @@
  */
 import { maskUrl, MigrationError, quoteIdent, quoteLiteral } from '../connection';
 import { removeReplication } from './cleanup';
-import { publishedTables, withSync, type SyncContext, type SyncOptions } from './context';
+import { publishedTables, subscriptionOn, withSync, type SyncContext, type SyncOptions } from './context';
 import { ensurePublication } from './start';
 import { ROLLBACK_PREFIX } from './status';
 
@@ -35,12 +35,8 @@ export interface ReverseNames {
 }
 
 /** Whether the subscription of `ctx` (on its target) exists, and is enabled. */
-export async function subscriptionState(ctx: SyncContext): Promise<{ exists: boolean; enabled: boolean }> {
-  const r = await ctx.target.query<{ enabled: boolean }>(
-    `SELECT subenabled AS enabled FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [ctx.names.subscription],
-  );
-  return { exists: Boolean(r.rowCount), enabled: Boolean(r.rows[0]?.enabled) };
+export function subscriptionState(ctx: SyncContext): Promise<{ exists: boolean; enabled: boolean }> {
+  return subscriptionOn(ctx.target, ctx.names.subscription);
 }
 
 /**

@@ -8,7 +8,7 @@
  * behind the source's current WAL; lag in seconds is the time since the subscriber last
  * confirmed a position (0 when nothing is pending).
  */
-import { DEFAULT_PREFIX, inPhase, syncNames, type SyncContext } from './context';
+import { DEFAULT_PREFIX, inPhase, subscriptionOn, syncNames, type SyncContext } from './context';
 import { freezeState, type FreezeState } from './freeze';
 import { describeHolder, pairLockHolder, type LockHolder } from './lock';
 
@@ -68,12 +68,11 @@ async function tableStates(ctx: SyncContext): Promise<{ table: string; state: Ta
 
 async function reverseObjects(ctx: SyncContext): Promise<SyncStatus['reverse']> {
   const back = syncNames(ROLLBACK_PREFIX);
-  const sub = await ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]);
+  const sub = await subscriptionOn(ctx.source, back.subscription);
   const slot = await ctx.target.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [back.slot]);
   const pub = await ctx.target.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [back.publication]);
   // armed by db:sync finish before it opened writes on the target: disabled, never started
-  const armed = await ctx.source.query(`SELECT 1 FROM pg_subscription WHERE subname = $1 AND NOT subenabled AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [back.subscription]);
-  return { subscription: Boolean(sub.rowCount), slot: Boolean(slot.rowCount), publication: Boolean(pub.rowCount), armed: Boolean(armed.rowCount) };
+  return { subscription: sub.exists, slot: Boolean(slot.rowCount), publication: Boolean(pub.rowCount), armed: sub.exists && !sub.enabled };
 }
 
 /** Flags the commands of `next` carry: the environment, a non-default prefix. */
