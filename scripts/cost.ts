@@ -12,6 +12,7 @@ import { join, relative, resolve } from 'path';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { CONFIG_FILE_ENV, ConfigInput, DEFAULT_CONFIG_FILE, mergeDeep } from '../stacks/config';
+import { isZoneOnly } from '../stacks/delegation-output';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger, Logger } from './lib/cli/log';
 import { compareActual, fetchActualCosts, monthPeriod, renderComparison } from './lib/pricing/actual';
@@ -160,7 +161,7 @@ async function estimate(values: Values, stack: string, scratch: string | undefin
   }
   if (!tf.resource) throw new Error(`${relative(PROJECT_DIR, file)}: no "resource" block; is this a cdk.tf.json?`);
   // A new zone's first apply (stacks/environment-stack.ts zoneOnly) holds the zone alone.
-  const zoneOnly = (tf as { output?: Record<string, { value?: unknown }> }).output?.delegation?.value === 'pending';
+  const zoneOnly = isZoneOnly((tf as { output?: unknown }).output);
   if (zoneOnly) log.warn(`${stack} is the zone-only first apply (environments.${stack}.dns.delegated is false): this estimates the zone alone; --delegated prices the full stack`);
   const result = estimateCost(tf);
   if (values.actual) return runActual(values, result, stack, log);

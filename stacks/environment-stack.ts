@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, namesFor } from './config';
 import { Certificate } from './certificate';
+import { DELEGATION_OUTPUT, DELEGATION_PENDING } from './delegation-output';
 import { Database } from './database';
 import { CutoverDns } from './dns';
 import { Edge } from './edge';
@@ -193,28 +194,7 @@ export class EnvironmentStack extends TerraformStack {
 
     const observability = this.observability(area, { service, loadBalancer, edge, encryption, edgeKeyArn, usEast1: providers.usEast1 });
 
-    new ZoneRecords(this, 'zone-records', {
-      zoneId: zone.zoneId,
-      domain: env.domain,
-      records: env.dns.records,
-      delegations: this.delegations(config, environment),
-      takeOverExisting: Boolean(env.hostedZoneId),
-    });
-
-    const weights = cutoverWeights(env.cutover);
-    new CutoverDns(this, 'cutover', {
-      zoneId: zone.zoneId,
-      apex: names.apex,
-      www: names.www,
-      testHost: names.testHost,
-      cloudfront: { domainName: edge.domainName, hostedZoneId: edge.hostedZoneId },
-      weights,
-      vercelApexIps: env.cutover.vercelApexIps,
-      vercelCname: env.cutover.vercelCname,
-      ttl: env.cutover.ttl,
-      ipv6: env.edge.ipv6,
-      takeOverExisting: Boolean(env.hostedZoneId),
-    });
+    const weights = this.zoneRecords(area, zone.zoneId, { domainName: edge.domainName, hostedZoneId: edge.hostedZoneId });
 
     this.outputs(area, { loadBalancer, edge, database, repository, service, zone, encryption, assets, observability, weights, toolkit, runner, deploy, network });
 
@@ -229,19 +209,44 @@ export class EnvironmentStack extends TerraformStack {
    * stack, so the second apply adds to these resources and replaces none.
    */
   private zoneOnly(a: Area): void {
-    const { config, env, environment, names } = a;
+    const { config, env, environment } = a;
     const zone = new HostedZone(this, 'zone', { domain: env.domain });
-    new ZoneRecords(this, 'zone-records', { zoneId: zone.zoneId, domain: env.domain, records: env.dns.records, delegations: this.delegations(config, environment), takeOverExisting: false });
-    new CutoverDns(this, 'cutover', { zoneId: zone.zoneId, apex: names.apex, www: names.www, testHost: names.testHost, weights: cutoverWeights(env.cutover), vercelApexIps: env.cutover.vercelApexIps, vercelCname: env.cutover.vercelCname, ttl: env.cutover.ttl, ipv6: env.edge.ipv6 });
+    this.zoneRecords(a, zone.zoneId);
     new TerraformOutput(this, 'hosted_zone_id', { value: zone.zoneId, description: 'Route 53 zone id' });
     new TerraformOutput(this, 'name_servers', { value: zone.nameServers, description: 'Name servers to delegate the domain to' });
-    new TerraformOutput(this, 'delegation', { value: 'pending', description: 'pending: only the zone exists; delegate the domain to name_servers, then set dns.delegated and apply again' });
+    new TerraformOutput(this, DELEGATION_OUTPUT, { value: DELEGATION_PENDING, description: 'pending: only the zone exists; delegate the domain to name_servers, then set dns.delegated and apply again' });
     const parent = Object.entries(config.environments).find(([n, o]) => n !== environment && env.domain.endsWith(`.${o.domain}`))?.[0];
     const where = parent ? `publish them from ${parent} (set environments.${environment}.dns.nameServers, apply ${parent})` : `at the registrar, set ${env.domain}'s name servers to them and put them into environments.${environment}.dns.nameServers`;
     this.warnings.push(
       `${env.domain}: a new Route 53 zone, not delegated yet (environments.${environment}.dns.delegated is false), so this stack holds only the zone and its records. ` +
         `Apply it, read terraform output name_servers, ${where}; when npm run dns:check -- --env ${environment} --delegation says OK, set environments.${environment}.dns.delegated to true and apply again (README: "Zone and delegation")`,
     );
+  }
+
+  /**
+   * The zone's records: the carried `dns.records`, the NS records of delegated sub-domains, and the
+   * weighted cutover records (only their Vercel side without `cloudfront`, the zone-only first
+   * apply). One place for both applies, so the second keeps the first's records as they are.
+   */
+  private zoneRecords(a: Area, zoneId: string, cloudfront?: { domainName: string; hostedZoneId: string }): { aws: number; vercel: number } {
+    const { config, env, environment, names } = a;
+    const takeOverExisting = Boolean(env.hostedZoneId);
+    new ZoneRecords(this, 'zone-records', { zoneId, domain: env.domain, records: env.dns.records, delegations: this.delegations(config, environment), takeOverExisting });
+    const weights = cutoverWeights(env.cutover);
+    new CutoverDns(this, 'cutover', {
+      zoneId,
+      apex: names.apex,
+      www: names.www,
+      testHost: names.testHost,
+      cloudfront,
+      weights,
+      vercelApexIps: env.cutover.vercelApexIps,
+      vercelCname: env.cutover.vercelCname,
+      ttl: env.cutover.ttl,
+      ipv6: env.edge.ipv6,
+      takeOverExisting,
+    });
+    return weights;
   }
 
   /** The state backend: S3 with Terraform's lock file (the default), or a local file. Returns the S3 key. */

@@ -11,6 +11,7 @@
  */
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, RunTaskCommandInput, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { isZoneOnly } from '../../../stacks/delegation-output';
 
 /** Where and how the runner's tasks run: the `migration_runner` output of a stack. */
 export interface RunnerTarget {
@@ -49,7 +50,7 @@ export function runnerTargetFromOutputs(outputs: unknown): RunnerTarget {
   const all = outputs as Record<string, { value?: unknown }> | null;
   const raw = (all && typeof all === 'object' && RUNNER_OUTPUT in all ? all[RUNNER_OUTPUT]?.value : all) as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || !('cluster' in raw)) {
-    if (all && (all as Record<string, { value?: unknown }>).delegation?.value === 'pending') {
+    if (isZoneOnly(all)) {
       throw new Error(`no "${RUNNER_OUTPUT}" output: the stack is a new zone's zone-only first apply (environments.<env>.dns.delegated is false); delegate the domain, set dns.delegated to true and apply again (README: "Zone and delegation")`);
     }
     throw new Error(`no "${RUNNER_OUTPUT}" output: apply the stack with the runner enabled (environments.<env>.runner.enabled), or pass --cluster, --task-definition, --subnets, --security-groups, --log-group`);
