@@ -21,6 +21,8 @@ import { shapeVercel, type ShapedDatabase } from '../support/shapes';
 function standbyElb(healthy: number): ElasticLoadBalancingV2Client {
   const answers: Record<string, unknown> = {
     DescribeLoadBalancersCommand: { LoadBalancers: [{ LoadBalancerArn: 'arn:lb' }] },
+    DescribeListenersCommand: { Listeners: [{ ListenerArn: 'arn:https', Port: 443 }] },
+    DescribeRulesCommand: { Rules: [{ Priority: '1', Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'arn:tg-source', Weight: 100 }, { TargetGroupArn: 'arn:tg-rds', Weight: 0 }] } }] }] },
     DescribeTargetGroupsCommand: { TargetGroups: [{ TargetGroupArn: 'arn:tg-source', TargetGroupName: 'vn-tg-1' }, { TargetGroupArn: 'arn:tg-rds', TargetGroupName: 'vn-rd-1' }] },
     DescribeTargetHealthCommand: { TargetHealthDescriptions: Array.from({ length: healthy }, () => ({ TargetHealth: { State: 'healthy' } })) },
   };

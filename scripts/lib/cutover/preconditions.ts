@@ -13,7 +13,7 @@
  *                 targets (ELB's own health checks of /api/health), before the listener sends it requests
  */
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDS_TARGET_GROUP_PREFIX } from '../../../stacks/config';
 import { checkHealth } from '../http/health';
 import type { EnvironmentState } from './ledger';
@@ -68,9 +68,17 @@ export async function checkStandby(t: StandbyTarget): Promise<CheckResult> {
   if (lbs instanceof Error) return fail(`load balancer ${t.loadBalancerName} cannot be read (${lbs.name}: ${lbs.message}): apply the stack, or check --env and the region`);
   const lb = lbs.LoadBalancers?.[0]?.LoadBalancerArn;
   if (!lb) return fail(`no load balancer named ${t.loadBalancerName}: apply the stack, or check --env and the region`);
-  const groups = await t.client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb }));
+  // The target groups the HTTPS listener forwards to (its rules' weighted forwards included).
+  const listeners = (await t.client.send(new DescribeListenersCommand({ LoadBalancerArn: lb }))).Listeners ?? [];
+  const arns = new Set<string>();
+  for (const l of listeners.filter((x) => x.Port === 443)) {
+    for (const r of (await t.client.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? []) {
+      for (const a of r.Actions ?? []) for (const arn of [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]) if (arn) arns.add(arn);
+    }
+  }
+  const groups = arns.size ? await t.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] })) : { TargetGroups: [] };
   const group = groups.TargetGroups?.find((g) => g.TargetGroupName?.startsWith(RDS_TARGET_GROUP_PREFIX));
-  if (!group?.TargetGroupArn) return fail(`${t.loadBalancerName} has no RDS-side target group (${RDS_TARGET_GROUP_PREFIX}*): apply stage ready first (npm run cutover -- --env <env> --to ready --apply)`);
+  if (!group?.TargetGroupArn) return fail(`the HTTPS listener of ${t.loadBalancerName} forwards to no RDS-side target group (${RDS_TARGET_GROUP_PREFIX}*): apply stage ready first (npm run cutover -- --env <env> --to ready --apply)`);
   const health = await t.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
   const states = (health.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? 'unknown');
   const healthy = states.filter((s) => s === 'healthy').length;

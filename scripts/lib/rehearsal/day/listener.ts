@@ -54,12 +54,20 @@ export function forwardWeights(actions: readonly Action[], sideOf: (targetGroupA
 export function albView(aws: Endpoint, loadBalancerName: string): AlbView {
   const client = new ElasticLoadBalancingV2Client(aws);
   let cached: { listeners: string[]; groups: Map<string, string> } | undefined;
+  // The target groups the HTTPS listener forwards to, by name (moto links a weighted forward's
+  // groups to no load balancer, so DescribeTargetGroups by LoadBalancerArn misses them; by ARN it does not).
   const lookup = async () => {
     const lb = (await client.send(new DescribeLoadBalancersCommand({ Names: [loadBalancerName] }))).LoadBalancers?.[0]?.LoadBalancerArn;
     if (!lb) throw new Error(`moto has no load balancer ${loadBalancerName}`);
     const listeners = ((await client.send(new DescribeListenersCommand({ LoadBalancerArn: lb }))).Listeners ?? []).filter((l) => l.Port === 443).map((l) => l.ListenerArn!);
-    const groups = new Map(((await client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb }))).TargetGroups ?? []).map((g) => [g.TargetGroupArn!, g.TargetGroupName ?? '']));
-    return { listeners, groups };
+    const arns = new Set<string>();
+    for (const listener of listeners) {
+      for (const r of (await client.send(new DescribeRulesCommand({ ListenerArn: listener }))).Rules ?? []) {
+        for (const a of r.Actions ?? []) for (const arn of [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]) if (arn) arns.add(arn);
+      }
+    }
+    const found = arns.size ? (await client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] }))).TargetGroups ?? [] : [];
+    return { listeners, groups: new Map(found.map((g) => [g.TargetGroupArn!, g.TargetGroupName ?? ''])) };
   };
   const sideOf = (groups: Map<string, string>) => (arn: string) => ((groups.get(arn) ?? '').startsWith(RDS_TARGET_GROUP_PREFIX) ? 'rds' : 'source');
   return {
