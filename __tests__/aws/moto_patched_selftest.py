@@ -70,6 +70,43 @@ def budgets_update():
     assert b.describe_notifications_for_budget(AccountId="123456789012", BudgetName="u")["Notifications"][0]["Threshold"] == 200.0
 
 
+def elbv2_listener(elb):
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
+    lb = elb.create_load_balancer(Name="lb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    return tg, listener
+
+
+@check
+def elbv2_target_ports():
+    elb = boto3.client("elbv2")
+    tg, _ = elbv2_listener(elb)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.0.5", "Port": 3000}, {"Id": "10.0.0.5", "Port": 3001}])
+    health = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert sorted(h["Target"]["Port"] for h in health) == [3000, 3001], health
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.0.5", "Port": 3000}])
+    assert [h["Target"]["Port"] for h in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]] == [3001]
+
+
+@check
+def elbv2_rule_retry():
+    elb = boto3.client("elbv2")
+    tg, listener = elbv2_listener(elb)
+    rule = dict(ListenerArn=listener, Priority=1, Conditions=[{"Field": "path-pattern", "Values": ["/a"]}], Actions=[{"Type": "forward", "TargetGroupArn": tg}])
+    first = elb.create_rule(**rule)["Rules"][0]["RuleArn"]
+    assert elb.create_rule(**rule)["Rules"][0]["RuleArn"] == first
+    try:
+        elb.create_rule(**{**rule, "Conditions": [{"Field": "path-pattern", "Values": ["/b"]}]})
+    except elb.exceptions.PriorityInUseException:
+        pass
+    else:
+        raise AssertionError("a different rule at a priority in use was accepted")
+    assert len([r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]) == 1
+
+
 @check
 def ecs_service_echo():
     ecs = boto3.client("ecs")

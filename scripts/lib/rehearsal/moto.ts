@@ -38,6 +38,8 @@ export const MOTO_PATCHES: Readonly<Record<string, string>> = {
   'ec2-rule-descriptions': 'DescribeSecurityGroupRules returns the description of rules whose source is a security group or prefix list (moto drops it)',
   'rds-unique-resource-id': 'RDS gives each DB instance its own DbiResourceId (moto: one hard-coded id for all, so with both stacks on one moto the provider finds two instances and fails)',
   'rds-monitoring-echo': 'RDS DescribeDBInstances returns MonitoringInterval, MonitoringRoleArn and the Performance Insights settings as set (moto drops them)',
+  'elbv2-target-ports': 'ELBv2 target groups keep a target per Id and port (moto: one per Id, so two tasks on one IP count as one healthy target)',
+  'elbv2-rule-retry': 'ELBv2 CreateRule sent again (identical, within 60 s) is answered with the rule made, not PriorityInUse (seen once in CI on a fresh listener: the first answer never reached the provider); every CreateRule is logged to the moto log',
   'rds-parameter-source': 'RDS DescribeDBParameters reports parameters set on a group with Source=user (moto omits it, so the provider ignores them) and honours the Source filter',
   'rds-adjacent-windows': 'RDS accepts a backup window that ends when the maintenance window starts (moto: rejected as overlapping; AWS accepts it)',
   'iam-evaluation':

@@ -49,6 +49,18 @@ Gaps (moto 5.2.1, hashicorp/aws 5.100.0):
                        DescribeSecurityGroupRules drops the description of rules
                        whose source is a security group or a prefix list
                        (perpetual diff on aws_vpc_security_group_*_rule).
+  elbv2-target-ports   a target group keeps one target per Id: registering the
+                       same IP on two ports (two tasks of one host, or the
+                       rehearsal's stand-ins on 127.0.0.1) keeps the last
+                       one only; AWS identifies a target by Id and port.
+  elbv2-rule-retry     CreateRule is not idempotent: when its answer does not
+                       reach the provider, the provider sends it again and moto
+                       answers PriorityInUse for the rule it made (seen once in
+                       CI on a fresh listener). An identical request (same
+                       listener, priority, conditions and actions) within 60 s
+                       of the first is answered with the rule made; any other
+                       request for a priority in use is still refused. Every
+                       CreateRule is logged to stderr (the moto log).
   iam-evaluation       moto's IAM access control (on once the rehearsal enables
                        it) checks actions only: Resource patterns never match
                        (so scoped Allows deny everything), Conditions are
@@ -696,6 +708,86 @@ def _iam_evaluation() -> None:
 
     TokenResponse.assume_role_with_web_identity = assume_role_with_web_identity
 
+
+
+# --------------------------------------------------------------------------
+# elbv2: targets by Id and port; CreateRule retried
+# --------------------------------------------------------------------------
+
+@_patch("elbv2-target-ports")
+def _elbv2_target_ports() -> None:
+    from moto.elbv2.exceptions import InvalidTargetError
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    original_register = FakeTargetGroup.register
+    original_health = FakeTargetGroup.health_for
+
+    def key(self: Any, t: Dict[str, Any]) -> str:
+        return f"{t['Id']}:{t.get('Port', self.port)}"
+
+    def register(self: Any, targets: List[Dict[str, Any]]) -> None:
+        with _LOCK:
+            for t in targets:
+                if t["Id"].startswith("i-"):
+                    original_register(self, [t])
+                    continue
+                self.targets[key(self, t)] = {"Id": t["Id"], "Port": t.get("Port", self.port)}
+                self.deregistered_targets.pop(key(self, t), None)
+
+    def deregister(self: Any, targets: List[Dict[str, Any]]) -> None:
+        with _LOCK:
+            for t in targets:
+                k = t["Id"] if t["Id"].startswith("i-") else key(self, t)
+                gone = self.targets.pop(k, None)
+                if not gone:
+                    raise InvalidTargetError()
+                self.deregistered_targets[k] = gone
+
+    def health_for(self: Any, target: Dict[str, Any], ec2_backend: Any) -> Any:
+        if target["Id"].startswith("i-"):
+            return original_health(self, target, ec2_backend)
+        t = self.targets.get(key(self, target))
+        if t is not None:
+            return FakeHealthStatus(t["Id"], t["Port"], self.health_check_port, "healthy")
+        if key(self, target) in self.deregistered_targets:
+            return FakeHealthStatus(target["Id"], target.get("Port", self.port), self.health_check_port, "unused", "Target.NotRegistered", "Target is not registered to the target group")
+        return FakeHealthStatus(target["Id"], target.get("Port", self.port), self.health_check_port, "unavailable", "Target.NotRegistered", "Target is not registered")
+
+    FakeTargetGroup.register = register
+    FakeTargetGroup.deregister = deregister
+    FakeTargetGroup.health_for = health_for
+
+
+@_patch("elbv2-rule-retry")
+def _elbv2_rule_retry() -> None:
+    import json
+    import time
+
+    from moto.elbv2.exceptions import PriorityInUseError
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.create_rule
+    made: Dict[Any, Any] = {}
+
+    def create_rule(self: Any, listener_arn: str, conditions: Any, priority: Any, actions: Any, tags: Any = None) -> Any:
+        signature = json.dumps([conditions, actions], sort_keys=True, default=str)
+        where = (listener_arn, str(priority))
+        with _LOCK:
+            try:
+                rule = original(self, listener_arn, conditions, priority, actions, tags)
+            except PriorityInUseError:
+                seen = made.get(where)
+                listener = self.describe_listeners(None, [listener_arn])[0]
+                if seen and seen[1] == signature and time.time() - seen[0] < 60 and seen[2].arn in listener.rules:
+                    sys.stderr.write(f"elbv2-rule-retry: CreateRule {listener_arn} priority {priority} sent again: answered with {seen[2].arn}\n")
+                    return seen[2]
+                sys.stderr.write(f"elbv2-rule-retry: CreateRule {listener_arn} priority {priority}: PriorityInUse (a different rule holds it)\n")
+                raise
+            made[where] = (time.time(), signature, rule)
+            sys.stderr.write(f"elbv2-rule-retry: CreateRule {listener_arn} priority {priority}: made {rule.arn}\n")
+            return rule
+
+    ELBv2Backend.create_rule = create_rule
 
 
 def main(argv: List[str]) -> None:
