@@ -28,8 +28,9 @@ const spec = {
   options: {
     env: { type: 'string', valueName: 'name', description: 'environment (e.g. production)' },
     to: { type: 'string', valueName: 'stage', description: `target stage: ${CUTOVER_STAGES.join(', ')}` },
-    apply: { type: 'boolean', description: 'plan, review, apply the change; then write the stage into the config and the record' },
-    yes: { type: 'boolean', description: 'with --apply: apply the shown plan without asking (needed without a terminal)' },
+    apply: { type: 'boolean', description: 'plan, review, apply the change; then write the stage into the config and the record (a prepared switch is applied at once)' },
+    prepare: { type: 'boolean', description: 'ready <-> rds only, before the freeze: plan, review and save the switch, apply nothing; --apply later applies it at once' },
+    yes: { type: 'boolean', description: 'with --apply or --prepare: confirm the shown plan without asking (needed without a terminal)' },
     'dry-run': { type: 'boolean', description: 'check and show the change, write nothing' },
     'check-stage': { type: 'boolean', description: 'exit 0 when the config\'s stage is the stage cutover applied (the record), 1 otherwise; no --to' },
     config: { type: 'string', valueName: 'file', description: `config file (must exist; default: $${CONFIG_FILE_ENV} or ./${DEFAULT_CONFIG_FILE})` },
@@ -40,6 +41,7 @@ const spec = {
   epilog: `Examples:
   npm run cutover -- --env production --to canary --dry-run
   npm run cutover -- --env production --to canary --apply
+  npm run cutover -- --env production --to rds --prepare     # the switch planned and confirmed, before the freeze
   npm run db:sync -- finish --freeze --env production && npm run cutover -- --env production --to rds --apply
   npm run cutover -- --env production --check-stage          # what the deploy workflow runs before it applies
 
@@ -63,7 +65,11 @@ function report(r: CutoverResult, env: string, configFile: string): string {
   const lines = [`${env}: ${r.transition.from} -> ${r.transition.to}: ${r.transition.reason}`];
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.part && c.part !== 'record' ? ` (${c.part})` : ''}: ${c.detail}`);
   if (r.change) lines.push('', ...renderChange(r.change));
-  if (r.ok) lines.push('', r.applied ? `stage ${r.transition.to} applied, written to ${configFile} and recorded` : r.written ? `stage ${r.transition.to} written to ${configFile}` : 'dry run: nothing was written');
+  if (r.deferred?.length) lines.push(`  left to --apply: ${r.deferred.join(', ')}`);
+  if (r.ok && r.prepared) {
+    const next = r.transition.to === 'rds' ? `npm run db:sync -- finish --freeze --env ${env}, then npm run cutover -- --env ${env} --to rds --apply` : `npm run db:rollback -- --env ${env}, then npm run cutover -- --env ${env} --to ${r.transition.to} --apply`;
+    lines.push('', `the switch to stage ${r.transition.to} is prepared (planned, confirmed, saved; nothing applied, nothing written): ${next} applies it at once, within 1 h and while no other apply changes the state (else it plans again)`);
+  } else if (r.ok) lines.push('', r.applied ? `stage ${r.transition.to} applied, written to ${configFile} and recorded` : r.written ? `stage ${r.transition.to} written to ${configFile}` : 'dry run: nothing was written');
   return lines.join('\n') + '\n';
 }
 
@@ -75,11 +81,13 @@ async function main(): Promise<number> {
     if (args.to || args.apply || args['dry-run']) throw new UsageError('--check-stage takes no --to, --apply or --dry-run: it only compares the config with the record');
   } else {
     if (!args.to || !isStage(args.to)) throw new UsageError(`--to must be one of ${CUTOVER_STAGES.join(', ')} (got ${args.to ?? 'nothing'})`);
-    if (args.apply && args['dry-run']) throw new UsageError('--apply and --dry-run contradict each other: pick one');
-    if (args.yes && !args.apply) throw new UsageError('--yes only goes with --apply');
+    const modes = (['apply', 'prepare', 'dry-run'] as const).filter((m) => args[m]);
+    if (modes.length > 1) throw new UsageError(`${modes.map((m) => `--${m}`).join(' and ')} contradict each other: pick one`);
+    const writes = args.apply || args.prepare;
+    if (args.yes && !writes) throw new UsageError('--yes only goes with --apply or --prepare');
     const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-    if (args.apply && !args.yes && !tty) throw new UsageError('--apply without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)');
-    if (args.apply && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --apply; nothing was run`);
+    if (writes && !args.yes && !tty) throw new UsageError(`--${modes[0]} without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)`);
+    if (writes && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --${modes[0]}; nothing was run`);
   }
   const explicit = args.config ?? process.env[CONFIG_FILE_ENV];
   const configFile = explicit ?? join(process.cwd(), DEFAULT_CONFIG_FILE);
@@ -115,17 +123,20 @@ async function main(): Promise<number> {
       sourceUrl: process.env[args['source-env']] || undefined,
       dryRun: args['dry-run'],
       beforeVerdict: args['before-verdict'],
-      apply: args.apply
+      prepare: args.prepare,
+      apply: args.apply || args.prepare
         ? (edit, change) =>
             reviewedApply({
               envName: args.env!,
               edit,
               switchFirst: change.switchOnly,
+              prepareOnly: args.prepare,
               onRestPending: (m) => (restPending = m),
               log: (l) => log.info(l),
               confirm: async (_summary, text) => {
                 toStdout(`\n${renderChange(change).join('\n')}\n\n${text}\n`);
-                return args.yes ? true : ask(`Apply this plan to ${args.env} (stage ${to})? Type yes to apply: `);
+                if (args.yes) return true;
+                return ask(args.prepare ? `Save this switch of ${args.env} to stage ${to} for --apply (nothing is applied now)? Type yes to save: ` : `Apply this plan to ${args.env} (stage ${to})? Type yes to apply: `);
               },
             })
         : undefined,

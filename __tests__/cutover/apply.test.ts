@@ -145,6 +145,55 @@ describe('the database switch (switchFirst)', () => {
     expect([s.applied('listener'), s.applied('alarm')]).toEqual(['50', '50']);
   });
 
+  test('a prepared switch is saved and not applied; the apply then runs exactly it before any synth, asking only about the rest', async () => {
+    const s = switchSetup();
+    const prepared = await reviewedApply(s.options({ prepareOnly: true, stackDir: s.stack }));
+    expect(prepared).toBe(true);
+    expect(s.applied('listener')).toBeUndefined();
+    expect(existsSync(join(s.stack, 'cutover-switch.prepared.json'))).toBe(true);
+    const listenerAtSynth: (string | undefined)[] = [];
+    const synth = async (configFile: string) => {
+      listenerAtSynth.push(s.applied('listener'));
+      const stage = JSON.parse(readFileSync(configFile, 'utf8')).environments.production.cutover.stage;
+      writeFileSync(join(s.stack, 'cdk.tf.json'), JSON.stringify({ terraform: { backend: { local: { path: 'terraform.tfstate' } } }, resource: { terraform_data: { listener: { input: stage }, alarm: { input: stage } } } }));
+      return s.stack;
+    };
+    const asked: string[] = [];
+    const ok = await reviewedApply(s.options({ synth, stackDir: s.stack, confirm: async (_summary, text) => (asked.push(text), true) }));
+    expect(ok).toBe(true);
+    expect(listenerAtSynth).toEqual(['50']);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('The rest of the stage');
+    expect([s.applied('listener'), s.applied('alarm')]).toEqual(['50', '50']);
+    expect(existsSync(join(s.stack, 'cutover-switch.prepared.json'))).toBe(false);
+  });
+
+  test('a prepared switch for another config is not used: the switch is planned and asked again', async () => {
+    const s = switchSetup();
+    await reviewedApply(s.options({ prepareOnly: true, stackDir: s.stack }));
+    const other = { ...s.edit, text: s.edit.text.replace('"50"', '"50" ') };
+    const logs: string[] = [];
+    let asked = 0;
+    const ok = await reviewedApply(s.options({ edit: other, stackDir: s.stack, log: (l) => logs.push(l), confirm: async () => (++asked, true) }));
+    expect(ok).toBe(true);
+    expect(asked).toBe(2);
+    expect(logs.join('\n')).toMatch(/a prepared switch is in .* but is not used: the config changed since it was prepared/);
+  });
+
+  test('a prepared switch whose state changed since (another apply) is called stale by terraform and planned again', async () => {
+    const s = switchSetup();
+    await reviewedApply(s.options({ prepareOnly: true, stackDir: s.stack }));
+    const { terraform } = await import('../../scripts/lib/terraform/run');
+    await terraform(s.stack, ['apply', '-input=false', '-auto-approve', '-target=terraform_data.alarm'], { env: { ...process.env, TF_VAR_origin_verify_secret: SECRET } });
+    const logs: string[] = [];
+    let asked = 0;
+    const ok = await reviewedApply(s.options({ stackDir: s.stack, log: (l) => logs.push(l), confirm: async () => (++asked, true) }));
+    expect(ok).toBe(true);
+    expect(logs.join('\n')).toMatch(/terraform calls the prepared switch stale/);
+    expect(asked).toBe(2);
+    expect(s.applied('listener')).toBe('50');
+  });
+
   test('a declined switch applies nothing', async () => {
     const s = switchSetup();
     expect(await reviewedApply(s.options({ confirm: async () => false }))).toBe(false);

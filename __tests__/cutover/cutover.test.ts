@@ -154,6 +154,37 @@ test('ready -> rds is refused while the RDS-side service has fewer healthy targe
   expect(e.stageInFile()).toBe('ready');
 });
 
+describe('prepare: the switch planned before the freeze', () => {
+  test('ready -> rds prepares before any finish: the data check is left to the apply, the others run, nothing is written', async () => {
+    const e = await environment('ready');
+    let called = 0;
+    const r = await runCutover(e.options('rds', { prepare: true, apply: async (_edit, change) => (++called, change.switchOnly) }));
+    expect(r).toMatchObject({ ok: true, prepared: true, written: false, applied: false, deferred: ['forward-sync'] });
+    expect(r.checks.map((c) => c.check)).toEqual(['health', 'alarms', 'standby']);
+    expect(called).toBe(1);
+    expect(e.stageInFile()).toBe('ready');
+    expect(existsSync(join(e.stateDir, `${e.env}.json`)) ? JSON.parse(readFileSync(join(e.stateDir, `${e.env}.json`), 'utf8')).applied : undefined).toBeUndefined();
+  });
+
+  test('prepare is refused for a change that is not the switch, before any check or plan', async () => {
+    const e = await environment('25');
+    let called = 0;
+    const r = await runCutover(e.options('50', { prepare: true, apply: async () => (++called, true) }));
+    expect(r).toMatchObject({ ok: false, checks: [], written: false });
+    expect(r.error).toMatch(/^refused: --prepare is for the database switch alone .* 25 -> 50 is applied with --apply/);
+    expect(called).toBe(0);
+  });
+
+  test('prepare still stops on a failing check it does not leave to the apply (an unhealthy standby)', async () => {
+    const e = await environment('ready');
+    let called = 0;
+    const r = await runCutover(e.options('rds', { prepare: true, elbv2: standbyElb(1), apply: async () => (++called, true) }));
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/fewer than its minimum of 2/);
+    expect(called).toBe(0);
+  });
+});
+
 test('a dry run checks and shows the change but writes nothing', async () => {
   const e = await environment('25');
   const r = await runCutover(e.options('50', { dryRun: true }));

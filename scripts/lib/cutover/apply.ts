@@ -15,14 +15,19 @@
  * ALB change, seconds, inside the read-only window), then the full plan (the alarms and outputs
  * that follow the service taking requests), each shown and confirmed before it is applied.
  *
+ * The switch can be prepared before the freeze (`prepareOnly`: planned, shown, confirmed, saved
+ * with a marker, see prepared.ts); the apply inside the read-only window then runs
+ * `terraform apply <that plan>` at once, before any synth or init, and plans the rest after.
+ *
  * Terraform's failures surface with their own error text (TerraformError carries stderr).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PROJECT_DIR, synthStacks } from '../terraform/synth';
-import { terraform } from '../terraform/run';
+import { terraform, TerraformError } from '../terraform/run';
 import { renderSummaryMarkdown, summarizePlan, type PlanDocument, type PlanSummary } from '../terraform/plan-summary';
 import type { StageEdit } from './config-file';
+import { clearPrepared, findPrepared, sha256, writePrepared } from './prepared';
 
 export const PLAN_FILE = 'cutover.tfplan';
 /** The saved plan of the switch alone (the weighted listener rule). */
@@ -95,6 +100,15 @@ export interface ReviewedApplyOptions {
   readonly switchTargets?: (stackJson: Record<string, unknown>) => string[];
   /** Told when the switch was applied but the rest of the plan was declined or failed (the stage is still written). */
   readonly onRestPending?: (message: string) => void;
+  /**
+   * With switchFirst: plan, show and confirm the switch alone, save it for a later apply (prepared.ts)
+   * and apply nothing. Resolves true when confirmed and saved. @default false
+   */
+  readonly prepareOnly?: boolean;
+  /** Where a prepared switch is saved and looked for. @default <outdir>/stacks/<envName> */
+  readonly stackDir?: string;
+  /** A prepared switch older than this is planned again. @default 3600 (PREPARED_MAX_AGE_SECONDS) */
+  readonly preparedMaxAgeSeconds?: number;
 }
 
 function defaultSynth(o: ReviewedApplyOptions): (configFile: string) => Promise<string> {
@@ -118,23 +132,55 @@ async function synthEdited(o: ReviewedApplyOptions): Promise<string> {
   }
 }
 
+type Run = (step: ApplyStep, capture?: boolean) => Promise<{ stdout: string }>;
+
+/**
+ * Applies the prepared switch when it still holds (prepared.ts); resolves false when there is
+ * none, or it no longer holds, or terraform calls it stale (the caller then plans it again).
+ */
+async function applyPrepared(o: ReviewedApplyOptions, runIn: (dir: string) => Run): Promise<boolean> {
+  const dir = o.stackDir ?? join(o.outdir ?? join(PROJECT_DIR, 'cdktf.out'), 'stacks', o.envName);
+  const found = findPrepared(dir, { envName: o.envName, to: o.edit.after.environments[o.envName].cutover.stage, editText: o.edit.text, maxAgeSeconds: o.preparedMaxAgeSeconds });
+  if (!found.usable) {
+    if (found.why) {
+      o.log?.(`a prepared switch is in ${dir} but is not used: ${found.why}; the switch is planned again`);
+      clearPrepared(dir);
+    }
+    return false;
+  }
+  const p = found.prepared;
+  try {
+    await runIn(dir)({ args: ['apply', '-input=false', p.planFile], why: `the switch prepared and confirmed at ${p.at} (${p.targets.join(', ')}), applied as saved` });
+  } catch (e) {
+    if (!(e instanceof TerraformError && /saved plan is stale/i.test(e.message))) throw e;
+    o.log?.('terraform calls the prepared switch stale (the state changed since it was planned): the switch is planned again');
+    clearPrepared(dir, p.planFile);
+    return false;
+  }
+  clearPrepared(dir, p.planFile);
+  return true;
+}
+
 /** Synthesizes, plans, asks, applies the saved plan. Resolves false when declined; throws on failure. */
 export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
   const env = o.env ?? process.env;
+  const secrets = o.secrets ?? Object.entries(env).filter(([k, v]) => k.startsWith('TF_VAR_') && v).map(([, v]) => v as string);
+  const runIn = (dir: string): Run => async (step, capture = false) => {
+    o.log?.(`terraform ${step.args.join(' ')}   # ${step.why}`);
+    const onOutput = capture ? undefined : (o.onOutput ?? ((c: string) => process.stderr.write(c)));
+    return terraform(dir, step.args, { env, secrets, timeoutSeconds: o.timeoutSeconds ?? 3600, onOutput });
+  };
+  // Inside the read-only window: the prepared switch first, before synth and init.
+  const switched = Boolean(o.switchFirst && !o.prepareOnly) && (await applyPrepared(o, runIn));
   const dir = await synthEdited(o);
   const stackFile = join(dir, 'cdk.tf.json');
   if (!existsSync(stackFile)) throw new Error(`${stackFile}: the synthesized stack is missing: rerun npm run synth`);
   const missing = missingVariables(JSON.parse(readFileSync(stackFile, 'utf8')), env);
   if (missing.length) throw new Error(`${missing.join(', ')} not set: the stack's variable(s) need a value before terraform runs (e.g. export TF_VAR_origin_verify_secret=<the CloudFront->ALB secret>)`);
-  const secrets = o.secrets ?? Object.entries(env).filter(([k, v]) => k.startsWith('TF_VAR_') && v).map(([, v]) => v as string);
-  const run = async (step: ApplyStep, capture = false) => {
-    o.log?.(`terraform ${step.args.join(' ')}   # ${step.why}`);
-    const onOutput = capture ? undefined : (o.onOutput ?? ((c: string) => process.stderr.write(c)));
-    return terraform(dir, step.args, { env, secrets, timeoutSeconds: o.timeoutSeconds ?? 3600, onOutput });
-  };
+  const run = runIn(dir);
   const [init, plan, show, apply] = applySteps();
   await run(init);
-  const review = async (planStep: ApplyStep, showStep: ApplyStep, applyStep: ApplyStep, file: string, part?: string): Promise<boolean> => {
+  const review = async (planStep: ApplyStep, showStep: ApplyStep, applyStep: ApplyStep | null, file: string, part?: string): Promise<boolean> => {
     await run(planStep);
     const summary = summarizePlan(JSON.parse((await run(showStep, true)).stdout) as PlanDocument);
     const text = `${part ? `${part}\n\n` : ''}${renderSummaryMarkdown(summary, o.envName)}`;
@@ -142,16 +188,24 @@ export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
       rmSync(join(dir, file), { force: true });
       return false;
     }
-    await run(applyStep);
+    if (applyStep) await run(applyStep);
     return true;
   };
   if (o.switchFirst) {
-    const targets = (o.switchTargets ?? switchAddresses)(JSON.parse(readFileSync(stackFile, 'utf8')));
-    if (!targets.length) throw new Error(`${stackFile}: no listener with a weighted forward action: the switch needs both services (stage ready or rds)`);
-    const switchPlan: ApplyStep = { args: ['plan', '-input=false', ...targets.map((t) => `-target=${t}`), `-out=${SWITCH_PLAN_FILE}`], why: 'the switch alone: the listener weights' };
-    const switchShow: ApplyStep = { args: ['show', '-json', SWITCH_PLAN_FILE], why: 'the switch, summarized' };
-    const switchApply: ApplyStep = { args: ['apply', '-input=false', SWITCH_PLAN_FILE], why: 'exactly the reviewed switch' };
-    if (!(await review(switchPlan, switchShow, switchApply, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), applied first:`))) return false;
+    if (!switched) {
+      const targets = (o.switchTargets ?? switchAddresses)(JSON.parse(readFileSync(stackFile, 'utf8')));
+      if (!targets.length) throw new Error(`${stackFile}: no listener with a weighted forward action: the switch needs both services (stage ready or rds)`);
+      const switchPlan: ApplyStep = { args: ['plan', '-input=false', ...targets.map((t) => `-target=${t}`), `-out=${SWITCH_PLAN_FILE}`], why: 'the switch alone: the listener weights' };
+      const switchShow: ApplyStep = { args: ['show', '-json', SWITCH_PLAN_FILE], why: 'the switch, summarized' };
+      const switchApply: ApplyStep = { args: ['apply', '-input=false', SWITCH_PLAN_FILE], why: 'exactly the reviewed switch' };
+      if (o.prepareOnly) {
+        clearPrepared(dir);
+        if (!(await review(switchPlan, switchShow, null, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), prepared now, applied by --apply:`))) return false;
+        writePrepared(dir, { envName: o.envName, to: o.edit.after.environments[o.envName].cutover.stage, editSha256: sha256(o.edit.text), planFile: SWITCH_PLAN_FILE, targets });
+        return true;
+      }
+      if (!(await review(switchPlan, switchShow, switchApply, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), applied first:`))) return false;
+    }
     // The switch is the stage: from here it is live and must be written and recorded, whatever the rest does.
     let rest: string | undefined;
     try {
@@ -162,5 +216,6 @@ export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
     if (rest) o.onRestPending?.(`the switch is applied and live, but ${rest}: rerun the same cutover command with --apply (it re-applies the stage: no move, no precondition)`);
     return true;
   }
+  if (o.prepareOnly) throw new Error('--prepare is for the database switch alone (ready <-> rds, the listener weights): this change is applied with --apply');
   return review(plan, show, apply, PLAN_FILE);
 }

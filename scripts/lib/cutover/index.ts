@@ -10,6 +10,10 @@
  *      writes the stage into the config file (config-file.ts) and records the applied stage;
  *      without `apply`, writes the stage into the config file for a later apply.
  *
+ * With `prepare` (the database switch only, before the freeze): the checks that do not depend on
+ * the data move run, the data ones (forward-sync, reverse-sync) wait for the apply, and `apply`
+ * is called to plan, show and save the switch (prepared.ts); no stage is written or recorded.
+ *
  * Nothing is written when the transition is refused, a precondition fails, the apply fails or is
  * declined, or with dryRun.
  */
@@ -20,7 +24,7 @@ import { stageChange, type StageChange } from './change';
 import { editStage, writeStage, type StageEdit } from './config-file';
 import { fileLedger, type DayLedger } from './ledger';
 import { PRECONDITIONS, type CheckResult } from './preconditions';
-import { planTransition, type Transition } from './stages';
+import { planTransition, type Precondition, type Transition } from './stages';
 
 export * from './stages';
 export * from './preconditions';
@@ -57,7 +61,16 @@ export interface CutoverOptions {
    * @default none: the stage is only written into the config file
    */
   readonly apply?: (edit: StageEdit, change: StageChange) => Promise<boolean>;
+  /**
+   * Prepare the database switch instead of applying it: `apply` is then called to plan, confirm
+   * and save it, and nothing is written. The data preconditions (DATA_PRECONDITIONS) are left to
+   * the apply. @default false
+   */
+  readonly prepare?: boolean;
 }
+
+/** Preconditions about the data move: checked when the switch is applied, not when it is prepared. */
+export const DATA_PRECONDITIONS: readonly Precondition[] = ['forward-sync', 'reverse-sync'];
 
 export interface CutoverResult {
   readonly ok: boolean;
@@ -68,6 +81,10 @@ export interface CutoverResult {
   readonly written: boolean;
   /** The change was applied (and recorded as the applied stage). */
   readonly applied: boolean;
+  /** The switch was prepared (planned, confirmed and saved for the apply). */
+  readonly prepared?: boolean;
+  /** Preconditions left to the apply (with prepare). */
+  readonly deferred?: Precondition[];
   /** One line saying why nothing was written, when ok is false. */
   readonly error?: string;
 }
@@ -92,7 +109,7 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
   const configured = edit.before.environments[o.envName].cutover.stage;
   const from = record.applied?.stage ?? configured;
   const before = from === configured ? edit.before : editStage(o.configFile, o.envName, from).after;
-  const transition = transitionFor(from, o.to, Boolean(o.apply), record.applied?.stage);
+  const transition = transitionFor(from, o.to, Boolean(o.apply) && !o.prepare, record.applied?.stage);
   const none = { checks: [] as CheckResult[], change: null, written: false, applied: false };
   if (!transition.allowed) return { ok: false, transition, ...none, error: `refused: ${transition.reason}` };
   const names = namesFor(before, o.envName);
@@ -112,13 +129,22 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
     beforeVerdict: o.beforeVerdict,
     standby: o.elbv2 ? { client: o.elbv2, loadBalancerName: `${names.prefix}-alb`, minHealthy: env.service.minTasks } : undefined,
   };
-  const checks: CheckResult[] = [];
-  for (const c of transition.preconditions) checks.push(...(await PRECONDITIONS[c](ctx)));
   const change = stageChange(before, edit.after, o.envName);
+  if (o.prepare && !change.switchOnly) {
+    return { ok: false, transition, ...none, change, error: `refused: --prepare is for the database switch alone (stage ready <-> rds: only the listener's weights move); ${from} -> ${o.to} is applied with --apply` };
+  }
+  const deferred = o.prepare ? transition.preconditions.filter((c) => DATA_PRECONDITIONS.includes(c)) : [];
+  const checks: CheckResult[] = [];
+  for (const c of transition.preconditions) if (!deferred.includes(c)) checks.push(...(await PRECONDITIONS[c](ctx)));
   const failed = checks.filter((c) => !c.ok);
-  const result = { transition, checks, change, written: false, applied: false };
+  const result = { transition, checks, change, written: false, applied: false, ...(o.prepare ? { deferred } : {}) };
   if (failed.length) return { ok: false, ...result, error: `precondition failed: ${failed.map((c) => c.detail).join('; ')}` };
   if (o.dryRun) return { ok: true, ...result };
+  if (o.prepare) {
+    if (!o.apply) throw new Error('prepare needs the apply function that plans and saves the switch');
+    if (!(await o.apply(edit, change))) return { ok: false, ...result, error: 'the switch was not confirmed' };
+    return { ok: true, ...result, prepared: true };
+  }
   if (o.apply && !(await o.apply(edit, change))) return { ok: false, ...result, error: 'the plan was not confirmed' };
   writeStage(edit);
   if (o.apply) {

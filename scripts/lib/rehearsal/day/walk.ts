@@ -22,6 +22,8 @@ import { DAY_PATH } from './steps';
 import { apexWeights, startTraffic } from './traffic';
 
 const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', ready: 'ready', rds: 'rds', 'back-to-ready': 'ready' };
+/** `cutover --prepare` steps: they check and plan like a stage step, and change nothing. */
+const PREPARE_STEPS = new Set(['prepare-rds', 'prepare-ready']);
 
 /** Starts moto, the databases, the Vercel app and the traffic, and deploys the stack at stage vercel. */
 async function setup(opts: DayOptions, logDir: string, log: (l: string) => void): Promise<DayRun> {
@@ -123,7 +125,7 @@ async function walk(run: DayRun): Promise<void> {
       run.timeline.push({ at, writer: 'switching', from: switching.from });
       run.switches.push({ at, ...switching });
     }
-    const extra = stage
+    const extra = stage || PREPARE_STEPS.has(id)
       ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`, '--yes']
       : id === 'start' || id === 'start-again'
         ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
