@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { redactSecrets } from './lib/db/connection';
@@ -98,14 +99,17 @@ async function main(): Promise<number> {
   const to = args.to as CutoverStage; // checked above
   const log = createLogger();
   const cloudwatch = new CloudWatchClient({ region: process.env.AWS_REGION ?? config.region });
+  const elbv2 = new ElasticLoadBalancingV2Client({ region: process.env.AWS_REGION ?? config.region });
   const toStdout = (text: string) => (args.json ? process.stderr : process.stdout).write(text);
   try {
+    let restPending: string | undefined;
     const r = await runCutover({
       envName: args.env,
       to,
       configFile,
       healthUrl: args['health-url'],
       cloudwatch,
+      elbv2,
       stateDir: stateDir(),
       ledger,
       sourceUrl: process.env[args['source-env']] || undefined,
@@ -116,6 +120,8 @@ async function main(): Promise<number> {
             reviewedApply({
               envName: args.env!,
               edit,
+              switchFirst: change.switchOnly,
+              onRestPending: (m) => (restPending = m),
               log: (l) => log.info(l),
               confirm: async (_summary, text) => {
                 toStdout(`\n${renderChange(change).join('\n')}\n\n${text}\n`);
@@ -130,10 +136,15 @@ async function main(): Promise<number> {
       log.error(`${r.error}; nothing was written`);
       return 1;
     }
+    if (restPending) {
+      log.error(restPending);
+      return 1;
+    }
     if (r.written && !r.applied) log.info(`not applied yet: npm run cutover -- --env ${args.env} --to ${to} --apply (shows the plan first); until then --check-stage fails`);
     return 0;
   } finally {
     cloudwatch.destroy();
+    elbv2.destroy();
   }
 }
 

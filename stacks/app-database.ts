@@ -47,9 +47,14 @@ export interface AppDatabaseRefs {
   readonly appSecretArn: string;
 }
 
-/** The database settings of the app container at a stage. */
+/** The database settings of the app container at a stage (of the service taking requests there). */
 export function appDatabaseSettings(stage: CutoverStage, refs: AppDatabaseRefs): AppDatabaseSettings {
-  if (databaseOfRecord(stage) === 'rds') {
+  return databaseSettings(databaseOfRecord(stage), refs);
+}
+
+/** The database settings of the service of one side: `source` (the source-side service) or `rds` (the RDS-side one). */
+export function databaseSettings(side: 'source' | 'rds', refs: AppDatabaseRefs): AppDatabaseSettings {
+  if (side === 'rds') {
     const key = (k: string) => `${refs.appSecretArn}:${k}::`;
     return {
       databaseOfRecord: 'rds',

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, namesFor } from './config';
+import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, listenerWeights, namesFor, standbyRuns } from './config';
 import { Certificate } from './certificate';
 import { DELEGATION_OUTPUT, DELEGATION_PENDING } from './delegation-output';
 import { Database } from './database';
@@ -14,7 +14,7 @@ import { ContainerRepository } from './repository';
 import { MigrationRunner } from './migration-runner';
 import { GithubDeploy, PermissionsBoundary } from './github-deploy';
 import { AutoscaledService, ssmParameterArnPrefix } from './service';
-import { appDatabaseSettings } from './app-database';
+import { databaseSettings } from './app-database';
 import { CLOUDFRONT_ORIGIN_PREFIX_LISTS } from './config';
 import { Encryption } from './encryption';
 import { Observability } from './observability';
@@ -160,6 +160,7 @@ export class EnvironmentStack extends TerraformStack {
         : undefined,
       originRecord: { zoneId: zone.zoneId, name: names.originHost },
       accessLogsBucket: albLogs?.bucketName,
+      standby: standbyRuns(env.cutover.stage) ? { weights: listenerWeights(env.cutover.stage) } : undefined,
     });
 
     const repository = new ContainerRepository(this, 'repository', {
@@ -169,8 +170,14 @@ export class EnvironmentStack extends TerraformStack {
       // Where the repository lived before the service construct was split in two.
       movedFrom: { repository: 'aws_ecr_repository.service_repository_EBF276BE', lifecycle: 'aws_ecr_lifecycle_policy.service_repository-lifecycle_5C61A57F' },
     });
-    const service = this.service(area, { network, loadBalancer, repository, database, boundaryArn: boundary?.arn, kmsKeyArn: encryption.keyArn, assets });
-    database.allowConnectionsFrom('from-service', service.securityGroupId, 'PostgreSQL from the ECS service');
+    const serviceDeps = { network, loadBalancer, repository, database, boundaryArn: boundary?.arn, kmsKeyArn: encryption.keyArn, assets };
+    const sourceService = this.service(area, serviceDeps, 'source');
+    database.allowConnectionsFrom('from-service', sourceService.securityGroupId, 'PostgreSQL from the ECS service');
+    // At ready and rds the RDS-side service runs too (connected, health-checked, taking requests only at rds).
+    const rdsService = standbyRuns(env.cutover.stage) ? this.service(area, serviceDeps, 'rds', sourceService) : undefined;
+    if (rdsService) database.allowConnectionsFrom('from-service-rds', rdsService.securityGroupId, 'PostgreSQL from the RDS-side ECS service');
+    // The service taking requests: what the alarms and the outputs watch.
+    const service = rdsService && databaseOfRecord(env.cutover.stage) === 'rds' ? rdsService : sourceService;
 
     // The migration runner: one-off toolkit tasks inside the VPC (npm run remote).
     const { toolkit, runner } = this.runner(area, { network, database, repository, boundaryArn: boundary?.arn, kmsKeyArn: encryption.keyArn });
@@ -192,11 +199,11 @@ export class EnvironmentStack extends TerraformStack {
       comment: `${names.prefix} CDN`,
     });
 
-    const observability = this.observability(area, { service, loadBalancer, edge, encryption, edgeKeyArn, usEast1: providers.usEast1 });
+    const observability = this.observability(area, { service, rdsService, loadBalancer, edge, encryption, edgeKeyArn, usEast1: providers.usEast1 });
 
     const weights = this.zoneRecords(area, zone.zoneId, { domainName: edge.domainName, hostedZoneId: edge.hostedZoneId });
 
-    this.outputs(area, { loadBalancer, edge, database, repository, service, zone, encryption, assets, observability, weights, toolkit, runner, deploy, network });
+    this.outputs(area, { loadBalancer, edge, database, repository, service, sourceService, rdsService, zone, encryption, assets, observability, weights, toolkit, runner, deploy, network });
 
     if (props.policy !== false) applyPolicyPack(this, { environment, ...props.policy });
   }
@@ -360,28 +367,36 @@ export class EnvironmentStack extends TerraformStack {
     return database;
   }
 
-  /** The app on ECS Fargate behind the ALB, with the database settings of the stage. */
-  private service(a: Area, d: { network: Network; loadBalancer: LoadBalancer; repository: ContainerRepository; database: Database; boundaryArn?: string; kmsKeyArn: string; assets: PrivateBucket }): AutoscaledService {
+  /**
+   * The app on ECS Fargate behind the ALB, one service per database: `source` (the source's
+   * settings, at every stage) and, at `ready` and `rds`, `rds` (the app role's RDS settings, in the
+   * same cluster, behind its own target group). Which one takes requests is the listener's weights
+   * (stacks/config.ts listenerWeights): never both.
+   */
+  private service(a: Area, d: { network: Network; loadBalancer: LoadBalancer; repository: ContainerRepository; database: Database; boundaryArn?: string; kmsKeyArn: string; assets: PrivateBucket }, side: 'source' | 'rds', first?: AutoscaledService): AutoscaledService {
     const { config, env, environment, names } = a;
-    const service = new AutoscaledService(this, 'service', {
+    const rds = side === 'rds';
+    const targetGroup = rds ? { arn: d.loadBalancer.rdsTargetGroupArn!, suffix: d.loadBalancer.rdsTargetGroupArnSuffix! } : { arn: d.loadBalancer.targetGroupArn, suffix: d.loadBalancer.targetGroupArnSuffix };
+    const service = new AutoscaledService(this, rds ? 'service-rds' : 'service', {
+      ...(rds ? { side: 'rds', cluster: first ? { name: first.clusterName, arn: first.clusterArn } : undefined } : {}),
       permissionsBoundary: d.boundaryArn,
       namePrefix: names.prefix,
-      serviceName: names.service,
+      serviceName: rds ? names.rdsService : names.service,
       region: config.region,
       accountId: d.repository.accountId,
       image: { repositoryUrl: d.repository.repositoryUrl, repositoryArn: d.repository.repositoryArn, tag: env.service.imageTag },
       vpcId: d.network.vpcId,
       subnetIds: d.network.privateSubnetIds,
       loadBalancerSecurityGroupId: d.loadBalancer.securityGroupId,
-      targetGroupArn: d.loadBalancer.targetGroupArn,
-      requestCountResourceLabel: `${d.loadBalancer.arnSuffix}/${d.loadBalancer.targetGroupArnSuffix}`,
+      targetGroupArn: targetGroup.arn,
+      requestCountResourceLabel: `${d.loadBalancer.arnSuffix}/${targetGroup.suffix}`,
       database: {
         port: d.database.port,
         securityGroupId: d.database.securityGroupId,
         source: env.sourceDatabase,
-        // one writer: web stages use the source (SSM), rds the app role's secret (stacks/app-d.database.ts)
-        settings: appDatabaseSettings(env.cutover.stage, { ssmArnPrefix: ssmParameterArnPrefix(config.region, d.repository.accountId, names.ssmPath), appSecretArn: d.database.appSecretArn }),
-        secretArns: databaseOfRecord(env.cutover.stage) === 'rds' ? [d.database.appSecretArn] : [],
+        // the source side reads the source (SSM), the rds side the app role's secret (stacks/app-database.ts)
+        settings: databaseSettings(side, { ssmArnPrefix: ssmParameterArnPrefix(config.region, d.repository.accountId, names.ssmPath), appSecretArn: d.database.appSecretArn }),
+        secretArns: rds ? [d.database.appSecretArn] : [],
       },
       ssmPath: names.ssmPath,
       ssmSecrets: env.service.ssmSecrets,
@@ -430,7 +445,7 @@ export class EnvironmentStack extends TerraformStack {
   }
 
   /** Alarms, dashboard, alerts topic and budget (thresholds from the stack's own estimate). */
-  private observability(a: Area, d: { service: AutoscaledService; loadBalancer: LoadBalancer; edge: Edge; encryption: Encryption; edgeKeyArn: string; usEast1: Providers['usEast1'] }): Observability {
+  private observability(a: Area, d: { service: AutoscaledService; rdsService?: AutoscaledService; loadBalancer: LoadBalancer; edge: Edge; encryption: Encryption; edgeKeyArn: string; usEast1: Providers['usEast1'] }): Observability {
     const { config, env, environment, names } = a;
     const observability = new Observability(this, 'observability', {
       namePrefix: names.prefix,
@@ -438,7 +453,7 @@ export class EnvironmentStack extends TerraformStack {
       region: config.region,
       usEast1Provider: d.usEast1,
       ecs: { clusterName: d.service.clusterName, serviceName: d.service.serviceName },
-      alb: { arnSuffix: d.loadBalancer.arnSuffix, targetGroupArnSuffix: d.loadBalancer.targetGroupArnSuffix },
+      alb: { arnSuffix: d.loadBalancer.arnSuffix, targetGroupArnSuffix: d.service === d.rdsService ? d.loadBalancer.rdsTargetGroupArnSuffix! : d.loadBalancer.targetGroupArnSuffix },
       accountId: d.encryption.accountId,
       rds: {
         identifier: names.dbIdentifier,
@@ -463,7 +478,7 @@ export class EnvironmentStack extends TerraformStack {
   /** The stack's outputs (what the scripts and the operator read after an apply). */
   private outputs(
     a: Area,
-    d: { loadBalancer: LoadBalancer; edge: Edge; database: Database; repository: ContainerRepository; service: AutoscaledService; zone: HostedZone; encryption: Encryption; assets: PrivateBucket; observability: Observability; weights: { aws: number; vercel: number }; toolkit?: ContainerRepository; runner?: MigrationRunner; deploy?: GithubDeploy; network: Network },
+    d: { loadBalancer: LoadBalancer; edge: Edge; database: Database; repository: ContainerRepository; service: AutoscaledService; sourceService: AutoscaledService; rdsService?: AutoscaledService; zone: HostedZone; encryption: Encryption; assets: PrivateBucket; observability: Observability; weights: { aws: number; vercel: number }; toolkit?: ContainerRepository; runner?: MigrationRunner; deploy?: GithubDeploy; network: Network },
   ): void {
     const { config, env, names } = a;
     const outputs: Record<string, { value: unknown; description: string; sensitive?: boolean }> = {
@@ -474,7 +489,8 @@ export class EnvironmentStack extends TerraformStack {
       rds_master_secret_arn: { value: d.database.masterSecretArn, description: 'Secrets Manager secret holding the RDS master credentials' },
       ecr_repository_url: { value: d.repository.repositoryUrl, description: 'ECR repository to push images to' },
       ecs_cluster_name: { value: d.service.clusterName, description: 'ECS cluster' },
-      ecs_service_name: { value: d.service.serviceName, description: 'ECS service' },
+      ecs_service_name: { value: d.service.serviceName, description: 'ECS service taking requests (the RDS-side one at stage rds)' },
+      ecs_service_names: { value: [d.sourceService, ...(d.rdsService ? [d.rdsService] : [])].map((x) => x.serviceName).join(' '), description: 'Every ECS service of the app, space-separated (the source side; at ready and rds the RDS side too)' },
       hosted_zone_id: { value: d.zone.zoneId, description: 'Route 53 zone id' },
       name_servers: { value: d.zone.nameServers, description: 'Name servers to delegate the domain to (empty for an existing zone)' },
       ssm_path: { value: names.ssmPath, description: 'SSM Parameter Store path the app secrets live under (npm run env:sync)' },

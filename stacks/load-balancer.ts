@@ -7,6 +7,7 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { RDS_TARGET_GROUP_PREFIX } from './config';
 
 /** Header CloudFront adds and the HTTPS listener requires. */
 export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
@@ -38,6 +39,13 @@ export interface LoadBalancerProps {
   readonly accessLogsBucket?: string;
   /** Zone + host name of the alias CloudFront uses as its origin. */
   readonly originRecord: { readonly zoneId: string; readonly name: string };
+  /**
+   * A second target group, for the RDS-side service (cutover stages `ready` and `rds`), and the
+   * listener's weights between the two: the forward action becomes a weighted forward, so the
+   * database switch is one change of the listener (rule), not a rolling deployment.
+   * @default undefined (one target group, a plain forward)
+   */
+  readonly standby?: { readonly weights: { readonly source: number; readonly rds: number } };
 }
 
 /** Internet-facing ALB: HTTPS (TLS 1.3 policy) with HTTP→HTTPS redirect, target group checked on /api/health. */
@@ -48,6 +56,9 @@ export class LoadBalancer extends Construct {
   readonly targetGroupArn: string;
   readonly arnSuffix: string;
   readonly targetGroupArnSuffix: string;
+  /** Target group of the RDS-side service (with `standby`). */
+  readonly rdsTargetGroupArn?: string;
+  readonly rdsTargetGroupArnSuffix?: string;
   /** The listener (and rule) the service must wait for. */
   readonly httpsListener: LbListener;
   readonly forwardRule?: LbListenerRule;
@@ -99,17 +110,35 @@ export class LoadBalancer extends Construct {
     // name_prefix + create_before_destroy: a change that replaces the group (port, protocol, target
     // type, VPC) creates the new one first and moves the listener to it, instead of failing on the
     // taken name or deleting a group a listener still uses. ELB allows a 6-character prefix.
-    const tg = new LbTargetGroup(this, 'targets', {
-      namePrefix: 'vn-tg-',
-      tags: { Name: `${props.namePrefix}-tg` },
-      lifecycle: { createBeforeDestroy: true },
-      port,
-      protocol: 'HTTP',
-      targetType: 'ip',
-      vpcId: props.vpcId,
-      deregistrationDelay: '30',
-      healthCheck: { enabled: true, path: props.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-    });
+    const targetGroup = (id: string, namePrefix: string, name: string) =>
+      new LbTargetGroup(this, id, {
+        namePrefix,
+        tags: { Name: name },
+        lifecycle: { createBeforeDestroy: true },
+        port,
+        protocol: 'HTTP',
+        targetType: 'ip',
+        vpcId: props.vpcId,
+        deregistrationDelay: '30',
+        healthCheck: { enabled: true, path: props.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+      });
+    const tg = targetGroup('targets', 'vn-tg-', `${props.namePrefix}-tg`);
+    // The RDS-side service's group: health-checked like the other while it takes no requests.
+    const rdsTg = props.standby ? targetGroup('targets-rds', RDS_TARGET_GROUP_PREFIX, `${props.namePrefix}-rds-tg`) : undefined;
+    this.rdsTargetGroupArn = rdsTg?.arn;
+    this.rdsTargetGroupArnSuffix = rdsTg?.arnSuffix;
+    const forward = rdsTg
+      ? {
+          type: 'forward',
+          forward: {
+            targetGroup: [
+              { arn: tg.arn, weight: props.standby!.weights.source },
+              { arn: rdsTg.arn, weight: props.standby!.weights.rds },
+            ],
+            stickiness: { enabled: false, duration: 1 },
+          },
+        }
+      : { type: 'forward', targetGroupArn: tg.arn };
     this.targetGroupArn = tg.arn;
     this.targetGroupArnSuffix = tg.arnSuffix;
 
@@ -127,14 +156,14 @@ export class LoadBalancer extends Construct {
       certificateArn: props.certificateArn,
       defaultAction: props.cloudfrontOnly
         ? [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '403', messageBody: 'Forbidden' } }]
-        : [{ type: 'forward', targetGroupArn: tg.arn }],
+        : [forward],
     });
     if (props.cloudfrontOnly) {
       this.forwardRule = new LbListenerRule(this, 'from-cloudfront', {
         listenerArn: this.httpsListener.arn,
         priority: 1,
         condition: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: props.cloudfrontOnly.originVerifySecrets } }],
-        action: [{ type: 'forward', targetGroupArn: tg.arn }],
+        action: [forward],
       });
     }
 

@@ -113,11 +113,20 @@ export interface AutoscaledServiceProps {
   readonly assetsBucket?: { readonly name: string; readonly arn: string };
   /** Resources the service waits for (the listener that attaches the target group). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** The cluster to run in (the second service of a cutover shares the first one's). @default a new cluster named `namePrefix` */
+  readonly cluster?: { readonly name: string; readonly arn: string };
+  /**
+   * Side name of a second service (e.g. `rds`): its log group, roles, task family, security group
+   * and scaling policies are named `<namePrefix>-<side>-...` beside the first service's.
+   * @default undefined (names from `namePrefix` alone)
+   */
+  readonly side?: string;
 }
 
 /** ECS cluster, Fargate task (roles, log group), security group, service with circuit breaker, and its autoscaling. */
 export class AutoscaledService extends Construct {
   readonly clusterName: string;
+  readonly clusterArn: string;
   readonly serviceName: string;
   readonly securityGroupId: string;
   readonly logGroupName: string;
@@ -128,9 +137,11 @@ export class AutoscaledService extends Construct {
     if (size) throw new Error(`AutoscaledService ${this.node.path}: ${size.field}: ${size.message}`);
     if (props.minTasks > props.maxTasks) throw new Error(`AutoscaledService ${this.node.path}: minTasks (${props.minTasks}) must not exceed maxTasks (${props.maxTasks})`);
 
-    const cluster = new EcsCluster(this, 'cluster', { name: props.namePrefix, setting: [{ name: 'containerInsights', value: 'enabled' }] });
+    const cluster = props.cluster ?? new EcsCluster(this, 'cluster', { name: props.namePrefix, setting: [{ name: 'containerInsights', value: 'enabled' }] });
     this.clusterName = cluster.name;
-    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.kmsKeyArn });
+    this.clusterArn = cluster.arn;
+    const base = sideName(props);
+    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${base}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
     const bootstrap = props.image.tag === undefined;
@@ -189,7 +200,7 @@ export class AutoscaledService extends Construct {
   /** Execution role (pulls the image, reads the secrets) and task role (what the app may call). */
   private roles(props: AutoscaledServiceProps, logGroupArn: string): { executionRole: IamRole; taskRole: IamRole } {
     const assume = assumeRolePolicy(this, 'ecs-tasks.amazonaws.com', { account: props.accountId, sourceArn: `arn:aws:ecs:${props.region}:${props.accountId}:*` });
-    const executionRole = new IamRole(this, 'execution-role', { name: `${props.namePrefix}-task-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
+    const executionRole = new IamRole(this, 'execution-role', { name: `${sideName(props)}-task-execution`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     // Instead of AmazonECSTaskExecutionRolePolicy (ECR and logs on *): this repository and this log group only.
     new IamRolePolicy(this, 'execution-pull-and-log', {
       name: 'pull-image-write-logs',
@@ -213,7 +224,7 @@ export class AutoscaledService extends Construct {
         ],
       }),
     });
-    const taskRole = new IamRole(this, 'task-role', { name: `${props.namePrefix}-task`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
+    const taskRole = new IamRole(this, 'task-role', { name: `${sideName(props)}-task`, assumeRolePolicy: assume, permissionsBoundary: props.permissionsBoundary });
     if (props.assetsBucket) {
       new IamRolePolicy(this, 'task-assets', {
         name: 'assets-bucket',
@@ -280,7 +291,7 @@ export class AutoscaledService extends Construct {
     const { executionRole, taskRole } = this.roles(props, logs.arn);
     const containers = [this.appContainer(props, logs.name), ...(props.readonlyRootFilesystem ? [this.volumeInitContainer(props, logs.name)] : [])];
     return new EcsTaskDefinition(this, 'task', {
-      family: `${props.namePrefix}-task`,
+      family: `${sideName(props)}-task`,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(props.cpu),
@@ -300,10 +311,10 @@ export class AutoscaledService extends Construct {
   private securityGroup(props: AutoscaledServiceProps): SecurityGroup {
     const sg = new SecurityGroup(this, 'sg', {
       // name_prefix: a replacement is created under a new name first (no InvalidGroup.Duplicate).
-      namePrefix: `${props.namePrefix}-service-`,
-      description: `${props.namePrefix} tasks: container port from the ALB only`,
+      namePrefix: `${sideName(props)}-service-`,
+      description: `${sideName(props)} tasks: container port from the ALB only`,
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-service-sg` },
+      tags: { Name: `${sideName(props)}-service-sg` },
       lifecycle: { createBeforeDestroy: true },
     });
     const port = props.containerPort;
@@ -332,7 +343,7 @@ export class AutoscaledService extends Construct {
     });
     const track = (id: string, name: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string }) =>
       new AppautoscalingPolicy(this, id, {
-        name: `${props.namePrefix}-${name}`,
+        name: `${sideName(props)}-${name}`,
         policyType: 'TargetTrackingScaling',
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
@@ -344,6 +355,11 @@ export class AutoscaledService extends Construct {
       track('scale-on-requests', 'requests', props.requestsPerTarget, { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.requestCountResourceLabel });
     }
   }
+}
+
+/** `namePrefix`, or `namePrefix-side` for a second service. */
+function sideName(props: AutoscaledServiceProps): string {
+  return props.side ? `${props.namePrefix}-${props.side}` : props.namePrefix;
 }
 
 function writableMounts() {

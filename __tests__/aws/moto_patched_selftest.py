@@ -59,6 +59,18 @@ def budgets_subscribers_and_tags():
 
 
 @check
+def budgets_update():
+    b = boto3.client("budgets")
+    n = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 200.0, "ThresholdType": "ABSOLUTE_VALUE"}
+    budget = {"BudgetName": "u", "BudgetType": "COST", "TimeUnit": "MONTHLY", "BudgetLimit": {"Amount": "600", "Unit": "USD"}}
+    b.create_budget(AccountId="123456789012", Budget=budget, NotificationsWithSubscribers=[{"Notification": n, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}]}])
+    b.update_budget(AccountId="123456789012", NewBudget={**budget, "BudgetLimit": {"Amount": "750", "Unit": "USD"}})
+    got = b.describe_budget(AccountId="123456789012", BudgetName="u")["Budget"]
+    assert float(got["BudgetLimit"]["Amount"]) == 750.0, got
+    assert b.describe_notifications_for_budget(AccountId="123456789012", BudgetName="u")["Notifications"][0]["Threshold"] == 200.0
+
+
+@check
 def ecs_service_echo():
     ecs = boto3.client("ecs")
     ecs_service(ecs, availabilityZoneRebalancing="ENABLED")

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingVariables, ORIGIN_SECRET_ENV, reviewedApply, type ReviewedApplyOptions } from '../../scripts/lib/cutover/apply';
+import { missingVariables, ORIGIN_SECRET_ENV, reviewedApply, switchAddresses, type ReviewedApplyOptions } from '../../scripts/lib/cutover/apply';
 import { editStage } from '../../scripts/lib/cutover/config-file';
 import { ORIGIN_SECRET_VARIABLE } from '../../stacks/environment-stack';
 
@@ -110,4 +110,64 @@ test('a failing terraform shows its own error, not an empty line', async () => {
 
 test('the variable --apply asks for up front is the one the environment stack declares', () => {
   expect(ORIGIN_SECRET_ENV).toBe(`TF_VAR_${ORIGIN_SECRET_VARIABLE}`);
+});
+
+describe('the database switch (switchFirst)', () => {
+  /** A stack with a "listener" and an "alarm" that both follow the stage, like the weighted rule and the alarms at ready -> rds. */
+  function switchSetup() {
+    const s = setup();
+    const synth = async (configFile: string) => {
+      const stage = JSON.parse(readFileSync(configFile, 'utf8')).environments.production.cutover.stage;
+      writeFileSync(
+        join(s.stack, 'cdk.tf.json'),
+        JSON.stringify({ terraform: { backend: { local: { path: 'terraform.tfstate' } } }, resource: { terraform_data: { listener: { input: stage }, alarm: { input: stage } } } }),
+      );
+      return s.stack;
+    };
+    const applied = (name: string) => {
+      const state = join(s.stack, 'terraform.tfstate');
+      if (!existsSync(state)) return undefined;
+      const r = JSON.parse(readFileSync(state, 'utf8')).resources.find((x: { name: string }) => x.name === name);
+      return r?.instances[0].attributes.input?.value as string | undefined;
+    };
+    const options = (o: Partial<ReviewedApplyOptions> = {}) => s.options({ synth, switchFirst: true, switchTargets: () => ['terraform_data.listener'], ...o });
+    return { ...s, applied, options };
+  }
+
+  test('the switch is planned and applied alone first, then the rest, each shown before it is applied', async () => {
+    const s = switchSetup();
+    const seen: { text: string; listener?: string; alarm?: string; add: number }[] = [];
+    const ok = await reviewedApply(s.options({ confirm: async (summary, text) => (seen.push({ text, listener: s.applied('listener'), alarm: s.applied('alarm'), add: summary.totals.add }), true) }));
+    expect(ok).toBe(true);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ add: 1, listener: undefined, alarm: undefined, text: expect.stringContaining('The switch (terraform_data.listener), applied first') });
+    expect(seen[1]).toMatchObject({ add: 1, listener: '50', alarm: undefined, text: expect.stringContaining('The rest of the stage') });
+    expect([s.applied('listener'), s.applied('alarm')]).toEqual(['50', '50']);
+  });
+
+  test('a declined switch applies nothing', async () => {
+    const s = switchSetup();
+    expect(await reviewedApply(s.options({ confirm: async () => false }))).toBe(false);
+    expect(s.applied('listener')).toBeUndefined();
+  });
+
+  test('when the rest is declined after the switch, the stage still counts as applied and the rerun is named', async () => {
+    const s = switchSetup();
+    let pending = '';
+    let n = 0;
+    const ok = await reviewedApply(s.options({ confirm: async () => ++n === 1, onRestPending: (m) => (pending = m) }));
+    expect(ok).toBe(true);
+    expect([s.applied('listener'), s.applied('alarm')]).toEqual(['50', undefined]);
+    expect(pending).toMatch(/the switch is applied and live, but the rest of the plan was not confirmed: rerun the same cutover command with --apply/);
+  });
+});
+
+test('the switch targets the listener rule whose forward carries weights, not the plain ones', () => {
+  const json = {
+    resource: {
+      aws_lb_listener: { http: { default_action: [{ type: 'redirect' }] }, https: { default_action: [{ type: 'fixed-response' }] } },
+      aws_lb_listener_rule: { plain: { action: [{ type: 'forward', target_group_arn: 'x' }] }, 'from-cloudfront': { action: [{ type: 'forward', forward: { target_group: [] } }] } },
+    },
+  };
+  expect(switchAddresses(json)).toEqual(['aws_lb_listener_rule.from-cloudfront']);
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { fileLedger, PRECONDITIONS, runCutover, type Check, type CutoverOptions, type Precondition } from '../../scripts/lib/cutover/index';
 import { applySteps } from '../../scripts/lib/cutover/apply';
 import { recordSync } from '../../scripts/lib/db/sync/state';
@@ -15,6 +16,18 @@ import { markSource } from '../../scripts/lib/cutover/source';
 import { useMoto } from '../support/moto';
 import { useClusters } from '../support/postgres';
 import { shapeVercel, type ShapedDatabase } from '../support/shapes';
+
+/** An ELBv2 client answering like an ALB whose RDS-side target group has `healthy` healthy targets. */
+function standbyElb(healthy: number): ElasticLoadBalancingV2Client {
+  const answers: Record<string, unknown> = {
+    DescribeLoadBalancersCommand: { LoadBalancers: [{ LoadBalancerArn: 'arn:lb' }] },
+    DescribeListenersCommand: { Listeners: [{ ListenerArn: 'arn:https', Port: 443 }] },
+    DescribeRulesCommand: { Rules: [{ Priority: '1', Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'arn:tg-source', Weight: 100 }, { TargetGroupArn: 'arn:tg-rds', Weight: 0 }] } }] }] },
+    DescribeTargetGroupsCommand: { TargetGroups: [{ TargetGroupArn: 'arn:tg-source', TargetGroupName: 'vn-tg-1' }, { TargetGroupArn: 'arn:tg-rds', TargetGroupName: 'vn-rd-1' }] },
+    DescribeTargetHealthCommand: { TargetHealthDescriptions: Array.from({ length: healthy }, () => ({ TargetHealth: { State: 'healthy' } })) },
+  };
+  return { send: async (c: object) => answers[c.constructor.name] } as unknown as ElasticLoadBalancingV2Client;
+}
 
 const moto = useMoto();
 const [cluster] = useClusters(1);
@@ -57,7 +70,7 @@ async function environment(stage: string, alarmState: 'OK' | 'ALARM' = 'OK') {
   await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: alarm, MetricName: 'HTTPCode_Target_5XX_Count', Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
   await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: alarmState, StateReason: 'test' }));
   const stateDir = join(dir, `${env}-state`);
-  const options = (to: string, extra: Partial<CutoverOptions> = {}): CutoverOptions => ({ envName: env, to: to as CutoverOptions['to'], configFile: file, healthUrl, cloudwatch, stateDir, ...extra });
+  const options = (to: string, extra: Partial<CutoverOptions> = {}): CutoverOptions => ({ envName: env, to: to as CutoverOptions['to'], configFile: file, healthUrl, cloudwatch, elbv2: standbyElb(2), stateDir, ...extra });
   const stageInFile = () => JSON.parse(readFileSync(file, 'utf8')).environments[env].cutover.stage as string;
   return { env, file, alarm, stateDir, options, stageInFile };
 }
@@ -108,14 +121,14 @@ test('going back a web stage needs no check: it works with the alarm firing', as
   expect(e.stageInFile()).toBe('vercel');
 });
 
-test('aws -> rds is refused until a db:sync finish succeeded, then allowed', async () => {
-  const e = await environment('aws');
+test('ready -> rds is refused until a db:sync finish succeeded, then allowed', async () => {
+  const e = await environment('ready');
   const none = await runCutover(e.options('rds'));
   expect(none.error).toMatch(/no data move recorded .*db:sync -- finish --freeze/);
   recordSync(e.env, { direction: 'forward', ok: false, at: '2026-11-29T23:00:00Z', source: 's', target: 't', message: 'table public.users: content differs' }, e.stateDir);
   const failed = await runCutover(e.options('rds'));
   expect(failed.error).toMatch(/failed: table public\.users: content differs/);
-  expect(e.stageInFile()).toBe('aws');
+  expect(e.stageInFile()).toBe('ready');
   recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900, sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
   const ok = await runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0 }));
   expect(ok).toMatchObject({ ok: true, written: true });
@@ -123,13 +136,22 @@ test('aws -> rds is refused until a db:sync finish succeeded, then allowed', asy
   expect(e.stageInFile()).toBe('rds');
 });
 
-test('rds -> aws is refused after a forward finish and allowed after a successful db:rollback', async () => {
+test('rds -> ready is refused after a forward finish and allowed after a successful db:rollback', async () => {
   const e = await environment('rds');
   recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't' }, e.stateDir);
-  expect((await runCutover(e.options('aws'))).error).toMatch(/went forward, not reverse: run npm run db:rollback/);
+  expect((await runCutover(e.options('ready'))).error).toMatch(/went forward, not reverse: run npm run db:rollback/);
   recordSync(e.env, { direction: 'reverse', ok: true, at: '2026-11-29T23:20:00Z', source: 't', target: 's' }, e.stateDir);
-  expect(await runCutover(e.options('aws'))).toMatchObject({ ok: true, written: true });
-  expect(e.stageInFile()).toBe('aws');
+  expect(await runCutover(e.options('ready'))).toMatchObject({ ok: true, written: true });
+  expect(e.stageInFile()).toBe('ready');
+});
+
+test('ready -> rds is refused while the RDS-side service has fewer healthy targets than its minimum, naming the count', async () => {
+  const e = await environment('ready');
+  recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', freezeMs: 900, sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
+  const r = await runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0, elbv2: standbyElb(1) }));
+  expect(r).toMatchObject({ ok: false, written: false });
+  expect(r.error).toMatch(/the RDS-side service has 1 healthy target\(s\) in vn-rd-1, fewer than its minimum of 2/);
+  expect(e.stageInFile()).toBe('ready');
 });
 
 test('a dry run checks and shows the change but writes nothing', async () => {
@@ -217,38 +239,38 @@ describe('the record of the day and the applied stage', () => {
     const e = await environment('rds');
     const r = await runCutover(e.options('rds', { apply: async () => true }));
     expect(r).toMatchObject({ ok: false, written: false });
-    expect(r.error).toMatch(/no applied stage is recorded: set the config back to stage aws/);
+    expect(r.error).toMatch(/no applied stage is recorded: set the config back to stage ready/);
   });
 
   test('every precondition name has its own check', () => {
-    expect(Object.keys(PRECONDITIONS).sort()).toEqual(['alarms', 'forward-sync', 'health', 'reverse-sync']);
+    expect(Object.keys(PRECONDITIONS).sort()).toEqual(['alarms', 'forward-sync', 'health', 'reverse-sync', 'standby']);
     // the table is keyed by name: a table without a check for a name does not compile (npm run typecheck)
     // @ts-expect-error 'reverse-sync' has no check
-    const incomplete: Record<Precondition, Check> = { health: PRECONDITIONS.health, alarms: PRECONDITIONS.alarms, 'forward-sync': PRECONDITIONS['forward-sync'] };
-    expect(Object.keys(incomplete)).toHaveLength(3);
+    const incomplete: Record<Precondition, Check> = { health: PRECONDITIONS.health, alarms: PRECONDITIONS.alarms, 'forward-sync': PRECONDITIONS['forward-sync'], standby: PRECONDITIONS.standby };
+    expect(Object.keys(incomplete)).toHaveLength(4);
   });
 
-  test('aws -> rds after a rollback is refused by the forward check, not passed by the reverse one', async () => {
-    const e = await environment('aws');
+  test('ready -> rds after a rollback is refused by the forward check, not passed by the reverse one', async () => {
+    const e = await environment('ready');
     recordSync(e.env, { direction: 'reverse', ok: true, at: '2026-11-29T23:20:00Z', source: 't', target: 's' }, e.stateDir);
     expect((await runCutover(e.options('rds', { sourceUrl: source.url }))).error).toMatch(/went reverse, not forward: run npm run db:sync -- finish/);
   });
 
-  test('aws -> rds without the source URL is refused, naming the variable', async () => {
-    const e = await environment('aws');
+  test('ready -> rds without the source URL is refused, naming the variable', async () => {
+    const e = await environment('ready');
     recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't', sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
     expect((await runCutover(e.options('rds'))).error).toMatch(/needs its URL: set SOURCE_DATABASE_URL/);
-    expect(e.stageInFile()).toBe('aws');
+    expect(e.stageInFile()).toBe('ready');
   });
 
-  test('aws -> rds with a finish recorded without a source mark is refused', async () => {
-    const e = await environment('aws');
+  test('ready -> rds with a finish recorded without a source mark is refused', async () => {
+    const e = await environment('ready');
     recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', source: 's', target: 't' }, e.stateDir);
     expect((await runCutover(e.options('rds', { sourceUrl: source.url }))).error).toMatch(/has no source mark, so a write since cannot be ruled out/);
   });
 
-  test('aws -> rds is refused when the source took a write after finish, though the record says finish succeeded', async () => {
-    const e = await environment('aws');
+  test('ready -> rds is refused when the source took a write after finish, though the record says finish succeeded', async () => {
+    const e = await environment('ready');
     const other = await shapeVercel(cluster(), { database: 'wrote_after' });
     await other.sql('CREATE TABLE public.plans (id int PRIMARY KEY)');
     await other.sql(`ALTER DATABASE wrote_after SET default_transaction_read_only = on`);
@@ -260,6 +282,6 @@ describe('the record of the day and the applied stage', () => {
     await app.end();
     const r = await runCutover(e.options('rds', { sourceUrl: other.url, settleMs: 0 }));
     expect(r.error).toMatch(/1 row\(s\) inserted, updated or deleted on the source since finish/);
-    expect(e.stageInFile()).toBe('aws');
+    expect(e.stageInFile()).toBe('ready');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The stage machine: one writer at every stage, web forward one step at a time, back in one
- * step, rds only from aws, rds -> aws only (after the reverse data move).
+ * step, ready only from aws, rds only from ready, rds -> ready only (after the reverse data move).
  */
 import { planTransition } from '../../scripts/lib/cutover/stages';
 import { stageChange } from '../../scripts/lib/cutover/change';
@@ -32,17 +32,37 @@ test.each([
   expect(t.reason).toMatch(/no data moves/);
 });
 
-test('aws -> rds moves the database of record and needs the last db:sync finish', () => {
-  expect(planTransition('aws', 'rds')).toMatchObject({ allowed: true, preconditions: ['health', 'alarms', 'forward-sync'], databaseBefore: 'source', databaseAfter: 'rds' });
+test('aws -> ready starts the RDS-side service with no data move and needs health and alarms', () => {
+  const t = planTransition('aws', 'ready');
+  expect(t).toMatchObject({ allowed: true, preconditions: ['health', 'alarms'], databaseBefore: 'source', databaseAfter: 'source' });
+  expect(t.reason).toMatch(/taking no requests/);
 });
 
-test.each(['vercel', 'canary', '25', '50'] as const)('%s -> rds is refused: web must be 100 %% on AWS first', (from) => {
-  expect(planTransition(from, 'rds')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage aws first') });
+test.each(['vercel', 'canary', '25', '50'] as const)('%s -> ready is refused: web must be 100 %% on AWS first', (from) => {
+  expect(planTransition(from, 'ready')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage aws first') });
 });
 
-test('rds -> aws needs the reverse data move; rds -> any other stage is refused', () => {
-  expect(planTransition('rds', 'aws')).toMatchObject({ allowed: true, preconditions: ['reverse-sync'], databaseAfter: 'source' });
-  for (const to of ['vercel', 'canary', '50', 'rollback'] as const) expect(planTransition('rds', to)).toMatchObject({ allowed: false });
+test('ready -> rds moves the database of record and needs the standby healthy and the last db:sync finish', () => {
+  expect(planTransition('ready', 'rds')).toMatchObject({ allowed: true, preconditions: ['health', 'alarms', 'standby', 'forward-sync'], databaseBefore: 'source', databaseAfter: 'rds' });
+});
+
+test('aws -> rds is refused, naming stage ready', () => {
+  expect(planTransition('aws', 'rds')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage ready first') });
+});
+
+test.each(['vercel', 'canary', '25', '50'] as const)('%s -> rds is refused: web must be 100 %% on AWS, then ready, first', (from) => {
+  expect(planTransition(from, 'rds')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage aws, then ready, first') });
+});
+
+test('rds -> ready needs the reverse data move; rds -> any other stage is refused', () => {
+  expect(planTransition('rds', 'ready')).toMatchObject({ allowed: true, preconditions: ['reverse-sync'], databaseAfter: 'source' });
+  for (const to of ['vercel', 'canary', '50', 'aws', 'rollback'] as const) expect(planTransition('rds', to)).toMatchObject({ allowed: false });
+});
+
+test.each(['aws', '50', 'vercel', 'rollback'] as const)('ready -> %s stops the RDS-side service with no precondition and no data move', (to) => {
+  const t = planTransition('ready', to);
+  expect(t).toMatchObject({ allowed: true, preconditions: [], databaseAfter: 'source' });
+  expect(t.reason).toMatch(/stops the RDS-side service.*no data moves/);
 });
 
 test('a web stage change shows each weighted record before and after', () => {
@@ -60,8 +80,33 @@ test('canary and 25 show different changes (the plan review can tell them apart)
   expect(stageChange(at('vercel'), at('canary'), 'production')).not.toEqual(stageChange(at('vercel'), at('25'), 'production'));
 });
 
-test('aws -> rds shows the task definition database settings moving from SSM to the app secret', () => {
-  const c = stageChange(at('aws'), at('rds'), 'production');
+test('aws -> ready shows the RDS-side service appearing at listener weight 0, and no database change', () => {
+  const c = stageChange(at('aws'), at('ready'), 'production');
+  expect(c.database).toBeNull();
+  expect(c.switchOnly).toBe(false);
+  expect(c.listener).toEqual([
+    { record: 'venture-nudge-service (source side)', before: 100, after: 100 },
+    { record: 'venture-nudge-service-rds (RDS side)', before: null, after: 0 },
+  ]);
+});
+
+test('ready -> rds is the switch: only the listener weights move, every request to the RDS side', () => {
+  const c = stageChange(at('ready'), at('rds'), 'production');
+  expect(c.switchOnly).toBe(true);
+  expect(c.listener).toEqual([
+    { record: 'venture-nudge-service (source side)', before: 100, after: 0 },
+    { record: 'venture-nudge-service-rds (RDS side)', before: 0, after: 100 },
+  ]);
+});
+
+test('rds -> ready is the same switch back', () => {
+  const c = stageChange(at('rds'), at('ready'), 'production');
+  expect(c.switchOnly).toBe(true);
+  expect(c.listener.map((l) => [l.before, l.after])).toEqual([[0, 100], [100, 0]]);
+});
+
+test('ready -> rds shows the database settings of the service taking requests moving from SSM to the app secret', () => {
+  const c = stageChange(at('ready'), at('rds'), 'production');
   expect(c.weights.every((w) => w.before === w.after)).toBe(true);
   expect(c.database!.before.secrets.find((s) => s.name === 'DATABASE_URL')!.valueFrom).toBe('ssm:/venture-nudge/production/SOURCE_DATABASE_URL');
   expect(c.database!.after.secrets.find((s) => s.name === 'DATABASE_URL')!.valueFrom).toBe('secretsmanager:venture-nudge-production/app-database:url::');

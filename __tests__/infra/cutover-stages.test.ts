@@ -1,25 +1,69 @@
 /**
  * One writer at every stage, in the synthesized JSON: at web stages no app task definition
- * references the RDS instance or its secrets; at rds the app reads the app role's secret (never
- * the master secret); unsafe combinations fail at synth, saying why.
+ * references the RDS instance or its secrets; at ready and rds a second service reads the app
+ * role's secret (never the master secret); the listener sends every request to exactly one of the
+ * two services' target groups, the one of the database of record; unsafe combinations fail at
+ * synth, saying why.
  */
 import { ConfigError, type ConfigInput } from '../../stacks/config';
 import { onlyResource, parseJsonAttr, refsIn, resourceNamed, resourcesOf, synthEnvironment, type TfJson } from '../support/synth';
 
 const at = (stage: string, extra: Record<string, unknown> = {}): TfJson => synthEnvironment({ environments: { production: { cutover: { stage }, ...extra } } } as ConfigInput);
 
-/** The app's task definition (the migration runner has its own, which is the toolkit's, not the app's). */
-function appTask(json: TfJson) {
-  const tasks = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).filter((t) => parseJsonAttr(t.container_definitions).some((d: { name: string }) => d.name === 'app'));
-  if (tasks.length !== 1) throw new Error(`expected one app task definition, found ${tasks.length}`);
+/** The app's task definition of one side (the migration runner has its own, which is the toolkit's, not the app's). */
+function appTask(json: TfJson, side: 'source' | 'rds' = 'source') {
+  const family = side === 'rds' ? 'venture-nudge-production-rds-task' : 'venture-nudge-production-task';
+  const tasks = Object.values(resourcesOf(json, 'aws_ecs_task_definition')).filter((t) => t.family === family && parseJsonAttr(t.container_definitions).some((d: { name: string }) => d.name === 'app'));
+  if (tasks.length !== 1) throw new Error(`expected one app task definition of family ${family}, found ${tasks.length}`);
   return tasks[0];
 }
 
-function appContainer(json: TfJson) {
-  return parseJsonAttr(appTask(json).container_definitions).find((d: { name: string }) => d.name === 'app');
+function appContainer(json: TfJson, side: 'source' | 'rds' = 'source') {
+  return parseJsonAttr(appTask(json, side).container_definitions).find((d: { name: string }) => d.name === 'app');
+}
+
+/** The listener rule's forward weights by service (target group -> the service that registers in it). */
+function listenerWeightsByService(json: TfJson): Record<string, number> {
+  const rule = resourceNamed(json, 'aws_lb_listener_rule', 'from-cloudfront');
+  const services = Object.values(resourcesOf(json, 'aws_ecs_service'));
+  const groups: { arn: string; weight: number }[] = rule.action[0].forward?.target_group ?? [{ arn: rule.action[0].target_group_arn, weight: 100 }];
+  return Object.fromEntries(groups.map((g) => [services.find((s) => s.load_balancer[0].target_group_arn === g.arn)!.name, g.weight]));
 }
 
 const DATABASE_VARS = ['DATABASE_URL', 'POSTGRES_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+
+describe.each(['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rollback'])('at stage %s, one writer behind the listener', (stage) => {
+  const json = at(stage);
+
+  test('the listener sends every request to one service, the one whose settings name the database of record', () => {
+    const weights = listenerWeightsByService(json);
+    const taking = Object.entries(weights).filter(([, w]) => w > 0);
+    expect(taking).toHaveLength(1);
+    expect(taking[0]).toEqual([stage === 'rds' ? 'venture-nudge-service-rds' : 'venture-nudge-service', 100]);
+  });
+
+  test(`${stage === 'ready' || stage === 'rds' ? 'two services run: the source side and the RDS side' : 'one service runs: the source side'}`, () => {
+    const names = Object.values(resourcesOf(json, 'aws_ecs_service')).map((s) => s.name).sort();
+    expect(names).toEqual(stage === 'ready' || stage === 'rds' ? ['venture-nudge-service', 'venture-nudge-service-rds'] : ['venture-nudge-service']);
+  });
+
+  test('the source-side service reads the source at every stage', () => {
+    const secrets = Object.fromEntries(appContainer(json).secrets.map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
+    for (const v of DATABASE_VARS) expect(secrets[v]).toMatch(/:parameter\/venture-nudge\/production\/SOURCE_/);
+  });
+});
+
+test('ready -> rds changes only the listener weights, the alarms and the outputs that follow the service taking requests', () => {
+  const before = at('ready');
+  const after = at('rds');
+  const changed: string[] = [];
+  for (const type of new Set([...Object.keys(before.resource), ...Object.keys(after.resource)])) {
+    const a = resourcesOf(before, type);
+    const b = resourcesOf(after, type);
+    for (const id of new Set([...Object.keys(a), ...Object.keys(b)])) if (JSON.stringify(a[id]) !== JSON.stringify(b[id])) changed.push(type);
+  }
+  expect([...new Set(changed)].sort()).toEqual(['aws_cloudwatch_dashboard', 'aws_cloudwatch_metric_alarm', 'aws_lb_listener_rule']);
+});
 
 describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s', (stage) => {
   const json = at(stage);
@@ -42,15 +86,15 @@ describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s
   });
 });
 
-describe('stage rds', () => {
-  const json = at('rds');
-  const task = appTask(json);
+describe.each(['ready', 'rds'])('stage %s, the RDS-side service', (stage) => {
+  const json = at(stage);
+  const task = appTask(json, 'rds');
   const secretIds = Object.keys(resourcesOf(json, 'aws_secretsmanager_secret'));
 
   test('the app task definition reads every database variable from the app role secret', () => {
     const appSecret = secretIds.find((id) => id.includes('app-secret'));
     expect(appSecret).toBeDefined();
-    const secrets = Object.fromEntries(appContainer(json).secrets.map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
+    const secrets = Object.fromEntries(appContainer(json, 'rds').secrets.map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
     for (const v of DATABASE_VARS) expect(secrets[v]).toContain(`aws_secretsmanager_secret.${appSecret}.arn`);
     expect(secrets.DATABASE_URL).toMatch(/:url::$/);
     expect(secrets.PGPASSWORD).toMatch(/:password::$/);
@@ -61,12 +105,12 @@ describe('stage rds', () => {
   });
 
   test('TLS is verified against the RDS CA bundle', () => {
-    const env = Object.fromEntries(appContainer(json).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(appContainer(json, 'rds').environment.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ PGSSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: '/app/certs/rds-global-bundle.pem' });
   });
 
   test('the execution role may read the app secret and nothing else of Secrets Manager', () => {
-    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'execution-secrets').policy);
+    const policy = parseJsonAttr(resourceNamed(json, 'aws_iam_role_policy', 'service-rds_execution-secrets').policy);
     const statement = policy.Statement.find((s: { Sid: string }) => s.Sid === 'DatabaseSecret');
     expect(statement.Resource).toHaveLength(1);
     expect(statement.Resource[0]).toMatch(/aws_secretsmanager_secret\..*app-secret.*\.arn/);

@@ -1,7 +1,7 @@
 /**
  * Each task's PostgreSQL egress admits exactly the database its settings point at, stage by stage:
- * the source (Vercel Postgres, through NAT) at the web stages, the RDS group at `rds`. The runner
- * reaches both. (The policy rule VN-ECS-3 checks the same property on any stack: __tests__/policy/reachability.test.ts.)
+ * the source-side service the source (Vercel Postgres, through NAT) at every stage, the RDS-side
+ * service (stages ready and rds) the RDS group only. The runner reaches both. (The policy rule VN-ECS-3 checks the same property on any stack: __tests__/policy/reachability.test.ts.)
  */
 import { CUTOVER_STAGES } from '../../stacks/config';
 import { refsIn, resourcesOf, synthEnvironment, TfJson } from '../support/synth';
@@ -19,20 +19,26 @@ function databaseEgress(json: TfJson, prefix: string): { to: string; port: numbe
     .sort((a, b) => a.to.localeCompare(b.to));
 }
 
-/** Database settings host source of the app container: SSM (source) or the app secret (RDS). */
-function appDatabase(json: TfJson): 'source' | 'rds' {
-  const task = Object.entries(resourcesOf(json, 'aws_ecs_task_definition')).find(([id]) => id.startsWith('service_'))![1];
+/** Database settings host source of the app container of one service (`service_` or `service-rds_`): SSM (source) or the app secret (RDS). */
+function appDatabase(json: TfJson, prefix = 'service_'): 'source' | 'rds' {
+  const task = Object.entries(resourcesOf(json, 'aws_ecs_task_definition')).find(([id]) => id.startsWith(prefix))![1];
   const host = JSON.parse(task.container_definitions.replace(/\$\{[^}]*\}/g, (r: string) => r.replace(/"/g, "'")))[0].secrets.find((s: any) => s.name === 'PGHOST').valueFrom;
   return /:parameter\//.test(host) ? 'source' : 'rds';
 }
 
 describe.each(CUTOVER_STAGES)('at stage %s', (stage) => {
   const json = synthEnvironment({ environments: { production: { ...TAGGED, cutover: { stage } } } });
-  const expected = stage === 'rds' ? [{ to: 'sg:database_sg', port: 5432 }] : [{ to: '0.0.0.0/0', port: 5432 }];
+  const standby = stage === 'ready' || stage === 'rds';
 
-  test(`the app's PostgreSQL egress admits exactly the database its settings name (${stage === 'rds' ? 'RDS' : 'the source'})`, () => {
-    expect(appDatabase(json)).toBe(stage === 'rds' ? 'rds' : 'source');
-    expect(databaseEgress(json, 'service_')).toEqual(expected);
+  test("the source-side service's PostgreSQL egress admits exactly the source, the database its settings name", () => {
+    expect(appDatabase(json)).toBe('source');
+    expect(databaseEgress(json, 'service_')).toEqual([{ to: '0.0.0.0/0', port: 5432 }]);
+  });
+
+  test(`the RDS-side service ${standby ? "reaches exactly RDS's group, the database its settings name" : 'does not exist'}`, () => {
+    if (!standby) return expect(Object.keys(resourcesOf(json, 'aws_ecs_service')).filter((id) => id.startsWith('service-rds_'))).toEqual([]);
+    expect(appDatabase(json, 'service-rds_')).toBe('rds');
+    expect(databaseEgress(json, 'service-rds_')).toEqual([{ to: 'sg:database_sg', port: 5432 }]);
   });
 
   test('the runner reaches RDS through its group and the source through NAT, nothing else on PostgreSQL', () => {
@@ -53,9 +59,9 @@ describe('sourceDatabase', () => {
     expect(databaseEgress(json, 'runner_')).toEqual([{ to: '203.0.113.0/24', port: 6543 }, { to: 'sg:database_sg', port: 5432 }]);
   });
 
-  test('at stage rds the source is no longer reachable from the app', () => {
+  test('at stage rds the source is not reachable from the service taking requests (the RDS side)', () => {
     const json = synthEnvironment({ environments: { production: { ...TAGGED, sourceDatabase: narrow, cutover: { stage: 'rds' } } } });
-    expect(databaseEgress(json, 'service_').map((e) => e.to)).not.toContain('203.0.113.0/24');
+    expect(databaseEgress(json, 'service-rds_').map((e) => e.to)).not.toContain('203.0.113.0/24');
   });
 
   test('an invalid port fails the config, naming the field', () => {

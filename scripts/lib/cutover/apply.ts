@@ -10,6 +10,11 @@
  *   4. the operator confirms (a prompt on a terminal, or --yes), then exactly the saved plan is
  *      applied (`terraform apply cutover.tfplan`: what was shown is what runs).
  *
+ * The database switch (ready <-> rds: only the listener's weights move, see change.ts) is applied
+ * in two reviewed plans: first `plan -target=<the weighted listener rule>` (the switch alone: one
+ * ALB change, seconds, inside the read-only window), then the full plan (the alarms and outputs
+ * that follow the service taking requests), each shown and confirmed before it is applied.
+ *
  * Terraform's failures surface with their own error text (TerraformError carries stderr).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,8 @@ import { renderSummaryMarkdown, summarizePlan, type PlanDocument, type PlanSumma
 import type { StageEdit } from './config-file';
 
 export const PLAN_FILE = 'cutover.tfplan';
+/** The saved plan of the switch alone (the weighted listener rule). */
+export const SWITCH_PLAN_FILE = 'cutover-switch.tfplan';
 /** The one variable every environment stack declares without a default (stacks/environment-stack.ts ORIGIN_SECRET_VARIABLE; a test holds them equal). */
 export const ORIGIN_SECRET_ENV = 'TF_VAR_origin_verify_secret';
 
@@ -34,8 +41,23 @@ export function applySteps(planFile = PLAN_FILE): ApplyStep[] {
     { args: ['init', '-input=false'], why: 'providers and backend' },
     { args: ['plan', '-input=false', `-out=${planFile}`], why: 'the change, saved for review' },
     { args: ['show', '-json', planFile], why: 'the saved plan, summarized' },
-    { args: ['apply', '-input=false', planFile], why: 'exactly the reviewed plan (Route 53 weights, or the task definition and service at rds)' },
+    { args: ['apply', '-input=false', planFile], why: 'exactly the reviewed plan (Route 53 weights, the RDS-side service, or the listener weights)' },
   ];
+}
+
+/**
+ * Addresses of the listener and listener rules whose forward action carries weights (the
+ * database switch), from a synthesized stack JSON.
+ */
+export function switchAddresses(stackJson: { resource?: Record<string, Record<string, Record<string, unknown>>> }): string[] {
+  const out: string[] = [];
+  for (const type of ['aws_lb_listener_rule', 'aws_lb_listener']) {
+    for (const [id, r] of Object.entries(stackJson.resource?.[type] ?? {})) {
+      const actions = (r.action ?? r.default_action ?? []) as { forward?: unknown }[];
+      if (actions.some((a) => a.forward !== undefined)) out.push(`${type}.${id}`);
+    }
+  }
+  return out;
 }
 
 /** Variables of a synthesized stack (cdk.tf.json) without a default and without `TF_VAR_<name>` in `env`. */
@@ -64,6 +86,15 @@ export interface ReviewedApplyOptions {
   readonly secrets?: readonly string[];
   /** Synthesizes the stack from a config file and returns the stack directory. @default synthStacks */
   readonly synth?: (configFile: string) => Promise<string>;
+  /**
+   * The change is the database switch (change.ts switchOnly): the weighted listener is planned
+   * and applied alone first, then the rest. `confirm` is asked once per plan. @default false
+   */
+  readonly switchFirst?: boolean;
+  /** Addresses the switch plan targets, from the synthesized stack JSON. @default switchAddresses */
+  readonly switchTargets?: (stackJson: Record<string, unknown>) => string[];
+  /** Told when the switch was applied but the rest of the plan was declined or failed (the stage is still written). */
+  readonly onRestPending?: (message: string) => void;
 }
 
 function defaultSynth(o: ReviewedApplyOptions): (configFile: string) => Promise<string> {
@@ -103,13 +134,33 @@ export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
   };
   const [init, plan, show, apply] = applySteps();
   await run(init);
-  await run(plan);
-  const summary = summarizePlan(JSON.parse((await run(show, true)).stdout) as PlanDocument);
-  const text = renderSummaryMarkdown(summary, o.envName);
-  if (!(await o.confirm(summary, text))) {
-    rmSync(join(dir, PLAN_FILE), { force: true });
-    return false;
+  const review = async (planStep: ApplyStep, showStep: ApplyStep, applyStep: ApplyStep, file: string, part?: string): Promise<boolean> => {
+    await run(planStep);
+    const summary = summarizePlan(JSON.parse((await run(showStep, true)).stdout) as PlanDocument);
+    const text = `${part ? `${part}\n\n` : ''}${renderSummaryMarkdown(summary, o.envName)}`;
+    if (!(await o.confirm(summary, text))) {
+      rmSync(join(dir, file), { force: true });
+      return false;
+    }
+    await run(applyStep);
+    return true;
+  };
+  if (o.switchFirst) {
+    const targets = (o.switchTargets ?? switchAddresses)(JSON.parse(readFileSync(stackFile, 'utf8')));
+    if (!targets.length) throw new Error(`${stackFile}: no listener with a weighted forward action: the switch needs both services (stage ready or rds)`);
+    const switchPlan: ApplyStep = { args: ['plan', '-input=false', ...targets.map((t) => `-target=${t}`), `-out=${SWITCH_PLAN_FILE}`], why: 'the switch alone: the listener weights' };
+    const switchShow: ApplyStep = { args: ['show', '-json', SWITCH_PLAN_FILE], why: 'the switch, summarized' };
+    const switchApply: ApplyStep = { args: ['apply', '-input=false', SWITCH_PLAN_FILE], why: 'exactly the reviewed switch' };
+    if (!(await review(switchPlan, switchShow, switchApply, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), applied first:`))) return false;
+    // The switch is the stage: from here it is live and must be written and recorded, whatever the rest does.
+    let rest: string | undefined;
+    try {
+      if (!(await review(plan, show, apply, PLAN_FILE, 'The rest of the stage (alarms and outputs that follow the service taking requests):'))) rest = 'the rest of the plan was not confirmed';
+    } catch (e) {
+      rest = `the rest of the plan failed: ${(e as Error).message.split('\n')[0]}`;
+    }
+    if (rest) o.onRestPending?.(`the switch is applied and live, but ${rest}: rerun the same cutover command with --apply (it re-applies the stage: no move, no precondition)`);
+    return true;
   }
-  await run(apply);
-  return true;
+  return review(plan, show, apply, PLAN_FILE);
 }

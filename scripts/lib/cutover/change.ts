@@ -1,11 +1,12 @@
 /**
- * What a stage change does, shown before it is applied: for web stages the Route 53 weight of
- * each weighted record, before and after; for a change of the database of record the task
- * definition's database settings, before and after (from stacks/app-database.ts, the same
- * function the service construct deploys).
+ * What a stage change does, shown before it is applied: the Route 53 weight of each weighted
+ * record, before and after; the ECS services that run and the ALB listener's weight on each
+ * one's target group; for a change of the database of record the database settings of the
+ * service taking requests, before and after (from stacks/app-database.ts, the same function the
+ * service construct deploys).
  */
 import { appDatabaseSettings, type AppDatabaseSettings } from '../../../stacks/app-database';
-import { cutoverWeights, namesFor, type Config } from '../../../stacks/config';
+import { cutoverWeights, listenerWeights, namesFor, standbyRuns, type Config, type CutoverStage } from '../../../stacks/config';
 
 export interface RecordWeight {
   /** e.g. `venturenudge.com A (aws)`. */
@@ -16,6 +17,10 @@ export interface RecordWeight {
 
 export interface StageChange {
   readonly weights: RecordWeight[];
+  /** The ALB listener's weight on each service's target group (absent: the service does not run). */
+  readonly listener: RecordWeight[];
+  /** The change is the listener's weights alone (the database switch): applied first as a targeted change. */
+  readonly switchOnly: boolean;
   readonly database: { readonly before: AppDatabaseSettings; readonly after: AppDatabaseSettings } | null;
 }
 
@@ -42,14 +47,30 @@ function settings(config: Config, envName: string): AppDatabaseSettings {
   });
 }
 
+/** The services that run at a stage and the listener's weight on each one's target group. */
+function listener(config: Config, envName: string): Map<string, number> {
+  const names = namesFor(config, envName);
+  const stage: CutoverStage = config.environments[envName].cutover.stage;
+  const w = listenerWeights(stage);
+  const out = new Map<string, number>([[`${names.service} (source side)`, w.source]]);
+  if (standbyRuns(stage)) out.set(`${names.rdsService} (RDS side)`, w.rds);
+  return out;
+}
+
+function diff(a: Map<string, number>, b: Map<string, number>): RecordWeight[] {
+  return [...new Set([...a.keys(), ...b.keys()])].map((record) => ({ record, before: a.get(record) ?? null, after: b.get(record) ?? null }));
+}
+
 /** The change between two configs for one environment. */
 export function stageChange(before: Config, after: Config, envName: string): StageChange {
-  const a = records(before, envName);
-  const b = records(after, envName);
-  const weights = [...new Set([...a.keys(), ...b.keys()])].map((record) => ({ record, before: a.get(record) ?? null, after: b.get(record) ?? null }));
+  const weights = diff(records(before, envName), records(after, envName));
+  const listenerWeights = diff(listener(before, envName), listener(after, envName));
   const sa = settings(before, envName);
   const sb = settings(after, envName);
-  return { weights, database: sa.databaseOfRecord === sb.databaseOfRecord ? null : { before: sa, after: sb } };
+  const moved = (x: RecordWeight[]) => x.some((r) => r.before !== r.after);
+  // Both services run before and after, only the weights move: the switch between ready and rds.
+  const switchOnly = !moved(weights) && moved(listenerWeights) && listenerWeights.every((r) => r.before !== null && r.after !== null);
+  return { weights, listener: listenerWeights, switchOnly, database: sa.databaseOfRecord === sb.databaseOfRecord ? null : { before: sa, after: sb } };
 }
 
 /** Text lines for the operator. */
@@ -58,8 +79,12 @@ export function renderChange(c: StageChange): string[] {
   const w = Math.max(...c.weights.map((x) => x.record.length));
   const fmt = (n: number | null) => (n === null ? 'absent' : String(n));
   for (const r of c.weights) lines.push(`  ${r.record.padEnd(w)}  ${fmt(r.before).padStart(6)} -> ${fmt(r.after)}${r.before === r.after ? '' : '   *'}`);
+  lines.push('', 'ECS services and the ALB listener\'s weight on each one\'s target group (before -> after; absent: not running):');
+  const l = Math.max(w, ...c.listener.map((x) => x.record.length));
+  for (const r of c.listener) lines.push(`  ${r.record.padEnd(l)}  ${fmt(r.before).padStart(6)} -> ${fmt(r.after)}${r.before === r.after ? '' : '   *'}`);
+  if (c.switchOnly) lines.push('  the switch: applied first as a targeted change of the listener alone, then the rest of the plan');
   if (c.database) {
-    lines.push('', `task definition database settings (database of record ${c.database.before.databaseOfRecord} -> ${c.database.after.databaseOfRecord}):`);
+    lines.push('', `database settings of the service taking requests (database of record ${c.database.before.databaseOfRecord} -> ${c.database.after.databaseOfRecord}):`);
     const show = (s: AppDatabaseSettings) => [
       ...Object.entries(s.environment).map(([k, v]) => `${k}=${v}`),
       ...s.secrets.map((x) => `${x.name} <- ${x.valueFrom}`),

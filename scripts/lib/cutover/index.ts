@@ -14,6 +14,7 @@
  * declined, or with dryRun.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awaitingDelegation, databaseOfRecord, namesFor, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config';
 import { stageChange, type StageChange } from './change';
 import { editStage, writeStage, type StageEdit } from './config-file';
@@ -36,6 +37,8 @@ export interface CutoverOptions {
   /** Health URL of the always-AWS test host. @default https://<testHost><healthCheckPath> */
   readonly healthUrl?: string;
   readonly cloudwatch: CloudWatchClient;
+  /** For the standby check before `rds` (the RDS-side target group's health). @default none (the check then fails, naming it) */
+  readonly elbv2?: ElasticLoadBalancingV2Client;
   /** Where the local record of the day lives (used when no `ledger` is given). */
   readonly stateDir: string;
   /** The record of the day. @default fileLedger(envName, stateDir) */
@@ -77,7 +80,7 @@ export interface CutoverResult {
 function transitionFor(from: CutoverStage, to: CutoverStage, apply: boolean, applied: CutoverStage | undefined): Transition {
   const t = planTransition(from, to);
   if (t.allowed || !apply || from !== to) return t;
-  if (!applied && databaseOfRecord(to) === 'rds') return { ...t, reason: `the config is already at stage rds but no applied stage is recorded: set the config back to stage aws and run --to rds again, with its checks` };
+  if (!applied && databaseOfRecord(to) === 'rds') return { ...t, reason: `the config is already at stage rds but no applied stage is recorded: set the config back to stage ready and run --to rds again, with its checks` };
   return { ...t, allowed: true, reason: `re-applies stage ${to} (${applied ? 'the stage last applied' : 'the config\'s stage; nothing recorded yet'}): no move, no precondition`, preconditions: [] };
 }
 
@@ -107,6 +110,7 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
     sourceUrl: o.sourceUrl,
     settleMs: o.settleMs,
     beforeVerdict: o.beforeVerdict,
+    standby: o.elbv2 ? { client: o.elbv2, loadBalancerName: `${names.prefix}-alb`, minHealthy: env.service.minTasks } : undefined,
   };
   const checks: CheckResult[] = [];
   for (const c of transition.preconditions) checks.push(...(await PRECONDITIONS[c](ctx)));

@@ -9,8 +9,12 @@
  *                 (not while it says "open, verifying": the verdict is not in), and the live source
  *                 agrees: frozen, no slot or publication left, no write since (source.ts)
  *   reverse-sync  the record says db:rollback succeeded
+ *   standby       the RDS-side service's target group has at least the service's minimum of healthy
+ *                 targets (ELB's own health checks of /api/health), before the listener sends it requests
  */
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDS_TARGET_GROUP_PREFIX } from '../../../stacks/config';
 import { checkHealth } from '../http/health';
 import type { EnvironmentState } from './ledger';
 import { checkSourceUrl, type LiveFinding } from './source';
@@ -46,6 +50,43 @@ export async function checkAlarms(client: CloudWatchClient, prefix: string): Pro
   const bad = alarms.filter((a) => a.StateValue !== 'OK');
   if (bad.length) return { check: 'alarms', ok: false, detail: `alarm(s) not OK: ${bad.map((a) => `${a.AlarmName} (${a.StateValue})`).join(', ')}` };
   return { check: 'alarms', ok: true, detail: `${alarms.length} alarm(s) OK` };
+}
+
+/** Where the standby check looks: the environment's ALB and how many healthy targets the RDS side needs. */
+export interface StandbyTarget {
+  readonly client: ElasticLoadBalancingV2Client;
+  /** e.g. `venture-nudge-production-alb`. */
+  readonly loadBalancerName: string;
+  /** The service's minimum task count. */
+  readonly minHealthy: number;
+}
+
+/** The RDS-side target group (name prefix RDS_TARGET_GROUP_PREFIX) of the ALB has at least `minHealthy` healthy targets. */
+export async function checkStandby(t: StandbyTarget): Promise<CheckResult> {
+  const fail = (detail: string): CheckResult => ({ check: 'standby', ok: false, detail });
+  const lbs = await t.client.send(new DescribeLoadBalancersCommand({ Names: [t.loadBalancerName] })).catch((e: Error) => e);
+  if (lbs instanceof Error) return fail(`load balancer ${t.loadBalancerName} cannot be read (${lbs.name}: ${lbs.message}): apply the stack, or check --env and the region`);
+  const lb = lbs.LoadBalancers?.[0]?.LoadBalancerArn;
+  if (!lb) return fail(`no load balancer named ${t.loadBalancerName}: apply the stack, or check --env and the region`);
+  // The target groups the HTTPS listener forwards to (its rules' weighted forwards included).
+  const listeners = (await t.client.send(new DescribeListenersCommand({ LoadBalancerArn: lb }))).Listeners ?? [];
+  const arns = new Set<string>();
+  for (const l of listeners.filter((x) => x.Port === 443)) {
+    for (const r of (await t.client.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? []) {
+      for (const a of r.Actions ?? []) for (const arn of [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]) if (arn) arns.add(arn);
+    }
+  }
+  const groups = arns.size ? await t.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] })) : { TargetGroups: [] };
+  const group = groups.TargetGroups?.find((g) => g.TargetGroupName?.startsWith(RDS_TARGET_GROUP_PREFIX));
+  if (!group?.TargetGroupArn) return fail(`the HTTPS listener of ${t.loadBalancerName} forwards to no RDS-side target group (${RDS_TARGET_GROUP_PREFIX}*): apply stage ready first (npm run cutover -- --env <env> --to ready --apply)`);
+  const health = await t.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
+  const states = (health.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? 'unknown');
+  const healthy = states.filter((s) => s === 'healthy').length;
+  const others = states.filter((s) => s !== 'healthy');
+  if (healthy < t.minHealthy) {
+    return fail(`the RDS-side service has ${healthy} healthy target(s) in ${group.TargetGroupName}, fewer than its minimum of ${t.minHealthy}${others.length ? ` (others: ${others.join(', ')})` : ''}: wait for its tasks to pass /api/health (aws ecs wait services-stable), or read their logs`);
+  }
+  return { check: 'standby', ok: true, detail: `the RDS-side service has ${healthy} healthy target(s) in ${group.TargetGroupName} (minimum ${t.minHealthy})` };
 }
 
 /** The last recorded data move is a success in the wanted direction. */
@@ -85,6 +126,8 @@ export interface CheckContext {
   readonly settleMs?: number;
   /** forward-sync passes while finish is still verifying after the open (`--before-verdict`). @default false */
   readonly beforeVerdict?: boolean;
+  /** Where the standby check looks. @default none (the check then fails, naming it) */
+  readonly standby?: StandbyTarget;
 }
 
 export type Check = (ctx: CheckContext) => Promise<CheckResult[]>;
@@ -106,4 +149,5 @@ export const PRECONDITIONS: Readonly<Record<Precondition, Check>> = {
   alarms: async (ctx) => [await checkAlarms(ctx.cloudwatch, ctx.alarmPrefix)],
   'forward-sync': forwardSync,
   'reverse-sync': async (ctx) => [checkLastSync(ctx.record, 'reverse', ctx.recordWhere)],
+  standby: async (ctx) => [ctx.standby ? await checkStandby(ctx.standby) : { check: 'standby', ok: false, detail: 'the standby check needs the ALB (an ELBv2 client): run it through npm run cutover' }],
 };

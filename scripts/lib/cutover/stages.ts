@@ -4,12 +4,16 @@
  *
  *   forward on the web axis   one stage at a time; needs the test host healthy and alarms OK
  *   back on the web axis      any earlier web stage (or `rollback`) in one step: one database, no data moves
- *   aws -> rds                needs the last `db:sync finish` to have succeeded (and health, alarms)
- *   rds -> aws                needs the reverse data move first (`db:rollback`) to have succeeded
+ *   aws -> ready              starts the RDS-side service (RDS settings, its own target group, listener
+ *                             weight 0) before the freeze; needs health, alarms
+ *   ready -> rds              flips the listener's weights to the RDS-side service (the database switch:
+ *                             one listener change, no rollout); needs the last `db:sync finish` verified
+ *   rds -> ready              flips them back; needs the reverse data move first (`db:rollback`)
+ *   ready -> a web stage      stops the RDS-side service (and moves web traffic, when back further)
  */
 import { CUTOVER_STAGES, databaseOfRecord, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config';
 
-export type Precondition = 'health' | 'alarms' | 'forward-sync' | 'reverse-sync';
+export type Precondition = 'health' | 'alarms' | 'standby' | 'forward-sync' | 'reverse-sync';
 
 export interface Transition {
   readonly from: CutoverStage;
@@ -22,7 +26,7 @@ export interface Transition {
   readonly databaseAfter: 'source' | 'rds';
 }
 
-const WEB_ORDER: Readonly<Record<CutoverStage, number>> = { vercel: 0, rollback: 0, canary: 1, '25': 2, '50': 3, aws: 4, rds: 5 };
+const WEB_ORDER: Readonly<Record<CutoverStage, number>> = { vercel: 0, rollback: 0, canary: 1, '25': 2, '50': 3, aws: 4, ready: 5, rds: 6 };
 
 export function isStage(s: string): s is CutoverStage {
   return (CUTOVER_STAGES as readonly string[]).includes(s);
@@ -35,12 +39,20 @@ export function planTransition(from: CutoverStage, to: CutoverStage): Transition
   const allow = (reason: string, preconditions: Precondition[]): Transition => ({ ...base, allowed: true, reason, preconditions });
   if (from === to) return refuse(`already at stage ${to}`);
   if (to === 'rds') {
-    if (from !== 'aws') return refuse(`stage rds moves the database of record to RDS and needs all web traffic on AWS: go to stage aws first (now ${from})`);
-    return allow('moves the database of record to RDS (web stays 100 % AWS)', ['health', 'alarms', 'forward-sync']);
+    if (from !== 'ready') return refuse(`stage rds switches the app to the RDS-side service, which stage ready starts: go to stage ${from === 'aws' ? 'ready' : 'aws, then ready,'} first (now ${from})`);
+    return allow('moves the database of record to RDS: the listener sends every request to the RDS-side service (web stays 100 % AWS)', ['health', 'alarms', 'standby', 'forward-sync']);
   }
   if (from === 'rds') {
-    if (to !== 'aws') return refuse(`from stage rds the only way back is stage aws (after db:rollback); then move web traffic back from there`);
-    return allow('moves the database of record back to the source (web stays 100 % AWS)', ['reverse-sync']);
+    if (to !== 'ready') return refuse(`from stage rds the only way back is stage ready (after db:rollback); then move web traffic back from there`);
+    return allow('moves the database of record back to the source: the listener sends every request to the source-side service again (web stays 100 % AWS)', ['reverse-sync']);
+  }
+  if (to === 'ready') {
+    if (from !== 'aws') return refuse(`stage ready needs all web traffic on AWS: go to stage aws first (now ${from})`);
+    return allow('starts the RDS-side service beside the source-side one: connected to RDS, health-checked, taking no requests (listener weight 0); one database, no data moves', ['health', 'alarms']);
+  }
+  if (from === 'ready') {
+    const web = to === 'aws' ? '' : `, and moves web traffic back (AWS ${STAGE_WEIGHTS[from].aws} % -> ${STAGE_WEIGHTS[to].aws} %)`;
+    return allow(`stops the RDS-side service, which took no requests${web}; one database, no data moves`, []);
   }
   const a = WEB_ORDER[from];
   const b = WEB_ORDER[to];

@@ -31,6 +31,7 @@ export const MOTO_PATCHES: Readonly<Record<string, string>> = {
   'appautoscaling-tags':
     'application-autoscaling TagResource/UntagResource/ListTagsForResource answered from a tag store (moto: NotImplemented -> HTTP 500, provider retries 10+ min); RegisterScalableTarget keeps its Tags',
   'budgets-subscribers': 'budgets DescribeSubscribersForNotification answered from the stored notification (moto: NotImplemented)',
+  'budgets-update': 'budgets UpdateBudget replaces the budget and keeps its notifications (moto: NotImplemented -> HTTP 500; a stage that changes the stack\'s own estimate updates the limit)',
   'budgets-tags': 'budgets TagResource/UntagResource/ListTagsForResource answered from a tag store; CreateBudget keeps ResourceTags (moto: NotImplemented)',
   'ecs-service-echo': 'ECS CreateService keeps request fields moto does not model (availabilityZoneRebalancing, ...) so DescribeServices echoes them',
   'cloudfront-echo': 'CloudFront returns ForwardedValues only when sent, and CloudFrontDefaultCertificate/SSLSupportMethod as sent for an ACM certificate',

@@ -21,6 +21,9 @@ Gaps (moto 5.2.1, hashicorp/aws 5.100.0):
                        implemented.
   budgets-tags         budgets TagResource/UntagResource/ListTagsForResource are
                        not implemented; CreateBudget drops ResourceTags.
+  budgets-update       budgets UpdateBudget is not implemented (HTTP 500): a stage
+                       that changes the stack's own estimate (ready runs a second
+                       service) updates the budget's limit.
   ecs-service-echo     CreateService drops request fields moto does not model
                        (availabilityZoneRebalancing, ...), so DescribeServices
                        never returns them (perpetual diff).
@@ -189,6 +192,31 @@ def _budgets_subscribers() -> None:
         raise NotFoundException("Unable to get subscribers - the notification doesn't exist.")
 
     R.describe_subscribers_for_notification = describe_subscribers_for_notification
+
+
+@_patch("budgets-update")
+def _budgets_update() -> None:
+    import json
+
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.models import Budget
+    from moto.budgets.responses import BudgetsResponse as R
+
+    assert not hasattr(R, "update_budget"), "moto now implements it: drop this patch"
+
+    def update_budget(self: Any) -> str:
+        account_id = self._get_param("AccountId")
+        new = self._get_param("NewBudget")
+        budgets = self.backend.budgets[account_id]
+        old = budgets.get(new["BudgetName"])
+        if old is None:
+            raise NotFoundException(f"Unable to update budget: {new['BudgetName']} - the budget doesn't exist.")
+        fresh = Budget(new, [])
+        fresh.notifications = old.notifications
+        budgets[new["BudgetName"]] = fresh
+        return json.dumps({})
+
+    R.update_budget = update_budget
 
 
 @_patch("budgets-tags")

@@ -9,9 +9,10 @@
  *             stage vercel; env:sync of a .env.production as `vercel env pull` writes it
  *   runbook   every step of ./steps.ts DAY_PATH as the user types it (npm run ..., a child
  *             process); after each cutover step the traffic follows the synthesized Route 53
- *             weights; after a step that changes the app's database settings (rds, back to
- *             aws) new "AWS" app processes start with the new task definition's settings and
- *             the old ones stop
+ *             weights; after stage ready the RDS-side "AWS" app processes start with the RDS-side
+ *             task definition's settings beside the source-side ones and are registered in
+ *             their target group; while a stage step runs, the AWS share of the traffic follows
+ *             the ALB listener's weights as moto holds them (./listener.ts), live
  *   judge     ./report.ts: the app's ledger and an independent comparison, never the
  *             toolkit's verify
  *
@@ -33,11 +34,15 @@ import type { WriterChange } from './ledger';
 import { commandLine, step } from './steps';
 import { containerSettings, resolveSettings } from './taskdef';
 import type { Traffic } from './traffic';
+import type { AlbView, ListenerWeights } from './listener';
 import type { StepResult } from './report';
 
 export const ENV = 'production';
 export const APEX = 'venturenudge.com';
 export const TASK_FAMILY = `venture-nudge-${ENV}-task`;
+/** The RDS-side service's task definition family (stages ready and rds). */
+export const RDS_TASK_FAMILY = `venture-nudge-${ENV}-rds-task`;
+export const LOAD_BALANCER = `venture-nudge-${ENV}-alb`;
 
 export interface DayOptions {
   /** pgbench scale of the source (pgbench -i -s N beside the app's tables). @default 1 */
@@ -67,8 +72,14 @@ export interface DayRun {
   readonly timeoutSeconds: number;
   readonly tasks: number;
   vercel?: AppProcess;
+  /** The source-side service's tasks. */
   aws: AppProcess[];
+  /** The RDS-side service's tasks (from stage ready). */
+  standby: AppProcess[];
   weights: { vercel: number; aws: number };
+  /** The ALB listener's weights between the two services, as moto last said. */
+  listener: ListenerWeights;
+  readonly alb: AlbView;
   readonly timeline: WriterChange[];
   readonly stages: { at: number; stage: string }[];
   readonly switches: { at: number; from: 'source' | 'rds'; to: 'source' | 'rds' }[];
@@ -80,26 +91,66 @@ export interface DayRun {
 /** The local state file the production stack's backend names (see stacks/state-backend.ts). */
 export const STATE_FILE = join(PROJECT_DIR, LOCAL_STATE_DIR, `${ENV}.tfstate`);
 
-/** The traffic goes where the live weights and the live processes say. */
+/** The traffic goes where the live weights and the live processes say: Route 53 between Vercel and AWS, the listener between the two services. */
 export function route(run: DayRun): void {
-  run.traffic.route(run.weights, { vercel: run.vercel ? [run.vercel.port] : [], aws: run.aws.map((a) => a.port) });
+  if (run.listener.source > 0 && run.listener.rds > 0) throw new Error(`the listener sends requests to both services (source ${run.listener.source}, rds ${run.listener.rds}): two databases would take writes`);
+  const aws = run.listener.rds > 0 ? run.standby : run.aws;
+  run.traffic.route(run.weights, { vercel: run.vercel ? [run.vercel.port] : [], aws: aws.map((a) => a.port) });
 }
 
-/** Starts `run.tasks` new app processes with the task definition now synthesized, moves the traffic to them, stops the old ones. */
-export async function rollout(run: DayRun, label: string): Promise<void> {
-  const aws = { region: run.env.AWS_REGION, endpoint: run.moto.endpoint, credentials: { accessKeyId: run.env.AWS_ACCESS_KEY_ID, secretAccessKey: run.env.AWS_SECRET_ACCESS_KEY } };
+/** Moto's client settings for the run. */
+export function motoClient(run: DayRun) {
+  return { region: run.env.AWS_REGION, endpoint: run.moto.endpoint, credentials: { accessKeyId: run.env.AWS_ACCESS_KEY_ID, secretAccessKey: run.env.AWS_SECRET_ACCESS_KEY } };
+}
+
+/**
+ * Starts `run.tasks` new app processes with the synthesized task definition of one side's
+ * service; the source side's replace the old ones (the traffic moves to them first), the RDS
+ * side's are registered in their target group and take requests only when the listener says so.
+ */
+export async function rollout(run: DayRun, label: string, side: 'source' | 'rds' = 'source'): Promise<void> {
+  const aws = motoClient(run);
   const clients = { ssm: new SSMClient(aws), secrets: new SecretsManagerClient(aws) };
   try {
-    const settings = await resolveSettings(run.stackJson, containerSettings(run.stackJson, TASK_FAMILY), clients);
+    const settings = await resolveSettings(run.stackJson, containerSettings(run.stackJson, side === 'rds' ? RDS_TASK_FAMILY : TASK_FAMILY), clients);
     const fresh = await Promise.all(Array.from({ length: run.tasks }, (_, i) => startApp(`${label}-${i + 1}`, settings, run.fleet)));
-    const old = run.aws;
-    run.aws = fresh;
+    const old = side === 'rds' ? run.standby : run.aws;
+    if (side === 'rds') {
+      run.standby = fresh;
+      await run.alb.registerStandby(fresh.map((a) => a.port));
+    } else run.aws = fresh;
     route(run);
-    run.log(`rollout ${label}: ${fresh.map((a) => `${a.name} :${a.port}`).join(', ')} healthy and taking traffic; stopping ${old.map((a) => a.name).join(', ') || 'nothing'}`);
+    run.log(`rollout ${label} (${side} side): ${fresh.map((a) => `${a.name} :${a.port}`).join(', ')} healthy${side === 'rds' ? ' and registered in the RDS-side target group' : ' and taking traffic'}; stopping ${old.map((a) => a.name).join(', ') || 'nothing'}`);
     await Promise.all(old.map((a) => a.process.stop()));
   } finally {
     clients.ssm.destroy();
     clients.secrets.destroy();
+  }
+}
+
+/** While `work` runs, reads the listener every `everyMs` and re-routes the moment its weights change. */
+export async function followListener<T>(run: DayRun, work: Promise<T>, everyMs = 200): Promise<T> {
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      try {
+        const w = await run.alb.weights();
+        if (w.source !== run.listener.source || w.rds !== run.listener.rds) {
+          run.listener = w;
+          route(run);
+          run.log(`listener: source side ${w.source} / RDS side ${w.rds} (live, moto)`);
+        }
+      } catch (e) {
+        run.log(`listener: ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    done = true;
+    await poll;
   }
 }
 

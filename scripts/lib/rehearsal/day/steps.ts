@@ -36,18 +36,19 @@ export const RUNBOOK: readonly RunbookStep[] = [
   { id: '25', command: `${CUT} 25 --apply` },
   { id: '50', command: `${CUT} 50 --apply` },
   { id: 'aws', command: `${CUT} aws --apply` },
+  { id: 'ready', command: `${CUT} ready --apply` },
   { id: 'finish', command: 'db:sync -- finish --freeze --env production' },
   { id: 'rds', command: `${CUT} rds --apply` },
   { id: 'bench-sync', command: 'bench:sync', notRehearsed: 'a benchmark the runbook cites for its figures, not a step of the day (the rehearsal measures the same window itself)' },
   { id: 'web-rollback', command: `${CUT} vercel --apply`, notRehearsed: 'the rollback from a web stage (one DNS change, no data moves); the rehearsal rolls back from rds, the harder case' },
   { id: 'rollback', command: 'db:rollback -- --env production' },
-  { id: 'back-to-aws', command: `${CUT} aws --apply` },
+  { id: 'back-to-ready', command: `${CUT} ready --apply` },
   { id: 'start-again', command: 'db:sync -- start --truncate' },
 ];
 
 /**
- * The rehearsal's walk: vercel -> canary -> 25 -> 50 -> aws -> rds, back to aws, forward to rds
- * again. `status` waits between start and the web stages (the runbook's `status --watch`: the
+ * The rehearsal's walk: vercel -> canary -> 25 -> 50 -> aws -> ready -> rds, back to ready,
+ * forward to rds again. `status` waits between start and the web stages (the runbook's `status --watch`: the
  * rehearsal runs `db:sync -- status --json` until every table is ready).
  */
 export const DAY_PATH: readonly string[] = [
@@ -59,10 +60,11 @@ export const DAY_PATH: readonly string[] = [
   '25',
   '50',
   'aws',
+  'ready',
   'finish',
   'rds',
   'rollback',
-  'back-to-aws',
+  'back-to-ready',
   // forward again, as the runbook's step 6 says: start --truncate, then steps 1 (status) and 3
   'start-again',
   'finish',

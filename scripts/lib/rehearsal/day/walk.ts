@@ -13,14 +13,15 @@ import { REHEARSAL_GITHUB_REPOSITORY } from '../rehearsal';
 import { PROJECT_DIR } from '../../terraform/synth';
 import { formatBytes } from '../../cli/progress';
 import { compareSides, databaseBytes, fillSource, startDatabases } from './databases';
-import { APEX, deploy, ENV, rollout, route, runCommand, runStep, STATE_FILE, waitReady, type DayOptions, type DayRun } from './day';
+import { APEX, deploy, ENV, followListener, LOAD_BALANCER, rollout, route, runCommand, runStep, STATE_FILE, waitReady, type DayOptions, type DayRun } from './day';
+import { albView } from './listener';
 import { RDS_BUNDLE_IN_IMAGE, startApp } from './fleet';
 import { readLedger } from './ledger';
 import { judge, type DayReport } from './report';
 import { DAY_PATH } from './steps';
 import { apexWeights, startTraffic } from './traffic';
 
-const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', rds: 'rds', 'back-to-aws': 'aws' };
+const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', ready: 'ready', rds: 'rds', 'back-to-ready': 'ready' };
 
 /** Starts moto, the databases, the Vercel app and the traffic, and deploys the stack at stage vercel. */
 async function setup(opts: DayOptions, logDir: string, log: (l: string) => void): Promise<DayRun> {
@@ -71,7 +72,10 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
     timeoutSeconds: opts.stepTimeoutSeconds ?? 300,
     tasks: opts.tasks ?? 2,
     aws: [],
+    standby: [],
     weights: { vercel: 100, aws: 0 },
+    listener: { source: 100, rds: 0 },
+    alb: albView({ region: env.AWS_REGION, endpoint: moto.endpoint, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }, LOAD_BALANCER),
     timeline: [{ at: 0, writer: 'source' }],
     stages: [{ at: Date.now(), stage: 'vercel' }],
     switches: [],
@@ -130,7 +134,9 @@ async function walk(run: DayRun): Promise<void> {
             : [];
     // finish arms the reverse replication (a subscription on the source) before it opens writes on RDS
     const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' || id === 'finish' ? 'source' : undefined;
-    const r = await runStep(run, id, { extra, superuser, label: name });
+    // A stage step's traffic follows the listener live (the database switch lands mid-command).
+    const running = runStep(run, id, { extra, superuser, label: name });
+    const r = stage ? await followListener(run, running) : await running;
     if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
     if (!r.ok) return;
     if (switching) {
@@ -141,10 +147,12 @@ async function walk(run: DayRun): Promise<void> {
     if (id === 'start' || id === 'start-again') await waitReady(run);
     if (stage) {
       run.weights = apexWeights(run.stackJson, APEX);
+      run.listener = await run.alb.weights();
       run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
-      if (id === 'rds' || id === 'back-to-aws') await rollout(run, id === 'rds' ? (name === id ? 'rds' : 'rds2') : 'aws2');
+      // Stage ready starts the RDS-side service's tasks (first time; they keep running after a rollback).
+      if (id === 'ready' && run.standby.length === 0) await rollout(run, 'rds', 'rds');
       else route(run);
-      run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}`);
+      run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}; listener source side ${run.listener.source} / RDS side ${run.listener.rds}`);
     }
   }
 }
@@ -152,7 +160,8 @@ async function walk(run: DayRun): Promise<void> {
 /** Stops everything the run started and moves the stage steps' state file into the run folder. */
 async function teardown(run: DayRun): Promise<void> {
   await run.traffic.stop();
-  await Promise.all([run.vercel, ...run.aws].filter((a) => a !== undefined).map((a) => a!.process.stop()));
+  await Promise.all([run.vercel, ...run.aws, ...run.standby].filter((a) => a !== undefined).map((a) => a!.process.stop()));
+  run.alb.close();
   await run.moto.stop();
   run.db.stop();
   moveState(run.logDir);
