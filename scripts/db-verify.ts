@@ -4,7 +4,8 @@
  */
 import { DEFAULT_JOBS } from './lib/db/pool';
 import { parseCli, runCli } from './lib/cli/args';
-import { describeUrl, redactSecrets, refuseSameDatabaseUrls } from './lib/db/connection';
+import { describeUrl, redactSecrets } from './lib/db/connection';
+import { refuseSameDatabaseUrls } from './lib/db/session';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { warnPasswordInUrlFlags } from './lib/cli/password-warning';

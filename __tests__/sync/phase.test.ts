@@ -2,7 +2,8 @@
  * db:sync's phases report a failure as the copy's do: a lost connection says so, and the
  * server's DETAIL/HINT/CONTEXT follow whole (one error mapper for both engines).
  */
-import { inPhase, type SyncContext } from '../../scripts/lib/db/sync/context';
+import { runPhase as inPhase } from '../../scripts/lib/db/phase';
+import type { SyncContext } from '../../scripts/lib/db/sync/context';
 
 const ctx = { emit: () => undefined } as unknown as SyncContext;
 

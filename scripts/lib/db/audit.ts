@@ -4,7 +4,8 @@
  * counts, extensions, sequences, tables without a primary key, large objects, unlogged tables,
  * replication readiness and anything the copy cannot carry.
  */
-import { connect, describeUrl, STABLE_SESSION_SQL } from './connection';
+import { describeUrl, STABLE_SESSION_SQL } from './connection';
+import { openOne } from './session';
 import { describeNotCarried } from './schema/carried';
 import { readSchema } from './schema/catalog';
 import { closeQuietly } from './pool';
@@ -61,7 +62,7 @@ export interface AuditOptions {
 }
 
 async function availableExtensions(url: string): Promise<string[]> {
-  const client = await connect(url, { role: 'target', applicationName: 'db-audit' });
+  const { client } = await openOne(url, 'target', 'db-audit');
   try {
     return (await client.query<{ name: string }>('SELECT name FROM pg_available_extensions')).rows.map((r) => r.name);
   } finally {
@@ -70,7 +71,8 @@ async function availableExtensions(url: string): Promise<string[]> {
 }
 
 export async function auditDatabase(options: AuditOptions): Promise<AuditReport> {
-  const client = await connect(options.url, { role: 'database', applicationName: 'db-audit' });
+  // the one-side part of the session (session.ts): the URL parsed once, one connection
+  const { client } = await openOne(options.url, 'database', 'db-audit');
   try {
     await client.query(`${STABLE_SESSION_SQL}; SET row_security = off`);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -176,12 +176,14 @@ export interface ConnectOptions {
   readonly applicationName?: string;
   /** @default 15000 */
   readonly connectTimeoutMs?: number;
+  /** The URL already parsed (the session keeps its sides parsed): not parsed again. */
+  readonly parsed?: ParsedUrl;
 }
 
 /** pg client configuration for a URL (TLS resolved as libpq would). */
 export function clientConfig(url: string, opts: ConnectOptions = {}): ClientConfig {
   const role = opts.role ?? 'database';
-  const p = parseUrl(url, role);
+  const p = opts.parsed ?? parseUrl(url, role);
   return {
     host: p.host,
     port: p.port,
@@ -251,7 +253,8 @@ export function connectionError(err: unknown, url: string, role: Role): Migratio
 /** Opens a connection; failures become one-line {@link MigrationError}s. */
 export async function connect(url: string, opts: ConnectOptions = {}): Promise<Client> {
   const role = opts.role ?? 'database';
-  const config = clientConfig(url, opts);
+  const parsed = opts.parsed ?? parseUrl(url, role);
+  const config = clientConfig(url, { ...opts, parsed });
   const attempt = async (cfg: ClientConfig): Promise<Client> => {
     const client = new Client(cfg);
     client.on('error', () => undefined); // errors surface through the pending query instead
@@ -263,7 +266,7 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<C
       throw err;
     }
   };
-  const mode = parseUrl(url, role).sslmode;
+  const mode = parsed.sslmode;
   const server = `${config.host}:${config.port}`;
   const plain = async () => {
     try {
@@ -302,65 +305,4 @@ export const STABLE_SESSION_SQL = [
   "SET client_encoding = 'UTF8'",
 ].join('; ');
 
-/**
- * Identity of the database a client is connected to, whatever the URL form (TCP, host alias,
- * Unix socket): the cluster (system identifier where pg_control_system() may be called, else
- * the data directory where visible, else the port), the postmaster start time and the
- * database OID.
- */
-export interface ServerIdentity {
-  readonly systemIdentifier: string | null;
-  readonly dataDirectory: string | null;
-  readonly port: string;
-  readonly startedAt: string;
-  readonly databaseOid: string;
-}
-
-export async function serverIdentity(client: Client): Promise<ServerIdentity> {
-  const r = await client.query<ServerIdentity>(
-    `SELECT CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-                 THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END AS "systemIdentifier",
-            (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'data_directory') AS "dataDirectory",
-            current_setting('port') AS port, pg_postmaster_start_time()::text AS "startedAt",
-            (SELECT oid::text FROM pg_catalog.pg_database WHERE datname = current_database()) AS "databaseOid"`,
-  );
-  return r.rows[0];
-}
-
-/** True when two identities are the same database of the same running server. */
-export function sameServerDatabase(a: ServerIdentity, b: ServerIdentity): boolean {
-  if (a.databaseOid !== b.databaseOid || a.startedAt !== b.startedAt) return false;
-  if (a.systemIdentifier && b.systemIdentifier) return a.systemIdentifier === b.systemIdentifier;
-  if (a.dataDirectory && b.dataDirectory) return a.dataDirectory === b.dataDirectory;
-  return a.port === b.port;
-}
-
-function canonicalHost(h: string): string {
-  const lower = h.toLowerCase();
-  return lower === 'localhost' || lower === '::1' || lower === '127.0.0.1' || lower === '[::1]' ? 'loopback' : lower;
-}
-
-/**
- * The one "same database" refusal of every two-database command (copy, verify, sync, rollback),
- * before anything runs. By URL: same host (loopback spellings alike), port and database.
- * `hint` says where --to should point.
- */
-export function refuseSameDatabaseUrls(from: string, to: string, hint = 'point --to at the other database'): void {
-  if (sameDatabase(from, to)) throw new MigrationError(`--from and --to name the same database (${describeUrl(from)}): ${hint}`, { phase: 'connect' });
-}
-
-/**
- * The same refusal once both sessions are open, by server identity: another host name, an IP,
- * a pooler or a tunnel in front of the same database is caught here (see {@link serverIdentity}).
- */
-export async function refuseSameDatabaseSessions(source: Client, target: Client, from: string, hint = 'point --to at the other database'): Promise<void> {
-  const [a, b] = await Promise.all([serverIdentity(source), serverIdentity(target)]);
-  if (sameServerDatabase(a, b)) throw new MigrationError(`--from and --to reach the same database (${describeUrl(from)}): ${hint}`, { phase: 'connect' });
-}
-
-/** True when two URLs name the same host, port and database. */
-export function sameDatabase(a: string, b: string): boolean {
-  const pa = parseUrl(a);
-  const pb = parseUrl(b);
-  return canonicalHost(pa.host) === canonicalHost(pb.host) && pa.port === pb.port && pa.database === pb.database;
-}
+// The same-database refusal (by URL and by server identity) lives in session.ts, with the two-database session.

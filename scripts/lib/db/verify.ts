@@ -12,7 +12,8 @@
 import type { Client } from 'pg';
 import { closeQuietly, DEFAULT_JOBS, runPool } from './pool';
 import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
-import { connect, MigrationError, quoteIdent, refuseSameDatabaseSessions, STABLE_SESSION_SQL } from './connection';
+import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
+import { refuseSameDatabaseSessions } from './session';
 import { readSchema, type SchemaModel, type Table, type View } from './schema/catalog';
 import { allStatements, buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
 

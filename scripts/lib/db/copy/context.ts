@@ -4,7 +4,11 @@
  * preflight), and the run's event sink, timings and warnings.
  */
 import type { Client } from 'pg';
-import { errDetail, errText, MigrationError, type Phase } from '../errors';
+import { errText, type Phase } from '../errors';
+
+// the one phase wrapper and error mapper of every data command (phase.ts), used by every copy phase
+export { phaseError, rerunAdvice, rerunHint, runPhase } from '../phase';
+import type { Pair } from '../session';
 import type { NotCarried } from '../schema/carried';
 import type { SchemaModel, Table } from '../schema/catalog';
 import type { DdlPlan, TableFilter } from '../schema/ddl';
@@ -13,6 +17,8 @@ import type { CopyEvent, CopyMode, CopyOptions, PlannedTable } from './types';
 /** What a run has before preflight: options, connections, snapshot, event sink. */
 export interface Session {
   readonly options: CopyOptions;
+  /** The two-database session: both URLs parsed once, the refusals passed (../session.ts). */
+  readonly pair: Pair;
   readonly mode: CopyMode;
   readonly jobs: number;
   readonly filter: TableFilter;
@@ -93,63 +99,6 @@ export interface RunContext extends Session {
 export function statementError(object: string, err: unknown): Error {
   const e = err as { code?: string; detail?: string; hint?: string; where?: string };
   return Object.assign(new Error(`${object}: ${errText(err)}`), { code: e?.code, detail: e?.detail, hint: e?.hint, where: e?.where });
-}
-
-/** SQLSTATE classes a rerun cannot fix by itself: privileges and authorization. */
-const PRIVILEGE = /^(42501|28|0L|0P)/;
-/**
- * SQLSTATE classes of a failure that comes back on every rerun until its cause is fixed: syntax,
- * undefined or duplicate objects, data that breaks a constraint, unsupported features.
- */
-const DETERMINISTIC = /^(42|23|22|0A|2B|2F|38|39|XX)/;
-
-/** The advice for a rerun after a failure that left the target as it was. */
-export function rerunAdvice(code: string | undefined): string {
-  if (code && PRIVILEGE.test(code)) return 'a privilege problem: grant the target user what it needs, then rerun';
-  if (code && DETERMINISTIC.test(code)) return 'a rerun meets the same error: fix its cause first';
-  return 'rerun when the cause is fixed';
-}
-
-/**
- * The advice appended to a failure where the phase alone says what the target holds:
- * schema:pre is one transaction and a data-only load is one transaction, so the target was
- * left as it was. After schema:pre of a full or schema-only run the undo (undo.ts) or the
- * resume record (resume.ts) decides, and adds its own advice. --force is never offered where
- * it cannot change the outcome.
- */
-export function rerunHint(phase: Phase, mode: CopyMode | undefined, code: string | undefined): string {
-  if (phase === 'preflight' || phase === 'verify' || phase === 'connect') return '';
-  if (code && PRIVILEGE.test(code)) return ` (${rerunAdvice(code)})`;
-  if (mode === 'data-only' || phase === 'schema:pre') return ` (the target was left as it was: ${rerunAdvice(code)})`;
-  return '';
-}
-
-/**
- * Wraps a failure with its phase (and table), adding the rerun hint where it helps; the
- * driver's DETAIL, HINT and CONTEXT follow on their own lines (MigrationError.detail).
- */
-export function phaseError(phase: Phase, err: unknown, table?: string, mode?: CopyMode): MigrationError {
-  if (err instanceof MigrationError && err.phase && err.phase !== 'connect') return err;
-  if (err instanceof MigrationError) return new MigrationError(`[${phase}] ${err.headline}`, { ...err.details, phase, table });
-  const where = table ? ` table ${table}:` : '';
-  const code = (err as { code?: string })?.code;
-  return new MigrationError(`[${phase}]${where} ${errText(err)}${rerunHint(phase, mode, code)}`, { phase, table, code, cause: err, detail: errDetail(err) || undefined });
-}
-
-/** Runs one named phase: start/end events, its timing, and errors tagged with the phase. */
-export async function runPhase<T>(s: Session, name: Phase, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  s.state.phase = name;
-  s.emit({ type: 'phase', phase: name, status: 'start' });
-  try {
-    const out = await fn();
-    const ms = Date.now() - t0;
-    s.timings.push({ phase: name, ms });
-    s.emit({ type: 'phase', phase: name, status: 'end', ms });
-    return out;
-  } catch (err) {
-    throw phaseError(name, err, undefined, s.mode);
-  }
 }
 
 /**

@@ -5,7 +5,8 @@
  * disk) and the publication. Safe to run at any point and more than once.
  */
 import { quoteIdent } from '../connection';
-import { inPhase, waitFor, type SyncContext } from './context';
+import { waitFor, type SyncContext } from './context';
+import { runPhase } from '../phase';
 
 export interface CleanupResult {
   /** What was removed, e.g. `subscription vn_sync_sub (target)`. */
@@ -71,5 +72,5 @@ export async function removeReplication(ctx: SyncContext): Promise<CleanupResult
 
 /** The `cleanup` command. */
 export async function cleanupSync(ctx: SyncContext): Promise<CleanupResult> {
-  return (await inPhase(ctx, 'cleanup', () => removeReplication(ctx))).value;
+  return await runPhase(ctx, 'cleanup', () => removeReplication(ctx));
 }

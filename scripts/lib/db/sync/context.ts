@@ -11,10 +11,10 @@
  * `sourceConninfo` is the source as the target sees it (defaults to the source URL).
  */
 import type { Client } from 'pg';
-import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSameDatabaseUrls, type Phase } from '../connection';
-import { errDetail, errText } from '../errors';
-import { closeQuietly } from '../pool';
-import { readSchema } from '../schema/catalog';
+import { MigrationError, type Phase } from '../connection';
+import type { PhaseTiming } from '../phase';
+import { readSchema, type SchemaModel } from '../schema/catalog';
+import { closePair, openPair, parsePair, type Pair } from '../session';
 import { selectTables, type TableFilter } from '../schema/ddl';
 
 export const DEFAULT_PREFIX = 'vn_sync';
@@ -54,61 +54,47 @@ export function syncNames(prefix: string = DEFAULT_PREFIX): SyncNames {
 
 export interface SyncContext {
   readonly options: SyncOptions;
+  /** The two-database session: both URLs parsed once, the refusals passed (../session.ts). */
+  readonly pair: Pair;
   readonly names: SyncNames;
   readonly source: Client;
   readonly target: Client;
   /** Database name on the source (for ALTER DATABASE). */
   readonly sourceDb: string;
   readonly targetDb: string;
+  /** Every phase the steps ran (phase.ts runPhase). */
+  readonly timings: PhaseTiming[];
   emit(event: SyncEvent): void;
 }
 
 /** Application name of every session db:sync opens (never terminated by a freeze). */
 export const SYNC_APP = 'db-sync';
 
-/** Opens one session on each side, runs `fn`, always closes them. */
+/** Opens the two-database session (one coordinating connection per side), runs `fn`, always closes it. */
 export async function withSync<T>(options: SyncOptions, fn: (ctx: SyncContext) => Promise<T>): Promise<T> {
   const names = syncNames(options.prefix);
-  parseUrl(options.from, 'source');
-  parseUrl(options.to, 'target');
-  refuseSameDatabaseUrls(options.from, options.to);
-  let source: Client | undefined;
-  let target: Client | undefined;
+  const urls = parsePair(options.from, options.to);
+  let pair: Pair | undefined;
   try {
-    source = await connect(options.from, { role: 'source', applicationName: `${SYNC_APP} source` });
-    target = await connect(options.to, { role: 'target', applicationName: `${SYNC_APP} target` });
-    await refuseSameDatabaseSessions(source, target, options.from);
+    pair = await openPair(urls, { applicationNames: { source: `${SYNC_APP} source`, target: `${SYNC_APP} target` } });
+    const { source, target } = pair;
     // our own sessions keep writing (fence, sequences) while the app's are frozen
     await source.query('SET default_transaction_read_only = off');
     await target.query('SET default_transaction_read_only = off');
     const ctx: SyncContext = {
       options,
+      pair,
       names,
       source,
       target,
-      sourceDb: parseUrl(options.from).database,
-      targetDb: parseUrl(options.to).database,
+      sourceDb: urls.from.parsed.database,
+      targetDb: urls.to.parsed.database,
+      timings: [],
       emit: (e) => options.onEvent?.(e),
     };
     return await fn(ctx);
   } finally {
-    await Promise.all([closeQuietly(source), closeQuietly(target)]);
-  }
-}
-
-/** Runs a named phase, emitting start/end and wrapping unexpected errors with the phase. */
-export async function inPhase<T>(ctx: SyncContext, phase: Phase, fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = Date.now();
-  ctx.emit({ type: 'phase', phase, status: 'start' });
-  try {
-    const value = await fn();
-    const ms = Date.now() - t0;
-    ctx.emit({ type: 'phase', phase, status: 'end', ms });
-    return { value, ms };
-  } catch (err) {
-    if (err instanceof MigrationError) throw err.phase ? err : new MigrationError(`[${phase}] ${err.message}`, { ...err.details, phase });
-    // As the copy's phases: a lost connection says so, and the server's DETAIL/HINT/CONTEXT follow whole.
-    throw new MigrationError(`[${phase}] ${errText(err)}`, { phase, code: (err as { code?: string })?.code, cause: err, detail: errDetail(err) || undefined });
+    await closePair(pair);
   }
 }
 
@@ -123,9 +109,9 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs:
   }
 }
 
-/** The selected plain tables of the source, schema-qualified and quoted, sorted. */
-export async function publishedTables(ctx: SyncContext): Promise<string[]> {
-  const model = await readSchema(ctx.source);
+/** The selected plain tables of the source, schema-qualified and quoted, sorted (from `sourceModel` when the caller read it already). */
+export async function publishedTables(ctx: SyncContext, sourceModel?: SchemaModel): Promise<string[]> {
+  const model = sourceModel ?? (await readSchema(ctx.source));
   return selectTables(model, ctx.options.tables ?? {})
     .filter((t) => t.kind === 'r')
     .map((t) => t.qname)

@@ -51,7 +51,8 @@ import { carrySequenceValues, readSequenceValues, selectedSequences, type Sequen
 import { verifyDatabases, type VerifyReport } from '../verify';
 import { ensureAppRole } from './app-access';
 import { removeReplication } from './cleanup';
-import { inPhase, SYNC_APP, waitFor, type SyncContext } from './context';
+import { SYNC_APP, waitFor, type SyncContext } from './context';
+import { lastPhaseMs, runPhase } from '../phase';
 import { DEFAULT_APP_ROLES, withoutToolkitAdditions } from './expected';
 import { freezeState, freezeWrites, liftFreeze } from './freeze';
 import { liftOnSignal } from './interrupt';
@@ -224,17 +225,17 @@ async function prepare(ctx: SyncContext, readyTimeoutMs: number): Promise<string
 }
 
 async function verify(ctx: SyncContext, options: FinishOptions, expectedSequences?: SequenceValue[], targetSnapshot?: string) {
-  const v = await inPhase(ctx, 'verify', () =>
+  const value = await runPhase(ctx, 'verify', () =>
     verifyDatabases({
       from: ctx.options.from, to: ctx.options.to, jobs: options.jobs ?? DEFAULT_JOBS, tables: ctx.options.tables, expectedSequences,
       // in the target's snapshot sequences would read as they are now: checked before the open
       targetSnapshot, sequences: targetSnapshot === undefined,
     }),
   );
-  const report = withoutToolkitAdditions(v.value, options.appRoles ?? DEFAULT_APP_ROLES);
+  const report = withoutToolkitAdditions(value, options.appRoles ?? DEFAULT_APP_ROLES);
   if (report.expected.length) ctx.emit({ type: 'step', step: 'verify', detail: `expected on the target only (db:sync app-role): ${report.expected.length} grants to ${(options.appRoles ?? DEFAULT_APP_ROLES).join(', ')}` });
   const { expected, ...rest } = report;
-  return { ms: v.ms, report: rest as VerifyReport, expected };
+  return { ms: lastPhaseMs(ctx, 'verify'), report: rest as VerifyReport, expected };
 }
 
 /**
@@ -259,7 +260,7 @@ async function grantAppRoles(ctx: SyncContext, roles: readonly string[]): Promis
 
 /** The target is now the database of record: drop the replication, grant the app role, lift a freeze a rollback left on it. */
 async function complete(ctx: SyncContext, options: FinishOptions): Promise<void> {
-  await inPhase(ctx, 'cleanup', async () => {
+  await runPhase(ctx, 'cleanup', async () => {
     await removeReplication(ctx);
     await grantAppRoles(ctx, options.appRoles ?? DEFAULT_APP_ROLES);
     if ((await freezeState(ctx.target)).frozen) {
@@ -334,7 +335,7 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
     const left = [first.slot.exists && `slot ${ctx.names.slot}`, first.publication && `publication ${ctx.names.publication}`].filter(Boolean);
     throw new MigrationError(`[replication] no subscription ${ctx.names.subscription} on the target: ${left.length ? `${left.join(' and ')} left on the source: run db:sync cleanup, then db:sync start` : 'run db:sync start first'}`, { phase: 'replication' });
   }
-  const sequenceNames = (await inPhase(ctx, 'replication', () => prepare(ctx, options.readyTimeoutMs ?? 600000))).value;
+  const sequenceNames = await runPhase(ctx, 'replication', () => prepare(ctx, options.readyTimeoutMs ?? 600000));
   let frozen = false;
   let armed = false;
   let opened = false;
@@ -343,29 +344,29 @@ async function finishLocked(ctx: SyncContext, options: FinishOptions, keepPids: 
   const f: Frozen = { terminated: [], skipped: [], startedAt: Date.now() };
   try {
     if (options.freeze) {
-      await inPhase(ctx, 'replication', () => waitSmallLag(ctx, options.maxLagBytes ?? 8 * 1048576, options.lagTimeoutMs ?? 600000));
-      await inPhase(ctx, 'freeze', () => refuseLongTransactions(ctx, options.maxTransactionSeconds ?? 10));
+      await runPhase(ctx, 'replication', () => waitSmallLag(ctx, options.maxLagBytes ?? 8 * 1048576, options.lagTimeoutMs ?? 600000));
+      await runPhase(ctx, 'freeze', () => refuseLongTransactions(ctx, options.maxTransactionSeconds ?? 10));
       if (options.liftOnSignal) dispose = liftOnSignal(ctx.options.from, `the subscription is kept: rerun db:sync finish --freeze`);
-      Object.assign(f, (await inPhase(ctx, 'freeze', () => freezeWrites(ctx.source, ctx.sourceDb, { filter: ctx.options.tables, keepPids, lockTimeoutMs: options.lockTimeoutMs }))).value);
+      Object.assign(f, await runPhase(ctx, 'freeze', () => freezeWrites(ctx.source, ctx.sourceDb, { filter: ctx.options.tables, keepPids, lockTimeoutMs: options.lockTimeoutMs })));
       frozen = true;
       if (f.skipped.length) ctx.emit({ type: 'warning', message: `sessions not ended (the role may not signal them; the freeze triggers refuse their writes): ${f.skipped.map((s) => `pid ${s.pid} (${s.user})`).join(', ')}` });
     }
-    const caught = await inPhase(ctx, 'replication', async () => {
-      const lsn = await fence(ctx);
-      await waitCaughtUp(ctx, lsn, options.catchUpTimeoutMs ?? 60000);
-      return lsn;
+    const lsn = await runPhase(ctx, 'replication', async () => {
+      const mark = await fence(ctx);
+      await waitCaughtUp(ctx, mark, options.catchUpTimeoutMs ?? 60000);
+      return mark;
     });
-    const sequences = (await inPhase(ctx, 'sequences', () => carrySequenceValues(ctx.source, ctx.target, sequenceNames))).value;
-    const base = { resumed: false, terminatedSessions: f.terminated.length, skippedSessions: f.skipped, catchUpMs: caught.ms, lsn: caught.value, sequences };
+    const sequences = await runPhase(ctx, 'sequences', () => carrySequenceValues(ctx.source, ctx.target, sequenceNames));
+    const base = { resumed: false, terminatedSessions: f.terminated.length, skippedSessions: f.skipped, catchUpMs: lastPhaseMs(ctx, 'replication'), lsn, sequences };
     let fallbackReason: string | undefined;
     if (!options.verifyInFreeze) {
       const bad = await sequenceMismatches(ctx, sequences);
       if (bad.length) fallbackReason = `the target's sequences differ right after they were set (${bad[0]}): verifying inside the freeze`;
       else {
         try {
-          const a = await inPhase(ctx, 'replication', () => armReverse(ctx.options, reverseNames(options)));
+          await runPhase(ctx, 'replication', () => armReverse(ctx.options, reverseNames(options)));
           armed = true;
-          return await afterOpen(ctx, options, { ...base, started, f, armMs: a.ms }, () => { opened = true; dispose(); }, () => { verified = true; });
+          return await afterOpen(ctx, options, { ...base, started, f, armMs: lastPhaseMs(ctx, 'replication') }, () => { opened = true; dispose(); }, () => { verified = true; });
         } catch (err) {
           if (opened || armed) throw err;
           fallbackReason = `${(err as Error).message.replace(/^\[replication\] /, '')}: verifying inside the freeze instead (as --verify-in-freeze)`;

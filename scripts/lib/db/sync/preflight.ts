@@ -7,7 +7,7 @@
  * no unlogged tables. Target: the right to create a subscription and free replication workers.
  */
 import type { Client } from 'pg';
-import { readSchema, type Table } from '../schema/catalog';
+import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
 import { selectTables } from '../schema/ddl';
 import type { SyncContext } from './context';
 
@@ -154,12 +154,15 @@ async function targetChecks(ctx: SyncContext): Promise<{ checks: PreflightCheck[
   return { checks, syncWorkers: Math.min(t.sync_workers, 2) };
 }
 
-/** Runs every check; never throws for a gap, only for a failure to ask. */
-export async function preflight(ctx: SyncContext): Promise<PreflightReport> {
+/**
+ * Runs every check; never throws for a gap, only for a failure to ask. `sourceModel`: the
+ * source's catalog when the caller read it already (start reads it once for its steps).
+ */
+export async function preflight(ctx: SyncContext, sourceModel?: SchemaModel): Promise<PreflightReport> {
   const p = await platform(ctx.source);
   const target = await targetChecks(ctx);
   const checks = [...(await sourceServerChecks(ctx, p, target.syncWorkers))];
-  const model = await readSchema(ctx.source);
+  const model = sourceModel ?? (await readSchema(ctx.source));
   const selected = selectTables(model, ctx.options.tables ?? {}).filter((t) => t.kind === 'r');
   for (const t of selected) {
     const problem = tableProblem(t);

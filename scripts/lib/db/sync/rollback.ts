@@ -19,7 +19,8 @@
  * database, the same lock finish takes: one finish or rollback at a time. The app role's
  * grants on RDS (db:sync app-role) are expected, not differences (expected.ts).
  */
-import { connect, MigrationError, parseUrl, quoteIdent } from '../connection';
+import { connect, MigrationError, quoteIdent } from '../connection';
+import { parsePair, refusePair } from '../session';
 import { copyDatabase } from '../copy/index';
 import { closeQuietly, DEFAULT_JOBS } from '../pool';
 import { removeReplication } from './cleanup';
@@ -134,8 +135,11 @@ async function byCopy(options: RollbackOptions, fallbackReason?: string): Promis
 
 /** Moves the database of record back from `from` (RDS) to `to` (the old database). */
 export async function rollbackDatabase(options: RollbackOptions): Promise<RollbackResult> {
+  // the session's refusals before the first write (the old database's freeze) and the lock
+  const urls = parsePair(options.from, options.to);
+  await refusePair(urls, { applicationNames: { source: `${SYNC_APP} rollback`, target: `${SYNC_APP} rollback` } });
   return withPairLock(options.to, options.from, 'rollback', async () => {
-    await unfreezeOld(options.to, parseUrl(options.to, 'target').database);
+    await unfreezeOld(options.to, urls.to.parsed.database);
     if (options.method === 'copy') return byCopy(options);
     const r = await byReplication(options);
     if ('fallback' in r) return byCopy(options, r.fallback);

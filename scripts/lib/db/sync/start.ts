@@ -12,8 +12,9 @@
  */
 import { maskUrl, MigrationError, quoteIdent, quoteLiteral } from '../connection';
 import { copyDatabase } from '../copy/index';
-import { readSchema } from '../schema/catalog';
-import { inPhase, publishedTables, type SyncContext } from './context';
+import { readSchema, type SchemaModel } from '../schema/catalog';
+import { publishedTables, type SyncContext } from './context';
+import { runPhase } from '../phase';
 import { freezeState, liftFreeze } from './freeze';
 import { describeGaps, preflight, type PreflightReport } from './preflight';
 
@@ -33,7 +34,7 @@ export interface StartResult {
 }
 
 /** Creates the selected tables on the target unless they all exist; refuses a half-made schema. */
-async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], truncate: boolean): Promise<boolean> {
+async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], truncate: boolean, sourceModel: SchemaModel): Promise<boolean> {
   const model = await readSchema(ctx.target);
   const present = new Set(model.tables.map((t) => t.qname));
   const missing = tables.filter((t) => !present.has(t));
@@ -45,7 +46,7 @@ async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], t
   if (missing.length) {
     throw new MigrationError(`[schema:pre] target has some of the tables but not ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}: run the app's migrations on the target, or empty it and rerun start`, { phase: 'schema:pre' });
   }
-  await carryReplicaIdentity(ctx, tables);
+  await carryReplicaIdentity(ctx, tables, sourceModel);
   if (truncate) {
     await ctx.target.query(`TRUNCATE ${tables.join(', ')}`);
     return false;
@@ -64,9 +65,8 @@ async function ensureTargetSchema(ctx: SyncContext, tables: readonly string[], t
  * migrations made (a schema the copy creates carries it already): the target is the publisher
  * of a later rollback.
  */
-async function carryReplicaIdentity(ctx: SyncContext, tables: readonly string[]): Promise<void> {
-  const model = await readSchema(ctx.source);
-  for (const t of model.tables.filter((x) => tables.includes(x.qname))) {
+async function carryReplicaIdentity(ctx: SyncContext, tables: readonly string[], sourceModel: SchemaModel): Promise<void> {
+  for (const t of sourceModel.tables.filter((x) => tables.includes(x.qname))) {
     if (t.replicaIdentity === 'f') await ctx.target.query(`ALTER TABLE ONLY ${t.qname} REPLICA IDENTITY FULL`);
     else if (t.replicaIdentity === 'n') await ctx.target.query(`ALTER TABLE ONLY ${t.qname} REPLICA IDENTITY NOTHING`);
     else if (t.replicaIdentity === 'i') ctx.emit({ type: 'warning', message: `table ${t.qname} uses REPLICA IDENTITY USING INDEX on the source: set the same on the target before a rollback by replication` });
@@ -106,7 +106,12 @@ async function createSubscription(ctx: SyncContext): Promise<void> {
 
 /** Starts replication from the source into the target. */
 export async function startSync(ctx: SyncContext, options: StartOptions = {}): Promise<StartResult> {
-  const report = (await inPhase(ctx, 'preflight', () => preflight(ctx))).value;
+  // the source's catalog, read once for preflight, the published tables and the replica identity
+  // (no step of start changes the source's tables before the publication is made)
+  const { report, sourceModel } = await runPhase(ctx, 'preflight', async () => {
+    const model = await readSchema(ctx.source);
+    return { report: await preflight(ctx, model), sourceModel: model };
+  });
   if (!report.ok) {
     throw new MigrationError(`[preflight] ${describeGaps(report).join(' | ')}`, { phase: 'preflight' });
   }
@@ -122,9 +127,9 @@ export async function startSync(ctx: SyncContext, options: StartOptions = {}): P
     await liftFreeze(ctx.target, ctx.targetDb);
     ctx.emit({ type: 'warning', message: `the target ${ctx.targetDb} was frozen (left by db:rollback): lifted, it is not the database of record while start replicates into it` });
   }
-  const tables = await publishedTables(ctx);
-  const schemaCreated = (await inPhase(ctx, 'schema:pre', () => ensureTargetSchema(ctx, tables, options.truncate ?? false))).value;
-  await inPhase(ctx, 'replication', async () => {
+  const tables = await publishedTables(ctx, sourceModel);
+  const schemaCreated = await runPhase(ctx, 'schema:pre', () => ensureTargetSchema(ctx, tables, options.truncate ?? false, sourceModel));
+  await runPhase(ctx, 'replication', async () => {
     await ensurePublication(ctx, tables);
     ctx.emit({ type: 'step', step: 'publication', detail: `${ctx.names.publication}: ${tables.length} tables` });
     await ensureSlot(ctx);

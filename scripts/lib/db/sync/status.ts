@@ -8,7 +8,8 @@
  * behind the source's current WAL; lag in seconds is the time since the subscriber last
  * confirmed a position (0 when nothing is pending).
  */
-import { DEFAULT_PREFIX, inPhase, subscriptionOn, syncNames, type SyncContext } from './context';
+import { DEFAULT_PREFIX, subscriptionOn, syncNames, type SyncContext } from './context';
+import { runPhase } from '../phase';
 import { freezeState, type FreezeState } from './freeze';
 import { describeHolder, pairLockHolder, type LockHolder } from './lock';
 
@@ -152,5 +153,5 @@ export async function readStatus(ctx: SyncContext, flags: CommandFlags = {}): Pr
 
 /** status as a phase-less step (the CLI's `status`). */
 export async function syncStatus(ctx: SyncContext): Promise<SyncStatus> {
-  return (await inPhase(ctx, 'replication', () => readStatus(ctx))).value;
+  return await runPhase(ctx, 'replication', () => readStatus(ctx));
 }
