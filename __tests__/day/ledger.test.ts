@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '../../scripts/lib/rehearsal/day/app';
 import { errorsPerStage, readLedger, readOnlyWindow, wrongDatabaseWrites, type WriterChange } from '../../scripts/lib/rehearsal/day/ledger';
+import { judgeInside } from '../../scripts/lib/rehearsal/day/report';
 
 const SRC = '127.0.0.1:5001/verceldb';
 const RDS = '127.0.0.1:5002/venturenudge';
@@ -60,5 +61,17 @@ describe('the ledger judge of the migration-day rehearsal', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'vn-ledger-')), 'ledger.jsonl');
     writeFileSync(file, `${JSON.stringify(ack(2, SRC))}\n${JSON.stringify(ack(1, SRC))}\n{"ok":tr`);
     expect(readLedger(file).map((e) => e.at)).toEqual([1, 2]);
+  });
+});
+
+describe("the rehearsal's own comparison inside a read-only window", () => {
+  const w = { from: 'source' as const, to: 'rds' as const, lastOldAck: 1000, firstNewAck: 9000, seconds: 8, refused: 10, firstRefused: 1100 };
+
+  test('only the part of a comparison inside the window counts', () => {
+    expect(judgeInside(w, [{ after: 'finish', same: true, difference: undefined, at: 6000, seconds: 5 }])).toBe(3);
+  });
+
+  test('a comparison before the window, or one without timing, counts nothing', () => {
+    expect(judgeInside(w, [{ after: 'x', same: true, difference: undefined, at: 0, seconds: 0.5 }, { after: 'y', same: true, difference: undefined }])).toBe(0);
   });
 });

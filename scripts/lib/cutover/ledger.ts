@@ -35,6 +35,8 @@ export interface SourceMark {
   readonly modifications: string;
   /** `pg_stat_database.stats_reset` of the database (a reset makes {@link modifications} meaningless). */
   readonly statsReset: string | null;
+  /** Sum of analyze_count + autoanalyze_count over the user tables (absent in marks of older versions). */
+  readonly analyses?: string;
   /** Name prefix of the publication and slot finish dropped. */
   readonly prefix: string;
 }

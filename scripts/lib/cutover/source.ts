@@ -14,8 +14,13 @@
  *      and no prepared transaction waits (pg_prepared_xacts): either could still commit a write;
  *   2. `pg_snapshot_xmax(pg_current_snapshot())` is the mark's: not one transaction id was
  *      assigned since, so nothing was written (no row, no DDL). This is the usual case;
- *   3. when ids were assigned (autovacuum's ANALYZE takes one, as does DDL or any write), the
- *      statistics decide: the sum of n_tup_ins + n_tup_upd + n_tup_del over the user tables must
+ *   3. when ids were assigned and the user tables' ANALYZE counters (analyze_count +
+ *      autoanalyze_count, which an ANALYZE updates in the shared statistics at once, PG 15+) went up
+ *      by exactly that many, with the row counters unchanged, each id was an ANALYZE (autovacuum's,
+ *      on a source that took writes all day): no wait. (Not told apart: a write whose counters are
+ *      not flushed yet hiding behind an ANALYZE that assigned no id, of an empty table, in the same
+ *      seconds; such a write must also have got past the freeze's triggers.)
+ *   4. otherwise (DDL, a write, or ids and analyses that do not match), the statistics decide: the sum of n_tup_ins + n_tup_upd + n_tup_del over the user tables must
  *      equal the mark's, read again after `settleMs` (a backend flushes its counters within
  *      about 10 s of going idle, and on exit) and with the statistics not reset since. Rows written
  *      since finish fail the check; ids without rows pass with a note saying how many (a DDL
@@ -29,13 +34,14 @@ import type { SourceMark } from './ledger';
 
 export const CHECK_APP = 'venture-nudge-cutover';
 
-async function counters(client: Client): Promise<{ modifications: string; statsReset: string | null }> {
+async function counters(client: Client): Promise<{ modifications: string; statsReset: string | null; analyses: string }> {
   await client.query('SELECT pg_stat_clear_snapshot()');
-  const r = await client.query<{ modifications: string; stats_reset: string | null }>(
+  const r = await client.query<{ modifications: string; stats_reset: string | null; analyses: string }>(
     `SELECT (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text FROM pg_stat_user_tables) AS modifications,
+            (SELECT coalesce(sum(analyze_count + autoanalyze_count), 0)::text FROM pg_stat_user_tables) AS analyses,
             (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset`,
   );
-  return { modifications: r.rows[0].modifications, statsReset: r.rows[0].stats_reset };
+  return { modifications: r.rows[0].modifications, statsReset: r.rows[0].stats_reset, analyses: r.rows[0].analyses };
 }
 
 async function xmax(client: Client): Promise<string> {
@@ -92,6 +98,9 @@ async function noWriteSince(client: Client, mark: SourceMark, o: LiveCheckOption
   const assigned = BigInt(await xmax(client)) - BigInt(mark.xmax);
   if (assigned === 0n) return { what: 'no-write', ok: true, detail: 'no transaction id assigned on the source since finish: nothing was written' };
   let now = await counters(client);
+  if (mark.analyses !== undefined && now.statsReset === mark.statsReset && now.modifications === mark.modifications && BigInt(now.analyses) - BigInt(mark.analyses) === assigned) {
+    return { what: 'no-write', ok: true, detail: `no row written on the source since finish (${assigned} transaction id(s) assigned, each an ANALYZE: the tables' analyze counters went up by as many)` };
+  }
   if (now.modifications === mark.modifications && now.statsReset === mark.statsReset && (o.settleMs ?? 11000) > 0) {
     await new Promise((r) => setTimeout(r, o.settleMs ?? 11000));
     now = await counters(client);

@@ -25,7 +25,7 @@ function verdict(r: DayReport): string {
   if (r.failedStep?.error) out.push('', `first failed step: ${r.failedStep.id}: ${r.failedStep.command}`, ...r.failedStep.error.split('\n').map((l) => `  | ${l}`));
   out.push('', `database: pgbench scale ${r.scale} + the app's tables, ${formatBytes(r.databaseBytes)}; ${r.requests} requests`);
   out.push(`acknowledged writes ${r.acknowledgedWrites}, refused ${r.refusedWrites}; lost ${r.lostWrites}; on the wrong database ${r.writesOnWrongDatabase}; database of record now: ${r.databaseOfRecord}`);
-  for (const w of r.windows) out.push(`read-only window ${w.from} -> ${w.to}: ${w.seconds.toFixed(1)} s (last ack on ${w.from} to first ack on ${w.to}, ${w.refused} writes refused in it)`);
+  for (const w of r.windows) out.push(`read-only window ${w.from} -> ${w.to}: ${w.seconds.toFixed(1)} s (last ack on ${w.from} to first ack on ${w.to}, ${w.refused} writes refused in it; ${w.judgeSeconds.toFixed(1)} s of it the rehearsal's own comparison, so ${w.besideJudgeSeconds.toFixed(1)} s beside it)`);
   for (const f of r.freezes) out.push(`${f.step}: freeze ${s(f.freezeSeconds)}, verify ${s(f.verifySeconds)}${f.toVerifiedSeconds === null ? "" : `, start -> verified ${s(f.toVerifiedSeconds)}`}`);
   out.push(`refused writes per stage: ${Object.entries(r.errorsPerStage).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const c of r.comparisons) out.push(`independent comparison after ${c.after}: ${c.same ? 'identical' : 'DIFFERENT (see report.json)'}`);

@@ -19,6 +19,7 @@
  * The stage steps' `terraform apply` runs with TF_CLI_ARGS_apply=-refresh=false: the stack
  * was applied once and nothing but these steps changes it, so the state is what moto holds.
  */
+import type { Comparison } from './report';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -84,7 +85,7 @@ export interface DayRun {
   readonly stages: { at: number; stage: string }[];
   readonly switches: { at: number; from: 'source' | 'rds'; to: 'source' | 'rds' }[];
   readonly steps: StepResult[];
-  readonly comparisons: { after: string; same: boolean; difference: unknown }[];
+  readonly comparisons: Comparison[];
   readonly superuserSteps: string[];
 }
 

@@ -39,14 +39,16 @@ export interface DayReport {
   readonly lostWrites: number;
   readonly writesOnWrongDatabase: number;
   readonly readOnlyWindowSeconds: number | null;
+  /** The same, without the rehearsal's own comparisons inside it (JudgedWindow.besideJudgeSeconds). */
+  readonly readOnlyWindowBesideJudgeSeconds: number | null;
   readonly freezeSeconds: number | null;
   readonly verifySeconds: number | null;
   /** From the start of the first finish to its "verified". */
   readonly toVerifiedSeconds: number | null;
   readonly errorsPerStage: Record<string, number>;
-  readonly windows: ReadOnlyWindow[];
+  readonly windows: JudgedWindow[];
   readonly freezes: FreezeFigures[];
-  readonly comparisons: { after: string; same: boolean; difference: unknown }[];
+  readonly comparisons: Comparison[];
   readonly steps: { id: string; command: string; ok: boolean; seconds: number; error?: string }[];
   /** The first step that failed (the walk stops there). */
   readonly failedStep?: { id: string; command: string; error?: string };
@@ -66,6 +68,36 @@ const seconds = (text: string, re: RegExp): number | null => {
   if (!m) return null;
   return m[2] === 'ms' ? Number(m[1]) / 1000 : Number(m[1]);
 };
+
+/** An independent comparison of the two databases, and when the rehearsal held the walk for it. */
+export interface Comparison {
+  readonly after: string;
+  readonly same: boolean;
+  readonly difference: unknown;
+  /** When it started (ms since the epoch) and how long the walk waited for it. */
+  readonly at?: number;
+  readonly seconds?: number;
+}
+
+/** A read-only window, with the time inside it the rehearsal itself spent comparing (no user step). */
+export interface JudgedWindow extends ReadOnlyWindow {
+  /** Seconds of independent comparisons inside the window: the rehearsal's own pause, not a step of the runbook. */
+  readonly judgeSeconds: number;
+  /** The window without that pause: what a user who runs the next command at once sees. */
+  readonly besideJudgeSeconds: number;
+}
+
+/** Seconds of comparisons that fall inside a window. */
+export function judgeInside(w: ReadOnlyWindow, comparisons: readonly Comparison[]): number {
+  let ms = 0;
+  for (const c of comparisons) {
+    if (c.at === undefined || c.seconds === undefined) continue;
+    const from = Math.max(c.at, w.lastOldAck);
+    const to = Math.min(c.at + c.seconds * 1000, w.firstNewAck);
+    if (to > from) ms += to - from;
+  }
+  return ms / 1000;
+}
 
 export interface FreezeFigures {
   readonly step: string;
@@ -90,7 +122,7 @@ export interface JudgeInput {
   readonly switches: readonly { at: number; from: 'source' | 'rds'; to: 'source' | 'rds' }[];
   readonly stages: readonly { at: number; stage: string }[];
   readonly steps: readonly StepResult[];
-  readonly comparisons: { after: string; same: boolean; difference: unknown }[];
+  readonly comparisons: Comparison[];
   readonly superuserSteps: string[];
   readonly scale: number;
   readonly databaseBytes: number;
@@ -113,8 +145,14 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
   const lost = acks.filter((e) => !present.get(e.table)?.has(e.rid));
   const wrong = wrongDatabaseWrites(i.ledger, i.timeline, databaseOf);
   const perSwitch = i.switches.map((s) => readOnlyWindow(i.ledger, s.at, s.from, s.to, databaseOf));
-  const windows = perSwitch.filter((w): w is ReadOnlyWindow => w !== undefined);
+  const windows: JudgedWindow[] = perSwitch
+    .filter((w): w is ReadOnlyWindow => w !== undefined)
+    .map((w) => {
+      const judgeSeconds = Number(judgeInside(w, i.comparisons).toFixed(3));
+      return { ...w, judgeSeconds, besideJudgeSeconds: Number((w.seconds - judgeSeconds).toFixed(3)) };
+    });
   const forward = windows.filter((w) => w.to === 'rds').map((w) => w.seconds);
+  const forwardBeside = windows.filter((w) => w.to === 'rds').map((w) => w.besideJudgeSeconds);
   const freezes = i.steps.filter((s) => /^finish|^rollback/.test(s.id) && s.ok).map(freezeFigures);
   const firstFinish = freezes.find((f) => f.step.startsWith('finish'));
   const failed = i.steps.find((s) => !s.ok);
@@ -138,6 +176,7 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
     lostWrites: lost.length,
     writesOnWrongDatabase: wrong.length,
     readOnlyWindowSeconds: forward.length ? Math.max(...forward) : null,
+    readOnlyWindowBesideJudgeSeconds: forwardBeside.length ? Math.max(...forwardBeside) : null,
     freezeSeconds: firstFinish?.freezeSeconds ?? null,
     verifySeconds: firstFinish?.verifySeconds ?? null,
     toVerifiedSeconds: firstFinish?.toVerifiedSeconds ?? null,

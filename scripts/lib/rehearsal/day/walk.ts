@@ -142,8 +142,9 @@ async function walk(run: DayRun): Promise<void> {
     if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
     if (!r.ok) return;
     if (switching) {
+      const at = Date.now();
       const c = await compareSides(run.db);
-      run.comparisons.push({ after: name, same: c.same, difference: c.same ? undefined : c.difference });
+      run.comparisons.push({ after: name, same: c.same, difference: c.same ? undefined : c.difference, at, seconds: (Date.now() - at) / 1000 });
       run.log(`independent comparison after ${name}: ${c.same ? 'identical' : `DIFFERENT ${JSON.stringify(c.difference).slice(0, 600)}`}`);
     }
     if (id === 'start' || id === 'start-again') await waitReady(run);
