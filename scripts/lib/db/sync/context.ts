@@ -15,7 +15,7 @@ import { connect, MigrationError, parseUrl, refuseSameDatabaseSessions, refuseSa
 import { errDetail, errText } from '../errors';
 import { closeQuietly } from '../pool';
 import { readSchema } from '../schema/catalog';
-import { selectTables, type TableFilter } from '../schema/ddl';
+import { selectTables, type TableFilter } from '../schema/selection';
 
 export const DEFAULT_PREFIX = 'vn_sync';
 const PREFIX = /^[a-z][a-z0-9_]{0,39}$/;

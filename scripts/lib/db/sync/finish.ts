@@ -30,7 +30,8 @@
 import { MigrationError } from '../connection';
 import { DEFAULT_JOBS } from '../pool';
 import { readSchema } from '../schema/catalog';
-import { carrySequenceValues, selectedSequences, type SequenceValue } from '../sequences';
+import { carrySequenceValues, type SequenceValue } from '../sequences';
+import { selectedSequences } from '../schema/selection';
 import { verifyDatabases, type VerifyReport } from '../verify';
 import { ensureAppRole } from './app-access';
 import { removeReplication } from './cleanup';
