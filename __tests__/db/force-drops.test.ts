@@ -9,7 +9,7 @@
  */
 import { MigrationError } from '../../scripts/lib/db/connection';
 import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
-import { dropRoutine } from '../../scripts/lib/db/copy/pre-data';
+import { dropRoutine } from '../../scripts/lib/db/schema/kinds/functions';
 import { expectSameDatabase, schemaDump } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';

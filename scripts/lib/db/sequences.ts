@@ -1,7 +1,5 @@
-/** Sequence values: which sequences a selection covers, and reading their positions. */
+/** Sequence values: reading their positions and carrying them (which sequences a selection covers: schema/selection.ts). */
 import type { Client } from 'pg';
-import type { SchemaModel } from './schema/catalog';
-import { selectTables, type TableFilter } from './schema/ddl';
 
 export interface SequenceValue {
   readonly sequence: string;
@@ -16,27 +14,6 @@ export async function readSequenceValues(client: Client, sequences: readonly str
   const rows = (await client.query<{ i: number; v: string; c: boolean }>(sql)).rows.sort((a, b) => a.i - b.i);
   return rows.map((r) => ({ sequence: sequences[r.i], lastValue: r.v, isCalled: r.c }));
 }
-
-/** Sequences a column default names with `nextval('schema.seq'::regclass)` (as read with an empty search_path). */
-export function sequencesInDefault(expr: string | null): string[] {
-  if (!expr) return [];
-  return [...expr.matchAll(/nextval\('((?:[^']|'')+)'::regclass\)/g)].map((m) => m[1].replace(/''/g, "'"));
-}
-
-/**
- * Sequences that belong to the selection: owned by a selected table, used by a column default
- * of a selected table, or (without a table filter) free-standing.
- */
-export function selectedSequences(model: SchemaModel, filter: TableFilter = {}): string[] {
-  const tables = selectTables(model, filter);
-  const selected = new Set(tables.map((t) => t.oid));
-  const usedByDefaults = new Set(tables.flatMap((t) => t.columns.flatMap((c) => sequencesInDefault(c.defaultExpr))));
-  const filtered = Boolean(filter.include?.length || filter.exclude?.length);
-  return model.sequences
-    .filter((s) => (s.ownedBy ? selected.has(s.ownedBy.tableOid) : !filtered) || usedByDefaults.has(s.qname))
-    .map((s) => s.qname);
-}
-
 
 /** Reads the given sequences on the source and sets them on the target (one statement); returns the values. */
 export async function carrySequenceValues(source: Client, target: Client, sequences: readonly string[]): Promise<SequenceValue[]> {

@@ -11,11 +11,12 @@
  */
 import type { Client } from 'pg';
 import { closeQuietly, DEFAULT_JOBS, runPool } from './pool';
-import { readSequenceValues, selectedSequences, type SequenceValue } from './sequences';
+import { readSequenceValues, type SequenceValue } from './sequences';
 import { connect, MigrationError, quoteIdent, STABLE_SESSION_SQL } from './connection';
 import { refuseSameDatabaseSessions } from './session';
 import { readSchema, type SchemaModel, type Table, type View } from './schema/catalog';
-import { allStatements, buildDdl, schemaSignature, selectTables, type TableFilter } from './schema/ddl';
+import { schemaSignature } from './schema/ddl';
+import { select, type TableFilter } from './schema/selection';
 
 
 export interface TableCheck {
@@ -158,7 +159,7 @@ async function matviewMismatch(sides: MatviewSides, v: View, src: { n: string; h
 /** Populated materialized views: the same rows on both sides. */
 async function verifyMatviews(sides: MatviewSides, sourceModel: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Promise<{ checks: TableCheck[]; mismatches: string[] }> {
   const { source, target } = sides;
-  const kept = new Set(allStatements(buildDdl(sourceModel, filter)).filter((s) => s.object.startsWith('materialized view ')).map((s) => s.object.slice('materialized view '.length)));
+  const kept = new Set(select(sourceModel, filter).views.filter((v) => v.kind === 'm').map((v) => v.qname));
   const onTarget = new Map(targetModel.views.map((v) => [v.qname, v]));
   const checks: TableCheck[] = [];
   const mismatches: string[] = [];
@@ -275,9 +276,8 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
 
     const targetTables = new Map(targetModel.tables.map((t) => [t.qname, t]));
     const method = sourceModel.serverVersionNum >= 140000 && targetModel.serverVersionNum >= 140000 ? 'record' : 'text';
-    const tables = selectTables(sourceModel, filter)
-      .filter((t) => t.kind === 'r' && options.data !== false)
-      .sort((x, y) => y.bytes - x.bytes);
+    const selection = select(sourceModel, filter);
+    const tables = options.data === false ? [] : selection.dataTables;
     const checks: TableCheck[] = [];
     await runPool(tables, jobs, async (t, w) => {
       const t0 = Date.now();
@@ -315,7 +315,7 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRep
     }
     checks.sort((a, b) => a.table.localeCompare(b.table));
 
-    const seqNames = options.data === false || options.sequences === false ? [] : selectedSequences(sourceModel, filter);
+    const seqNames = options.data === false || options.sequences === false ? [] : selection.sequences;
     const expected = options.sequences === false ? [] : (options.expectedSequences ?? (await readSequenceValues(sources[0], seqNames)));
     const targetSeqNames = new Set(targetModel.sequences.map((s) => s.qname));
     const present = expected.filter((s) => targetSeqNames.has(s.sequence));

@@ -10,8 +10,9 @@ import { errText, type Phase } from '../errors';
 export { phaseError, rerunAdvice, rerunHint, runPhase } from '../phase';
 import type { Pair } from '../session';
 import type { NotCarried } from '../schema/carried';
-import type { SchemaModel, Table } from '../schema/catalog';
-import type { DdlPlan, TableFilter } from '../schema/ddl';
+import type { SchemaModel } from '../schema/catalog';
+import type { DdlPlan } from '../schema/kinds/kind';
+import type { Selection, TableFilter } from '../schema/selection';
 import type { CopyEvent, CopyMode, CopyOptions, PlannedTable } from './types';
 
 /** What a run has before preflight: options, connections, snapshot, event sink. */
@@ -58,23 +59,12 @@ export interface RunState {
   stopping?: Promise<void>;
 }
 
-/** The tables and sequences a run covers; computed once in preflight. */
-export interface Selection {
-  /** Selected tables, partitioned parents included. */
-  readonly tables: Table[];
-  /** Tables holding rows (kind 'r'), largest first. */
-  readonly dataTables: Table[];
-  /** Sequences whose values the run sets: owned by a selected table or used by its defaults. */
-  readonly sequences: string[];
-  /** Selected tables that exist on the target before the run. */
-  readonly onTarget: string[];
-}
-
 /** Everything the phases after preflight read. */
 export interface RunContext extends Session {
   readonly model: SchemaModel;
   readonly targetModel: SchemaModel;
   readonly plan: DdlPlan;
+  /** The table selection, computed once in preflight. */
   readonly selection: Selection;
   readonly dataPlan: PlannedTable[];
   /** Objects not carried that the user skipped explicitly. */

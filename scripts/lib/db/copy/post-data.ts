@@ -6,7 +6,7 @@
  */
 import type { Client } from 'pg';
 import { closeQuietly, runPool, settleAll } from '../pool';
-import type { Statement } from '../schema/ddl';
+import type { Statement } from '../schema/kinds/kind';
 import { phaseError, statementError, runPhase, type RunContext } from './context';
 import { openWriter } from './session';
 import { restoreForeignKeys } from './foreign-keys';

@@ -5,8 +5,10 @@
  */
 import type { Client } from 'pg';
 import type { SchemaModel } from '../schema/catalog';
-import type { Statement } from '../schema/ddl';
-import { runPhase, statementError, type RunContext, type Selection } from './context';
+import type { Statement } from '../schema/kinds/kind';
+import { KINDS } from '../schema/kinds/index';
+import type { Selection } from '../schema/selection';
+import { runPhase, statementError, type RunContext } from './context';
 import { DROP_RECORD_SQL, RECORD_SCHEMA, recordStatements } from './resume';
 import type { CopyEvent } from './types';
 
@@ -15,74 +17,29 @@ const RETRYABLE_DDL = new Set(['42P01', '42704', '42883', '3F000', '42P07']);
 
 /**
  * Drops, on the target, every object of the model the copy is about to create that the target
- * holds (force without a table filter: the selection is the whole database).
+ * holds (force without a table filter: the selection is the whole database), each kind's in
+ * its place (ForcePolicy.drop).
  */
 export function dropStatements(model: SchemaModel, selection: Selection, targetModel: SchemaModel): string[] {
-  const has = new Set([...targetModel.tables, ...targetModel.views, ...targetModel.sequences, ...targetModel.types].map((x) => x.qname));
-  const hasFn = new Set(targetModel.functions.map((f) => f.identity));
-  const hasOp = new Set(targetModel.operators.map((o) => o.identity));
-  const hasColl = new Set(targetModel.collations.map((c) => c.identity));
-  const out: string[] = [];
-  for (const v of [...model.views].reverse()) if (has.has(v.qname)) out.push(`DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${v.qname} CASCADE`);
-  for (const t of selection.tables.filter((x) => !x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
-  for (const t of selection.tables.filter((x) => x.parent && has.has(x.qname))) out.push(`DROP TABLE IF EXISTS ${t.qname} CASCADE`);
-  for (const s of model.sequences.filter((x) => !x.identity && has.has(x.qname))) out.push(`DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
-  for (const o of model.operators.filter((x) => hasOp.has(x.identity))) out.push(dropOperator(o.identity));
-  for (const f of model.functions.filter((x) => hasFn.has(x.identity))) out.push(dropRoutine(f));
-  for (const t of [...model.types].reverse()) if (has.has(t.qname)) out.push(`DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`);
-  for (const c of model.collations.filter((x) => hasColl.has(x.identity))) out.push(`DROP COLLATION IF EXISTS ${c.identity} CASCADE`);
-  return out;
-}
-
-/**
- * DROP for a function, procedure or aggregate of the model. DROP ROUTINE takes no ORDER BY in
- * its argument list, so an ordered-set or hypothetical-set aggregate (`pct(float8 ORDER BY
- * anyelement)`) is dropped with DROP AGGREGATE, which also needs `(*)` for a zero-argument
- * aggregate; functions and procedures (VARIADIC, IN/OUT/INOUT modes included) with DROP ROUTINE.
- */
-export function dropRoutine(f: { readonly identity: string; readonly sql: string }): string {
-  if (!f.sql.startsWith('CREATE AGGREGATE')) return `DROP ROUTINE IF EXISTS ${f.identity} CASCADE`;
-  return `DROP AGGREGATE IF EXISTS ${f.identity.replace(/\(\)$/, '(*)')} CASCADE`;
-}
-
-/** DROP OPERATOR for an operator identity `schema.op(left,right)` (NONE for a missing side). */
-function dropOperator(identity: string): string {
-  return `DROP OPERATOR IF EXISTS ${identity.replace(/\(([^()]*)\)$/, ' ($1)')} CASCADE`;
+  const drops = KINDS.flatMap((k) => (k.force?.drop ? [k.force.drop] : [])).sort((a, b) => a.at - b.at);
+  return drops.flatMap((d) => d.statements({ model, sel: selection, targetModel }));
 }
 
 /**
  * The recorded undo of a full or schema-only run that failed after schema:pre: drop what the
  * run created (tables it did not reload in place, and the views, sequences, operators, functions,
  * types, collations, schemas and extensions the target did not hold before), so no table is left
- * without its keys and a rerun does not meet "already exists".
+ * without its keys and a rerun does not meet "already exists". Each kind drops its own objects
+ * (Kind.undo), pass by pass, newest first within a pass.
  */
 export function undoStatements(ctx: RunContext): string[] {
-  const t = ctx.targetModel;
-  const fns = new Set(t.functions.map((f) => f.identity));
-  const schemas = new Set(t.schemas.map((s) => s.name));
-  const exts = new Set(t.extensions.map((x) => x.name));
-  const domains = new Set(ctx.model.types.filter((x) => x.kind === 'domain').map((x) => x.qname));
+  const c = { model: ctx.model, targetModel: ctx.targetModel, reload: ctx.reload };
+  const created = ctx.plan.pre.map((s) => s.object).reverse();
+  const undoers = KINDS.flatMap((k) => (k.undo ? [k.undo] : []));
+  const passes = [...new Set(undoers.map((u) => u.pass))].sort((a, b) => a - b);
   const out: string[] = [DROP_RECORD_SQL];
-  const created = ctx.plan.pre.map((s) => s.object);
-  const routines = new Map(ctx.model.functions.map((f) => [f.identity, f]));
-  const name = (o: string, prefix: string) => o.slice(prefix.length);
-  for (const o of [...created].reverse()) {
-    if (o.startsWith('materialized view ')) out.push(`DROP MATERIALIZED VIEW IF EXISTS ${name(o, 'materialized view ')} CASCADE`);
-    else if (o.startsWith('view ')) out.push(`DROP VIEW IF EXISTS ${name(o, 'view ')} CASCADE`);
-  }
-  for (const tb of ctx.selection.tables.filter((x) => !x.parent && !ctx.reload.includes(x.qname))) out.push(`DROP TABLE IF EXISTS ${tb.qname} CASCADE`);
-  const ops = new Set(t.operators.map((o) => o.identity));
-  const colls = new Set(t.collations.map((c) => c.identity));
-  for (const o of [...created].reverse()) {
-    if (o.startsWith('sequence ')) out.push(`DROP SEQUENCE IF EXISTS ${name(o, 'sequence ')} CASCADE`);
-    else if (o.startsWith('operator ') && !ops.has(name(o, 'operator '))) out.push(dropOperator(name(o, 'operator ')));
-    else if (o.startsWith('function ') && !fns.has(name(o, 'function '))) out.push(dropRoutine(routines.get(name(o, 'function ')) ?? { identity: name(o, 'function '), sql: '' }));
-    else if (o.startsWith('type ')) out.push(`DROP ${domains.has(name(o, 'type ')) ? 'DOMAIN' : 'TYPE'} IF EXISTS ${name(o, 'type ')} CASCADE`);
-    else if (o.startsWith('collation ') && !colls.has(name(o, 'collation '))) out.push(`DROP COLLATION IF EXISTS ${name(o, 'collation ')} CASCADE`);
-  }
-  for (const o of [...created].reverse()) {
-    if (o.startsWith('extension ') && !exts.has(name(o, 'extension ').replace(/^"|"$/g, ''))) out.push(`DROP EXTENSION IF EXISTS ${name(o, 'extension ')}`);
-    else if (o.startsWith('schema ') && !schemas.has(name(o, 'schema ').replace(/^"|"$/g, '').replace(/""/g, '"'))) out.push(`DROP SCHEMA IF EXISTS ${name(o, 'schema ')}`);
+  for (const pass of passes) {
+    for (const o of created) for (const u of undoers.filter((x) => x.pass === pass)) out.push(...[u.statement(o, c)].filter((x): x is string => Boolean(x)));
   }
   return out;
 }

@@ -9,10 +9,11 @@ import { assertRolesExist } from '../schema/roles';
 import { checkCarried, describeNotCarried, type NotCarried } from '../schema/carried';
 import { targetNotCarried } from '../schema/target';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
-import { buildDdl, selectTables, unmatchedPatterns, type DdlPlan, type TableFilter } from '../schema/ddl';
-import { selectedSequences } from '../sequences';
+import { buildDdl } from '../schema/ddl';
+import type { DdlPlan } from '../schema/kinds/kind';
+import { select, unmatchedPatterns, type Selection } from '../schema/selection';
 import { allSettledOrThrow, closeQuietly, settleAll } from '../pool';
-import { runPhase, track, type RunContext, type Selection, type Session } from './context';
+import { runPhase, track, type RunContext, type Session } from './context';
 import { openWriter } from './session';
 import { planForce } from './force';
 import { checkResumable, DROP_RECORD_SQL, readRecord, RECORD_SCHEMA, stillEqual, type ResumeRecord } from './resume';
@@ -32,18 +33,6 @@ async function targetObjectCount(client: Client): Promise<{ count: number; examp
         AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')`,
   );
   return { count: r.rows[0].n, example: r.rows[0].example };
-}
-
-/** Computes the tables and sequences the run covers. */
-export function computeSelection(model: SchemaModel, targetModel: SchemaModel, filter: TableFilter): Selection {
-  const tables = selectTables(model, filter);
-  const onTarget = new Set(targetModel.tables.map((t) => t.qname));
-  return {
-    tables,
-    dataTables: tables.filter((t) => t.kind === 'r').sort((a, b) => b.bytes - a.bytes),
-    sequences: selectedSequences(model, filter),
-    onTarget: tables.map((t) => t.qname).filter((q) => onTarget.has(q)),
-  };
 }
 
 /** data-only: every selected table exists on the target with every copied column, and is empty unless forced. */
@@ -214,7 +203,7 @@ export async function preflight(s: Session): Promise<RunContext> {
     const [model, targetModel] = await allSettledOrThrow([readSchema(s.source), readSchema(s.target), reading ? openWorkers(s, s.jobs) : Promise.resolve()]);
     const bad = [...unmatchedPatterns(model, s.filter.include), ...unmatchedPatterns(model, s.filter.exclude)];
     if (bad.length) fail(`table pattern ${bad.map((b) => `"${b}"`).join(', ')} matches no table on the source: check --tables / --exclude-tables`);
-    const selection = computeSelection(model, targetModel, s.filter);
+    const selection = select(model, s.filter, targetModel);
     await lockSelection(s.source, selection.tables, false);
     if (reading) await keepWorkers(s, selection.tables, Math.min(s.jobs, Math.max(1, selection.dataTables.length)));
     if (s.mode !== 'schema-only') await checkRowSecurity(s, selection.dataTables);
@@ -234,7 +223,7 @@ export async function preflight(s: Session): Promise<RunContext> {
       estimatedRows: t.estimatedRows,
       bytes: t.bytes,
     }));
-    const writes = await planWrites(s, model, targetModel, selection, buildDdl(model, s.filter, { skip: s.options.skip }), record);
+    const writes = await planWrites(s, model, targetModel, selection, buildDdl(model, selection, { skip: s.options.skip }), record);
     for (const sk of writes.plan.skipped) s.warn(`skipped ${sk}`);
     return { ...s, model, targetModel, selection, dataPlan, notCarried, ...writes };
   });

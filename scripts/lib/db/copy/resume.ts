@@ -22,7 +22,8 @@
 import type { Client } from 'pg';
 import { MigrationError } from '../errors';
 import type { SchemaModel, Table } from '../schema/catalog';
-import { schemaSignature, type TableFilter } from '../schema/ddl';
+import { schemaSignature } from '../schema/ddl';
+import type { TableFilter } from '../schema/selection';
 import { quoteLiteral } from '../sql';
 import { tableHashSql } from '../verify';
 import { ident } from './context';

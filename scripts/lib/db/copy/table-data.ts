@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { closeQuietly, runPool } from '../pool';
 import type { Table } from '../schema/catalog';
-import type { Statement } from '../schema/ddl';
+import type { Statement } from '../schema/kinds/kind';
 import { ident, phaseError, statementError, runPhase, type RunContext } from './context';
 import { loadAtomically } from './atomic-load';
 import { copyColumns } from './columns';

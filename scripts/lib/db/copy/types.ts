@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import { MigrationError, type Phase } from '../errors';
 import type { Table } from '../schema/catalog';
 import type { NotCarried } from '../schema/carried';
-import type { TableFilter } from '../schema/ddl';
+import type { TableFilter } from '../schema/selection';
 import type { SequenceValue } from '../sequences';
 import type { VerifyEvent, VerifyReport } from '../verify';
 

@@ -15,7 +15,7 @@ import { MigrationError, type Phase } from '../connection';
 import type { PhaseTiming } from '../phase';
 import { readSchema, type SchemaModel } from '../schema/catalog';
 import { closePair, openPair, parsePair, type Pair } from '../session';
-import { selectTables, type TableFilter } from '../schema/ddl';
+import { selectTables, type TableFilter } from '../schema/selection';
 
 export const DEFAULT_PREFIX = 'vn_sync';
 const PREFIX = /^[a-z][a-z0-9_]{0,39}$/;

@@ -30,7 +30,7 @@
 import type { Client } from 'pg';
 import { MigrationError, quoteIdent } from '../connection';
 import { readSchema } from '../schema/catalog';
-import { selectTables, type TableFilter } from '../schema/ddl';
+import { selectTables, type TableFilter } from '../schema/selection';
 import { SYNC_APP } from './context';
 
 /** The schema holding the freeze's function; its triggers are all named {@link FREEZE_TRIGGER}. */

@@ -8,7 +8,7 @@
  */
 import type { Client } from 'pg';
 import { readSchema, type SchemaModel, type Table } from '../schema/catalog';
-import { selectTables } from '../schema/ddl';
+import { selectTables } from '../schema/selection';
 import type { SyncContext } from './context';
 
 export interface PreflightCheck {

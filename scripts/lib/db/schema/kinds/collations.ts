@@ -1,6 +1,7 @@
 /** User-defined collations (libc or ICU), created before the types and tables that use them. */
 import type { NamedDef } from '../model';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { keptWhenEqual, undoCreated, type Kind } from './kind';
 
 const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
@@ -29,3 +30,29 @@ export async function readCollations(ctx: ReadContext): Promise<NamedDef[]> {
   );
   return rows.map((r) => ({ oid: Number(r.oid), identity: r.qname, sql: collationSql(r) }));
 }
+
+export const collations: Kind = {
+  name: 'collations',
+  fields: ['collations'],
+  read: async (ctx) => ({ collations: await readCollations(ctx) }),
+  emit: [{ phase: 'pre', at: 30, statements: ({ model }) => model.collations.map((c) => ({ object: `collation ${c.identity}`, sql: c.sql })) }],
+  undo: {
+    pass: 2,
+    statement: (o, { targetModel }) => undoCreated(o, 'collation', targetModel.collations.map((c) => c.identity), (name) => `DROP COLLATION IF EXISTS ${name} CASCADE`),
+  },
+  force: {
+    drop: {
+      at: 60,
+      statements: ({ model, targetModel }) =>
+        model.collations.filter((x) => targetModel.collations.some((c) => c.identity === x.identity)).map((c) => `DROP COLLATION IF EXISTS ${c.identity} CASCADE`),
+    },
+    // no CREATE OR REPLACE COLLATION: the target's is kept when equal
+    kept: ({ model, targetModel }) => keptWhenEqual('collation', 'collation', model.collations, targetModel.collations),
+    cascade: {
+      catalog: 'pg_collation',
+      from: 'pg_collation x JOIN pg_namespace n ON n.oid = x.collnamespace',
+      name: `format('%I.%I', n.nspname, x.collname)`,
+      names: (model) => model.collations.map((c) => c.identity),
+    },
+  },
+};

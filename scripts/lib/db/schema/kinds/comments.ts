@@ -1,6 +1,7 @@
 /** COMMENT ON for every object kind the copy carries. */
 import type { CommentDef } from '../model';
 import { q, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 /** pg_identify_object type -> COMMENT ON keyword. */
 const COMMENT_KIND: Record<string, string> = {
@@ -58,3 +59,10 @@ export async function readComments(ctx: ReadContext): Promise<CommentDef[]> {
     return [{ relOid: r.reloid ?? null, key: `${kind} ${target}`, sql: `COMMENT ON ${kind} ${target} IS ${r.text}` }];
   });
 }
+
+export const comments: Kind = {
+  name: 'comments',
+  fields: ['comments'],
+  read: async (ctx) => ({ comments: await readComments(ctx) }),
+  emit: [{ phase: 'post:final', at: 380, statements: ({ model, sel }) => model.comments.filter((c) => sel.keeps(c.relOid)).map((c) => ({ object: `comment ${c.key}`, sql: c.sql })) }],
+};

@@ -4,7 +4,9 @@
  * attachment (as an {@link Index} without a definition).
  */
 import type { Constraint, Index } from '../model';
+import { quoteIdent } from '../../sql';
 import { q, QN, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 export async function readConstraints(
   ctx: ReadContext,
@@ -34,3 +36,48 @@ export async function readConstraints(
   }
   return { constraints, attachments };
 }
+
+export const constraints: Kind = {
+  name: 'constraints',
+  fields: ['constraints', 'indexes'],
+  // after the indexes: the attachments of keys on partitions join them
+  read: async (ctx, model) => {
+    const tables = model.tables ?? [];
+    const read = await readConstraints(ctx, tables.map((t) => t.oid), new Map(tables.map((t) => [t.oid, t.partitionDepth])));
+    return { constraints: read.constraints, indexes: [...(model.indexes ?? []), ...read.attachments] };
+  },
+  emit: [
+    {
+      phase: 'post:keys',
+      at: 200,
+      statements: ({ model, sel }) =>
+        model.constraints
+          .filter((c) => sel.selected.has(c.tableOid) && c.type !== 'f')
+          .map((c) => ({ object: `constraint ${c.table}.${quoteIdent(c.name)}`, table: c.table, sql: `ALTER TABLE ONLY ${c.table} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
+    },
+    {
+      phase: 'post:foreign-keys',
+      at: 210,
+      statements: ({ model, sel, skipped }) => {
+        const kindOf = new Map(model.tables.map((t) => [t.qname, t.kind]));
+        return model.constraints
+          .filter((c) => sel.selected.has(c.tableOid) && c.type === 'f')
+          .flatMap((c) => {
+            if (c.refTableOid !== null && !sel.selected.has(c.refTableOid)) {
+              skipped.push(`foreign key ${c.name} on ${c.table} (references a table outside the selection)`);
+              return [];
+            }
+            const only = kindOf.get(c.table) === 'p' ? '' : 'ONLY ';
+            return [{ object: `constraint ${c.table}.${quoteIdent(c.name)}`, table: c.table, sql: `ALTER TABLE ${only}${c.table} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` }];
+          });
+      },
+    },
+  ],
+  force: {
+    // a foreign key to a table outside the selection stays where its table is reloaded in place
+    stays(skipped, { reload, targetModel }) {
+      const m = /^foreign key (.+) on (.+) \(references a table outside the selection\)$/.exec(skipped);
+      return Boolean(m && reload.includes(m[2]) && targetModel.constraints.some((c) => c.type === 'f' && c.table === m[2] && c.name === m[1]));
+    },
+  },
+};

@@ -6,6 +6,7 @@
 import type { FunctionDef } from '../model';
 import { notExtensionMember, notInternal, overRowType, q, SYSTEM_NS, type ReadContext } from './context';
 import { aggregateSql, readAggregateRows } from './aggregates';
+import { keptWhenEqual, undoCreated, type Kind } from './kind';
 
 const FUNCTIONS_SQL = `
 SELECT p.oid, format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS identity, p.prokind,
@@ -38,3 +39,43 @@ export async function readFunctions(ctx: ReadContext): Promise<FunctionDef[]> {
   }
   return out;
 }
+
+/**
+ * DROP for a function, procedure or aggregate of the model. DROP ROUTINE takes no ORDER BY in
+ * its argument list, so an ordered-set or hypothetical-set aggregate (`pct(float8 ORDER BY
+ * anyelement)`) is dropped with DROP AGGREGATE, which also needs `(*)` for a zero-argument
+ * aggregate; functions and procedures (VARIADIC, IN/OUT/INOUT modes included) with DROP ROUTINE.
+ */
+export function dropRoutine(f: { readonly identity: string; readonly sql: string }): string {
+  if (!f.sql.startsWith('CREATE AGGREGATE')) return `DROP ROUTINE IF EXISTS ${f.identity} CASCADE`;
+  return `DROP AGGREGATE IF EXISTS ${f.identity.replace(/\(\)$/, '(*)')} CASCADE`;
+}
+
+const routine = (f: FunctionDef) => ({ object: `function ${f.identity}`, sql: f.sql });
+
+export const functions: Kind = {
+  name: 'functions',
+  fields: ['functions'],
+  read: async (ctx) => ({ functions: await readFunctions(ctx) }),
+  // Routines over a table's row type come after the tables (pg_depend), the rest before them.
+  emit: [
+    { phase: 'pre', at: 60, statements: ({ model }) => model.functions.filter((x) => !x.late).map(routine) },
+    { phase: 'pre', at: 110, statements: ({ model }) => model.functions.filter((x) => x.late).map(routine) },
+  ],
+  undo: {
+    pass: 2,
+    statement: (o, { model, targetModel }) =>
+      undoCreated(o, 'function', targetModel.functions.map((f) => f.identity), (identity) => dropRoutine(model.functions.find((f) => f.identity === identity) ?? { identity, sql: '' })),
+  },
+  force: {
+    drop: { at: 40, statements: ({ model, targetModel }) => model.functions.filter((x) => targetModel.functions.some((f) => f.identity === x.identity)).map(dropRoutine) },
+    // aggregates have no CREATE OR REPLACE: the target's are kept when equal (functions are replaced)
+    kept: ({ model, targetModel }) => keptWhenEqual('aggregate', 'function', model.functions.filter((f) => f.sql.startsWith('CREATE AGGREGATE')), targetModel.functions),
+    cascade: {
+      catalog: 'pg_proc',
+      from: 'pg_proc x JOIN pg_namespace n ON n.oid = x.pronamespace',
+      name: `format('%I.%I(%s)', n.nspname, x.proname, pg_get_function_identity_arguments(x.oid))`,
+      names: (model) => model.functions.map((f) => f.identity),
+    },
+  },
+};

@@ -6,6 +6,7 @@
  */
 import type { NotCarried } from '../carried';
 import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 interface RefusedKind {
   readonly kind: string;
@@ -80,3 +81,14 @@ export async function readNotCarried(ctx: ReadContext): Promise<void> {
   }
   if (misc.subscriptions > 0) add({ kind: 'subscriptions', object: `${misc.subscriptions} subscription(s)`, reason: `${SU} (or pg_create_subscription on 16+); recreate them on the target`, superuser: true });
 }
+
+export const notCarried: Kind = {
+  name: 'not-carried',
+  fields: [],
+  read: async (ctx) => {
+    await readNotCarried(ctx);
+    return {};
+  },
+  // Placement the copy refuses: compared so a target that lacks it fails.
+  signature: (model, skip) => (skip.has('tablespaces') ? [] : model.unsupported.filter((x) => x.kind === 'tablespaces').map((u) => [`tablespace ${u.object}`, u.object])),
+};

@@ -4,6 +4,7 @@
  */
 import type { NamedDef } from '../model';
 import { notExtensionMember, q, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { keptWhenEqual, undoCreated, type Kind } from './kind';
 
 const OPREF = (col: string) =>
   `(SELECT format('OPERATOR(%I.%s)', rn.nspname, ro.oprname) FROM pg_operator ro JOIN pg_namespace rn ON rn.oid = ro.oprnamespace WHERE ro.oid = o.${col})`;
@@ -35,3 +36,30 @@ function operatorSql(r: Row): string {
 export async function readOperators(ctx: ReadContext): Promise<NamedDef[]> {
   return (await q(ctx.client, OPERATORS_SQL)).map((r) => ({ oid: Number(r.oid), identity: r.identity, sql: operatorSql(r) }));
 }
+
+/** DROP OPERATOR for an operator identity `schema.op(left,right)` (NONE for a missing side). */
+function dropOperator(identity: string): string {
+  return `DROP OPERATOR IF EXISTS ${identity.replace(/\(([^()]*)\)$/, ' ($1)')} CASCADE`;
+}
+
+export const operators: Kind = {
+  name: 'operators',
+  fields: ['operators'],
+  read: async (ctx) => ({ operators: await readOperators(ctx) }),
+  emit: [{ phase: 'pre', at: 70, statements: ({ model }) => model.operators.map((o) => ({ object: `operator ${o.identity}`, sql: o.sql })) }],
+  undo: { pass: 2, statement: (o, { targetModel }) => undoCreated(o, 'operator', targetModel.operators.map((x) => x.identity), dropOperator) },
+  force: {
+    drop: {
+      at: 30,
+      statements: ({ model, targetModel }) => model.operators.filter((x) => targetModel.operators.some((o) => o.identity === x.identity)).map((o) => dropOperator(o.identity)),
+    },
+    // no CREATE OR REPLACE OPERATOR: the target's is kept when equal
+    kept: ({ model, targetModel }) => keptWhenEqual('operator', 'operator', model.operators, targetModel.operators),
+    cascade: {
+      catalog: 'pg_operator',
+      from: 'pg_operator x JOIN pg_namespace n ON n.oid = x.oprnamespace',
+      name: `format('%I.%s(%s,%s)', n.nspname, x.oprname, coalesce(format_type(nullif(x.oprleft, 0), NULL), 'NONE'), coalesce(format_type(nullif(x.oprright, 0), NULL), 'NONE'))`,
+      names: (model) => model.operators.map((o) => o.identity),
+    },
+  },
+};

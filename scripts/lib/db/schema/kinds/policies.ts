@@ -2,6 +2,7 @@
 import type { Policy } from '../model';
 import { quoteIdent } from '../../sql';
 import { q, QN, SYSTEM_NS, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 const COMMANDS: Record<string, string> = { '*': 'ALL', r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' };
 
@@ -23,3 +24,17 @@ export async function readPolicies(ctx: ReadContext): Promise<Policy[]> {
     return { name: r.polname, roles: r.role_names ?? [], tableOid: r.tableoid, table: r.tablename, sql };
   });
 }
+
+export const policies: Kind = {
+  name: 'policies',
+  fields: ['policies'],
+  read: async (ctx) => ({ policies: await readPolicies(ctx) }),
+  emit: [
+    {
+      phase: 'post:final',
+      at: 350,
+      statements: ({ model, sel }) => model.policies.filter((p) => sel.selected.has(p.tableOid)).map((p) => ({ object: `policy ${p.table}.${quoteIdent(p.name)}`, table: p.table, sql: p.sql })),
+    },
+  ],
+  roles: (model) => model.policies.flatMap((p) => p.roles),
+};

@@ -7,7 +7,9 @@
  * CURRENT_USER, since the copying user owns the objects on the target.
  */
 import type { AclStatement, DatabaseDef, DefaultPrivilegeDef, PrivilegeDef, SessionDef } from '../model';
+import { quoteLiteral } from '../../sql';
 import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext, type Row } from './context';
+import type { Kind, Statement } from './kind';
 
 const EXT = (cat: string, oid: string) => `EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cat}'::regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
 const CATALOG_NS = `n.nspname IN ('pg_catalog', 'information_schema')`;
@@ -178,3 +180,60 @@ export async function readDefaultPrivileges(ctx: ReadContext): Promise<DefaultPr
     };
   });
 }
+
+export const privileges: Kind = {
+  name: 'privileges',
+  fields: ['privileges'],
+  read: async (ctx) => ({ privileges: await readPrivileges(ctx) }),
+  emit: [
+    {
+      phase: 'post:final',
+      at: 390,
+      statements: ({ model, sel }) =>
+        model.privileges
+          .filter((p) => sel.keeps(p.relOid))
+          .flatMap((p) => p.statements.map((st) => ({ object: `privileges ${p.object} ${st.key}`, sql: st.sql, ...(p.system ? { kind: `${p.system}-privileges` } : {}) }))),
+    },
+  ],
+  roles: (model) => model.privileges.flatMap((p) => p.roles),
+  asSeenBy: (model, self) => ({ privileges: model.privileges.map((p) => ({ ...p, statements: statementsFor(p, self) })) }),
+};
+
+export const defaultPrivileges: Kind = {
+  name: 'default-privileges',
+  fields: ['defaultPrivileges'],
+  read: async (ctx) => ({ defaultPrivileges: await readDefaultPrivileges(ctx) }),
+  // last but the database's own, so they do not touch the objects the copy itself created
+  emit: [
+    {
+      phase: 'post:final',
+      at: 400,
+      statements: ({ model }) => model.defaultPrivileges.flatMap((d) => d.statements.map((st) => ({ object: `default-privileges ${d.object} ${st.key}`, sql: st.sql }))),
+    },
+  ],
+  roles: (model) => model.defaultPrivileges.flatMap((d) => d.roles),
+};
+
+/** `sql` (with `%I` for the database name) run against whatever the target database is called. */
+function onThisDatabase(sql: string): string {
+  const template = sql.replace(/%/g, '%%').replace('DATABASE %%I', 'DATABASE %I');
+  return `DO $vn$BEGIN EXECUTE format(${quoteLiteral(template)}, current_database()); END$vn$`;
+}
+
+/** GRANT/REVOKE ON DATABASE, COMMENT ON DATABASE, CONNECTION LIMIT. */
+export function databaseSql(d: DatabaseDef | undefined): Statement[] {
+  if (!d) return [];
+  const kind = 'database-privileges';
+  const out: Statement[] = d.privileges.map((p) => ({ object: `database-privileges ${p.key}`, sql: onThisDatabase(p.sql), kind }));
+  if (d.comment !== null) out.push({ object: 'database-comment', sql: onThisDatabase(`COMMENT ON DATABASE %I IS ${quoteLiteral(d.comment)}`), kind });
+  if (d.connectionLimit !== -1) out.push({ object: 'database-connection-limit', sql: onThisDatabase(`ALTER DATABASE %I CONNECTION LIMIT ${d.connectionLimit}`), kind });
+  return out;
+}
+
+export const database: Kind = {
+  name: 'database',
+  fields: ['database', 'session'],
+  read: (ctx) => readDatabase(ctx),
+  emit: [{ phase: 'post:final', at: 420, statements: ({ model }) => databaseSql(model.database) }],
+  roles: (model) => model.database?.roles ?? [],
+};

@@ -1,6 +1,8 @@
 /** Rules (CREATE RULE) on tables and views; a view's own `_RETURN` rule is the view. */
 import type { RuleDef } from '../model';
+import { quoteIdent } from '../../sql';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 export async function readRules(ctx: ReadContext): Promise<RuleDef[]> {
   const rows = await q(
@@ -21,3 +23,29 @@ export async function readRules(ctx: ReadContext): Promise<RuleDef[]> {
     dependsOn: (r.deps ?? []).map(Number),
   }));
 }
+
+const RULE_STATE: Record<string, string> = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' };
+
+export const rules: Kind = {
+  name: 'rules',
+  fields: ['rules'],
+  read: async (ctx) => ({ rules: await readRules(ctx) }),
+  emit: [
+    {
+      phase: 'post:final',
+      at: 330,
+      statements: ({ model, sel, skipped }) =>
+        model.rules.flatMap((r) => {
+          if (!sel.keptRel.has(r.relOid) || !r.dependsOn.every((d) => sel.keeps(d))) {
+            if (sel.keeps(r.relOid)) skipped.push(`rule ${r.name} on ${r.table} (uses a table outside the selection)`);
+            return [];
+          }
+          const state = RULE_STATE[r.enabled];
+          return [
+            { object: `rule ${r.table}.${quoteIdent(r.name)}`, table: r.table, sql: r.sql },
+            ...(state ? [{ object: `rule-state ${r.table}.${quoteIdent(r.name)}`, table: r.table, sql: `ALTER TABLE ${r.table} ${state} RULE ${quoteIdent(r.name)}` }] : []),
+          ];
+        }),
+    },
+  ],
+};

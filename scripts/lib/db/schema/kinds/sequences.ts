@@ -1,6 +1,10 @@
 /** Sequences: free-standing, owned by a column (serial), or behind an identity column. */
-import type { Sequence } from '../model';
+import type { Sequence, SequenceOptions } from '../model';
+import type { SchemaModel } from '../model';
+import type { Selection } from '../selection';
+import { quoteIdent } from '../../sql';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+import { heldNames, type Kind } from './kind';
 
 export async function readSequences(ctx: ReadContext): Promise<Sequence[]> {
   const rows = await q(
@@ -32,3 +36,50 @@ export async function readSequences(ctx: ReadContext): Promise<Sequence[]> {
     ownedBy: r.deptype ? { table: r.tablename, tableOid: Number(r.tableoid), column: r.colname } : null,
   }));
 }
+
+export function seqOptions(s: Omit<SequenceOptions, 'qname' | 'dataType'>): string {
+  return `START WITH ${s.start} INCREMENT BY ${s.increment} MINVALUE ${s.min} MAXVALUE ${s.max} CACHE ${s.cache} ${s.cycle ? 'CYCLE' : 'NO CYCLE'}`;
+}
+
+/** Sequences the copy creates: not an identity's, owned by a selected table or by none. */
+const created = (model: SchemaModel, sel: Selection) =>
+  model.sequences.filter((s) => !s.identity && (!s.ownedBy || sel.selected.has(s.ownedBy.tableOid) || !sel.allTables.has(s.ownedBy.tableOid)));
+
+export const sequences: Kind = {
+  name: 'sequences',
+  fields: ['sequences'],
+  read: async (ctx) => ({ sequences: await readSequences(ctx) }),
+  emit: [
+    {
+      phase: 'pre',
+      at: 50,
+      statements: ({ model, sel }) =>
+        created(model, sel).map((s) => ({ object: `sequence ${s.qname}`, sql: `CREATE ${s.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${s.qname} AS ${s.dataType} ${seqOptions(s)}` })),
+    },
+    {
+      phase: 'pre',
+      at: 90,
+      statements: ({ model, sel }) =>
+        created(model, sel)
+          .filter((s) => s.ownedBy && sel.selected.has(s.ownedBy.tableOid))
+          .map((s) => ({ object: `sequence-owner ${s.qname}`, table: s.ownedBy!.table, sql: `ALTER SEQUENCE ${s.qname} OWNED BY ${s.ownedBy!.table}.${quoteIdent(s.ownedBy!.column)}` })),
+    },
+  ],
+  undo: { pass: 2, statement: (o) => (o.startsWith('sequence ') ? `DROP SEQUENCE IF EXISTS ${o.slice('sequence '.length)} CASCADE` : undefined) },
+  force: {
+    drop: {
+      at: 20,
+      statements: ({ model, targetModel }) => {
+        const has = heldNames(targetModel);
+        return model.sequences.filter((x) => !x.identity && has.has(x.qname)).map((s) => `DROP SEQUENCE IF EXISTS ${s.qname} CASCADE`);
+      },
+    },
+    // the target's sequences stay, unless they belong to a dropped table
+    kept: ({ targetModel, dropped }) => targetModel.sequences.filter((s) => !s.ownedBy || !dropped.has(s.ownedBy.table)).map((s) => `sequence ${s.qname}`),
+    inside: ({ model, sel }) => {
+      const selected = new Set(sel.tables.map((t) => t.qname));
+      return model.sequences.filter((q) => q.ownedBy && selected.has(q.ownedBy.table)).map((q) => q.qname);
+    },
+    cascade: { catalog: 'pg_class', from: 'pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace', name: `format('%I.%I', n.nspname, x.relname)`, names: (model) => model.sequences.map((s) => s.qname) },
+  },
+};

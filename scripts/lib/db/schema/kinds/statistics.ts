@@ -1,6 +1,7 @@
 /** Extended statistics objects (CREATE STATISTICS) and their statistics targets. */
 import type { StatisticsDef } from '../model';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+import type { Kind } from './kind';
 
 export async function readStatistics(ctx: ReadContext): Promise<StatisticsDef[]> {
   const rows = await q(
@@ -14,3 +15,22 @@ export async function readStatistics(ctx: ReadContext): Promise<StatisticsDef[]>
   );
   return rows.map((r) => ({ qname: r.qname, tableOid: r.tableoid, table: r.tablename, sql: r.def, target: r.target === null ? null : Number(r.target) }));
 }
+
+export const statistics: Kind = {
+  name: 'statistics',
+  fields: ['statistics'],
+  read: async (ctx) => ({ statistics: await readStatistics(ctx) }),
+  emit: [
+    {
+      phase: 'post:final',
+      at: 360,
+      statements: ({ model, sel }) =>
+        model.statistics
+          .filter((s) => sel.selected.has(s.tableOid))
+          .flatMap((s) => [
+            { object: `statistics ${s.qname}`, table: s.table, sql: s.sql },
+            ...(s.target !== null ? [{ object: `statistics-target ${s.qname}`, table: s.table, sql: `ALTER STATISTICS ${s.qname} SET STATISTICS ${s.target}` }] : []),
+          ]),
+    },
+  ],
+};

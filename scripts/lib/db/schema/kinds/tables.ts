@@ -1,6 +1,9 @@
 /** Tables (plain, partitioned, partitions) with their columns and check constraints. */
 import type { Column, Table } from '../model';
+import { quoteIdent } from '../../sql';
 import { notExtensionMember, overRowType, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { heldNames, type Kind, type Statement } from './kind';
+import { seqOptions } from './sequences';
 
 const TABLES_SQL = `
 WITH RECURSIVE tree AS (
@@ -141,3 +144,143 @@ export async function readTables(ctx: ReadContext): Promise<Table[]> {
   return tables;
 }
 
+
+function columnSql(c: Column): string {
+  const parts = [quoteIdent(c.name), c.type];
+  if (c.collation) parts.push(`COLLATE ${c.collation}`);
+  if (c.generated === 's' && c.defaultExpr) parts.push(`GENERATED ALWAYS AS (${c.defaultExpr}) STORED`);
+  else if (c.identity && c.identitySequence) {
+    parts.push(`GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (SEQUENCE NAME ${c.identitySequence.qname} ${seqOptions(c.identitySequence)})`);
+  } else if (c.defaultExpr) parts.push(`DEFAULT ${c.defaultExpr}`);
+  if (c.notNull) parts.push('NOT NULL');
+  return parts.join(' ');
+}
+
+/** ` WITH (...)` of a relation's options and its TOAST table's. */
+export const withOptions = (opts: string[] | null | undefined, toast?: string[] | null) => {
+  const all = [...(opts ?? []), ...(toast ?? []).map((o) => `toast.${o}`)];
+  return all.length ? ` WITH (${all.join(', ')})` : '';
+};
+const STORAGE: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' };
+const COMPRESSION: Record<string, string> = { '': 'default', p: 'pglz', l: 'lz4' };
+
+/**
+ * Per-column settings that CREATE TABLE cannot say: statistics target, storage, compression
+ * and attribute options (n_distinct). On a partition also NOT NULL and DEFAULT set on the
+ * partition alone. A value is written when it differs from its default or from the parent's,
+ * so the result is the same whether or not the partition inherited it.
+ */
+export function columnSettings(t: { qname: string; columns: Column[] }, parent: Table | undefined): Statement[] {
+  const out: Statement[] = [];
+  for (const c of t.columns) {
+    const p = parent?.columns.find((x) => x.name === c.name);
+    const alter = (what: string, sql: string) =>
+      out.push({ object: `column-${what} ${t.qname}.${quoteIdent(c.name)}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${quoteIdent(c.name)} ${sql}` });
+    if (c.statistics !== null || (p && p.statistics !== null)) alter('statistics', `SET STATISTICS ${c.statistics ?? -1}`);
+    if (c.storage !== c.typeStorage || (p && p.storage !== c.storage)) alter('storage', `SET STORAGE ${STORAGE[c.storage] ?? 'EXTENDED'}`);
+    if (c.compression !== '' || (p && p.compression !== c.compression)) alter('compression', `SET COMPRESSION ${COMPRESSION[c.compression] ?? 'default'}`);
+    const opts = (c.options ?? []).join(', ');
+    if (opts) alter('options', `SET (${opts})`);
+    else if (p?.options?.length) alter('options', `RESET (${p.options.map((o) => o.split('=')[0]).join(', ')})`);
+    if (!p || c.generated || c.identity) continue;
+    if (c.notNull && !p.notNull) alter('not-null', 'SET NOT NULL');
+    if (c.defaultExpr !== null) alter('default', `SET DEFAULT ${c.defaultExpr}`);
+    else if (p.defaultExpr !== null) alter('default', 'DROP DEFAULT');
+  }
+  return out;
+}
+
+function tableSql(t: Table, parent: Table | undefined): Statement[] {
+  const create = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.qname}`;
+  const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
+  const out: Statement[] = [];
+  const check = (c: { name: string; def: string }) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` });
+  if (t.parent && !t.ownColumnOrder) {
+    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} PARTITION OF ${t.parent} ${t.partitionBound}${partitionBy}${withOptions(t.reloptions, t.toastOptions)}` });
+    for (const c of t.checks.filter((k) => k.local && !k.inherited && k.validated && !k.late)) out.push(check(c));
+  } else {
+    // A partition with columns in its own order is created apart (with its parent's checks, which
+    // ATTACH PARTITION requires) and attached, as pg_dump does.
+    const items = t.columns.map(columnSql);
+    for (const c of t.checks.filter((k) => (k.local || t.ownColumnOrder) && k.validated && !k.late)) items.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
+    const body = items.length ? `(\n  ${items.join(',\n  ')}\n)` : '()';
+    out.push({ object: `table ${t.qname}`, table: t.qname, sql: `${create} ${body}${partitionBy}${withOptions(t.reloptions, t.toastOptions)}` });
+    if (t.ofType) out.push({ object: `table-of ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} OF ${t.ofType}` });
+    if (t.parent) out.push({ object: `attach-partition ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.parent} ATTACH PARTITION ${t.qname} ${t.partitionBound}` });
+  }
+  out.push(...columnSettings(t, parent));
+  return out;
+}
+
+/** Checks that call a function over a table's row type: added once those functions exist. */
+function lateChecks(tables: readonly Table[]): Statement[] {
+  return tables.flatMap((t) =>
+    t.checks
+      // a partition's inherited ones come with its parent's (ALTER TABLE recurses)
+      .filter((k) => k.late && k.validated && k.local && !(t.parent && k.inherited))
+      .map((c) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
+  );
+}
+
+/** NOT VALID checks, added after the data. */
+function notValidChecks(tables: readonly Table[]): Statement[] {
+  return tables.flatMap((t) =>
+    t.checks.filter((k) => k.local && !k.validated).map((c) => ({ object: `check ${t.qname}.${c.name}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
+  );
+}
+
+const REPLICA: Record<string, string> = { f: 'FULL', n: 'NOTHING' };
+
+/** Per-table settings after the keys: row-level security, replica identity, CLUSTER ON. */
+function tableSettings(t: Table): Statement[] {
+  const out: Statement[] = [];
+  const add = (what: string, sql: string) => out.push({ object: `${what} ${t.qname}`, table: t.qname, sql: `ALTER TABLE ONLY ${t.qname} ${sql}` });
+  if (t.rlsEnabled) out.push({ object: `rls ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} ENABLE ROW LEVEL SECURITY` });
+  if (t.rlsForced) out.push({ object: `rls-force ${t.qname}`, table: t.qname, sql: `ALTER TABLE ${t.qname} FORCE ROW LEVEL SECURITY` });
+  if (REPLICA[t.replicaIdentity]) add('replica-identity', `REPLICA IDENTITY ${REPLICA[t.replicaIdentity]}`);
+  if (t.replicaIdentity === 'i' && t.replicaIndex) add('replica-identity', `REPLICA IDENTITY USING INDEX ${t.replicaIndex}`);
+  if (t.clusterOn) add('cluster-on', `CLUSTER ON ${t.clusterOn}`);
+  return out;
+}
+
+const dropTable = (qname: string) => `DROP TABLE IF EXISTS ${qname} CASCADE`;
+
+export const tables: Kind = {
+  name: 'tables',
+  fields: ['tables'],
+  read: async (ctx) => ({ tables: await readTables(ctx) }),
+  emit: [
+    {
+      phase: 'pre',
+      at: 80,
+      statements: ({ model, sel }) => {
+        const byName = new Map(model.tables.map((t) => [t.qname, t]));
+        return sel.tables.flatMap((t) => tableSql(t, t.parent ? byName.get(t.parent) : undefined));
+      },
+    },
+    { phase: 'pre', at: 120, statements: ({ sel }) => lateChecks(sel.tables) },
+    { phase: 'post:foreign-keys', at: 220, statements: ({ sel }) => notValidChecks(sel.tables) },
+    { phase: 'post:final', at: 340, statements: ({ sel }) => sel.tables.flatMap(tableSettings) },
+  ],
+  // a partition goes with its root (CASCADE)
+  undo: {
+    pass: 1,
+    statement(o, { model, reload }) {
+      if (!o.startsWith('table ')) return undefined;
+      const qname = o.slice('table '.length);
+      return model.tables.some((t) => t.qname === qname && !t.parent) && !reload.includes(qname) ? dropTable(qname) : undefined;
+    },
+  },
+  force: {
+    drop: {
+      at: 10,
+      statements: ({ sel, targetModel }) => {
+        const has = heldNames(targetModel);
+        return [...sel.tables.filter((x) => !x.parent && has.has(x.qname)), ...sel.tables.filter((x) => x.parent && has.has(x.qname))].map((t) => dropTable(t.qname));
+      },
+    },
+    drops: ({ dropped }) => [...dropped].map(dropTable),
+    inside: ({ sel }) => sel.tables.map((t) => t.qname),
+    cascade: { catalog: 'pg_class', from: 'pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace', name: `format('%I.%I', n.nspname, x.relname)`, names: (model) => model.tables.map((t) => t.qname) },
+  },
+};

@@ -4,7 +4,9 @@
  * partition DISABLE TRIGGER`) is read as a clone, so only its state is written.
  */
 import type { Trigger } from '../model';
+import { quoteIdent } from '../../sql';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
+import type { Kind, Statement } from './kind';
 
 export async function readTriggers(ctx: ReadContext): Promise<Trigger[]> {
   const clones = ctx.version >= 130000;
@@ -28,3 +30,30 @@ export async function readTriggers(ctx: ReadContext): Promise<Trigger[]> {
     ...(r.clone ? { clone: true, depth: Number(r.depth) } : {}),
   }));
 }
+
+const TRIGGER_STATE: Record<string, string> = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS', O: 'ENABLE' };
+
+export const triggers: Kind = {
+  name: 'triggers',
+  fields: ['triggers'],
+  read: async (ctx) => ({ triggers: await readTriggers(ctx) }),
+  // triggers, then the enabled state of clones on partitions that differ from their parent's (parents first)
+  emit: [
+    {
+      phase: 'post:final',
+      at: 320,
+      statements: ({ model, sel }) => {
+        const out: Statement[] = [];
+        const state = (tr: Trigger, how: string) =>
+          out.push({ object: `trigger-state ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: `ALTER TABLE ${tr.table} ${how} TRIGGER ${quoteIdent(tr.name)}` });
+        const kept = model.triggers.filter((tr) => sel.keptRel.has(tr.tableOid));
+        for (const tr of kept.filter((x) => !x.clone)) {
+          out.push({ object: `trigger ${tr.table}.${quoteIdent(tr.name)}`, table: tr.table, sql: tr.def });
+          if (tr.enabled !== 'O' && TRIGGER_STATE[tr.enabled]) state(tr, TRIGGER_STATE[tr.enabled]);
+        }
+        for (const tr of kept.filter((x) => x.clone).sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) if (TRIGGER_STATE[tr.enabled]) state(tr, TRIGGER_STATE[tr.enabled]);
+        return out;
+      },
+    },
+  ],
+};

@@ -4,7 +4,9 @@
  * with a canonical function (written in C) need a superuser: listed as not carried.
  */
 import type { TypeDef } from '../model';
+import { quoteIdent } from '../../sql';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext, type Row } from './context';
+import { heldNames, refuse, type Kind } from './kind';
 
 const TYPES_SQL = (version: number) => `
 SELECT t.oid, ${QN('n.nspname', 't.typname')} AS qname, t.typtype, t.typrelid,
@@ -99,3 +101,55 @@ async function dependentsOf(ctx: ReadContext, typeOid: number): Promise<string[]
   );
   return rows.map((r) => r.name as string);
 }
+
+const dropType = (t: { kind: string; qname: string }) => `DROP ${t.kind === 'domain' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${t.qname} CASCADE`;
+
+export const types: Kind = {
+  name: 'types',
+  fields: ['types'],
+  read: async (ctx) => ({ types: await readTypes(ctx) }),
+  emit: [
+    // a shell type needs a superuser to create (target.ts refuses it elsewhere)
+    { phase: 'pre', at: 40, statements: ({ model }) => model.types.map((t) => ({ object: `type ${t.qname}`, sql: t.sql, ...(t.kind === 'shell' ? { kind: 'shell-types' } : {}) })) },
+    {
+      phase: 'post:foreign-keys',
+      at: 230,
+      statements: ({ model }) =>
+        model.types.flatMap((d) =>
+          (d.notValid ?? []).map((c) => ({ object: `domain-check ${d.qname}.${quoteIdent(c.name)}`, sql: `ALTER DOMAIN ${d.qname} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}` })),
+        ),
+    },
+  ],
+  undo: {
+    pass: 2,
+    statement(o, { model }) {
+      if (!o.startsWith('type ')) return undefined;
+      const qname = o.slice('type '.length);
+      return dropType({ qname, kind: model.types.find((x) => x.qname === qname)?.kind ?? '' });
+    },
+  },
+  force: {
+    drop: {
+      at: 50,
+      statements: ({ model, targetModel }) => {
+        const has = heldNames(targetModel);
+        return [...model.types].reverse().filter((t) => has.has(t.qname)).map(dropType);
+      },
+    },
+    // --tables leaves the target's types in place; one that differs refuses the run
+    kept({ model, targetModel }) {
+      const there = new Map(targetModel.types.map((t) => [t.qname, t.sql]));
+      for (const t of model.types) {
+        const other = there.get(t.qname);
+        if (other !== undefined && other !== t.sql) refuse(`type ${t.qname} differs on the target (${other}): --force with --tables does not replace shared types; fix it on the target or copy without --tables`);
+      }
+      return [...there.keys()].map((q) => `type ${q}`);
+    },
+    cascade: {
+      catalog: 'pg_type',
+      from: 'pg_type x JOIN pg_namespace n ON n.oid = x.typnamespace',
+      name: `format('%I.%I', n.nspname, x.typname)`,
+      names: (model) => model.types.map((t) => t.qname),
+    },
+  },
+};

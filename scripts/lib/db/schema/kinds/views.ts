@@ -5,7 +5,8 @@
  */
 import type { View } from '../model';
 import { notExtensionMember, q, QN, SYSTEM_NS, type ReadContext } from './context';
-import { COLUMNS_SQL, groupBy, toColumn } from './tables';
+import { COLUMNS_SQL, columnSettings, groupBy, toColumn, withOptions } from './tables';
+import { heldNames, type ForceContext, type Kind, type Statement } from './kind';
 
 export async function readViews(ctx: ReadContext): Promise<View[]> {
   const rows = await q(
@@ -34,3 +35,58 @@ export async function readViews(ctx: ReadContext): Promise<View[]> {
     ...(r.relkind === 'm' ? { columns: colsBy.get(Number(r.oid)) ?? [], toastOptions: r.toast_options } : {}),
   }));
 }
+
+/** CREATE VIEW / MATERIALIZED VIEW, then a materialized view's column settings. */
+function viewSql(v: View): Statement[] {
+  if (v.kind === 'v') return [{ object: `view ${v.qname}`, sql: `CREATE VIEW ${v.qname}${withOptions(v.reloptions)} AS\n${v.definition}` }];
+  return [
+    { object: `materialized view ${v.qname}`, sql: `CREATE MATERIALIZED VIEW ${v.qname}${withOptions(v.reloptions, v.toastOptions)} AS\n${v.definition}\nWITH NO DATA` },
+    ...columnSettings({ qname: v.qname, columns: v.columns ?? [] }, undefined),
+  ];
+}
+
+const objectOf = (v: { kind: string; qname: string }) => `${v.kind === 'm' ? 'materialized view' : 'view'} ${v.qname}`;
+
+/** With --force --tables: a view survives when it exists on the target and none of the tables it reads is dropped. */
+function keptViews({ model, targetModel, dropped }: ForceContext): View[] {
+  const oidOf = new Map(model.tables.map((t) => [t.oid, t.qname]));
+  const there = new Set(targetModel.views.map((v) => v.qname));
+  return model.views.filter((v) => there.has(v.qname) && !v.dependsOn.some((o) => dropped.has(oidOf.get(o) ?? '')));
+}
+
+export const views: Kind = {
+  name: 'views',
+  fields: ['views'],
+  read: async (ctx) => ({ views: await readViews(ctx) }),
+  emit: [
+    { phase: 'pre', at: 100, statements: ({ sel }) => sel.views.filter((x) => !sel.afterKeys.has(x.oid)).flatMap(viewSql) },
+    // views that rely on a key, created now that the keys exist
+    { phase: 'post:final', at: 300, statements: ({ sel }) => sel.views.filter((x) => sel.afterKeys.has(x.oid)).flatMap(viewSql) },
+    {
+      phase: 'post:final',
+      at: 370,
+      statements: ({ sel }) => sel.views.filter((v) => v.kind === 'm' && v.populated).map((v) => ({ object: `refresh ${v.qname}`, sql: `REFRESH MATERIALIZED VIEW ${v.qname}`, action: true })),
+    },
+  ],
+  undo: {
+    pass: 0,
+    statement(o) {
+      if (o.startsWith('materialized view ')) return `DROP MATERIALIZED VIEW IF EXISTS ${o.slice('materialized view '.length)} CASCADE`;
+      if (o.startsWith('view ')) return `DROP VIEW IF EXISTS ${o.slice('view '.length)} CASCADE`;
+      return undefined;
+    },
+  },
+  force: {
+    drop: {
+      at: 0,
+      statements: ({ model, targetModel }) => {
+        const has = heldNames(targetModel);
+        return [...model.views].reverse().filter((v) => has.has(v.qname)).map((v) => `DROP ${v.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} IF EXISTS ${v.qname} CASCADE`);
+      },
+    },
+    kept: (c) => keptViews(c).map(objectOf),
+    keptRelations: (c) => keptViews(c).map((v) => v.qname),
+    inside: ({ sel }) => sel.views.map((v) => v.qname),
+    cascade: { catalog: 'pg_class', from: 'pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace', name: `format('%I.%I', n.nspname, x.relname)`, names: (model) => model.views.map((v) => v.qname) },
+  },
+};
