@@ -12,7 +12,9 @@
  * transpileModule and tsconfig.json's options (isolatedModules holds, so this is what tsc
  * emits, without the type check: `npm run typecheck` and `npm run build` do that). A fresh
  * clone therefore compiles on its first command; an up-to-date tree costs a few hundred
- * stat calls, and TypeScript is not even loaded.
+ * stat calls, and TypeScript is not even loaded. A compiled file whose source is gone is
+ * deleted: a module moved into a folder of its name (stacks/config.ts -> stacks/config/index.ts)
+ * would otherwise still be the one `require('./config')` finds.
  *
  * The entry then runs in this process as the main module (require.main), with
  * process.argv as if `node dist/<entry>.js [args]` had been typed.
@@ -48,6 +50,25 @@ function staleSources() {
   };
   for (const s of SOURCES) visit(s);
   return stale;
+}
+
+/** Deletes each compiled .js under dist/ whose .ts source no longer exists; returns how many. */
+function removeOrphans() {
+  let removed = 0;
+  const visit = (rel) => {
+    const full = path.join(DIST, rel);
+    const st = fs.statSync(full, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(full)) visit(path.join(rel, name));
+      return;
+    }
+    if (!rel.endsWith('.js') || fs.existsSync(path.join(ROOT, rel.replace(/\.js$/, '.ts')))) return;
+    fs.rmSync(full, { force: true });
+    removed++;
+  };
+  for (const s of SOURCES) visit(s.replace(/\.ts$/, '.js'));
+  return removed;
 }
 
 /** dist/ path of a source: .ts -> .js, .json copied as is. */
@@ -98,6 +119,8 @@ function main() {
     process.stderr.write(`error: scripts/run.js needs a TypeScript entry point of this repository, e.g. scripts/db-copy.ts (got ${entry ? JSON.stringify(entry) : 'nothing'})\n`);
     process.exit(2);
   }
+  const orphans = removeOrphans();
+  if (orphans) process.stderr.write(`build: ${orphans} compiled file${orphans === 1 ? '' : 's'} whose source is gone removed from dist/\n`);
   const stale = staleSources();
   if (stale.length) compile(stale);
   process.argv.splice(1, 2, outputOf(path.normalize(entry)));

@@ -1,0 +1,45 @@
+/**
+ * Cutover stages, on two axes: web weights and the database of record.
+ * `vercel`..`aws` move web traffic while every side uses the source database (Vercel
+ * Postgres); `ready` starts a second ECS service with the RDS settings behind its own target
+ * group, connected and healthy but taking no traffic (listener weight 0), before the freeze;
+ * `rds` moves the database of record to RDS with web at 100 % AWS (allowed only after a
+ * successful `db:sync finish`): the listener's weights flip to that service in one targeted
+ * change. `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its own
+ * name so the intent is visible in the config and the plan).
+ */
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rollback'] as const;
+export type CutoverStage = (typeof CUTOVER_STAGES)[number];
+
+/** The one database that takes writes at a stage. */
+export function databaseOfRecord(stage: CutoverStage): 'source' | 'rds' {
+  return stage === 'rds' ? 'rds' : 'source';
+}
+
+/** Stages at which the RDS-side service runs beside the source-side one (`ready`, `rds`). */
+export function standbyRuns(stage: CutoverStage): boolean {
+  return stage === 'ready' || stage === 'rds';
+}
+
+/** Name prefix of the RDS-side service's target group (ELB allows 6 characters; `cutover`'s standby check finds it by it). */
+export const RDS_TARGET_GROUP_PREFIX = 'vn-rd-';
+
+/**
+ * The ALB listener's weights between the two services' target groups: all on the service of the
+ * database of record, 0 on the other, at every stage (one writer: only one target group takes
+ * requests).
+ */
+export function listenerWeights(stage: CutoverStage): { source: number; rds: number } {
+  return databaseOfRecord(stage) === 'rds' ? { source: 0, rds: 100 } : { source: 100, rds: 0 };
+}
+
+export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel: number }>> = {
+  vercel: { aws: 0, vercel: 100 },
+  canary: { aws: 10, vercel: 90 },
+  '25': { aws: 25, vercel: 75 },
+  '50': { aws: 50, vercel: 50 },
+  aws: { aws: 100, vercel: 0 },
+  ready: { aws: 100, vercel: 0 },
+  rds: { aws: 100, vercel: 0 },
+  rollback: { aws: 0, vercel: 100 },
+};
