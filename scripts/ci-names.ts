@@ -1,5 +1,5 @@
 /**
- * ci-names — the names a workflow needs for one stack, from the one config (stacks/config.ts),
+ * ci-names — the names a workflow needs for one stack, from the one config (stacks/config/),
  * as `key=value` lines for $GITHUB_OUTPUT. No AWS call. See docs/ci.md.
  *
  *   npm run --silent ci:names -- --env production --account 123456789012 >> "$GITHUB_OUTPUT"

@@ -27,7 +27,7 @@ import { localStatePath } from './state-backend';
 import { stackMonthlyEstimate } from './cost-estimate';
 
 export interface EnvironmentStackProps {
-  /** The validated configuration (see stacks/config.ts). */
+  /** The validated configuration (see stacks/config/). */
   readonly config: Config;
   /** Key of `config.environments`, e.g. "production". */
   readonly environment: string;
@@ -371,7 +371,7 @@ export class EnvironmentStack extends TerraformStack {
    * The app on ECS Fargate behind the ALB, one service per database: `source` (the source's
    * settings, at every stage) and, at `ready` and `rds`, `rds` (the app role's RDS settings, in the
    * same cluster, behind its own target group). Which one takes requests is the listener's weights
-   * (stacks/config.ts listenerWeights): never both.
+   * (stacks/config/stages.ts listenerWeights): never both.
    */
   private service(a: Area, d: { network: Network; loadBalancer: LoadBalancer; repository: ContainerRepository; database: Database; boundaryArn?: string; kmsKeyArn: string; assets: PrivateBucket }, side: 'source' | 'rds', first?: AutoscaledService): AutoscaledService {
     const { config, env, environment, names } = a;

@@ -1,6 +1,6 @@
 /**
  * Fargate task sizes: the one validator that both the config schema
- * (stacks/config.ts) and the service construct (stacks/service.ts) use.
+ * (stacks/config/service.ts, runner.ts) and the service construct (stacks/service.ts) use.
  */
 
 function range(from: number, to: number, step: number): number[] {

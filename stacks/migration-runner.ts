@@ -8,6 +8,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { declareDatabaseReach } from './policy/reach';
+import { RUNNER_DEFAULTS, SOURCE_DATABASE_DEFAULTS } from './config';
 
 /** The database the runner migrates into. */
 export interface RunnerDatabase {
@@ -20,6 +21,10 @@ export interface RunnerDatabase {
   readonly secretArn: string;
 }
 
+/**
+ * Props of the runner. Its optional sizes default to the config's runner defaults
+ * (`RUNNER_DEFAULTS`, `SOURCE_DATABASE_DEFAULTS` in stacks/config/), the one home of each default.
+ */
 export interface MigrationRunnerProps {
   /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
   readonly permissionsBoundary?: string;
@@ -38,13 +43,13 @@ export interface MigrationRunnerProps {
   readonly dayRecordParameter?: string;
   /** The toolkit image (Dockerfile): its own ECR repository, and the tag CI pushed (the git SHA). */
   readonly image: { readonly repositoryUrl: string; readonly repositoryArn: string; readonly tag: string };
-  /** Fargate CPU units. @default 1024 */
+  /** Fargate CPU units. @default RUNNER_DEFAULTS.cpu (1024) */
   readonly cpu?: number;
-  /** Fargate memory (MiB). @default 2048 */
+  /** Fargate memory (MiB). @default RUNNER_DEFAULTS.memory (2048) */
   readonly memory?: number;
-  /** Where the source database is, for its egress rule (Vercel Postgres has no fixed addresses). @default { cidrs: ["0.0.0.0/0"], port: 5432 } */
+  /** Where the source database is, for its egress rule (Vercel Postgres has no fixed addresses). @default SOURCE_DATABASE_DEFAULTS ({ cidrs: ["0.0.0.0/0"], port: 5432 }) */
   readonly source?: { readonly cidrs: readonly string[]; readonly port: number };
-  /** @default 30 */
+  /** Log retention in days. @default RUNNER_DEFAULTS.logRetentionDays (30, production's) */
   readonly logRetentionDays?: number;
   /** KMS key of the log group and of the source-URL SecureString. @default AWS-managed keys */
   readonly kmsKeyArn?: string;
@@ -76,12 +81,14 @@ export class MigrationRunner extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationRunnerProps) {
     super(scope, id);
-    const size = fargateSizeProblem(props.cpu ?? 1024, props.memory ?? 2048);
+    const cpu = props.cpu ?? RUNNER_DEFAULTS.cpu;
+    const memory = props.memory ?? RUNNER_DEFAULTS.memory;
+    const size = fargateSizeProblem(cpu, memory);
     if (size) throw new Error(`MigrationRunner ${this.node.path}: ${size.field}: ${size.message}`);
     const name = `${props.namePrefix}-runner`;
     const port = props.database.port;
 
-    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${name}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.kmsKeyArn });
+    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${name}`, retentionInDays: props.logRetentionDays ?? RUNNER_DEFAULTS.logRetentionDays, kmsKeyId: props.kmsKeyArn });
     this.logGroupName = logs.name;
 
     const parameterArn = `arn:aws:ssm:${props.region}:${props.accountId}:parameter${props.sourceUrlParameter}`;
@@ -153,8 +160,8 @@ export class MigrationRunner extends Construct {
       family: name,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
-      cpu: String(props.cpu ?? 1024),
-      memory: String(props.memory ?? 2048),
+      cpu: String(cpu),
+      memory: String(memory),
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
@@ -173,7 +180,7 @@ export class MigrationRunner extends Construct {
     });
     this.securityGroupId = sg.id;
     new VpcSecurityGroupEgressRule(this, 'to-database', { securityGroupId: sg.id, referencedSecurityGroupId: props.database.securityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'PostgreSQL to the RDS database' });
-    const source = props.source ?? { cidrs: ['0.0.0.0/0'], port: 5432 };
+    const source = props.source ?? SOURCE_DATABASE_DEFAULTS;
     source.cidrs.forEach((cidr, i) => {
       new VpcSecurityGroupEgressRule(this, i === 0 ? 'to-source' : `to-source-${i}`, { securityGroupId: sg.id, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: source.port, toPort: source.port, description: 'PostgreSQL to the source database (through NAT)' });
     });

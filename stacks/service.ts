@@ -61,7 +61,7 @@ export const VOLUME_INIT_CONTAINER = 'volume-permissions';
 
 /**
  * Props of the service. Everything the config always supplies is required here
- * (its default lives in stacks/config.ts, the one home of each default).
+ * (its default lives beside its schema in stacks/config/service.ts, the one home of each default).
  */
 export interface AutoscaledServiceProps {
   /** Permissions boundary of every IAM role this construct creates (the GitHub deploy role requires it). @default none */
