@@ -96,6 +96,8 @@ function schemaOf(e: ts.Expression): { name: string; inArray: boolean } | undefi
     const s = inner && schemaOf(inner);
     return s && { name: s.name, inArray: isZ(e, 'array') || s.inArray };
   }
+  // a method of a schema (`.default([])`, `.max(8)`): the schema it is called on
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) return schemaOf(e.expression.expression);
   return undefined;
 }
 
@@ -175,12 +177,13 @@ function valueAt(scope: Note['scope'], path: string[], env: string): unknown {
 
 /** The zod default of a field inside array elements (dns.records[].ttl), from the runtime schema. */
 function zodDefaultAt(path: string[]): unknown {
-  let s = config.EnvironmentSchema as unknown as { shape?: Record<string, unknown>; element?: unknown };
+  type Schema = { shape?: Record<string, Schema>; element?: Schema; unwrap?: () => Schema; parse: (v: unknown) => unknown };
+  let s = config.EnvironmentSchema as unknown as Schema;
   for (const k of path) {
-    s = s.shape![k] as typeof s;
-    while (s.element) s = s.element as typeof s;
+    while (!s.shape) s = s.element ?? s.unwrap!(); // through arrays and their defaults to the element's object
+    s = s.shape[k];
   }
-  return (s as unknown as { parse: (v: unknown) => unknown }).parse(undefined);
+  return s.parse(undefined);
 }
 
 /** Leaf paths (arrays whole) where staging's value differs from production's. */

@@ -6,17 +6,17 @@ import { CUTOVER_STAGES, STAGE_WEIGHTS } from './stages';
 export const CutoverSchema = z
   .object({
     /** Which of the guide's cutover stages the weighted records express (production starts with 0 % on AWS). @default "vercel" (production), "aws" (staging) */
-    stage: z.enum(CUTOVER_STAGES, { error: `must be one of ${CUTOVER_STAGES.join(', ')}` }),
+    stage: z.enum(CUTOVER_STAGES, { error: `must be one of ${CUTOVER_STAGES.join(', ')}` }).default('vercel'),
     /** Explicit weights instead of the stage's (each 0..255). @default undefined (the stage's STAGE_WEIGHTS) */
     weights: z.object({ aws: weight, vercel: weight }).strict().optional(),
     /** TTL of the non-alias records (the guide lowers it to 300 s for the cutover). @default 300 */
-    ttl: z.number().int().min(0).max(172800),
+    ttl: z.number().int().min(0).max(172800).default(300),
     /** Vercel's apex A record targets. @default ["76.76.21.21"] */
-    vercelApexIps: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).min(1),
+    vercelApexIps: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).min(1).default(['76.76.21.21']),
     /** Vercel's CNAME target for `www`. @default "cname.vercel-dns.com" */
-    vercelCname: z.string().regex(HOSTNAME, 'must be a host name'),
+    vercelCname: z.string().regex(HOSTNAME, 'must be a host name').default('cname.vercel-dns.com'),
     /** Label of the always-AWS test host (the guide's aws.venturenudge.com). @default "aws" */
-    testHostLabel: z.string().regex(LABEL, 'must be a single DNS label'),
+    testHostLabel: z.string().regex(LABEL, 'must be a single DNS label').default('aws'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -34,8 +34,8 @@ export const CutoverSchema = z
 
 export type CutoverConfig = z.infer<typeof CutoverSchema>;
 
-/** Production starts with all weight on Vercel, records at a 300 s TTL. */
-export const CUTOVER_DEFAULTS: Readonly<CutoverConfig> = { stage: 'vercel', ttl: 300, vercelApexIps: ['76.76.21.21'], vercelCname: 'cname.vercel-dns.com', testHostLabel: 'aws' };
+/** The schema's defaults: production starts with all weight on Vercel, records at a 300 s TTL. */
+export const CUTOVER_DEFAULTS: Readonly<CutoverConfig> = CutoverSchema.parse({});
 
 /** Staging serves from AWS from the start. */
 export const STAGING_CUTOVER: Readonly<Partial<CutoverConfig>> = { stage: 'aws' };

@@ -6,23 +6,23 @@ import { MAINT_WINDOW, retention, WINDOW } from './fields';
 export const DatabaseSchema = z
   .object({
     /** PostgreSQL major version; minor versions are applied automatically. @default "16" */
-    engineVersion: z.string().regex(/^\d{2}$/, 'must be a major version such as "16" (minor versions upgrade automatically; do not pin e.g. "16.1")'),
+    engineVersion: z.string().regex(/^\d{2}$/, 'must be a major version such as "16" (minor versions upgrade automatically; do not pin e.g. "16.1")').default('16'),
     /** @default "db.t3.medium" (production), "db.t3.small" (staging) */
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t3.medium'),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t3.medium').default('db.t3.medium'),
     /** Storage in GiB (gp3). @default 100 (production), 20 (staging) */
-    allocatedStorage: z.number().int().min(20, 'gp3 needs at least 20 GiB').max(65536),
+    allocatedStorage: z.number().int().min(20, 'gp3 needs at least 20 GiB').max(65536).default(100),
     /** Storage autoscaling ceiling in GiB; 0 disables autoscaling. @default 200 (production), 50 (staging) */
-    maxAllocatedStorage: z.number().int().min(0).max(65536),
+    maxAllocatedStorage: z.number().int().min(0).max(65536).default(200),
     /** @default true (production), false (staging) */
-    multiAz: z.boolean(),
+    multiAz: z.boolean().default(true),
     /** @default 7 */
-    backupRetentionDays: z.number().int().min(0).max(35),
+    backupRetentionDays: z.number().int().min(0).max(35).default(7),
     /** UTC. @default "03:00-04:00" */
-    backupWindow: z.string().regex(WINDOW, 'must look like 03:00-04:00 (UTC)'),
+    backupWindow: z.string().regex(WINDOW, 'must look like 03:00-04:00 (UTC)').default('03:00-04:00'),
     /** UTC. Inside the guide's "Sunday 2-6 AM ET" in both EST (UTC-5) and EDT (UTC-4). @default "sun:07:00-sun:10:00" */
-    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:07:00-sun:10:00 (UTC)'),
+    maintenanceWindow: z.string().regex(MAINT_WINDOW, 'must look like sun:07:00-sun:10:00 (UTC)').default('sun:07:00-sun:10:00'),
     /** Let an `engineVersion` change move to a new major version (RDS refuses it otherwise). @default true */
-    allowMajorVersionUpgrade: z.boolean(),
+    allowMajorVersionUpgrade: z.boolean().default(true),
     /**
      * During a major upgrade: the version the instance runs until the maintenance window applies `engineVersion`
      * (changes are not applied immediately). Keeps that version's parameter group, which RDS will not delete while
@@ -30,26 +30,26 @@ export const DatabaseSchema = z
      */
     pendingUpgradeFrom: z.string().regex(/^\d{2}$/, 'must be a major version such as "15"').optional(),
     /** Retention of the exported PostgreSQL and upgrade log groups, in days. @default 30 (production), 7 (staging) */
-    logRetentionDays: retention,
+    logRetentionDays: retention.default(30),
     /** max_connections the connections alarm is derived from. @default RDS's default for the instance class */
     maxConnections: z.number().int().min(1).optional(),
     /** Deletion protection, in every environment (policy VN-RDS-5 in production, VN-RDS-9 elsewhere). @default true */
-    deletionProtection: z.boolean(),
+    deletionProtection: z.boolean().default(true),
     /**
      * Outside production: why this environment's database may go without deletion protection (e.g. "rehearsal
      * environment, recreated from the source every week"); it becomes a reasoned suppression of VN-RDS-9. @default undefined
      */
     deletionProtectionOffReason: z.string().trim().min(10, 'must say in at least 10 characters why the database is disposable').optional(),
     /** Database created on the instance (the copy target). @default "venturenudge" */
-    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier'),
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').default('venturenudge'),
     /** Master user; its password is generated and kept by RDS in Secrets Manager. @default "venturenudge_admin" */
-    username: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier of at most 63 characters').refine((u) => !['admin', 'rdsadmin', 'postgres_rds'].includes(u), 'is reserved by RDS'),
+    username: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier of at most 63 characters').refine((u) => !['admin', 'rdsadmin', 'postgres_rds'].includes(u), 'is reserved by RDS').default('venturenudge_admin'),
     /** Performance Insights retention in days (7 is the free tier); 0 disables. @default 7 */
-    performanceInsightsRetentionDays: z.union([z.literal(0), z.literal(7), z.literal(731)]).or(z.number().int().refine((d) => d % 31 === 0 && d <= 713 && d > 0, 'must be 0, 7, 731 or a multiple of 31 up to 713')),
+    performanceInsightsRetentionDays: z.union([z.literal(0), z.literal(7), z.literal(731)]).or(z.number().int().refine((d) => d % 31 === 0 && d <= 713 && d > 0, 'must be 0, 7, 731 or a multiple of 31 up to 713')).default(7),
     /** Enhanced monitoring interval in seconds; 0 disables. @default 60 */
-    monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]),
+    monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]).default(60),
     /** `rds.logical_replication = 1` (static: needs a reboot), for a rollback by reverse replication. @default false */
-    logicalReplication: z.boolean(),
+    logicalReplication: z.boolean().default(false),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -76,25 +76,8 @@ export const DatabaseSchema = z
 
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
 
-/** Production's database: the guide's Multi-AZ db.t3.medium, PostgreSQL 16, 7-day backups in its windows. */
-export const DATABASE_DEFAULTS: Readonly<DatabaseConfig> = {
-  engineVersion: '16',
-  instanceClass: 'db.t3.medium',
-  allocatedStorage: 100,
-  maxAllocatedStorage: 200,
-  multiAz: true,
-  backupRetentionDays: 7,
-  backupWindow: '03:00-04:00',
-  maintenanceWindow: 'sun:07:00-sun:10:00',
-  allowMajorVersionUpgrade: true,
-  logRetentionDays: 30,
-  deletionProtection: true,
-  name: 'venturenudge',
-  username: 'venturenudge_admin',
-  performanceInsightsRetentionDays: 7,
-  monitoringIntervalSeconds: 60,
-  logicalReplication: false,
-};
+/** The schema's defaults, production's: the guide's Multi-AZ db.t3.medium, PostgreSQL 16, 7-day backups in its windows. */
+export const DATABASE_DEFAULTS: Readonly<DatabaseConfig> = DatabaseSchema.parse({});
 
 /** Staging's database: smaller, single-AZ, a week of logs (still protected from deletion, still 7-day backups). */
 export const STAGING_DATABASE: Readonly<Partial<DatabaseConfig>> = { instanceClass: 'db.t3.small', allocatedStorage: 20, maxAllocatedStorage: 50, multiAz: false, logRetentionDays: 7 };

@@ -25,12 +25,12 @@ export const DnsSchema = z
      * Route 53 zone must also hold, or they vanish when the domain is delegated to it.
      * `npm run dns:check` compares them with what the domain's servers answer today. @default []
      */
-    records: z.array(DnsRecordSchema),
+    records: z.array(DnsRecordSchema).default([]),
     /**
      * Name servers of this environment's own zone, once it exists (`terraform output name_servers`).
      * An environment whose domain contains this one (production for `staging.`) publishes them as NS records. @default []
      */
-    nameServers: z.array(z.string().regex(HOSTNAME, 'must be a name server host name')).max(8),
+    nameServers: z.array(z.string().regex(HOSTNAME, 'must be a name server host name')).max(8).default([]),
     /**
      * The domain is delegated to this environment's new zone (the registrar, or the parent zone,
      * names its name servers; `npm run dns:check -- --delegation` says when). Until then a stack
@@ -38,7 +38,7 @@ export const DnsSchema = z
      * apply never waits on certificates nobody can validate yet. Set it, and apply again, for the rest.
      * Ignored with `hostedZoneId` (one apply). @default false
      */
-    delegated: z.boolean(),
+    delegated: z.boolean().default(false),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -51,5 +51,5 @@ export const DnsSchema = z
 
 export type DnsConfig = z.infer<typeof DnsSchema>;
 
-/** A new zone with no records of its own and no delegation yet (README "Zone and delegation"). */
-export const DNS_DEFAULTS: Readonly<DnsConfig> = { records: [], nameServers: [], delegated: false };
+/** The schema's defaults: a new zone with no records of its own and no delegation yet (README "Zone and delegation"). */
+export const DNS_DEFAULTS: Readonly<DnsConfig> = DnsSchema.parse({});

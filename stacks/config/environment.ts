@@ -53,7 +53,7 @@ export const EnvironmentSchema = z
      * for an environment you mean to remove; the assets bucket (user uploads) is never force-destroyed.
      * @default false
      */
-    forceDestroy: z.boolean(),
+    forceDestroy: z.boolean().default(false),
     /**
      * Terraform state backend. @default { type: "s3", bucket: DEFAULT_STATE_BUCKET, region: "<region>", keyPrefix: "" } (key
      * `<appName>/<env>.tfstate`, `use_lockfile`; create the bucket with npm run state:bootstrap).

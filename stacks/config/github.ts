@@ -10,15 +10,15 @@ export const GithubSchema = z
     /** The stack that creates the OIDC provider (one per account). @default undefined (production's stack, or the first environment's) */
     oidcProviderEnvironment: z.string().optional(),
     /** Deploy role trust: the GitHub environment named like the stack (protection rules apply), or `branch`. @default "environment" */
-    trust: z.enum(['environment', 'branch']),
+    trust: z.enum(['environment', 'branch']).default('environment'),
     /** Branch trusted when `trust` is "branch". @default "main" */
-    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name'),
+    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name').default('main'),
     /** A read-only role for pull-request plans. @default true */
-    planRole: z.boolean(),
+    planRole: z.boolean().default(true),
   })
   .strict();
 
 export type GithubConfig = z.infer<typeof GithubSchema>;
 
-/** Trust by GitHub environment, a plan role, no repository until one is named. */
-export const GITHUB_DEFAULTS: Readonly<GithubConfig> = { trust: 'environment', branch: 'main', planRole: true };
+/** The schema's defaults: trust by GitHub environment, a plan role, no repository until one is named. */
+export const GITHUB_DEFAULTS: Readonly<GithubConfig> = GithubSchema.parse({});

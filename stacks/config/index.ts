@@ -6,11 +6,13 @@
  * Invalid values and invalid combinations fail here, at synth, with a message
  * that names the field (e.g. `environments.production.service.memory`).
  *
- * One file per area (network.ts, database.ts, service.ts, ...) holds that area's schema and,
- * beside it, its defaults (production's, and where staging differs); each field's `@default`
- * note is checked against them (__tests__/infra/config-defaults.test.ts). defaults.ts assembles
- * them, resolve.ts merges overrides and validates, load.ts reads the file and the environment,
- * naming.ts derives the names both halves share, stages.ts holds the cutover stages.
+ * One file per area (network.ts, database.ts, service.ts, ...) holds that area's schema, each
+ * field's production default on the field itself (`.default(...)`, under its `@default` note),
+ * then the area's defaults read back from the schema (`<AREA>_DEFAULTS`) and where staging
+ * differs (`STAGING_<AREA>`). Every `@default` note is checked against what production and
+ * staging resolve to (__tests__/infra/config-defaults.test.ts). defaults.ts assembles the
+ * environments, resolve.ts merges overrides and validates, load.ts reads the file and the
+ * environment, naming.ts derives the names both halves share, stages.ts holds the cutover stages.
  */
 export { FARGATE_SIZES } from '../fargate';
 export * from './stages';

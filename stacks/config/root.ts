@@ -6,12 +6,17 @@ import { REGION } from './fields';
 import { GithubSchema } from './github';
 import { MAX_ELB_NAME } from './naming';
 
+/** The guide's app name. */
+export const DEFAULT_APP_NAME = 'venture-nudge';
+/** The guide's region (and the one CloudFront's certificates live in). */
+export const DEFAULT_REGION = 'us-east-1';
+
 export const ConfigSchema = z
   .object({
     /** Prefix of every resource name and of the SSM path. @default "venture-nudge" */
-    appName: z.string().regex(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/, 'must be 3-22 lower-case letters, digits or dashes'),
+    appName: z.string().regex(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/, 'must be 3-22 lower-case letters, digits or dashes').default(DEFAULT_APP_NAME),
     /** @default "us-east-1" */
-    region: z.string().regex(REGION, 'must be an AWS region such as us-east-1'),
+    region: z.string().regex(REGION, 'must be an AWS region such as us-east-1').default(DEFAULT_REGION),
     environments: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'environment names must be lower-case letters and digits'), EnvironmentSchema),
     /** GitHub Actions deploys through OIDC (stacks/github-deploy.ts, docs/ci.md). */
     github: GithubSchema,
@@ -40,8 +45,3 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Deep partial of the config, for overrides from a file or from tests. */
 export type DeepPartial<T> = T extends readonly (infer _U)[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 export type ConfigInput = DeepPartial<Config>;
-
-/** The guide's app name. */
-export const DEFAULT_APP_NAME = 'venture-nudge';
-/** The guide's region (and the one CloudFront's certificates live in). */
-export const DEFAULT_REGION = 'us-east-1';
