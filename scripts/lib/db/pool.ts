@@ -1,10 +1,14 @@
 /** Bounded parallelism and quiet connection shutdown, shared by copy, verify, audit and sync. */
 import type { Client } from 'pg';
 
-/** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
-/** Parallel workers of copy, verify, finish and rollback unless --jobs says otherwise (2 cores: one per core). */
+/**
+ * Parallel workers of copy, verify, finish and rollback unless --jobs says otherwise: the one
+ * place the default is written (options say `@default DEFAULT_JOBS`, CLIs print it in --help,
+ * docs' "default N" is checked against it). One per core of the 2-core machines it runs on.
+ */
 export const DEFAULT_JOBS = 2;
 
+/** Runs `work` over items with at most `jobs` at a time; stops taking items after a failure. */
 export async function runPool<T>(items: readonly T[], jobs: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;

@@ -58,7 +58,7 @@ export type VerifyEvent = { readonly type: 'verify-table'; readonly table: strin
 export interface VerifyOptions {
   readonly from: string;
   readonly to: string;
-  /** Tables hashed at the same time (each uses one connection per side). @default 2 */
+  /** Tables hashed at the same time (each uses one connection per side). @default DEFAULT_JOBS */
   readonly jobs?: number;
   readonly tables?: TableFilter;
   /** Compare schema objects too. @default true */

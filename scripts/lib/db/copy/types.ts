@@ -25,7 +25,7 @@ export type CopyEvent =
 export interface CopyOptions {
   readonly from: string;
   readonly to: string;
-  /** Parallel workers for data, indexes and verification. @default 2 */
+  /** Parallel workers for data, indexes and verification. @default DEFAULT_JOBS (scripts/lib/db/pool.ts) */
   readonly jobs?: number;
   /** @default 'full' */
   readonly mode?: CopyMode;

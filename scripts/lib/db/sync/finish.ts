@@ -68,7 +68,7 @@ export interface FinishOptions {
   readonly readyTimeoutMs?: number;
   /** Longest wait for zero lag once writes stopped. @default 60000 */
   readonly catchUpTimeoutMs?: number;
-  /** Parallel tables during verification. @default 2 */
+  /** Parallel tables during verification. @default DEFAULT_JOBS */
   readonly jobs?: number;
   /** Before the freeze, wait until the lag is at most this. @default 8 MiB */
   readonly maxLagBytes?: number;

@@ -39,6 +39,7 @@ export type RollbackMethod = 'auto' | 'replication' | 'copy';
 export interface RollbackOptions extends SyncOptions {
   /** @default 'auto' */
   readonly method?: RollbackMethod;
+  /** Parallel workers of the copy and its verification (method copy). @default DEFAULT_JOBS */
   readonly jobs?: number;
   readonly readyTimeoutMs?: number;
   readonly catchUpTimeoutMs?: number;
