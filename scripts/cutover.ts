@@ -36,13 +36,15 @@ const spec = {
     config: { type: 'string', valueName: 'file', description: `config file (must exist; default: $${CONFIG_FILE_ENV} or ./${DEFAULT_CONFIG_FILE})` },
     'health-url': { type: 'string', valueName: 'url', description: 'health endpoint to check (default: https://<test host><healthCheckPath>)' },
     'source-env': { type: 'string', valueName: 'NAME', description: 'variable holding the source URL for the live check before rds', default: 'SOURCE_DATABASE_URL' },
+    'at-open': { type: 'boolean', description: 'with --to rds --apply: start it before db:sync finish (or beside it): checks health, alarms and the standby, waits for finish to open writes on RDS, then applies the prepared switch at once, before the verdict (as --before-verdict)' },
     'before-verdict': { type: 'boolean', description: '--to rds while db:sync finish is still verifying after the open (its reverse replication armed): writes reach RDS before the verdict; a failed one then needs db:rollback' },
   },
   epilog: `Examples:
   npm run cutover -- --env production --to canary --dry-run
   npm run cutover -- --env production --to canary --apply
   npm run cutover -- --env production --to rds --prepare     # the switch planned and confirmed, before the freeze
-  npm run db:sync -- finish --freeze --env production && npm run cutover -- --env production --to rds --apply
+  npm run cutover -- --env production --to rds --apply --at-open   # then, in another terminal: npm run db:sync -- finish --freeze --env production
+  npm run db:sync -- finish --freeze --env production && npm run cutover -- --env production --to rds --apply   # the verdict first
   npm run cutover -- --env production --check-stage          # what the deploy workflow runs before it applies
 
 The record of the day is the SSM String parameter /<app>/<env>/cutover/day (db:sync finish, db:rollback and
@@ -87,6 +89,7 @@ async function main(): Promise<number> {
     if (args.yes && !writes) throw new UsageError('--yes only goes with --apply or --prepare');
     const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     if (writes && !args.yes && !tty) throw new UsageError(`--${modes[0]} without a terminal needs --yes: there is no one to confirm the plan (review it first with --dry-run and npm run plan)`);
+    if (args['at-open'] && (args.to !== 'rds' || !args.apply)) throw new UsageError(`--at-open goes with --to rds --apply (it waits for db:sync finish to open writes on RDS, then applies the switch); got${args.to ? ` --to ${args.to}` : ''}${args.apply ? ' --apply' : args.prepare ? ' --prepare' : args['dry-run'] ? ' --dry-run' : ' no --apply'}`);
     if (writes && !process.env[ORIGIN_SECRET_ENV]) throw new Error(`${ORIGIN_SECRET_ENV} is not set: export the CloudFront->ALB shared secret (>= 32 characters) before --${modes[0]}; nothing was run`);
   }
   const explicit = args.config ?? process.env[CONFIG_FILE_ENV];
@@ -122,7 +125,8 @@ async function main(): Promise<number> {
       ledger,
       sourceUrl: process.env[args['source-env']] || undefined,
       dryRun: args['dry-run'],
-      beforeVerdict: args['before-verdict'],
+      beforeVerdict: args['before-verdict'] || args['at-open'],
+      atOpen: args['at-open'] ? { onWait: (l) => log.info(l) } : undefined,
       prepare: args.prepare,
       apply: args.apply || args.prepare
         ? (edit, change) =>
@@ -150,6 +154,9 @@ async function main(): Promise<number> {
     if (restPending) {
       log.error(restPending);
       return 1;
+    }
+    if (r.applied && to === 'rds' && r.checks.some((c) => c.check === 'forward-sync' && c.part === 'record' && /still verifying/.test(c.detail))) {
+      log.info(`the app is on RDS and db:sync finish is still verifying: watch it print "verified"; should it fail, npm run db:rollback -- --env ${args.env}, then npm run cutover -- --env ${args.env} --to ready --apply (every write made on RDS since the open is carried back)`);
     }
     if (r.written && !r.applied) log.info(`not applied yet: npm run cutover -- --env ${args.env} --to ${to} --apply (shows the plan first); until then --check-stage fails`);
     return 0;

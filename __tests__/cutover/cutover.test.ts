@@ -185,6 +185,69 @@ describe('prepare: the switch planned before the freeze', () => {
   });
 });
 
+describe('at the open: the switch that follows db:sync finish', () => {
+  const verifying = async (e: { env: string; stateDir: string }) =>
+    recordSync(e.env, { direction: 'forward', ok: true, at: new Date().toISOString(), openedAt: new Date().toISOString(), verification: 'verifying', source: 's', target: 't', freezeMs: 700, sourceMark: await markSource(source.url, 'vn_sync') }, e.stateDir);
+
+  test('waits for finish to record the open, then applies the switch before the verdict', async () => {
+    const e = await environment('ready');
+    let appliedAt = 0;
+    const waits: string[] = [];
+    const running = runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0, atOpen: { pollMs: 20, onWait: (l) => waits.push(l) }, apply: async () => ((appliedAt = Date.now()), true) }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(appliedAt).toBe(0);
+    const openedAt = Date.now();
+    await verifying(e);
+    const r = await running;
+    expect(r.error).toBeUndefined();
+    expect(r).toMatchObject({ ok: true, applied: true, written: true });
+    expect(appliedAt).toBeGreaterThanOrEqual(openedAt);
+    expect(r.checks.map((c) => c.check)).toEqual(['health', 'alarms', 'standby', 'forward-sync', 'forward-sync', 'forward-sync', 'forward-sync']);
+    expect(r.checks.find((c) => c.part === 'record')!.detail).toMatch(/still verifying/);
+    expect(waits[0]).toMatch(/waiting for db:sync finish to open writes on the target .*none/);
+    expect(e.stageInFile()).toBe('rds');
+  });
+
+  test('an unhealthy standby stops it before it waits, and nothing is applied', async () => {
+    const e = await environment('ready');
+    let called = 0;
+    const waits: string[] = [];
+    const r = await runCutover(e.options('rds', { elbv2: standbyElb(1), atOpen: { pollMs: 20, onWait: (l) => waits.push(l) }, apply: async () => (++called, true) }));
+    expect(r.error).toMatch(/fewer than its minimum of 2/);
+    expect([called, waits.length]).toEqual([0, 0]);
+  });
+
+  test('a finish that fails before the open ends the wait, applying nothing and naming the failure', async () => {
+    const e = await environment('ready');
+    let called = 0;
+    const running = runCutover(e.options('rds', { sourceUrl: source.url, atOpen: { pollMs: 20 }, apply: async () => (++called, true) }));
+    await new Promise((r) => setTimeout(r, 200));
+    recordSync(e.env, { direction: 'forward', ok: false, at: new Date().toISOString(), source: 's', target: 't', message: 'a transaction older than 10 s is open on the source' }, e.stateDir);
+    const r = await running;
+    expect(r).toMatchObject({ ok: false, applied: false, written: false });
+    expect(r.error).toMatch(/finish failed before writes opened .*older than 10 s.*the app was not moved/);
+    expect(called).toBe(0);
+    expect(e.stageInFile()).toBe('ready');
+  });
+
+  test('an earlier failure in the record does not end the wait: the retried finish is waited for', async () => {
+    const e = await environment('ready');
+    recordSync(e.env, { direction: 'forward', ok: false, at: '2026-11-29T23:00:00Z', source: 's', target: 't', message: 'earlier attempt' }, e.stateDir);
+    const running = runCutover(e.options('rds', { sourceUrl: source.url, settleMs: 0, atOpen: { pollMs: 20 }, apply: async () => true }));
+    await new Promise((r) => setTimeout(r, 200));
+    await verifying(e);
+    expect(await running).toMatchObject({ ok: true, applied: true });
+  });
+
+  test('no open within the timeout: it gives up, changing nothing', async () => {
+    const e = await environment('ready');
+    const r = await runCutover(e.options('rds', { sourceUrl: source.url, atOpen: { pollMs: 20, timeoutMs: 150 }, apply: async () => true }));
+    expect(r).toMatchObject({ ok: false, applied: false, written: false });
+    expect(r.error).toMatch(/did not open writes on the target within 0\.2 s .*the app was not moved/);
+    expect(e.stageInFile()).toBe('ready');
+  });
+});
+
 test('a dry run checks and shows the change but writes nothing', async () => {
   const e = await environment('25');
   const r = await runCutover(e.options('50', { dryRun: true }));

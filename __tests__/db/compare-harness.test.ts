@@ -2,7 +2,7 @@
  * The independent judge the data tests use (support/compare.ts) sees each kind of difference
  * the engine's own verify once missed, so a test that relies on it can fail.
  */
-import { compareDatabases, NO_DIFFERENCE } from '../support/compare';
+import { compareDatabases, holdSnapshot, NO_DIFFERENCE } from '../support/compare';
 import { useClusters } from '../support/postgres';
 
 const [pg] = useClusters(1);
@@ -45,4 +45,35 @@ test('a database setting, a sequence position and a large object are each seen',
   expect(diff.settings).toEqual({ source: ['search_path=app, public'], target: [] });
   expect(diff.sequences).toEqual({ 'public.s': { source: '1/true', target: '1/false' } });
   expect(diff.largeObjects?.source).toHaveLength(1);
+});
+
+describe('held at one moment (the migration-day judge at the open)', () => {
+  const held = async (a: string, b: string) => ({ source: await holdSnapshot(a), target: await holdSnapshot(b) });
+
+  test('rows, DDL and sequence steps made after the snapshots were taken are not seen', async () => {
+    const [a, b] = await pair(`CREATE TABLE t (id serial PRIMARY KEY, x text); INSERT INTO t (x) VALUES ('one')`);
+    const h = await held(a, b);
+    try {
+      await pg().sql(`b${n}`, `INSERT INTO t (x) VALUES ('after'); CREATE TABLE later (id int)`);
+      expect(await compareDatabases(a, b, { held: h })).toEqual(NO_DIFFERENCE);
+      expect(Object.keys((await compareDatabases(a, b)).content).sort()).toEqual(['public.later', 'public.t']);
+    } finally {
+      await h.source.release();
+      await h.target.release();
+    }
+  });
+
+  test('a difference that was there when the snapshots were taken is seen', async () => {
+    const [a, b] = await pair(`CREATE SEQUENCE s; CREATE TABLE t (x int); INSERT INTO t VALUES (1)`);
+    await pg().sql(`b${n}`, `UPDATE t SET x = 2; SELECT nextval('s')`);
+    const h = await held(a, b);
+    try {
+      const diff = await compareDatabases(a, b, { held: h });
+      expect(Object.keys(diff.content)).toEqual(['public.t']);
+      expect(diff.sequences).toEqual({ 'public.s': { source: '1/false', target: '1/true' } });
+    } finally {
+      await h.source.release();
+      await h.target.release();
+    }
+  });
 });

@@ -50,14 +50,47 @@ export function schemaDump(url: string, extraArgs: readonly string[] = []): stri
     .join('\n');
 }
 
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+/** A session on `url`; with `snapshot` (an exported one, see {@link holdSnapshot}) it reads in that snapshot. */
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>, snapshot?: string): Promise<T> {
   const c = new Client({ connectionString: url, ssl: false });
   await c.connect();
   try {
     await c.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
-    return await fn(c);
+    if (snapshot) await c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+    const out = await fn(c);
+    if (snapshot) await c.query('COMMIT');
+    return out;
   } finally {
     await c.end();
+  }
+}
+
+/**
+ * One database held at one moment, for a comparison made later while it takes writes again: a
+ * REPEATABLE READ transaction kept open with its snapshot exported (tables, catalogs and the
+ * schema dump are read in it), and the sequences read at once (a sequence is not in any
+ * snapshot). `release` ends the transaction.
+ */
+export interface HeldSnapshot {
+  readonly snapshot: string;
+  readonly sequences: Record<string, string>;
+  /** When the hold was complete, the sequences read (ms since the epoch). */
+  readonly takenAt: number;
+  release(): Promise<void>;
+}
+
+export async function holdSnapshot(url: string): Promise<HeldSnapshot> {
+  const c = new Client({ connectionString: url, ssl: false });
+  await c.connect();
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await c.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
+    const sequences = await readSequences(c);
+    const takenAt = Date.now();
+    return { snapshot, sequences, takenAt, release: async () => void (await c.query('COMMIT').catch(() => undefined), await c.end().catch(() => undefined)) };
+  } catch (e) {
+    await c.end().catch(() => undefined);
+    throw e;
   }
 }
 
@@ -65,48 +98,58 @@ const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
 /** md5 of every table's and materialized view's rows (text form, sorted), keyed by `schema.name`. */
-export async function contentHashes(url: string): Promise<Record<string, string>> {
-  return withClient(url, async (c) => {
-    const rels = await c.query<{ q: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+export async function contentHashes(url: string, snapshot?: string): Promise<Record<string, string>> {
+  return withClient(
+    url,
+    async (c) => {
+      const rels = await c.query<{ q: string }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS} ORDER BY 1`,
-    );
-    const out: Record<string, string> = {};
-    for (const { q } of rels.rows) {
-      const r = await c.query<{ n: string; h: string | null }>(`SELECT count(*)::text AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE "C")) AS h FROM ONLY ${q} t`);
-      out[q] = `${r.rows[0].n}:${r.rows[0].h ?? 'empty'}`;
-    }
-    return out;
-  });
+      );
+      const out: Record<string, string> = {};
+      for (const { q } of rels.rows) {
+        const r = await c.query<{ n: string; h: string | null }>(`SELECT count(*)::text AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE "C")) AS h FROM ONLY ${q} t`);
+        out[q] = `${r.rows[0].n}:${r.rows[0].h ?? 'empty'}`;
+      }
+      return out;
+    },
+    snapshot,
+  );
+}
+
+async function readSequences(c: Client): Promise<Record<string, string>> {
+  const seqs = await c.query<{ q: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_SCHEMAS} ORDER BY 1`,
+  );
+  const out: Record<string, string> = {};
+  for (const { q } of seqs.rows) {
+    const r = await c.query<{ v: string; called: boolean }>(`SELECT last_value::text AS v, is_called AS called FROM ${q}`);
+    out[q] = `${r.rows[0].v}/${r.rows[0].called}`;
+  }
+  return out;
 }
 
 /** last_value/is_called of every sequence, keyed by `schema.name`. */
 export async function sequenceStates(url: string): Promise<Record<string, string>> {
-  return withClient(url, async (c) => {
-    const seqs = await c.query<{ q: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS q FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_SCHEMAS} ORDER BY 1`,
-    );
-    const out: Record<string, string> = {};
-    for (const { q } of seqs.rows) {
-      const r = await c.query<{ v: string; called: boolean }>(`SELECT last_value::text AS v, is_called AS called FROM ${q}`);
-      out[q] = `${r.rows[0].v}/${r.rows[0].called}`;
-    }
-    return out;
-  });
+  return withClient(url, readSequences);
 }
 
 /** `ALTER DATABASE … SET` settings (not in a dump without --create) and large objects. */
-export async function databaseExtras(url: string): Promise<{ settings: string[]; largeObjects: string[] }> {
-  return withClient(url, async (c) => {
-    const s = await c.query<{ cfg: string[] | null }>(
-      `SELECT setconfig AS cfg FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole = 0`,
-    );
-    const lo = await c.query<{ x: string }>(
-      `SELECT m.oid::text || ':' || md5(coalesce((SELECT string_agg(encode(data, 'hex'), '' ORDER BY pageno) FROM pg_largeobject WHERE loid = m.oid), '')) AS x
+export async function databaseExtras(url: string, snapshot?: string): Promise<{ settings: string[]; largeObjects: string[] }> {
+  return withClient(
+    url,
+    async (c) => {
+      const s = await c.query<{ cfg: string[] | null }>(
+        `SELECT setconfig AS cfg FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole = 0`,
+      );
+      const lo = await c.query<{ x: string }>(
+        `SELECT m.oid::text || ':' || md5(coalesce((SELECT string_agg(encode(data, 'hex'), '' ORDER BY pageno) FROM pg_largeobject WHERE loid = m.oid), '')) AS x
          FROM pg_largeobject_metadata m ORDER BY m.oid`,
-    );
-    return { settings: [...(s.rows[0]?.cfg ?? [])].sort(), largeObjects: lo.rows.map((r) => r.x) };
-  });
+      );
+      return { settings: [...(s.rows[0]?.cfg ?? [])].sort(), largeObjects: lo.rows.map((r) => r.x) };
+    },
+    snapshot,
+  );
 }
 
 /**
@@ -116,9 +159,11 @@ export async function databaseExtras(url: string): Promise<{ settings: string[];
  * trigger (clones on partitions included), the column order of every table, shell types,
  * tablespaces, and the database's own ACL, comment and connection limit.
  */
-export async function catalogExtras(url: string): Promise<Record<string, string>> {
-  return withClient(url, async (c) => {
-    const rows = await c.query<{ k: string; v: string }>(`
+export async function catalogExtras(url: string, snapshot?: string): Promise<Record<string, string>> {
+  return withClient(
+    url,
+    async (c) => {
+      const rows = await c.query<{ k: string; v: string }>(`
       WITH acls AS (
         SELECT 'acl ' || pg_describe_object(ip.classoid, ip.objoid, ip.objsubid) AS k, ip.initprivs AS base, o.acl, o.owner
           FROM pg_init_privs ip, LATERAL (
@@ -176,8 +221,10 @@ export async function catalogExtras(url: string): Promise<Record<string, string>
       SELECT 'database comment', shobj_description(d.oid, 'pg_database') FROM pg_database d WHERE d.datname = current_database() AND shobj_description(d.oid, 'pg_database') IS NOT NULL
       UNION ALL
       SELECT 'database connection limit', d.datconnlimit::text FROM pg_database d WHERE d.datname = current_database() AND d.datconnlimit <> -1`);
-    return Object.fromEntries(rows.rows.map((r) => [r.k, r.v]));
-  });
+      return Object.fromEntries(rows.rows.map((r) => [r.k, r.v]));
+    },
+    snapshot,
+  );
 }
 
 export interface DatabaseDifference {
@@ -215,20 +262,24 @@ export interface CompareOptions {
   readonly schema?: boolean;
   /** Extra pg_dump arguments for both sides, e.g. ['--table=public.orgs']. */
   readonly dumpArgs?: readonly string[];
+  /** Compare both sides as held at one moment ({@link holdSnapshot}), not as they are now. @default none */
+  readonly held?: { readonly source: HeldSnapshot; readonly target: HeldSnapshot };
 }
 
 /** Everything that differs between two databases, judged without the engine. */
 export async function compareDatabases(sourceUrl: string, targetUrl: string, opts: CompareOptions = {}): Promise<DatabaseDifference> {
-  const schema = opts.schema === false ? [] : diffLines(schemaDump(sourceUrl, opts.dumpArgs), schemaDump(targetUrl, opts.dumpArgs));
+  const h = opts.held;
+  const dump = (url: string, held?: HeldSnapshot) => schemaDump(url, [...(opts.dumpArgs ?? []), ...(held ? [`--snapshot=${held.snapshot}`] : [])]);
+  const schema = opts.schema === false ? [] : diffLines(dump(sourceUrl, h?.source), dump(targetUrl, h?.target));
   const [ca, cb, sa, sb, ea, eb, xa, xb] = await Promise.all([
-    contentHashes(sourceUrl),
-    contentHashes(targetUrl),
-    sequenceStates(sourceUrl),
-    sequenceStates(targetUrl),
-    databaseExtras(sourceUrl),
-    databaseExtras(targetUrl),
-    catalogExtras(sourceUrl),
-    catalogExtras(targetUrl),
+    contentHashes(sourceUrl, h?.source.snapshot),
+    contentHashes(targetUrl, h?.target.snapshot),
+    h ? h.source.sequences : sequenceStates(sourceUrl),
+    h ? h.target.sequences : sequenceStates(targetUrl),
+    databaseExtras(sourceUrl, h?.source.snapshot),
+    databaseExtras(targetUrl, h?.target.snapshot),
+    catalogExtras(sourceUrl, h?.source.snapshot),
+    catalogExtras(targetUrl, h?.target.snapshot),
   ]);
   return {
     schema,

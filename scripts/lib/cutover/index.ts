@@ -24,6 +24,7 @@ import { stageChange, type StageChange } from './change';
 import { editStage, writeStage, type StageEdit } from './config-file';
 import { fileLedger, type DayLedger } from './ledger';
 import { PRECONDITIONS, type CheckResult } from './preconditions';
+import { waitForOpen, type AtOpenOptions } from './at-open';
 import { planTransition, type Precondition, type Transition } from './stages';
 
 export * from './stages';
@@ -32,6 +33,7 @@ export * from './change';
 export * from './config-file';
 export * from './ledger';
 export * from './check-stage';
+export * from './at-open';
 
 export interface CutoverOptions {
   readonly envName: string;
@@ -55,6 +57,12 @@ export interface CutoverOptions {
   readonly dryRun?: boolean;
   /** `--to rds` while db:sync finish is still verifying after the open (see preconditions.ts). @default false */
   readonly beforeVerdict?: boolean;
+  /**
+   * `--to rds` at finish's open: the checks that do not depend on the data move run, then the
+   * record is read again until finish has opened writes on the target, and the switch goes on as
+   * with beforeVerdict (at-open.ts). @default none (the record is read once)
+   */
+  readonly atOpen?: AtOpenOptions;
   /**
    * Applies the change (the edited config) before anything is written; resolves true when
    * applied, false when the operator declined; throws when the apply failed.
@@ -117,7 +125,7 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
   if (awaitingDelegation(env) && STAGE_WEIGHTS[o.to].aws > 0) {
     return { ok: false, transition, ...none, error: `refused: environments.${o.envName}.dns.delegated is false, so the stack holds only its new zone and nothing on AWS takes weight yet: delegate ${env.domain} to the zone, set environments.${o.envName}.dns.delegated to true and apply (README: "Zone and delegation"), then run this again` };
   }
-  const ctx = {
+  let ctx = {
     envName: o.envName,
     healthUrl: o.healthUrl ?? `https://${names.testHost}${env.service.healthCheckPath}`,
     alarmPrefix: `${names.prefix}-`,
@@ -133,12 +141,20 @@ export async function runCutover(o: CutoverOptions): Promise<CutoverResult> {
   if (o.prepare && !change.switchOnly) {
     return { ok: false, transition, ...none, change, error: `refused: --prepare is for the database switch alone (stage ready <-> rds: only the listener's weights move); ${from} -> ${o.to} is applied with --apply` };
   }
-  const deferred = o.prepare ? transition.preconditions.filter((c) => DATA_PRECONDITIONS.includes(c)) : [];
+  if (o.atOpen && (o.to !== 'rds' || o.prepare || o.dryRun || !o.apply)) throw new Error('atOpen is for --to rds --apply alone');
+  const deferred = o.prepare || o.atOpen ? transition.preconditions.filter((c) => DATA_PRECONDITIONS.includes(c)) : [];
   const checks: CheckResult[] = [];
   for (const c of transition.preconditions) if (!deferred.includes(c)) checks.push(...(await PRECONDITIONS[c](ctx)));
-  const failed = checks.filter((c) => !c.ok);
   const result = { transition, checks, change, written: false, applied: false, ...(o.prepare ? { deferred } : {}) };
-  if (failed.length) return { ok: false, ...result, error: `precondition failed: ${failed.map((c) => c.detail).join('; ')}` };
+  const failure = () => checks.filter((c) => !c.ok).map((c) => c.detail).join('; ');
+  if (failure()) return { ok: false, ...result, error: `precondition failed: ${failure()}` };
+  if (o.atOpen) {
+    const open = await waitForOpen(ledger, record, o.atOpen);
+    if ('error' in open) return { ok: false, ...result, error: open.error };
+    ctx = { ...ctx, record: open.record, beforeVerdict: true };
+    for (const c of deferred) checks.push(...(await PRECONDITIONS[c](ctx)));
+    if (failure()) return { ok: false, ...result, error: `precondition failed: ${failure()}` };
+  }
   if (o.dryRun) return { ok: true, ...result };
   if (o.prepare) {
     if (!o.apply) throw new Error('prepare needs the apply function that plans and saves the switch');

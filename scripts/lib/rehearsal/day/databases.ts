@@ -8,10 +8,11 @@
 import { join } from 'node:path';
 import { mkdirSync, copyFileSync } from 'node:fs';
 import { runProcess } from '../../proc/run';
+import { ROLLBACK_PREFIX } from '../../db/sync/status';
 import { APP_SCHEMA, APP_TABLES, type AppTable } from './app';
 import { PASSWORD, PG_BIN, startCluster, type Cluster } from '../../../../__tests__/support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../../../../__tests__/support/shapes';
-import { compareBesideFreeze, type DatabaseDifference } from '../../../../__tests__/support/compare';
+import { compareBesideFreeze, holdSnapshot, type DatabaseDifference, type HeldSnapshot } from '../../../../__tests__/support/compare';
 
 export interface DayDatabases {
   readonly source: ShapedDatabase;
@@ -76,16 +77,39 @@ export async function databaseBytes(db: ShapedDatabase): Promise<number> {
 }
 
 /**
+ * The armed reverse replication as pg_dump prints it (its publication on RDS, its subscription on
+ * the source): at the open it exists by design (db:sync finish arms it before writes open and
+ * removes it once verified), so a comparison of both sides held at the open sets it aside.
+ */
+const REVERSE_REPLICATION_LINE = new RegExp(`^[-+] (CREATE|ALTER|COMMENT ON) (PUBLICATION|SUBSCRIPTION) ${ROLLBACK_PREFIX}_(pub|sub)\\b`);
+
+/**
  * Independent comparison (__tests__/support/compare.ts, as the cluster superuser) of the two
  * databases: schema without privileges (the app role's grants on RDS are the toolkit's own,
  * expected addition) and without owners (each provider has its own), every table's content
  * hash and every sequence. The write freeze's own objects (schema vn_freeze, its triggers) are set
- * aside; database-level settings are reported, not judged: the freeze is one.
+ * aside; database-level settings are reported, not judged: the freeze is one. Held at the open
+ * (`held`), the armed reverse replication is set aside too.
  */
-export async function compareSides(db: DayDatabases): Promise<{ same: boolean; difference: DatabaseDifference }> {
-  const difference = await compareBesideFreeze(db.source.cluster.url(db.source.database), db.target.cluster.url(db.target.database), { dumpArgs: ['--no-privileges'] });
+export async function compareSides(db: DayDatabases, held?: HeldSides): Promise<{ same: boolean; difference: DatabaseDifference }> {
+  const found = await compareBesideFreeze(db.source.cluster.url(db.source.database), db.target.cluster.url(db.target.database), { dumpArgs: ['--no-privileges'], held });
+  const difference = held ? { ...found, schema: found.schema.filter((l) => !REVERSE_REPLICATION_LINE.test(l)) } : found;
   const same = difference.schema.length === 0 && Object.keys(difference.content).length === 0 && Object.keys(difference.sequences).length === 0 && difference.largeObjects === null;
   return { same, difference };
+}
+
+/** Both databases held as they are now, for a {@link compareSides} made later while they take writes again. */
+export interface HeldSides {
+  readonly source: HeldSnapshot;
+  readonly target: HeldSnapshot;
+  /** When both holds were complete. */
+  readonly takenAt: number;
+  release(): Promise<void>;
+}
+
+export async function holdSides(db: DayDatabases): Promise<HeldSides> {
+  const [source, target] = await Promise.all([holdSnapshot(db.source.cluster.url(db.source.database)), holdSnapshot(db.target.cluster.url(db.target.database))]);
+  return { source, target, takenAt: Math.max(source.takenAt, target.takenAt), release: async () => void (await Promise.all([source.release(), target.release()])) };
 }
 
 /** Request ids present in `table` (read as the cluster superuser, so nothing hides rows). */

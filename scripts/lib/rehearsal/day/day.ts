@@ -87,6 +87,8 @@ export interface DayRun {
   readonly steps: StepResult[];
   readonly comparisons: Comparison[];
   readonly superuserSteps: string[];
+  /** Since when the traffic reaches the RDS-side service (undefined: it does not). */
+  rdsSideSince?: number;
 }
 
 /** The local state file the production stack's backend names (see stacks/state-backend.ts). */
@@ -96,6 +98,8 @@ export const STATE_FILE = join(PROJECT_DIR, LOCAL_STATE_DIR, `${ENV}.tfstate`);
 export function route(run: DayRun): void {
   if (run.listener.source > 0 && run.listener.rds > 0) throw new Error(`the listener sends requests to both services (source ${run.listener.source}, rds ${run.listener.rds}): two databases would take writes`);
   const aws = run.listener.rds > 0 ? run.standby : run.aws;
+  if (run.listener.rds > 0) run.rdsSideSince ??= Date.now();
+  else run.rdsSideSince = undefined;
   run.traffic.route(run.weights, { vercel: run.vercel ? [run.vercel.port] : [], aws: aws.map((a) => a.port) });
 }
 
@@ -155,18 +159,35 @@ export async function followListener<T>(run: DayRun, work: Promise<T>, everyMs =
   }
 }
 
+/** How a step runs beside the rest of the walk. */
+export interface StepOptions {
+  /** Grant SUPERUSER on that side for the step (CREATE SUBSCRIPTION). */
+  readonly superuser?: 'source' | 'target';
+  /** With superuser: revoke it only once this settled too (a step running beside, so its ALTER ROLE is no write "since finish" there). */
+  readonly holdRevokeUntil?: Promise<unknown>;
+  /** The step's output as it comes. */
+  readonly onOutput?: (text: string) => void;
+}
+
 /** Runs `npm run <script> -- <args>` as a child process with the run's environment, and records it as a step. */
-export async function runCommand(run: DayRun, label: string, script: string, args: readonly string[], superuser?: 'source' | 'target'): Promise<StepResult> {
+export async function runCommand(run: DayRun, label: string, script: string, args: readonly string[], o: StepOptions = {}): Promise<StepResult> {
+  const { superuser } = o;
   const command = `npm run ${script} -- ${args.join(' ')}`;
   run.log(`step ${label}: ${command}${superuser ? `   (as a superuser for CREATE SUBSCRIPTION on the ${superuser})` : ''}`);
   const startedAt = Date.now();
+  const onOutput = o.onOutput ? (text: string) => o.onOutput!(text) : undefined;
   const exec = (): Promise<ProcessResult> =>
-    runProcess('npm', ['run', '--silent', script, '--', ...args], { cwd: PROJECT_DIR, env: run.env, logFile: join(run.logDir, 'steps.log'), timeoutSeconds: run.timeoutSeconds, secrets: run.secrets });
+    runProcess('npm', ['run', '--silent', script, '--', ...args], { cwd: PROJECT_DIR, env: run.env, logFile: join(run.logDir, 'steps.log'), timeoutSeconds: run.timeoutSeconds, secrets: run.secrets, onOutput });
   if (superuser) {
     const role = superuser === 'target' ? run.db.target.user : run.db.source.user;
-    run.superuserSteps.push(`${label}: SUPERUSER granted to ${role} for CREATE SUBSCRIPTION only (PostgreSQL 15 reserves it to superusers; RDS and Neon let their admin roles run it), revoked after`);
+    run.superuserSteps.push(`${label}: SUPERUSER granted to ${role} for CREATE SUBSCRIPTION only (PostgreSQL 15 reserves it to superusers; RDS and Neon let their admin roles run it), revoked after${o.holdRevokeUntil ? ' it and the step beside it' : ''}`);
   }
-  const r = superuser ? await asSubscriptionCreator(superuser === 'target' ? run.db.target : run.db.source, exec) : await exec();
+  const held = async () => {
+    const r = await exec();
+    await o.holdRevokeUntil?.catch(() => undefined);
+    return r;
+  };
+  const r = superuser ? await asSubscriptionCreator(superuser === 'target' ? run.db.target : run.db.source, held) : await exec();
   const tail = r.output.trim().split('\n').slice(-12).join('\n');
   const result: StepResult = {
     id: label,
@@ -185,9 +206,9 @@ export async function runCommand(run: DayRun, label: string, script: string, arg
 }
 
 /** Runs one runbook step exactly as ./steps.ts RUNBOOK (the README) writes it, plus `extra` flags. */
-export function runStep(run: DayRun, id: string, opts: { extra?: string[]; superuser?: 'source' | 'target'; label?: string } = {}): Promise<StepResult> {
+export function runStep(run: DayRun, id: string, opts: StepOptions & { extra?: string[]; label?: string } = {}): Promise<StepResult> {
   const { script, args } = commandLine(step(id).command);
-  return runCommand(run, opts.label ?? id, script, [...args, ...(opts.extra ?? [])], opts.superuser);
+  return runCommand(run, opts.label ?? id, script, [...args, ...(opts.extra ?? [])], opts);
 }
 
 /** `db:sync -- status --json` until every table is ready (the runbook's `status --watch`). */

@@ -38,8 +38,8 @@ export const RUNBOOK: readonly RunbookStep[] = [
   { id: 'aws', command: `${CUT} aws --apply` },
   { id: 'ready', command: `${CUT} ready --apply` },
   { id: 'prepare-rds', command: `${CUT} rds --prepare` },
+  { id: 'rds', command: `${CUT} rds --apply --at-open` },
   { id: 'finish', command: 'db:sync -- finish --freeze --env production' },
-  { id: 'rds', command: `${CUT} rds --apply` },
   { id: 'bench-sync', command: 'bench:sync', notRehearsed: 'a benchmark the runbook cites for its figures, not a step of the day (the rehearsal measures the same window itself)' },
   { id: 'web-rollback', command: `${CUT} vercel --apply`, notRehearsed: 'the rollback from a web stage (one DNS change, no data moves); the rehearsal rolls back from rds, the harder case' },
   { id: 'prepare-ready', command: `${CUT} ready --prepare` },
@@ -50,7 +50,9 @@ export const RUNBOOK: readonly RunbookStep[] = [
 
 /**
  * The rehearsal's walk: vercel -> canary -> 25 -> 50 -> aws -> ready -> rds, back to ready,
- * forward to rds again; each database switch prepared before its freeze (`--prepare`). `status` waits between start and the web stages (the runbook's `status --watch`: the
+ * forward to rds again; each database switch prepared before its freeze (`--prepare`), and the
+ * forward one started before finish (`--at-open`: it waits for finish to open writes on RDS, and
+ * the walk runs finish beside it). `status` waits between start and the web stages (the runbook's `status --watch`: the
  * rehearsal runs `db:sync -- status --json` until every table is ready).
  */
 export const DAY_PATH: readonly string[] = [
@@ -64,16 +66,16 @@ export const DAY_PATH: readonly string[] = [
   'aws',
   'ready',
   'prepare-rds',
-  'finish',
   'rds',
+  'finish',
   'prepare-ready',
   'rollback',
   'back-to-ready',
   // forward again, as the runbook's step 6 says: start --truncate, then steps 1 (status) and 3
   'start-again',
   'prepare-rds',
-  'finish',
   'rds',
+  'finish',
 ];
 
 export function step(id: string): RunbookStep {

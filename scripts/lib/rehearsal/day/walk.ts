@@ -12,13 +12,15 @@ import { startMoto } from '../moto';
 import { REHEARSAL_GITHUB_REPOSITORY } from '../rehearsal';
 import { PROJECT_DIR } from '../../terraform/synth';
 import { formatBytes } from '../../cli/progress';
-import { compareSides, databaseBytes, fillSource, startDatabases } from './databases';
+import { redactSecrets } from '../../db/connection';
+import { maskSecrets } from '../../proc/mask';
+import { compareSides, databaseBytes, fillSource, holdSides, startDatabases, type HeldSides } from './databases';
 import { APEX, deploy, ENV, followListener, LOAD_BALANCER, rollout, route, runCommand, runStep, STATE_FILE, waitReady, type DayOptions, type DayRun } from './day';
 import { albView } from './listener';
 import { RDS_BUNDLE_IN_IMAGE, startApp } from './fleet';
 import { readLedger } from './ledger';
-import { judge, type DayReport } from './report';
-import { DAY_PATH } from './steps';
+import { judge, type Comparison, type DayReport, type StepResult } from './report';
+import { DAY_PATH, step } from './steps';
 import { apexWeights, startTraffic } from './traffic';
 
 const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', ready: 'ready', rds: 'rds', 'back-to-ready': 'ready' };
@@ -70,7 +72,7 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
     fleet: { ledger: join(logDir, 'ledger.jsonl'), logDir, imageFiles: { [RDS_BUNDLE_IN_IMAGE]: db.rdsCaBundle } },
     stackJson: join(PROJECT_DIR, 'cdktf.out', 'stacks', ENV, 'cdk.tf.json'),
     log,
-    secrets: [PASSWORD, origin],
+    secrets: [PASSWORD, encodeURIComponent(PASSWORD), origin],
     timeoutSeconds: opts.stepTimeoutSeconds ?? 300,
     tasks: opts.tasks ?? 2,
     aws: [],
@@ -112,52 +114,122 @@ function label(id: string, seen: Map<string, number>): string {
   return n === 1 ? id : `${id} (again)`;
 }
 
+/** The flags the rehearsal adds to a step (see ./steps.ts). */
+function extraFlags(run: DayRun, id: string, stage: boolean): string[] {
+  if (stage || PREPARE_STEPS.has(id)) return ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`, '--yes'];
+  if (id === 'start' || id === 'start-again') return ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT'];
+  if (id === 'rollback') return ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT'];
+  if (id === 'finish') return ['--reverse-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT'];
+  return [];
+}
+
+/** A step started before the next one and waiting for it: `cutover --to rds --apply --at-open`, beside finish. */
+interface Beside {
+  readonly id: string;
+  readonly name: string;
+  readonly done: Promise<StepResult>;
+}
+
+const startsBeside = (id: string) => /\s--at-open\b/.test(step(id).command);
+
+/** What finish prints the moment writes open on RDS (scripts/db-sync.ts onOpen). */
+const OPEN_LINE = /\bopen: writes open on the target after\b/;
+
+/**
+ * Watches a finish's output for its open: from that moment RDS is the writer (the timeline),
+ * and the judge holds both databases as they are (before any request reaches the RDS side: the
+ * app moves only when the cutover beside finish flips the listener, which is checked).
+ */
+function watchOpen(run: DayRun) {
+  let text = '';
+  let held: Promise<HeldSides> | undefined;
+  return {
+    onOutput(chunk: string): void {
+      if (held) return;
+      text = (text + chunk).slice(-4000);
+      if (!OPEN_LINE.test(text)) return;
+      run.timeline.push({ at: Date.now(), writer: 'rds' });
+      held = holdSides(run.db);
+      held.catch(() => undefined);
+    },
+    held: () => held,
+  };
+}
+
+/** The independent comparison after a switch: of the databases now, or as held at the open. */
+async function compareAfter(run: DayRun, name: string, held?: HeldSides): Promise<void> {
+  const at = Date.now();
+  let entry: Comparison;
+  if (held && run.rdsSideSince !== undefined && run.rdsSideSince <= held.takenAt) {
+    entry = { after: name, same: false, difference: `the judge held the databases at ${new Date(held.takenAt).toISOString()}, after the traffic reached the RDS side (${new Date(run.rdsSideSince).toISOString()}): not judged`, at, seconds: 0 };
+  } else {
+    const c = await compareSides(run.db, held);
+    entry = { after: name, same: c.same, difference: c.same ? undefined : c.difference, at, seconds: (Date.now() - at) / 1000 };
+  }
+  await held?.release();
+  run.comparisons.push(entry);
+  run.log(`independent comparison after ${name}${held ? ' (both sides as they were at the open)' : ''}: ${entry.same ? 'identical' : `DIFFERENT ${JSON.stringify(entry.difference).slice(0, 600)}`}`);
+}
+
+/** After a stage step: the traffic follows the new weights; stage ready starts the RDS-side service's tasks. */
+async function afterStage(run: DayRun, id: string, name: string): Promise<void> {
+  const stage = CUTOVER_STEPS[id];
+  run.weights = apexWeights(run.stackJson, APEX);
+  run.listener = await run.alb.weights();
+  run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
+  // Stage ready starts the RDS-side service's tasks (first time; they keep running after a rollback).
+  if (id === 'ready' && run.standby.length === 0) await rollout(run, 'rds', 'rds');
+  else route(run);
+  run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}; listener source side ${run.listener.source} / RDS side ${run.listener.rds}`);
+}
+
+/** Runs one step (with the step started beside it, if any); true when both succeeded. */
+async function walkStep(run: DayRun, id: string, name: string, beside?: Beside): Promise<boolean> {
+  const stage = CUTOVER_STEPS[id];
+  const switching = id === 'finish' ? ({ from: 'source', to: 'rds' } as const) : id === 'rollback' ? ({ from: 'rds', to: 'source' } as const) : undefined;
+  if (switching) {
+    const at = Date.now();
+    run.timeline.push({ at, writer: 'switching', from: switching.from });
+    run.switches.push({ at, ...switching });
+  }
+  // finish arms the reverse replication (a subscription on the source) before it opens writes on RDS
+  const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' || id === 'finish' ? 'source' : undefined;
+  const open = beside && switching?.to === 'rds' ? watchOpen(run) : undefined;
+  // A stage step's traffic follows the listener live (the database switch lands mid-command).
+  const running = runStep(run, id, { extra: extraFlags(run, id, Boolean(stage)), superuser, label: name, holdRevokeUntil: beside?.done, onOutput: open?.onOutput });
+  const r = stage ? await followListener(run, running) : await running;
+  const b = beside ? await beside.done : undefined;
+  const held = await open?.held()?.catch((e: Error) => void run.log(`the judge could not hold the databases at the open: ${e.message}`));
+  if (switching) run.timeline.push({ at: Date.now(), writer: r.ok || held !== undefined ? switching.to : switching.from });
+  if (!r.ok || (b && !b.ok)) {
+    await held?.release();
+    return false;
+  }
+  if (switching) await compareAfter(run, name, held ?? undefined);
+  if (id === 'start' || id === 'start-again') await waitReady(run);
+  if (b) await afterStage(run, beside!.id, beside!.name);
+  if (stage) await afterStage(run, id, name);
+  return true;
+}
+
 /** Walks DAY_PATH; stops at the first failed step. */
 async function walk(run: DayRun): Promise<void> {
   const seen = new Map<string, number>();
+  let beside: Beside | undefined;
   for (const id of DAY_PATH) {
     const name = label(id, seen);
-    const stage = CUTOVER_STEPS[id];
-    if (stage && run.aws.length === 0) await rollout(run, 'aws'); // the service's tasks, running since the deploy
-    const switching = id === 'finish' ? ({ from: 'source', to: 'rds' } as const) : id === 'rollback' ? ({ from: 'rds', to: 'source' } as const) : undefined;
-    if (switching) {
-      const at = Date.now();
-      run.timeline.push({ at, writer: 'switching', from: switching.from });
-      run.switches.push({ at, ...switching });
+    if (CUTOVER_STEPS[id] && run.aws.length === 0) await rollout(run, 'aws'); // the service's tasks, running since the deploy
+    if (startsBeside(id)) {
+      // it waits for the next step (finish) to open writes on RDS, the listener followed live
+      beside = { id, name, done: followListener(run, runStep(run, id, { extra: extraFlags(run, id, true), label: name })) };
+      beside.done.catch(() => undefined);
+      continue;
     }
-    const extra = stage || PREPARE_STEPS.has(id)
-      ? ['--health-url', `http://127.0.0.1:${run.aws[0].port}/api/health`, '--yes']
-      : id === 'start' || id === 'start-again'
-        ? ['--source-conninfo-env', 'VN_SOURCE_AS_RDS_SEES_IT']
-        : id === 'rollback'
-          ? ['--source-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
-          : id === 'finish'
-            ? ['--reverse-conninfo-env', 'VN_RDS_AS_SOURCE_SEES_IT']
-            : [];
-    // finish arms the reverse replication (a subscription on the source) before it opens writes on RDS
-    const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' || id === 'finish' ? 'source' : undefined;
-    // A stage step's traffic follows the listener live (the database switch lands mid-command).
-    const running = runStep(run, id, { extra, superuser, label: name });
-    const r = stage ? await followListener(run, running) : await running;
-    if (switching) run.timeline.push({ at: Date.now(), writer: r.ok ? switching.to : switching.from });
-    if (!r.ok) return;
-    if (switching) {
-      const at = Date.now();
-      const c = await compareSides(run.db);
-      run.comparisons.push({ after: name, same: c.same, difference: c.same ? undefined : c.difference, at, seconds: (Date.now() - at) / 1000 });
-      run.log(`independent comparison after ${name}: ${c.same ? 'identical' : `DIFFERENT ${JSON.stringify(c.difference).slice(0, 600)}`}`);
-    }
-    if (id === 'start' || id === 'start-again') await waitReady(run);
-    if (stage) {
-      run.weights = apexWeights(run.stackJson, APEX);
-      run.listener = await run.alb.weights();
-      run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
-      // Stage ready starts the RDS-side service's tasks (first time; they keep running after a rollback).
-      if (id === 'ready' && run.standby.length === 0) await rollout(run, 'rds', 'rds');
-      else route(run);
-      run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}; listener source side ${run.listener.source} / RDS side ${run.listener.rds}`);
-    }
+    const with_ = beside;
+    beside = undefined;
+    if (!(await walkStep(run, id, name, with_))) return;
   }
+  if (beside) await beside.done; // a step beside nothing: the path ended with it
 }
 
 /** Stops everything the run started and moves the stage steps' state file into the run folder. */
@@ -199,7 +271,9 @@ function claimState(logDir: string, log: (l: string) => void): void {
 /** Runs the whole rehearsal; never throws for a failed step (it is in the report). */
 export async function migrationDay(opts: DayOptions = {}): Promise<DayReport> {
   const startedAt = Date.now();
-  const log = opts.log ?? (() => undefined);
+  const sink = opts.log ?? (() => undefined);
+  // Every line the rehearsal prints passes the mask: a difference can quote a subscription's CONNECTION.
+  const log = (line: string) => sink(redactSecrets(maskSecrets(line, [PASSWORD, encodeURIComponent(PASSWORD)])));
   const logDir = resolve(opts.workDir ?? '.rehearsal', `day-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(logDir, { recursive: true });
   claimState(logDir, log);

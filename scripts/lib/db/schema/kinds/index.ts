@@ -12,6 +12,7 @@ import { types } from './types';
 import { sequences } from './sequences';
 import { functions } from './functions';
 import { operators } from './operators';
+import { casts } from './casts';
 import { tables } from './tables';
 import { views } from './views';
 import { indexes } from './indexes';
@@ -33,6 +34,7 @@ export const KINDS: readonly Kind[] = [
   sequences,
   functions,
   operators,
+  casts,
   tables,
   views,
   indexes,

@@ -5,7 +5,7 @@
  * the source's own setup (replication, foreign servers).
  */
 import type { NotCarried } from '../carried';
-import { notExtensionMember, notInternal, q, SYSTEM_NS, type ReadContext } from './context';
+import { notExtensionMember, q, SYSTEM_NS, type ReadContext } from './context';
 import type { Kind } from './kind';
 
 interface RefusedKind {
@@ -34,7 +34,6 @@ const REFUSED: readonly RefusedKind[] = [
   },
   { kind: 'languages', sql: described('pg_language', 'l', "WHERE l.lanname NOT IN ('internal', 'c', 'sql', 'plpgsql')"), reason: `${SU}; install the language as an extension on the target`, superuser: true },
   { kind: 'operator-classes', sql: inUserSchema('pg_opfamily', 'f', 'opfnamespace'), reason: `operator classes and families: ${SU}`, superuser: true },
-  { kind: 'casts', sql: described('pg_cast', 'k', `WHERE k.oid >= 16384 AND ${notInternal('pg_cast', 'k.oid')}`), reason: 'not carried by db:copy: create the cast on the target after the copy (a cast without a function needs a superuser), or skip' },
   { kind: 'conversions', sql: inUserSchema('pg_conversion', 'v', 'connamespace'), reason: `encoding conversions use C functions: ${SU}`, superuser: true },
   { kind: 'text-search', sql: inUserSchema('pg_ts_config', 't', 'cfgnamespace'), reason: 'text search configurations are not carried by db:copy: create them on the target first, or skip' },
   { kind: 'text-search', sql: inUserSchema('pg_ts_dict', 't', 'dictnamespace'), reason: 'text search dictionaries are not carried by db:copy: create them on the target first, or skip' },
