@@ -135,6 +135,7 @@ async function main(): Promise<number> {
               edit,
               switchFirst: change.switchOnly,
               prepareOnly: args.prepare,
+              elbv2,
               onRestPending: (m) => (restPending = m),
               log: (l) => log.info(l),
               confirm: async (_summary, text) => {

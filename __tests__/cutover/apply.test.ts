@@ -168,6 +168,28 @@ describe('the database switch (switchFirst)', () => {
     expect(existsSync(join(s.stack, 'cutover-switch.prepared.json'))).toBe(false);
   });
 
+  test('a prepared switch kept as one ModifyRule is sent through the API before terraform applies its saved plan', async () => {
+    const s = switchSetup();
+    await reviewedApply(s.options({ prepareOnly: true, stackDir: s.stack }));
+    // terraform_data is no listener rule, so prepare kept no API change: put one in the marker as a plan of a rule would.
+    const markerFile = join(s.stack, 'cutover-switch.prepared.json');
+    const before = [{ targetGroupArn: 'arn:tg-source', weight: 100 }, { targetGroupArn: 'arn:tg-rds', weight: 0 }];
+    const after = [{ targetGroupArn: 'arn:tg-source', weight: 0 }, { targetGroupArn: 'arn:tg-rds', weight: 100 }];
+    writeFileSync(markerFile, JSON.stringify({ ...JSON.parse(readFileSync(markerFile, 'utf8')), api: { address: 'terraform_data.listener', ruleArn: 'arn:rule', stickiness: { enabled: false }, before, after } }));
+    const sent: { name: string; listener?: string }[] = [];
+    const elbv2 = {
+      send: async (c: object) => {
+        sent.push({ name: c.constructor.name, listener: s.applied('listener') });
+        return c.constructor.name === 'DescribeRulesCommand' ? { Rules: [{ Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: before.map((g) => ({ TargetGroupArn: g.targetGroupArn, Weight: g.weight })) } }] }] } : {};
+      },
+    } as unknown as ReviewedApplyOptions['elbv2'];
+    const logs: string[] = [];
+    expect(await reviewedApply(s.options({ stackDir: s.stack, elbv2, log: (l) => logs.push(l) }))).toBe(true);
+    expect(sent).toEqual([{ name: 'DescribeRulesCommand', listener: undefined }, { name: 'ModifyRuleCommand', listener: undefined }]);
+    expect(s.applied('listener')).toBe('50');
+    expect(logs.join('\n')).toMatch(/switched: ModifyRule terraform_data.listener: arn:tg-source=100, arn:tg-rds=0 -> arn:tg-source=0, arn:tg-rds=100 in \d+ ms[\s\S]*terraform apply -input=false cutover-switch.tfplan {3}# .*its state follows the live switch/);
+  });
+
   test('a prepared switch for another config is not used: the switch is planned and asked again', async () => {
     const s = switchSetup();
     await reviewedApply(s.options({ prepareOnly: true, stackDir: s.stack }));

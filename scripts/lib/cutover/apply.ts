@@ -27,7 +27,9 @@ import { PROJECT_DIR, synthStacks } from '../terraform/synth';
 import { terraform, TerraformError } from '../terraform/run';
 import { renderSummaryMarkdown, summarizePlan, type PlanDocument, type PlanSummary } from '../terraform/plan-summary';
 import type { StageEdit } from './config-file';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { clearPrepared, findPrepared, sha256, writePrepared } from './prepared';
+import { apiSwitchOf, switchByApi } from './api-switch';
 
 export const PLAN_FILE = 'cutover.tfplan';
 /** The saved plan of the switch alone (the weighted listener rule). */
@@ -109,6 +111,11 @@ export interface ReviewedApplyOptions {
   readonly stackDir?: string;
   /** A prepared switch older than this is planned again. @default 3600 (PREPARED_MAX_AGE_SECONDS) */
   readonly preparedMaxAgeSeconds?: number;
+  /**
+   * Applies a prepared switch's one ModifyRule through the API before terraform applies its plan
+   * (api-switch.ts). @default none: terraform alone applies it
+   */
+  readonly elbv2?: ElasticLoadBalancingV2Client;
 }
 
 function defaultSynth(o: ReviewedApplyOptions): (configFile: string) => Promise<string> {
@@ -149,9 +156,14 @@ async function applyPrepared(o: ReviewedApplyOptions, runIn: (dir: string) => Ru
     return false;
   }
   const p = found.prepared;
+  const byApi = p.api && o.elbv2 ? await switchByApi(o.elbv2, p.api) : undefined;
+  if (byApi) o.log?.(`${byApi.switched ? 'switched' : 'not switched by the API'}: ${byApi.detail}`);
   try {
-    await runIn(dir)({ args: ['apply', '-input=false', p.planFile], why: `the switch prepared and confirmed at ${p.at} (${p.targets.join(', ')}), applied as saved` });
+    await runIn(dir)({ args: ['apply', '-input=false', p.planFile], why: `the switch prepared and confirmed at ${p.at} (${p.targets.join(', ')}), applied as saved${byApi?.switched ? ': its state follows the live switch' : ''}` });
   } catch (e) {
+    if (byApi?.switched && !(e instanceof TerraformError && /saved plan is stale/i.test(e.message))) {
+      throw new Error(`the switch is live (${byApi.detail}), but terraform apply of the saved plan failed: ${(e as Error).message.split('\n')[0]}; rerun the same cutover command with --apply (it plans again, finds the listener switched and records the stage), or switch back with --to ready --apply`);
+    }
     if (!(e instanceof TerraformError && /saved plan is stale/i.test(e.message))) throw e;
     o.log?.('terraform calls the prepared switch stale (the state changed since it was planned): the switch is planned again');
     clearPrepared(dir, p.planFile);
@@ -180,9 +192,11 @@ export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
   const run = runIn(dir);
   const [init, plan, show, apply] = applySteps();
   await run(init);
+  let reviewed: PlanDocument | undefined;
   const review = async (planStep: ApplyStep, showStep: ApplyStep, applyStep: ApplyStep | null, file: string, part?: string): Promise<boolean> => {
     await run(planStep);
-    const summary = summarizePlan(JSON.parse((await run(showStep, true)).stdout) as PlanDocument);
+    reviewed = JSON.parse((await run(showStep, true)).stdout) as PlanDocument;
+    const summary = summarizePlan(reviewed);
     const text = `${part ? `${part}\n\n` : ''}${renderSummaryMarkdown(summary, o.envName)}`;
     if (!(await o.confirm(summary, text))) {
       rmSync(join(dir, file), { force: true });
@@ -201,7 +215,9 @@ export async function reviewedApply(o: ReviewedApplyOptions): Promise<boolean> {
       if (o.prepareOnly) {
         clearPrepared(dir);
         if (!(await review(switchPlan, switchShow, null, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), prepared now, applied by --apply:`))) return false;
-        writePrepared(dir, { envName: o.envName, to: o.edit.after.environments[o.envName].cutover.stage, editSha256: sha256(o.edit.text), planFile: SWITCH_PLAN_FILE, targets });
+        const api = reviewed && apiSwitchOf(reviewed);
+        writePrepared(dir, { envName: o.envName, to: o.edit.after.environments[o.envName].cutover.stage, editSha256: sha256(o.edit.text), planFile: SWITCH_PLAN_FILE, targets, ...(api ? { api } : {}) });
+        if (api) o.log?.(`prepared: --apply sets ${api.address} by one ModifyRule first, then terraform applies this plan`);
         return true;
       }
       if (!(await review(switchPlan, switchShow, switchApply, SWITCH_PLAN_FILE, `The switch (${targets.join(', ')}), applied first:`))) return false;

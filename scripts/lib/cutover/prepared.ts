@@ -12,11 +12,14 @@
  *   - the plan file is the one confirmed (SHA-256);
  *   - younger than `maxAgeSeconds` (default 1 h: a plan of the morning is not applied at night).
  * Terraform itself refuses a saved plan whose state changed since ("Saved plan is stale": someone
- * applied in between); the apply then plans again too.
+ * applied in between); the apply then plans again too. When the plan is one listener rule's
+ * weights, the marker also keeps that change as one ModifyRule (`api`, see api-switch.ts), which
+ * the apply sends before terraform runs.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ApiSwitch } from './api-switch';
 
 export const PREPARED_FILE = 'cutover-switch.prepared.json';
 /** @default max age of a prepared switch, seconds */
@@ -32,6 +35,8 @@ export interface PreparedSwitch {
   readonly planFile: string;
   readonly targets: readonly string[];
   readonly at: string;
+  /** The plan's change as one ModifyRule, applied through the API first (api-switch.ts), when it is that. */
+  readonly api?: ApiSwitch;
 }
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
