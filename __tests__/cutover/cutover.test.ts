@@ -241,7 +241,7 @@ describe('at the open: the switch that follows db:sync finish', () => {
 
   test('no open within the timeout: it gives up, changing nothing', async () => {
     const e = await environment('ready');
-    const r = await runCutover(e.options('rds', { sourceUrl: source.url, atOpen: { pollMs: 20, timeoutMs: 150 }, apply: async () => true }));
+    const r = await runCutover(e.options('rds', { sourceUrl: source.url, atOpen: { pollMs: 20, timeoutMs: 200 }, apply: async () => true }));
     expect(r).toMatchObject({ ok: false, applied: false, written: false });
     expect(r.error).toMatch(/did not open writes on the target within 0\.2 s .*the app was not moved/);
     expect(e.stageInFile()).toBe('ready');
