@@ -162,11 +162,15 @@ async function compareAfter(run: DayRun, name: string, held?: HeldSides): Promis
   let entry: Comparison;
   if (held && run.rdsSideSince !== undefined && run.rdsSideSince <= held.takenAt) {
     entry = { after: name, same: false, difference: `the judge held the databases at ${new Date(held.takenAt).toISOString()}, after the traffic reached the RDS side (${new Date(run.rdsSideSince).toISOString()}): not judged`, at, seconds: 0 };
+    await held.release();
   } else {
-    const c = await compareSides(run.db, held);
-    entry = { after: name, same: c.same, difference: c.same ? undefined : c.difference, at, seconds: (Date.now() - at) / 1000 };
+    try {
+      const c = await compareSides(run.db, held);
+      entry = { after: name, same: c.same, difference: c.same ? undefined : c.difference, at, seconds: (Date.now() - at) / 1000 };
+    } finally {
+      await held?.release();
+    }
   }
-  await held?.release();
   run.comparisons.push(entry);
   run.log(`independent comparison after ${name}${held ? ' (both sides as they were at the open)' : ''}: ${entry.same ? 'identical' : `DIFFERENT ${JSON.stringify(entry.difference).slice(0, 600)}`}`);
 }
