@@ -332,9 +332,13 @@ async function buildBundles(esbuild, entry, state) {
   }
   const record = `${JSON.stringify({ format: BUNDLE_FORMAT, node: process.version, root: ROOT, entry, project, packages }, null, 1)}\n`;
   writeAtomic(path.join(BUNDLE_DIR, `${name}.json`), record);
+  // Earlier bundles go once they are a minute old: one a concurrent launcher has just built is
+  // left for it to run (the record then names the last one written).
   const keep = new Set([`${name}.json`, project.bundle, project.bundle.replace(/\.js$/, '.cache'), packages.bundle, packages.bundle.replace(/\.js$/, '.cache')]);
   for (const old of fs.readdirSync(BUNDLE_DIR)) {
-    if ((old.startsWith(`${name}.`) || old.startsWith(`${name}-packages.`)) && !keep.has(old) && !old.endsWith('.tmp')) fs.rmSync(path.join(BUNDLE_DIR, old), { force: true });
+    if (!(old.startsWith(`${name}.`) || old.startsWith(`${name}-packages.`)) || keep.has(old) || old.endsWith('.tmp')) continue;
+    const st = fs.statSync(path.join(BUNDLE_DIR, old), { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > 60_000) fs.rmSync(path.join(BUNDLE_DIR, old), { force: true });
   }
   process.stderr.write(`build: ${path.relative(ROOT, entry)} bundled (${built.join(', ')}) into ${path.relative(ROOT, BUNDLE_DIR)}/ (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   return { project: path.join(BUNDLE_DIR, project.bundle), packages: path.join(BUNDLE_DIR, packages.bundle) };

@@ -128,6 +128,9 @@ process.stdout.write(\`\${greeting(z.string().parse(process.argv[2] ?? 'synth'))
   test('a source edited after the build rebuilds the project bundle only, and the run sees the edit', () => {
     launch(['main.ts']);
     const before = record();
+    // A bundle replaced is deleted once it is a minute old (a concurrent launcher may be about to run it).
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(join(BUNDLES(), before.project.bundle), old, old);
     writeSource('scripts/lib/greeting.ts', `export const greeting = (who: string): string => \`bonjour \${who}\`;\n`);
     const r = launch(['main.ts', 'x']);
     expect(r.stdout).toMatch(/^bonjour x /);
