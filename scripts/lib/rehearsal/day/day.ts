@@ -89,6 +89,13 @@ export interface DayRun {
   readonly superuserSteps: string[];
   /** Since when the traffic reaches the RDS-side service (undefined: it does not). */
   rdsSideSince?: number;
+  /**
+   * Awaited before the traffic first goes to the RDS-side service, while set: the judge's hold of
+   * both databases at the open (walk.ts watchOpen), so that no request reaches RDS before it.
+   */
+  gate?: () => Promise<void>;
+  /** The judge's holds (when and how long): the rehearsal's own time, like its comparisons. */
+  readonly holds: { at: number; seconds: number }[];
 }
 
 /** The local state file the production stack's backend names (see stacks/state-backend.ts). */
@@ -141,6 +148,7 @@ export async function followListener<T>(run: DayRun, work: Promise<T>, everyMs =
       try {
         const w = await run.alb.weights();
         if (w.source !== run.listener.source || w.rds !== run.listener.rds) {
+          if (w.rds > 0 && run.rdsSideSince === undefined) await run.gate?.();
           run.listener = w;
           route(run);
           run.log(`listener: source side ${w.source} / RDS side ${w.rds} (live, moto)`);

@@ -88,7 +88,7 @@ export interface JudgedWindow extends ReadOnlyWindow {
 }
 
 /** Seconds of comparisons that fall inside a window. */
-export function judgeInside(w: ReadOnlyWindow, comparisons: readonly Comparison[]): number {
+export function judgeInside(w: ReadOnlyWindow, comparisons: readonly (Comparison | { readonly at: number; readonly seconds: number })[]): number {
   let ms = 0;
   for (const c of comparisons) {
     if (c.at === undefined || c.seconds === undefined) continue;
@@ -123,6 +123,8 @@ export interface JudgeInput {
   readonly stages: readonly { at: number; stage: string }[];
   readonly steps: readonly StepResult[];
   readonly comparisons: Comparison[];
+  /** The judge's holds at the open (their time in a window is the rehearsal's, not the user's). */
+  readonly holds?: readonly { at: number; seconds: number }[];
   readonly superuserSteps: string[];
   readonly scale: number;
   readonly databaseBytes: number;
@@ -148,7 +150,7 @@ export async function judge(i: JudgeInput): Promise<DayReport> {
   const windows: JudgedWindow[] = perSwitch
     .filter((w): w is ReadOnlyWindow => w !== undefined)
     .map((w) => {
-      const judgeSeconds = Number(judgeInside(w, i.comparisons).toFixed(3));
+      const judgeSeconds = Number(judgeInside(w, [...i.comparisons, ...(i.holds ?? [])]).toFixed(3));
       return { ...w, judgeSeconds, besideJudgeSeconds: Number((w.seconds - judgeSeconds).toFixed(3)) };
     });
   const forward = windows.filter((w) => w.to === 'rds').map((w) => w.seconds);

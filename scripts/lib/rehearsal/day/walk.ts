@@ -85,6 +85,7 @@ async function setup(opts: DayOptions, logDir: string, log: (l: string) => void)
     switches: [],
     steps: [],
     comparisons: [],
+    holds: [],
     superuserSteps: [],
   };
   return run;
@@ -143,15 +144,23 @@ const OPEN_LINE = /\bopen: writes open on the target after\b/;
 function watchOpen(run: DayRun) {
   let text = '';
   let held: Promise<HeldSides> | undefined;
+  const hold = (): Promise<HeldSides> => {
+    if (!held) {
+      const at = Date.now();
+      run.timeline.push({ at, writer: 'rds' });
+      held = holdSides(run.db);
+      held.then(() => run.holds.push({ at, seconds: (Date.now() - at) / 1000 }), () => undefined);
+    }
+    return held;
+  };
   return {
     onOutput(chunk: string): void {
       if (held) return;
       text = (text + chunk).slice(-4000);
-      if (!OPEN_LINE.test(text)) return;
-      run.timeline.push({ at: Date.now(), writer: 'rds' });
-      held = holdSides(run.db);
-      held.catch(() => undefined);
+      if (OPEN_LINE.test(text)) void hold();
     },
+    /** The listener flipped to the RDS side: the hold first (if finish's line is not read yet, now). */
+    gate: async () => void (await hold().catch(() => undefined)),
     held: () => held,
   };
 }
@@ -199,10 +208,12 @@ async function walkStep(run: DayRun, id: string, name: string, beside?: Beside):
   // finish arms the reverse replication (a subscription on the source) before it opens writes on RDS
   const superuser = id === 'start' || id === 'start-again' ? 'target' : id === 'rollback' || id === 'finish' ? 'source' : undefined;
   const open = beside && switching?.to === 'rds' ? watchOpen(run) : undefined;
+  run.gate = open?.gate;
   // A stage step's traffic follows the listener live (the database switch lands mid-command).
   const running = runStep(run, id, { extra: extraFlags(run, id, Boolean(stage)), superuser, label: name, holdRevokeUntil: beside?.done, onOutput: open?.onOutput });
   const r = stage ? await followListener(run, running) : await running;
   const b = beside ? await beside.done : undefined;
+  run.gate = undefined;
   const held = await open?.held()?.catch((e: Error) => void run.log(`the judge could not hold the databases at the open: ${e.message}`));
   if (switching) run.timeline.push({ at: Date.now(), writer: r.ok || held !== undefined ? switching.to : switching.from });
   if (!r.ok || (b && !b.ok)) {
@@ -303,6 +314,7 @@ export async function migrationDay(opts: DayOptions = {}): Promise<DayReport> {
       stages: run.stages,
       steps: run.steps,
       comparisons: run.comparisons,
+      holds: run.holds,
       superuserSteps: run.superuserSteps,
       scale: opts.scale ?? 1,
       databaseBytes: bytes,
