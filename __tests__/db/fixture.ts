@@ -138,3 +138,25 @@ export async function relationCount(cluster: Cluster, db: string): Promise<numbe
   );
   return r.n;
 }
+
+/**
+ * A table whose load pauses 1 s at row 100 (a CHECK calling pg_sleep), so a test can lose the
+ * copy's data connection mid-table: 30,000 rows of `public.big`.
+ */
+export const PAUSED_BIG_TABLE_SQL = `
+  CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
+  CREATE TABLE big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
+  INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g;`;
+
+/** A copy's onEvent that terminates its first data worker on `target` when `table` starts; `killed` resolves once it has. */
+export function killFirstDataWorkerAt(target: Cluster, table = 'public.big'): { onEvent: (e: { type: string; table?: string }) => void; killed: () => Promise<unknown> } {
+  let killing: Promise<unknown> | undefined;
+  return {
+    onEvent: (e) => {
+      if (e.type === 'table-start' && e.table === table && !killing) {
+        killing = target.sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-copy data 1'`);
+      }
+    },
+    killed: async () => killing,
+  };
+}

@@ -11,12 +11,12 @@
  */
 import { MigrationError } from '../../scripts/lib/db/connection';
 import { auditDatabase } from '../../scripts/lib/db/audit';
-import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
+import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { compareDatabases, expectSameDatabase, NO_DIFFERENCE, schemaDump } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
-import { relationCount } from './fixture';
+import { killFirstDataWorkerAt, PAUSED_BIG_TABLE_SQL, relationCount } from './fixture';
 
 const [source, target] = useClusters(2);
 
@@ -254,19 +254,11 @@ describe('--force and the undo of a failed run', () => {
 
   test('a run that fails after schema:pre drops the casts it created, so a plain rerun succeeds', async () => {
     const { db, vercel, rds } = await pair(
-      `${SHARED}
-       CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
-       CREATE TABLE big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-       INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g;`,
+      `${SHARED}${PAUSED_BIG_TABLE_SQL}`,
     );
-    let killing: Promise<unknown> | undefined;
-    const onEvent = (e: CopyEvent) => {
-      if (e.type === 'table-start' && e.table === 'public.big' && !killing) {
-        killing = target().sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-copy data 1'`);
-      }
-    };
+    const { onEvent, killed } = killFirstDataWorkerAt(target());
     const err = await copyDatabase({ from: vercel.url, to: rds.url, jobs: 1, onEvent }).catch((e: unknown) => e);
-    await killing;
+    await killed();
     expect((err as Error).message).toMatch(/^\[data\] table public\.big: connection lost .*undo/);
     expect(await castsOn(db)).toEqual([]);
     expect((await copyDatabase({ from: vercel.url, to: rds.url, jobs: 1 })).ok).toBe(true);
