@@ -21,12 +21,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { createLogger } from '../scripts/lib/cli/log';
-import { formatBytes } from '../scripts/lib/cli/progress';
-import { copyDatabase, type CopyEvent } from '../scripts/lib/db/copy/index';
+import { formatBytes } from '../scripts/lib/text/units';
+import type { CopyEvent } from '../scripts/lib/db/copy/index';
 import { runProcess } from '../scripts/lib/proc/run';
 import { projectRoot } from '../scripts/lib/cli/root';
-import { DURABLE_SETTINGS, PASSWORD, PG_BIN, startCluster, type Cluster } from '../__tests__/support/postgres';
-import { shapeRds, shapeVercel, type ShapedDatabase } from '../__tests__/support/shapes';
+import type { Cluster } from '../__tests__/support/postgres';
+import type { ShapedDatabase } from '../__tests__/support/shapes';
+import type * as Postgres from '../__tests__/support/postgres';
+import type * as Shapes from '../__tests__/support/shapes';
+import type * as Copy from '../scripts/lib/db/copy/index';
+
+// The clusters, the shapes and the engine (pg with them) are loaded by main once the command line
+// is read: --help loads none of them.
+let copyDatabase: typeof Copy.copyDatabase;
+let DURABLE_SETTINGS: typeof Postgres.DURABLE_SETTINGS, PASSWORD: typeof Postgres.PASSWORD, PG_BIN: typeof Postgres.PG_BIN, startCluster: typeof Postgres.startCluster;
+let shapeRds: typeof Shapes.shapeRds, shapeVercel: typeof Shapes.shapeVercel;
 
 const ROOT = projectRoot(__dirname);
 
@@ -169,6 +178,9 @@ async function main(): Promise<number> {
   const [scale, count, jobs] = [Number(args.scale), Number(args.rounds), Number(args.jobs)];
   const scaling = args.scaling.split(',').map(Number);
   if (![scale, count, jobs, ...scaling].every((x) => Number.isInteger(x) && x > 0)) throw new UsageError('--scale, --rounds, --jobs and --scaling take whole numbers above 0');
+  ({ copyDatabase } = await import('../scripts/lib/db/copy/index'));
+  ({ DURABLE_SETTINGS, PASSWORD, PG_BIN, startCluster } = await import('../__tests__/support/postgres'));
+  ({ shapeRds, shapeVercel } = await import('../__tests__/support/shapes'));
   const log = createLogger({ prefix: '[bench]' });
   const env = { ...process.env, PGPASSWORD: PASSWORD, PGUSER: 'default', PATH: `${PG_BIN}:${process.env.PATH}` };
   const tools: Tool[] = (await hasPgcopydb()) ? ['pg_dump|psql', 'pgcopydb', 'db:copy'] : ['pg_dump|psql', 'db:copy'];

@@ -12,9 +12,14 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { basename, dirname, join, relative, resolve } from 'path';
-import * as ts from 'typescript';
+import type * as ts from 'typescript';
 import { parseCli, runCli } from '../scripts/lib/cli/args';
 import { projectRoot } from '../scripts/lib/cli/root';
+
+/** TypeScript's parser, loaded on first use: `bench:house --help` does not load it. */
+let parser: typeof ts | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const typescript = (): typeof ts => (parser ??= require('typescript') as typeof ts);
 
 export const ROOT = projectRoot(__dirname);
 export const MAX_LINES = 150;
@@ -33,19 +38,19 @@ export function sources(root = ROOT): string[] {
   return [join(root, 'main.ts'), ...FOLDERS.flatMap((f) => tsFiles(join(root, f)))];
 }
 
-const parse = (file: string) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+const parse = (file: string) => typescript().createSourceFile(file, readFileSync(file, 'utf8'), typescript().ScriptTarget.Latest, true);
 
 /** Every function, method and constructor of a file with its length in lines. */
 export function functionLengths(file: string): { where: string; name: string; lines: number }[] {
   const source = parse(file);
   const found: { where: string; name: string; lines: number }[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
+    if (typescript().isFunctionDeclaration(node) || typescript().isMethodDeclaration(node) || typescript().isConstructorDeclaration(node) || typescript().isArrowFunction(node) || typescript().isFunctionExpression(node)) {
       const lines = source.getLineAndCharacterOfPosition(node.end).line - source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-      const name = ts.isConstructorDeclaration(node) ? 'constructor' : ((node as ts.FunctionDeclaration).name?.getText() ?? `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+      const name = typescript().isConstructorDeclaration(node) ? 'constructor' : ((node as ts.FunctionDeclaration).name?.getText() ?? `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
       found.push({ where: `${relative(ROOT, file)}:${name}`, name, lines });
     }
-    ts.forEachChild(node, visit);
+    typescript().forEachChild(node, visit);
   };
   visit(source);
   return found;
@@ -62,7 +67,7 @@ export function longFunctions(file: string): { where: string; lines: number }[] 
 export function importsOf(file: string): string[] {
   const out: string[] = [];
   for (const st of parse(file).statements) {
-    const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+    const spec = (typescript().isImportDeclaration(st) || typescript().isExportDeclaration(st)) && st.moduleSpecifier && typescript().isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
     if (!spec?.startsWith('.')) continue;
     const base = resolve(dirname(file), spec);
     const hit = [`${base}.ts`, join(base, 'index.ts')].find((f) => existsSync(f));

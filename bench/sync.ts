@@ -13,15 +13,25 @@
  */
 import { DEFAULT_JOBS } from '../scripts/lib/db/pool';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type * as Pg from 'pg';
 import { parseCli, runCli } from '../scripts/lib/cli/args';
 import { createLogger } from '../scripts/lib/cli/log';
-import { formatBytes } from '../scripts/lib/cli/progress';
+import { formatBytes } from '../scripts/lib/text/units';
 import { runProcess } from '../scripts/lib/proc/run';
-import { copyDatabase } from '../scripts/lib/db/copy/index';
-import { finishSync, readStatus, startSync, withSync, type SyncOptions } from '../scripts/lib/db/sync/index';
-import { DURABLE_SETTINGS, PASSWORD, PG_BIN, SUPERUSER, startCluster, type Cluster } from '../__tests__/support/postgres';
-import { asSubscriptionCreator, shapeRds, shapeVercel } from '../__tests__/support/shapes';
+import type { SyncOptions } from '../scripts/lib/db/sync/index';
+import type { Cluster } from '../__tests__/support/postgres';
+import type * as Copy from '../scripts/lib/db/copy/index';
+import type * as Sync from '../scripts/lib/db/sync/index';
+import type * as Postgres from '../__tests__/support/postgres';
+import type * as Shapes from '../__tests__/support/shapes';
+
+// pg, the engines, the clusters and the shapes are loaded by main once the command line is read:
+// --help loads none of them.
+let Client: typeof Pg.Client;
+let copyDatabase: typeof Copy.copyDatabase;
+let finishSync: typeof Sync.finishSync, readStatus: typeof Sync.readStatus, startSync: typeof Sync.startSync, withSync: typeof Sync.withSync;
+let DURABLE_SETTINGS: typeof Postgres.DURABLE_SETTINGS, PASSWORD: typeof Postgres.PASSWORD, PG_BIN: typeof Postgres.PG_BIN, SUPERUSER: typeof Postgres.SUPERUSER, startCluster: typeof Postgres.startCluster;
+let asSubscriptionCreator: typeof Shapes.asSubscriptionCreator, shapeRds: typeof Shapes.shapeRds, shapeVercel: typeof Shapes.shapeVercel;
 
 const spec = {
   name: 'npm run bench:sync --',
@@ -35,7 +45,8 @@ const spec = {
   },
 } as const;
 
-const SERVER = { ...DURABLE_SETTINGS, wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' };
+/** The two servers' settings: durable, with logical replication. */
+const serverSettings = () => ({ ...DURABLE_SETTINGS, wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' });
 
 /** The source as Vercel Postgres gives it: the tables made and owned by the non-superuser app user. */
 async function buildSource(cluster: Cluster, scale: number, appRows: number, env: NodeJS.ProcessEnv): Promise<string> {
@@ -87,6 +98,11 @@ async function startWriter(url: string, rate: number, scale: number): Promise<{ 
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  ({ Client } = await import('pg'));
+  ({ copyDatabase } = await import('../scripts/lib/db/copy/index'));
+  ({ finishSync, readStatus, startSync, withSync } = await import('../scripts/lib/db/sync/index'));
+  ({ DURABLE_SETTINGS, PASSWORD, PG_BIN, SUPERUSER, startCluster } = await import('../__tests__/support/postgres'));
+  ({ asSubscriptionCreator, shapeRds, shapeVercel } = await import('../__tests__/support/shapes'));
   const scale = Number(args.scale);
   const appRows = Number(args['app-rows'] ?? 8000 * scale);
   const rate = Number(args.rate);
@@ -96,8 +112,8 @@ async function main(): Promise<number> {
   let source: Cluster | undefined;
   let target: Cluster | undefined;
   try {
-    source = await startCluster({ settings: SERVER });
-    target = await startCluster({ settings: SERVER });
+    source = await startCluster({ settings: serverSettings() });
+    target = await startCluster({ settings: serverSettings() });
     let t = Date.now();
     const from = await buildSource(source, scale, appRows, env);
     // RDS as it comes: the non-superuser master owns the database.

@@ -12,7 +12,6 @@ import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { runProcess } from '../scripts/lib/proc/run';
 import { projectRoot } from '../scripts/lib/cli/root';
-import { ensureBuilt } from '../scripts/lib/terraform/synth';
 
 const ROOT = projectRoot(__dirname);
 interface Sample { seconds: number; rssMb: number | null }
@@ -56,6 +55,7 @@ async function main(): Promise<number> {
   if (!values) return 0;
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
+  const { ensureBuilt } = await import('../scripts/lib/terraform/synth');
   process.stderr.write(`dist/: ${await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) })}\n`);
   await ours(LAUNCHER); // builds the launcher's bundles and code caches when they are stale, outside the rounds
   const a: Sample[] = [];

@@ -4,7 +4,8 @@
  *
  *   npm run --silent ci:names -- --env production --account 123456789012 >> "$GITHUB_OUTPUT"
  */
-import { loadConfig, namesFor } from '../stacks/config';
+import type { Config } from '../stacks/config';
+import { namesFor } from '../stacks/config/naming';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 
 const spec = {
@@ -18,7 +19,7 @@ const spec = {
 } as const;
 
 /** The key=value lines for one stack. */
-export function ciNames(env: string, account: string, config = loadConfig()): Record<string, string> {
+export function ciNames(env: string, account: string, config: Config): Record<string, string> {
   if (!/^\d{12}$/.test(account)) throw new UsageError(`--account must be a 12-digit AWS account id (got "${account}")`);
   const n = namesFor(config, env);
   return {
@@ -39,7 +40,9 @@ async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
   if (!args.env || !args.account) throw new UsageError('--env and --account are required');
-  const names = ciNames(args.env, args.account);
+  // The config's schema (zod) loads once the command line is read: --help loads none of it.
+  const { loadConfig } = await import('../stacks/config');
+  const names = ciNames(args.env, args.account, loadConfig());
   process.stdout.write(args.json ? JSON.stringify(names) + '\n' : Object.entries(names).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   return 0;
 }

@@ -9,16 +9,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
-import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
-import { PricingClient } from '@aws-sdk/client-pricing';
-import { CONFIG_FILE_ENV, ConfigInput, DEFAULT_CONFIG_FILE, mergeDeep } from '../stacks/config';
-import { isZoneOnly } from '../stacks/delegation-output';
+import type { ConfigInput } from '../stacks/config';
+import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config/file';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger, Logger } from './lib/cli/log';
-import { compareActual, fetchActualCosts, monthPeriod, renderComparison } from './lib/pricing/actual';
-import { refreshPrices } from './lib/pricing/price-refresh';
-import { CostEstimate, estimateCost, PriceTable, renderCostReport, TerraformJson } from './lib/pricing/pricing';
-import { olderThanSources, PROJECT_DIR, synthStacks } from './lib/terraform/synth';
+import { projectRoot } from './lib/cli/root';
+import type { CostEstimate, PriceTable, TerraformJson } from './lib/pricing/pricing';
+
+// The pricing, the synth and the AWS SDK clients are imported where they are used, after the
+// command line is read: --help loads none of them.
+
+/** Repository root (holds package.json), from source or from dist/. */
+const PROJECT_DIR = projectRoot(__dirname);
 
 /** The snapshot the estimate reads (compiled in; the launcher recompiles it after a refresh). */
 const SNAPSHOT = join(PROJECT_DIR, 'scripts', 'lib', 'pricing', 'prices-us-east-1.json');
@@ -56,13 +58,14 @@ into the dated snapshot the estimate reads.`,
 type Values = CliValues<(typeof spec)['options']>;
 
 /** The flag combinations that make sense; a bad one is a usage error (exit 2). */
-function checkFlags(values: Values): void {
+async function checkFlags(values: Values): Promise<void> {
   if (values.actual && values.refresh) throw new UsageError('--actual and --refresh are separate runs; give one of them');
   if (values.actual && !values.month) throw new UsageError('--actual needs --month YYYY-MM (the billing month to compare)');
   if (values.month && !values.actual) throw new UsageError('--month goes with --actual');
   if (values.out && !values.refresh) throw new UsageError('--out goes with --refresh');
   if (values.delegated && (values.file || values['no-synth'])) throw new UsageError('--delegated synthesizes the full stack; it does not go with --file or --no-synth');
   if (values.month) {
+    const { monthPeriod } = await import('./lib/pricing/actual');
     try {
       monthPeriod(values.month);
     } catch (e) {
@@ -81,6 +84,7 @@ function awsError(api: string, permission: string, e: unknown): Error {
 async function runRefresh(values: Values, log: Logger): Promise<number> {
   const out = resolve(values.out ?? SNAPSHOT);
   const current = JSON.parse(readFileSync(existsSync(out) ? out : SNAPSHOT, 'utf8')) as PriceTable;
+  const [{ PricingClient }, { refreshPrices }] = await Promise.all([import('@aws-sdk/client-pricing'), import('./lib/pricing/price-refresh')]);
   const client = new PricingClient({ region: 'us-east-1' });
   log.info(`fetching prices from the AWS Price List API (GetProducts) for ${relative(PROJECT_DIR, out)}...`);
   const today = new Date().toISOString().slice(0, 10);
@@ -98,6 +102,7 @@ async function runRefresh(values: Values, log: Logger): Promise<number> {
 async function runActual(values: Values, estimate: CostEstimate, stack: string, log: Logger): Promise<number> {
   const month = values.month as string;
   log.info(`reading ${month} from Cost Explorer (tag Environment=${stack})...`);
+  const [{ CostExplorerClient }, { compareActual, fetchActualCosts, renderComparison }] = await Promise.all([import('@aws-sdk/client-cost-explorer'), import('./lib/pricing/actual')]);
   const client = new CostExplorerClient({ region: 'us-east-1' });
   const actual = await fetchActualCosts(client, { month, environment: stack }).catch((e) => {
     throw awsError('Cost Explorer GetCostAndUsage', 'ce:GetCostAndUsage (and Cost Explorer enabled on the account)', e);
@@ -112,7 +117,7 @@ async function runActual(values: Values, estimate: CostEstimate, stack: string, 
 async function main(): Promise<number> {
   const values = parseCli(process.argv.slice(2), spec);
   if (!values) return 0;
-  checkFlags(values);
+  await checkFlags(values);
   const log = createLogger();
   if (values.refresh) {
     if (values['dry-run'] && !values.json) log.info('--dry-run: prices are fetched and shown, the snapshot is not written');
@@ -128,7 +133,8 @@ async function main(): Promise<number> {
 }
 
 /** The config file with `stack`'s domain taken as delegated (`--delegated`), written into `scratch`. */
-function delegatedConfig(configFile: string | undefined, stack: string, scratch: string): string {
+async function delegatedConfig(configFile: string | undefined, stack: string, scratch: string): Promise<string> {
+  const { mergeDeep } = await import('../stacks/config');
   const raw = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as ConfigInput) : {};
   const file = join(scratch, 'delegated.config.json');
   writeFileSync(file, JSON.stringify(mergeDeep(raw, { environments: { [stack]: { dns: { delegated: true } } } }), null, 2));
@@ -136,10 +142,15 @@ function delegatedConfig(configFile: string | undefined, stack: string, scratch:
 }
 
 async function estimate(values: Values, stack: string, scratch: string | undefined, log: Logger): Promise<number> {
+  const [{ olderThanSources, synthStacks }, { isZoneOnly }, { estimateCost, renderCostReport }] = await Promise.all([
+    import('./lib/terraform/synth'),
+    import('../stacks/delegation-output'),
+    import('./lib/pricing/pricing'),
+  ]);
   const outdir = scratch ?? resolve(process.env.CDKTF_OUTDIR ?? join(PROJECT_DIR, 'cdktf.out'));
   const file = values.file ? resolve(values.file) : join(outdir, 'stacks', stack, 'cdk.tf.json');
   const userConfig = process.env[CONFIG_FILE_ENV] ?? (existsSync(join(PROJECT_DIR, DEFAULT_CONFIG_FILE)) ? join(PROJECT_DIR, DEFAULT_CONFIG_FILE) : undefined);
-  const configFile = scratch ? delegatedConfig(userConfig, stack, scratch) : userConfig;
+  const configFile = scratch ? await delegatedConfig(userConfig, stack, scratch) : userConfig;
   const stale = !values.file && (olderThanSources(file) || (configFile !== undefined && existsSync(file) && statSync(configFile).mtimeMs > statSync(file).mtimeMs));
   const synth = stale && !values['no-synth'];
 

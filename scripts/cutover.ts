@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { redactSecrets } from './lib/db/connection';
-import { ORIGIN_SECRET_ENV, reviewedApply } from './lib/cutover/apply';
-import { checkStage, dayLedger, isStage, renderChange, runCutover, stateDir, type CutoverResult } from './lib/cutover/index';
-import { CONFIG_FILE_ENV, CUTOVER_STAGES, DEFAULT_CONFIG_FILE, loadConfig, type CutoverStage } from '../stacks/config';
+import { redactSecrets } from './lib/db/url';
+import type { CutoverResult } from './lib/cutover/index';
+import { isStage } from './lib/cutover/stages';
+import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from '../stacks/config/file';
+import { CUTOVER_STAGES, type CutoverStage } from '../stacks/config/stages';
+import { ORIGIN_SECRET_ENV } from '../stacks/variables';
 
 const spec = {
   name: 'npm run cutover --',
@@ -63,7 +63,7 @@ async function ask(question: string): Promise<boolean> {
   }
 }
 
-function report(r: CutoverResult, env: string, configFile: string): string {
+function report(r: CutoverResult, env: string, configFile: string, renderChange: (c: NonNullable<CutoverResult['change']>) => string[]): string {
   const lines = [`${env}: ${r.transition.from} -> ${r.transition.to}: ${r.transition.reason}`];
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.part && c.part !== 'record' ? ` (${c.part})` : ''}: ${c.detail}`);
   if (r.change) lines.push('', ...renderChange(r.change));
@@ -97,6 +97,14 @@ async function main(): Promise<number> {
   if (!existsSync(configFile)) {
     throw new Error(`config file ${configFile} does not exist${explicit ? '' : ' (the default)'}: pass --config with the file that holds this environment (its dns.records, domain, stage); cutover never starts one from defaults`);
   }
+  // What --help and the usage checks above do not need loads now: the config schema, the cutover, the AWS clients.
+  const [{ loadConfig }, { checkStage, dayLedger, renderChange, runCutover, stateDir }, { reviewedApply }, { CloudWatchClient }, { ElasticLoadBalancingV2Client }] = await Promise.all([
+    import('../stacks/config'),
+    import('./lib/cutover/index'),
+    import('./lib/cutover/apply'),
+    import('@aws-sdk/client-cloudwatch'),
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+  ]);
   const config = loadConfig({ ...process.env, [CONFIG_FILE_ENV]: configFile });
   if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment in ${configFile}; known: ${Object.keys(config.environments).join(', ')}`);
   const ledger = dayLedger(args.env, { config, dir: stateDir() });
@@ -147,7 +155,7 @@ async function main(): Promise<number> {
         : undefined,
     });
     if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-    else process.stdout.write(report(r, args.env, configFile));
+    else process.stdout.write(report(r, args.env, configFile, renderChange));
     if (!r.ok) {
       log.error(`${r.error}; nothing was written`);
       return 1;

@@ -2,9 +2,9 @@
  * db:audit — inventory of a database before a migration. See docs/data-migration.md.
  */
 import { parseCli, runCli, UsageError } from './lib/cli/args';
-import { redactSecrets, resolveUrl } from './lib/db/connection';
-import { auditDatabase, type AuditReport } from './lib/db/audit';
-import { formatBytes } from './lib/cli/progress';
+import { redactSecrets, resolveUrl } from './lib/db/url';
+import type { AuditReport } from './lib/db/audit';
+import { formatBytes } from './lib/text/units';
 import { createLogger } from './lib/cli/log';
 import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
 
@@ -63,6 +63,7 @@ async function main(): Promise<number> {
   const targetEnv = args['target-env'];
   const targetUrl = targetEnv ? process.env[targetEnv] : undefined;
   if (targetEnv && !targetUrl) throw new UsageError(`--target-env ${targetEnv}: the environment variable is not set`);
+  const { auditDatabase } = await import('./lib/db/audit');
   const report = await auditDatabase({ url, exactCounts: !args['estimate-only'], copyRateBytesPerSecond: rate && rate * 1e6, targetUrl });
   process.stdout.write(redactSecrets(args.json ? JSON.stringify(report, null, 2) + '\n' : renderAudit(report), [url, targetUrl]));
   return 0;

@@ -5,14 +5,14 @@
  */
 import { DEFAULT_JOBS } from './lib/db/pool';
 import { ERROR_PREFIX, parseCli, runCli, UsageError } from './lib/cli/args';
-import { maskUrl, redactSecrets } from './lib/db/connection';
-import { copyDatabase, type CopyMode, type CopySummary } from './lib/db/copy/index';
+import { maskUrl, redactSecrets } from './lib/db/url';
+import type { CopyMode, CopySummary } from './lib/db/copy/index';
 import { checkMemorySize, DEFAULT_MAINTENANCE_WORK_MEM } from './lib/db/copy/types';
 import { parseJobs, resolveSourceTarget, skipKinds, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { MigrationError } from './lib/db/errors';
 import { onInterrupt } from './lib/proc/groups';
-import { createProgress, formatBytes, formatMs } from './lib/cli/progress';
+import { formatBytes, formatMs } from './lib/text/units';
 
 const spec = {
   name: 'npm run db:copy --',
@@ -122,6 +122,8 @@ async function main(): Promise<number> {
   if ((args.from && maskUrl(args.from) !== args.from) || (args.to && maskUrl(args.to) !== args.to)) {
     log.warn('a password was given on the command line (visible in the process list): prefer --from-env / --to-env');
   }
+  // The engine and the progress bars load after the command line is read: --help loads neither.
+  const [{ copyDatabase }, { createProgress }] = await Promise.all([import('./lib/db/copy/index'), import('./lib/cli/progress')]);
   const progress = createProgress(log);
   const abort = new AbortController();
   const offInterrupt = onInterrupt((signal) => {

@@ -7,9 +7,9 @@ import { DEFAULT_JOBS } from './lib/db/pool';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { parseJobs, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
-import { formatMs } from './lib/cli/progress';
-import { describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
-import { recordOutcome, rollbackDatabase, type RollbackMethod, type SyncEvent } from './lib/db/sync/index';
+import { formatMs } from './lib/text/units';
+import { describeUrl, redactSecrets, resolveUrl } from './lib/db/url';
+import type { RollbackMethod, SyncEvent } from './lib/db/sync/index';
 
 const spec = {
   name: 'npm run db:rollback --',
@@ -63,6 +63,7 @@ async function main(): Promise<number> {
     else if (e.type === 'step') log.info(`[${e.step}] ${e.detail ?? ''}`);
     else if (e.type === 'warning') log.warn(e.message);
   };
+  const { recordOutcome, rollbackDatabase } = await import('./lib/db/sync/index');
   const base = { direction: 'reverse' as const, source: describeUrl(from), target: describeUrl(to) };
   let result;
   try {

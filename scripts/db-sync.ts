@@ -6,31 +6,14 @@
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger, type Logger } from './lib/cli/log';
-import { formatBytes, formatMs } from './lib/cli/progress';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { readAppSecret, writeAppSecret } from './lib/aws/app-secret';
-import { syncEnvToSsm } from './lib/aws/ssm';
-import { connect, describeUrl, redactSecrets, resolveUrl } from './lib/db/connection';
+import { formatBytes, formatMs } from './lib/text/units';
+import { describeUrl, redactSecrets, resolveUrl } from './lib/db/url';
 import { closeQuietly, DEFAULT_JOBS } from './lib/db/pool';
-import { appSecretValue, ensureAppRole, sourceParameters } from './lib/db/sync/app-access';
-import { finishRecorded } from './lib/db/sync/finish-record';
-import {
-  cleanupSync,
-  freezeState,
-  liftFreeze,
-  withPairLock,
-  DEFAULT_PREFIX,
-  describeGaps,
-  finishSync,
-  type FinishOptions,
-  preflight,
-  readStatus,
-  startSync,
-  withSync,
-  type SyncEvent,
-  type SyncOptions,
-  type SyncStatus,
-} from './lib/db/sync/index';
+import { DEFAULT_PREFIX } from './lib/db/sync/prefix';
+import type { FinishOptions, SyncEvent, SyncOptions, SyncStatus } from './lib/db/sync/index';
+
+/** The sync engine, loaded once the command line is read: `--help` loads none of it. */
+const engine = () => import('./lib/db/sync/index');
 
 const COMMANDS = ['preflight', 'start', 'status', 'finish', 'cleanup', 'unfreeze', 'app-role', 'source-params'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -111,6 +94,7 @@ function onEvent(log: Logger): (e: SyncEvent) => void {
 async function runStatus(options: SyncOptions, args: { watch?: boolean; interval: string; json: boolean; env?: string }): Promise<number> {
   const period = Number(args.interval);
   if (!(period > 0)) throw new UsageError(`--interval must be a positive number of seconds (got ${args.interval})`);
+  const { readStatus, withSync } = await engine();
   return withSync(options, async (ctx) => {
     for (;;) {
       const s = await readStatus(ctx, { env: args.env });
@@ -148,6 +132,7 @@ interface FinishArgs {
 
 async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, reverseConninfo?: string): Promise<number> {
   const timeout = positive(args['timeout-seconds'], 'timeout-seconds');
+  const [{ finishSync, withSync }, { finishRecorded }] = await Promise.all([engine(), import('./lib/db/sync/finish-record')]);
   const finishOptions: FinishOptions = {
     freeze: args.freeze,
     jobs: parseJobs(args.jobs),
@@ -196,6 +181,7 @@ async function runFinish(options: SyncOptions, args: FinishArgs, log: Logger, re
 async function runUnfreeze(options: SyncOptions, args: { side: string; json: boolean; 'dry-run'?: boolean }): Promise<number> {
   if (args.side !== 'source' && args.side !== 'target') throw new UsageError(`--side must be source or target (got ${args.side})`);
   const side = args.side;
+  const { freezeState, liftFreeze, withPairLock, withSync } = await engine();
   return withSync(options, async (ctx) => {
     const client = side === 'source' ? ctx.source : ctx.target;
     const database = side === 'source' ? ctx.sourceDb : ctx.targetDb;
@@ -214,6 +200,7 @@ async function runUnfreeze(options: SyncOptions, args: { side: string; json: boo
 }
 
 async function runOther(command: Exclude<Command, 'status' | 'finish' | 'unfreeze'>, options: SyncOptions, args: { json: boolean; 'dry-run'?: boolean; truncate?: boolean }): Promise<number> {
+  const { cleanupSync, describeGaps, preflight, readStatus, startSync, withSync } = await engine();
   return withSync(options, async (ctx) => {
     if (command === 'preflight' || (command === 'start' && args['dry-run'])) {
       const report = await preflight(ctx);
@@ -248,6 +235,12 @@ async function runOther(command: Exclude<Command, 'status' | 'finish' | 'unfreez
 async function runAppRole(args: { to?: string; 'to-env': string; role: string; 'secret-id'?: string; 'dry-run'?: boolean; json: boolean }): Promise<number> {
   if (!args['secret-id']) throw new UsageError('app-role needs --secret-id (the stack creates <app>-<env>/app-database)');
   const to = resolveUrl({ url: args.to, env: args['to-env'], defaultEnv: 'TARGET_DATABASE_URL', role: 'target', flags: ['--to', '--to-env'] });
+  const [{ SecretsManagerClient }, { readAppSecret, writeAppSecret }, { connect }, { appSecretValue, ensureAppRole }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('./lib/aws/app-secret'),
+    import('./lib/db/connection'),
+    import('./lib/db/sync/app-access'),
+  ]);
   const sm = new SecretsManagerClient({});
   const client = await connect(to, { role: 'target', applicationName: 'db-sync app-role' });
   try {
@@ -271,6 +264,7 @@ async function runAppRole(args: { to?: string; 'to-env': string; role: string; '
 async function runSourceParams(args: { from?: string; 'from-env': string; 'ssm-path'?: string; 'dry-run'?: boolean; json: boolean }): Promise<number> {
   if (!args['ssm-path']) throw new UsageError('source-params needs --ssm-path (e.g. /venture-nudge/production/)');
   const from = resolveUrl({ url: args.from, env: args['from-env'], defaultEnv: 'SOURCE_DATABASE_URL', role: 'source', flags: ['--from', '--from-env'] });
+  const [{ syncEnvToSsm }, { sourceParameters }] = await Promise.all([import('./lib/aws/ssm'), import('./lib/db/sync/app-access')]);
   const r = await syncEnvToSsm({ path: args['ssm-path'], entries: sourceParameters(from), dryRun: args['dry-run'], region: process.env.AWS_REGION });
   process.stdout.write(`${args['dry-run'] ? 'would write' : 'wrote'} ${Object.keys(sourceParameters(from)).join(', ')} under ${args['ssm-path']} as SecureStrings (${JSON.stringify(r.counts)})\n`);
   return 0;

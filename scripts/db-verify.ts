@@ -4,13 +4,11 @@
  */
 import { DEFAULT_JOBS } from './lib/db/pool';
 import { parseCli, runCli } from './lib/cli/args';
-import { describeUrl, redactSecrets } from './lib/db/connection';
-import { refuseSameDatabaseUrls } from './lib/db/session';
+import { describeUrl, redactSecrets } from './lib/db/url';
 import { parseJobs, resolveSourceTarget, SOURCE_TARGET_OPTIONS, TABLE_OPTIONS, tableFilter } from './lib/cli/db-options';
 import { createLogger } from './lib/cli/log';
 import { warnPasswordInUrlFlags } from './lib/cli/password-warning';
-import { formatMs } from './lib/cli/progress';
-import { verifyDatabases } from './lib/db/verify';
+import { formatMs } from './lib/text/units';
 
 const spec = {
   name: 'npm run db:verify --',
@@ -34,6 +32,7 @@ async function main(): Promise<number> {
   const jobs = parseJobs(args.jobs);
   const { from, to, redact } = resolveSourceTarget(args);
   warnPasswordInUrlFlags(createLogger({ redact }), { '--from': args.from, '--to': args.to });
+  const [{ refuseSameDatabaseUrls }, { verifyDatabases }] = await Promise.all([import('./lib/db/session'), import('./lib/db/verify')]);
   refuseSameDatabaseUrls(from, to);
   const log = createLogger({ redact });
   const report = await verifyDatabases({

@@ -5,11 +5,7 @@
  */
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { Config, loadConfig } from '../stacks/config';
-import { checkDns, formatDnsReport, recordsSnippet } from './lib/dns/check';
-import { checkDelegation, formatDelegation } from './lib/dns/delegation';
-import { authoritativeServers } from './lib/dns/query';
-import { plannedZone } from './lib/dns/records';
+import type { Config } from '../stacks/config';
 
 const spec = {
   name: 'npm run dns:check --',
@@ -37,6 +33,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (!args) return 0;
   const port = positiveInt('port', args.port);
   const timeoutMs = positiveInt('timeout-ms', args['timeout-ms']);
+  // The config's schema and the DNS code load once the command line is read: --help loads neither.
+  const [{ loadConfig }, { checkDns, formatDnsReport, recordsSnippet }, { authoritativeServers }, { plannedZone }] = await Promise.all([
+    import('../stacks/config'),
+    import('./lib/dns/check'),
+    import('./lib/dns/query'),
+    import('./lib/dns/records'),
+  ]);
   const config = loadConfig();
   if (!config.environments[args.env]) throw new UsageError(`--env ${args.env}: unknown environment; known: ${Object.keys(config.environments).join(', ')}`);
   const log = createLogger();
@@ -62,6 +65,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 async function delegation(envName: string, env: Config['environments'][string], resolvers: string[], json: boolean, timeoutMs: number): Promise<number> {
   if (env.hostedZoneId) throw new UsageError(`--delegation: environments.${envName} uses the existing zone ${env.hostedZoneId}, which is delegated already; there is nothing to wait for`);
   if (env.dns.nameServers.length === 0) throw new UsageError(`--delegation compares with environments.${envName}.dns.nameServers, which is empty: set it to the zone's \`terraform output name_servers\` (README: "Zone and delegation")`);
+  const { checkDelegation, formatDelegation } = await import('./lib/dns/delegation');
   const report = await checkDelegation(env.domain, env.dns.nameServers, resolvers, { timeoutMs });
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatDelegation(report, envName));
   return report.live ? 0 : 1;

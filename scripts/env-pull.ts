@@ -5,9 +5,8 @@
  * them to a dotenv file with mode 0600, e.g. to put the app's environment back on
  * Vercel during a rollback. See docs/validation.md. Values are never printed.
  */
-import { loadConfig, namesFor } from '../stacks/config';
 import { parseCli, runCli } from './lib/cli/args';
-import { PullError, PullResult, pullSsmToEnv } from './lib/aws/env-pull';
+import type { PullResult } from './lib/aws/env-pull';
 
 const spec = {
   name: 'npm run env:pull --',
@@ -45,6 +44,8 @@ function human(r: PullResult): string {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  // The config's schema and the SSM client load once the command line is read: --help loads neither.
+  const [{ loadConfig, namesFor }, { PullError, pullSsmToEnv }] = await Promise.all([import('../stacks/config'), import('./lib/aws/env-pull')]);
   try {
     const config = loadConfig();
     const names = namesFor(config, args.env);

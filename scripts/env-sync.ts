@@ -5,10 +5,9 @@
  * Parameter Store as SecureStrings under the stack's path, where the ECS task
  * reads them. See docs/env-sync.md. Values are never printed.
  */
-import { loadConfig, namesFor } from '../stacks/config';
 import { parseCli, runCli } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { SyncError, SyncResult, readEnvFileReport, syncEnvToSsm } from './lib/aws/ssm';
+import type { SyncResult } from './lib/aws/ssm';
 
 const spec = {
   name: 'npm run env:sync --',
@@ -72,6 +71,8 @@ async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
   const log = createLogger();
+  // The config's schema and the SSM client load once the command line is read: --help loads neither.
+  const [{ loadConfig, namesFor }, { SyncError, readEnvFileReport, syncEnvToSsm }] = await Promise.all([import('../stacks/config'), import('./lib/aws/ssm')]);
   try {
     const config = loadConfig();
     const names = namesFor(config, args.env);

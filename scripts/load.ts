@@ -5,11 +5,9 @@
  * connections for S seconds, then connections, requests/s, latency p50 / p95 / p99,
  * errors, non-2xx, and what the generator itself sustained. See docs/validation.md.
  */
-import { loadConfig } from '../stacks/config';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger, isInteractive } from './lib/cli/log';
 import { ensureFdLimit, ephemeralPorts } from './lib/http/generator';
-import { LoadOptionsError, runLoad, validateLoadOptions } from './lib/http/load';
 import { formatLoadReport, wafCaveat } from './lib/http/load-report';
 
 const spec = {
@@ -46,6 +44,8 @@ async function main(): Promise<number> {
   if (!args.url) throw new UsageError('--url <url> is required, e.g. --url https://aws.venturenudge.com/');
   const opts = { url: args.url, connections: num('users', args.users), durationSec: num('duration', args.duration), rampSec: num('ramp', args.ramp), timeoutSec: num('timeout', args.timeout) };
   const maxErrorPct = num('max-error-pct', args['max-error-pct']);
+  // autocannon and the config's schema load once the command line is read: --help loads neither.
+  const [{ LoadOptionsError, runLoad, validateLoadOptions }, { loadConfig }] = await Promise.all([import('./lib/http/load'), import('../stacks/config')]);
   try {
     validateLoadOptions(opts);
   } catch (e) {

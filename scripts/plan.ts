@@ -8,7 +8,7 @@ import { readFileSync } from 'fs';
 import { join, relative } from 'path';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { formatTimings, hasAwsCredentials, ORIGIN_SECRET_ENV, PROJECT_DIR, runReview, stackNames } from './lib/terraform/review';
+import { ORIGIN_SECRET_ENV } from '../stacks/variables';
 
 /** Exit code of --fail-on-danger (2 is a bad command line, as in every script). */
 export const DANGER_EXIT_CODE = 3;
@@ -50,6 +50,8 @@ async function main(): Promise<number> {
   const values = parseCli(process.argv.slice(2), spec);
   if (!values) return 0;
   if (values.offline && values['no-offline']) throw new UsageError('--offline and --no-offline contradict each other; pick one');
+  // The review (synth, terraform, the stacks' config) loads once the command line is read: --help loads none of it.
+  const { formatTimings, hasAwsCredentials, PROJECT_DIR, runReview, stackNames } = await import('./lib/terraform/review');
   const log = createLogger();
   const line = (l: string) => log.info(l);
   const offline = values.offline ? true : values['no-offline'] ? false : !hasAwsCredentials();

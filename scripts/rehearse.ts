@@ -6,11 +6,10 @@
  * Exit 0 only when every stack passed. See docs/rehearsal.md.
  */
 import { existsSync, readFileSync } from 'fs';
-import { loadConfig } from '../stacks/config';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { DEFAULT_PHASE_TIMEOUT_SECONDS, RehearsalReport, rehearse, timingTable } from './lib/rehearsal/rehearsal';
-import { runMigrationDay } from './lib/rehearsal/day/cli';
+import { DEFAULT_PHASE_TIMEOUT_SECONDS } from './lib/rehearsal/limits';
+import type { RehearsalReport } from './lib/rehearsal/rehearsal';
 
 const spec = {
   name: 'npm run rehearse --',
@@ -39,7 +38,7 @@ function positive(flag: string, v: string): number {
   return n;
 }
 
-function verdict(report: RehearsalReport): string {
+function verdict(report: RehearsalReport, timingTable: (r: RehearsalReport) => string): string {
   const out: string[] = [];
   out.push('', 'Per-phase timings (seconds):', timingTable(report), '');
   out.push('Emulator gaps handled:');
@@ -68,10 +67,12 @@ function verdict(report: RehearsalReport): string {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
-  if (args['migration-day']) return runMigrationDay({ scale: positive('--scale', args.scale), rate: positive('--rate', args.rate), workDir: args['work-dir'], stepTimeoutSeconds: positive('--timeout', args.timeout), json: args.json });
+  // The rehearsals (and with them moto's driver, terraform's, the stacks) load once the command line is read.
+  if (args['migration-day']) return (await import('./lib/rehearsal/day/cli')).runMigrationDay({ scale: positive('--scale', args.scale), rate: positive('--rate', args.rate), workDir: args['work-dir'], stepTimeoutSeconds: positive('--timeout', args.timeout), json: args.json });
   const concurrency = positive('--concurrency', args.concurrency);
   const timeout = positive('--timeout', args.timeout);
   const stacks = args.stack?.flatMap((s) => s.split(',')).filter(Boolean);
+  const [{ loadConfig }, { rehearse, timingTable }] = await Promise.all([import('../stacks/config'), import('./lib/rehearsal/rehearsal')]);
   const log = createLogger();
   const config = loadConfig();
   const report = await rehearse({
@@ -82,7 +83,7 @@ async function main(): Promise<number> {
     phaseTimeoutSeconds: timeout,
     log: (line) => log.info(line),
   });
-  log.info(verdict(report));
+  log.info(verdict(report, timingTable));
   if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.ok ? 0 : 1;
 }

@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CliValues, parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
 import { projectRoot } from './lib/cli/root';
-import { RunnerTarget, runnerTargetFromOutputs, runRemote, runTaskInput } from './lib/aws/ecs-run';
-import { terraform } from './lib/terraform/run';
+import type { RunnerTarget } from './lib/aws/ecs-run';
+
+/** The ECS runner and its SDK clients, loaded once the command line is read: --help loads none of it. */
+const runner = () => import('./lib/aws/ecs-run');
 
 const PROJECT_DIR = projectRoot(__dirname);
 
@@ -67,6 +67,7 @@ const DB_URL_WITH_PASSWORD = /postgres(ql)?:\/\/[^\s:@/]+:[^\s@/]+@/i;
 async function readOutputs(args: Values): Promise<unknown> {
   if (args.outputs) return JSON.parse(readFileSync(args.outputs, 'utf8'));
   const dir = args['stack-dir'] ?? join(PROJECT_DIR, 'cdktf.out', 'stacks', args.env ?? '');
+  const { terraform } = await import('./lib/terraform/run');
   const r = await terraform(dir, ['output', '-json'], { anyExitCode: true });
   if (r.code !== 0) throw new Error(`terraform output -json in ${dir} failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}; run npm run synth and terraform init there, or pass --outputs / the target flags`);
   return JSON.parse(r.stdout);
@@ -80,7 +81,7 @@ function list(v: string | undefined): string[] | undefined {
 export async function resolveTarget(args: Values): Promise<RunnerTarget> {
   const flags = { cluster: args.cluster, taskDefinition: args['task-definition'], subnets: list(args.subnets), securityGroups: list(args['security-groups']), logGroup: args['log-group'] };
   const complete = Object.values(flags).every((v) => v !== undefined && (!Array.isArray(v) || v.length > 0));
-  const base: Partial<RunnerTarget> = complete && !args.outputs ? { container: 'toolkit', logStreamPrefix: 'runner' } : runnerTargetFromOutputs(await readOutputs(args));
+  const base: Partial<RunnerTarget> = complete && !args.outputs ? { container: 'toolkit', logStreamPrefix: 'runner' } : (await runner()).runnerTargetFromOutputs(await readOutputs(args));
   const merged = { ...base, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
   return merged as RunnerTarget;
 }
@@ -98,6 +99,7 @@ async function main(): Promise<number> {
   if (!Number.isInteger(poll) || poll < 100) throw new UsageError(`--poll must be a whole number of milliseconds >= 100 (got ${args.poll})`);
   const log = createLogger();
   const target = await resolveTarget(args);
+  const { runRemote, runTaskInput } = await runner();
   if (args['dry-run']) {
     process.stdout.write(JSON.stringify(runTaskInput(target, script), null, 2) + '\n');
     log.info(`remote: would run in ${target.region ?? process.env.AWS_REGION ?? 'the default region'}; nothing started (--dry-run)`);
@@ -115,6 +117,7 @@ async function main(): Promise<number> {
     }
   };
   process.on('SIGINT', onInterrupt);
+  const [{ ECSClient }, { CloudWatchLogsClient }] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-cloudwatch-logs')]);
   try {
     const result = await runRemote({
       ecs: new ECSClient(target.region ? { region: target.region } : {}),

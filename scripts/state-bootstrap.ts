@@ -5,10 +5,9 @@
  * Terraform's own lock file, no DynamoDB), versioned, encrypted, private, TLS only. Run once,
  * as an administrator of the account, before the first apply. See docs/ci.md ("State").
  */
-import { loadConfig } from '../stacks/config';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { ensureStateBucket, StateBucketResult } from './lib/aws/state-bucket';
+import type { StateBucketResult } from './lib/aws/state-bucket';
 
 const spec = {
   name: 'npm run state:bootstrap --',
@@ -26,6 +25,8 @@ venture-nudge.config.json like synth. Exit codes: 0 every bucket ready, 1 an err
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2), spec);
   if (!args) return 0;
+  // The config's schema and the S3 client load once the command line is read: --help loads neither.
+  const [{ loadConfig }, { ensureStateBucket }] = await Promise.all([import('../stacks/config'), import('./lib/aws/state-bucket')]);
   const log = createLogger();
   const config = loadConfig();
   const envs = args.env?.flatMap((e) => e.split(',')).filter(Boolean) ?? Object.keys(config.environments);

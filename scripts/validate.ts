@@ -7,7 +7,6 @@
 import { join, relative } from 'path';
 import { parseCli, runCli } from './lib/cli/args';
 import { createLogger } from './lib/cli/log';
-import { formatTimings, PROJECT_DIR, runReview, stackNames } from './lib/terraform/review';
 
 const spec = {
   name: 'npm run validate --',
@@ -30,6 +29,8 @@ and stack; prints the time per phase. Plan artifacts land in .plan/<stack>/
 async function main(): Promise<number> {
   const values = parseCli(process.argv.slice(2), spec);
   if (!values) return 0;
+  // The review (synth, terraform, the stacks' config) loads once the command line is read: --help loads none of it.
+  const { formatTimings, PROJECT_DIR, runReview, stackNames } = await import('./lib/terraform/review');
   const plan = !values['no-plan'];
   const outdir = values.out ?? join(PROJECT_DIR, '.plan');
   if (values['dry-run']) {

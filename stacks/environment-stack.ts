@@ -25,6 +25,7 @@ import { Delegation, ZoneRecords } from './zone-records';
 import { applyPolicyPack, PolicyOptions, suppress } from './policy';
 import { localStatePath } from './state-backend';
 import { stackMonthlyEstimate } from './cost-estimate';
+import { ORIGIN_SECRET_VARIABLE, PREVIOUS_ORIGIN_SECRET_VARIABLE } from './variables';
 
 export interface EnvironmentStackProps {
   /** The validated configuration (see stacks/config/). */
@@ -37,10 +38,7 @@ export interface EnvironmentStackProps {
   readonly policy?: Omit<PolicyOptions, 'environment'> | false;
 }
 
-/** Terraform variable that carries the CloudFront→ALB shared secret (never written into the JSON). */
-export const ORIGIN_SECRET_VARIABLE = 'origin_verify_secret';
-/** The secret being rotated out: the ALB accepts it too until CloudFront sends the new one everywhere. */
-export const PREVIOUS_ORIGIN_SECRET_VARIABLE = 'origin_verify_secret_previous';
+export { ORIGIN_SECRET_VARIABLE, PREVIOUS_ORIGIN_SECRET_VARIABLE };
 
 /** The secret CloudFront sends, and the values the ALB accepts (current, plus previous during a rotation). */
 function originSecretVariables(scope: Construct): { current: string; accepted: string[] } {

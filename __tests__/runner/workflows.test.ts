@@ -135,5 +135,5 @@ test('ci:names gives the workflows the role ARNs and repositories the stack crea
   expect(names.deploy_role_arn).toBe(`arn:aws:iam::123456789012:role/${resourceNamed(json, 'aws_iam_role', 'github_deploy-role').name}`);
   expect(names.plan_role_arn).toBe(`arn:aws:iam::123456789012:role/${resourceNamed(json, 'aws_iam_role', 'github_plan-role').name}`);
   expect(names.toolkit_repository).toBe(resourceNamed(json, 'aws_ecr_repository', 'toolkit').name);
-  expect(() => ciNames('staging', '12345')).toThrow(/--account must be a 12-digit AWS account id/);
+  expect(() => ciNames('staging', '12345', resolveConfig({}))).toThrow(/--account must be a 12-digit AWS account id/);
 });

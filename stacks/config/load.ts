@@ -3,11 +3,10 @@ import { existsSync, readFileSync } from 'fs';
 import { defaultConfig } from './defaults';
 import { ConfigError } from './error';
 import { mergeDeep, resolveConfig } from './resolve';
+import { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from './file';
 import { Config, ConfigInput } from './root';
 
-/** Path of the optional JSON config file (deep-merged onto the defaults). */
-export const CONFIG_FILE_ENV = 'VN_CONFIG';
-export const DEFAULT_CONFIG_FILE = 'venture-nudge.config.json';
+export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE } from './file';
 
 /**
  * Reads the config for a CLI or the app: defaults, then the JSON file named by

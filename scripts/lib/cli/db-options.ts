@@ -3,7 +3,7 @@
  * the source/target and table options, and their parsing.
  */
 import { UsageError } from './args';
-import { redactSecrets, resolveUrl } from '../db/connection';
+import { redactSecrets, resolveUrl } from '../db/url';
 
 /** --from/--from-env/--to/--to-env: URLs preferably from environment variables. */
 export const SOURCE_TARGET_OPTIONS = {

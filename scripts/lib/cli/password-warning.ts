@@ -5,7 +5,7 @@
  *
  *   warnPasswordInUrlFlags(log, { '--from': args.from, '--to': args.to });
  */
-import { maskUrl } from '../db/connection';
+import { maskUrl } from '../db/url';
 import type { Logger } from './log';
 
 /** The flags (of those given) whose value is a URL carrying a password. */

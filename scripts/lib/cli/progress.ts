@@ -6,27 +6,12 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { CopyEvent } from '../db/copy/index';
 import { isInteractive, type Logger } from './log';
+import { formatBytes, formatMs } from '../text/units';
 
 export interface ProgressReporter {
   readonly handle: (event: CopyEvent) => void;
   /** Removes the bars; call before printing the summary. */
   stop(): void;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 const rate = (bytes: number, ms: number) => `${formatBytes(Math.round(bytes / Math.max(ms / 1000, 0.001)))}/s`;

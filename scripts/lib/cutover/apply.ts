@@ -34,8 +34,8 @@ import { apiSwitchOf, switchByApi } from './api-switch';
 export const PLAN_FILE = 'cutover.tfplan';
 /** The saved plan of the switch alone (the weighted listener rule). */
 export const SWITCH_PLAN_FILE = 'cutover-switch.tfplan';
-/** The one variable every environment stack declares without a default (stacks/environment-stack.ts ORIGIN_SECRET_VARIABLE; a test holds them equal). */
-export const ORIGIN_SECRET_ENV = 'TF_VAR_origin_verify_secret';
+/** The one variable every environment stack declares without a default. */
+export { ORIGIN_SECRET_ENV } from '../../../stacks/variables';
 
 export interface ApplyStep {
   readonly args: string[];

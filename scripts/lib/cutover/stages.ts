@@ -11,7 +11,7 @@
  *   rds -> ready              flips them back; needs the reverse data move first (`db:rollback`)
  *   ready -> a web stage      stops the RDS-side service (and moves web traffic, when back further)
  */
-import { CUTOVER_STAGES, databaseOfRecord, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config';
+import { CUTOVER_STAGES, databaseOfRecord, STAGE_WEIGHTS, type CutoverStage } from '../../../stacks/config/stages';
 
 export type Precondition = 'health' | 'alarms' | 'standby' | 'forward-sync' | 'reverse-sync';
 

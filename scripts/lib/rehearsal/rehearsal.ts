@@ -86,8 +86,9 @@ export interface RehearsalReport {
   readonly seconds: number;
 }
 
-/** Limits for one terraform command (the provider retries HTTP 500s for a long time). */
-export const DEFAULT_PHASE_TIMEOUT_SECONDS = 900;
+import { DEFAULT_PHASE_TIMEOUT_SECONDS } from './limits';
+
+export { DEFAULT_PHASE_TIMEOUT_SECONDS };
 
 /** Who runs which phase when moto evaluates IAM. */
 export interface StackIdentities {

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { join, relative, resolve } from 'path';
-import { ORIGIN_SECRET_VARIABLE, PREVIOUS_ORIGIN_SECRET_VARIABLE } from '../../../stacks/environment-stack';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_VARIABLE, PREVIOUS_ORIGIN_SECRET_ENV, PREVIOUS_ORIGIN_SECRET_VARIABLE } from '../../../stacks/variables';
 import { maskDeep } from '../proc/mask';
 import { OFFLINE_AWS_ENV, terraform, TerraformError } from './run';
 import { PROJECT_DIR, SynthResult, synthStacks } from './synth';
@@ -22,9 +22,7 @@ export { PROJECT_DIR, stackNames, olderThanSources, distIsStale, synthStacks, Sy
 export type { SynthOptions, SynthResult } from './synth';
 export const PHASES = ['synth', 'init', 'validate', 'plan', 'show'] as const;
 export type Phase = (typeof PHASES)[number];
-export const ORIGIN_SECRET_ENV = `TF_VAR_${ORIGIN_SECRET_VARIABLE}`;
-/** During a rotation: the secret being replaced, as a JSON list (`'["<old secret>"]'`). */
-export const PREVIOUS_ORIGIN_SECRET_ENV = `TF_VAR_${PREVIOUS_ORIGIN_SECRET_VARIABLE}`;
+export { ORIGIN_SECRET_ENV, PREVIOUS_ORIGIN_SECRET_ENV };
 
 /**
  * The previous origin secret(s) a rotation passes to Terraform, to be redacted like the

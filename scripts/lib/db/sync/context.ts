@@ -17,7 +17,9 @@ import { readSchema, type SchemaModel } from '../schema/catalog';
 import { closePair, openPair, parsePair, type Pair } from '../session';
 import { selectTables, type TableFilter } from '../schema/selection';
 
-export const DEFAULT_PREFIX = 'vn_sync';
+import { DEFAULT_PREFIX } from './prefix';
+
+export { DEFAULT_PREFIX };
 const PREFIX = /^[a-z][a-z0-9_]{0,39}$/;
 
 export type SyncEvent =

@@ -4,7 +4,7 @@
  * no write on the wrong database, every step passed and the independent comparisons equal.
  */
 import { createLogger } from '../../cli/log';
-import { formatBytes } from '../../cli/progress';
+import { formatBytes } from '../../text/units';
 import type { DayReport } from './report';
 import { migrationDay } from './walk';
 

@@ -11,7 +11,7 @@ import { PASSWORD } from '../../../../__tests__/support/postgres';
 import { startMoto } from '../moto';
 import { REHEARSAL_GITHUB_REPOSITORY } from '../rehearsal';
 import { PROJECT_DIR } from '../../terraform/synth';
-import { formatBytes } from '../../cli/progress';
+import { formatBytes } from '../../text/units';
 import { redactSecrets } from '../../db/connection';
 import { maskSecrets } from '../../proc/mask';
 import { compareSides, databaseBytes, fillSource, holdSides, startDatabases, type HeldSides } from './databases';
