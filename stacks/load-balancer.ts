@@ -7,7 +7,7 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { RDS_TARGET_GROUP_PREFIX } from './config';
+import { RDS_TARGET_GROUP_PREFIX, SOURCE_TARGET_GROUP_PREFIX } from './config';
 
 /** Header CloudFront adds and the HTTPS listener requires. */
 export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
@@ -122,7 +122,7 @@ export class LoadBalancer extends Construct {
         deregistrationDelay: '30',
         healthCheck: { enabled: true, path: props.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
       });
-    const tg = targetGroup('targets', 'vn-tg-', `${props.namePrefix}-tg`);
+    const tg = targetGroup('targets', SOURCE_TARGET_GROUP_PREFIX, `${props.namePrefix}-tg`);
     // The RDS-side service's group: health-checked like the other while it takes no requests.
     const rdsTg = props.standby ? targetGroup('targets-rds', RDS_TARGET_GROUP_PREFIX, `${props.namePrefix}-rds-tg`) : undefined;
     this.rdsTargetGroupArn = rdsTg?.arn;

@@ -154,6 +154,44 @@ test('ready -> rds is refused while the RDS-side service has fewer healthy targe
   expect(e.stageInFile()).toBe('ready');
 });
 
+test('rds -> ready is refused while the source-side service has fewer healthy targets than its minimum, naming the count and stage rds', async () => {
+  const e = await environment('rds');
+  recordSync(e.env, { direction: 'reverse', ok: true, at: '2026-11-29T23:20:00Z', source: 't', target: 's' }, e.stateDir);
+  const r = await runCutover(e.options('ready', { elbv2: standbyElb(0) }));
+  expect(r).toMatchObject({ ok: false, written: false });
+  expect(r.error).toMatch(/the source-side service has 0 healthy target\(s\) in vn-tg-1, fewer than its minimum of 2.*stage rds starts its tasks again/);
+  expect(e.stageInFile()).toBe('rds');
+});
+
+describe('rds-only: the idle source side scaled to zero', () => {
+  test('is refused while finish is still verifying after the open, even with --before-verdict, and nothing is written', async () => {
+    const e = await environment('rds');
+    recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', openedAt: '2026-11-29T23:10:00Z', verification: 'verifying', source: 's', target: 't' }, e.stateDir);
+    const r = await runCutover(e.options('rds-only', { beforeVerdict: true }));
+    expect(r).toMatchObject({ ok: false, written: false });
+    expect(r.checks).toContainEqual(expect.objectContaining({ check: 'verified', ok: false }));
+    expect(r.error).toMatch(/has no verdict yet \(open, verifying\)/);
+    expect(e.stageInFile()).toBe('rds');
+  });
+
+  test('is allowed once the record says verified, and shows the source side\'s task range going to 0..0', async () => {
+    const e = await environment('rds');
+    recordSync(e.env, { direction: 'forward', ok: true, at: '2026-11-29T23:10:00Z', openedAt: '2026-11-29T23:10:00Z', verification: 'verified', verifyMs: 2100, source: 's', target: 't' }, e.stateDir);
+    const r = await runCutover(e.options('rds-only'));
+    expect(r).toMatchObject({ ok: true, written: true });
+    expect(r.checks.map((c) => [c.check, c.ok])).toEqual([['verified', true], ['health', true], ['alarms', true]]);
+    expect(r.change!.tasks.find((t) => t.service.includes('source side'))).toMatchObject({ before: '2..10', after: '0..0' });
+    expect(e.stageInFile()).toBe('rds-only');
+  });
+
+  test('going back to rds needs no check: it works with the alarm firing', async () => {
+    const e = await environment('rds-only', 'ALARM');
+    const r = await runCutover(e.options('rds'));
+    expect(r).toMatchObject({ ok: true, written: true, checks: [] });
+    expect(e.stageInFile()).toBe('rds');
+  });
+});
+
 describe('prepare: the switch planned before the freeze', () => {
   test('ready -> rds prepares before any finish: the data check is left to the apply, the others run, nothing is written', async () => {
     const e = await environment('ready');
@@ -337,7 +375,7 @@ describe('the record of the day and the applied stage', () => {
   });
 
   test('every precondition name has its own check', () => {
-    expect(Object.keys(PRECONDITIONS).sort()).toEqual(['alarms', 'forward-sync', 'health', 'reverse-sync', 'standby']);
+    expect(Object.keys(PRECONDITIONS).sort()).toEqual(['alarms', 'forward-sync', 'health', 'reverse-sync', 'source-standby', 'standby', 'verified']);
     // the table is keyed by name: a table without a check for a name does not compile (npm run typecheck)
     // @ts-expect-error 'reverse-sync' has no check
     const incomplete: Record<Precondition, Check> = { health: PRECONDITIONS.health, alarms: PRECONDITIONS.alarms, 'forward-sync': PRECONDITIONS['forward-sync'], standby: PRECONDITIONS.standby };

@@ -1,6 +1,7 @@
 /**
  * The stage machine: one writer at every stage, web forward one step at a time, back in one
- * step, ready only from aws, rds only from ready, rds -> ready only (after the reverse data move).
+ * step, ready only from aws, rds only from ready, rds -> ready only (after the reverse data move),
+ * rds-only only from a verified rds and back to rds only.
  */
 import { planTransition } from '../../scripts/lib/cutover/stages';
 import { stageChange } from '../../scripts/lib/cutover/change';
@@ -54,9 +55,27 @@ test.each(['vercel', 'canary', '25', '50'] as const)('%s -> rds is refused: web 
   expect(planTransition(from, 'rds')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage aws, then ready, first') });
 });
 
-test('rds -> ready needs the reverse data move; rds -> any other stage is refused', () => {
-  expect(planTransition('rds', 'ready')).toMatchObject({ allowed: true, preconditions: ['reverse-sync'], databaseAfter: 'source' });
+test('rds -> ready needs the reverse data move and the source side healthy; rds -> a web stage is refused', () => {
+  expect(planTransition('rds', 'ready')).toMatchObject({ allowed: true, preconditions: ['reverse-sync', 'source-standby'], databaseAfter: 'source' });
   for (const to of ['vercel', 'canary', '50', 'aws', 'rollback'] as const) expect(planTransition('rds', to)).toMatchObject({ allowed: false });
+});
+
+test('rds -> rds-only needs the forward finish verified (its own check, not forward-sync), health and alarms; RDS stays the database of record', () => {
+  expect(planTransition('rds', 'rds-only')).toMatchObject({ allowed: true, preconditions: ['verified', 'health', 'alarms'], databaseBefore: 'rds', databaseAfter: 'rds' });
+});
+
+test.each(['vercel', 'canary', '25', '50', 'aws', 'ready', 'rollback'] as const)('%s -> rds-only is refused, naming stage rds', (from) => {
+  expect(planTransition(from, 'rds-only')).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage rds first') });
+});
+
+test('rds-only -> rds starts the source side again with no precondition and no data move', () => {
+  const t = planTransition('rds-only', 'rds');
+  expect(t).toMatchObject({ allowed: true, preconditions: [], databaseBefore: 'rds', databaseAfter: 'rds' });
+  expect(t.reason).toMatch(/no data moves/);
+});
+
+test.each(['vercel', 'aws', 'ready', 'rollback'] as const)('rds-only -> %s is refused: the way back starts at stage rds', (to) => {
+  expect(planTransition('rds-only', to)).toMatchObject({ allowed: false, reason: expect.stringContaining('go to stage rds first') });
 });
 
 test.each(['aws', '50', 'vercel', 'rollback'] as const)('ready -> %s stops the RDS-side service with no precondition and no data move', (to) => {
@@ -111,6 +130,21 @@ test('ready -> rds shows the database settings of the service taking requests mo
   expect(c.database!.before.secrets.find((s) => s.name === 'DATABASE_URL')!.valueFrom).toBe('ssm:/venture-nudge/production/SOURCE_DATABASE_URL');
   expect(c.database!.after.secrets.find((s) => s.name === 'DATABASE_URL')!.valueFrom).toBe('secretsmanager:venture-nudge-production/app-database:url::');
   expect(c.database!.after.environment).toMatchObject({ PGSSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: expect.stringMatching(/rds.*\.pem$/) });
+});
+
+test('rds -> rds-only shows the source side scaled to zero, its listener weight and every record unchanged', () => {
+  const c = stageChange(at('rds'), at('rds-only'), 'production');
+  expect(c.switchOnly).toBe(false);
+  expect(c.database).toBeNull();
+  expect(c.weights.every((w) => w.before === w.after)).toBe(true);
+  expect(c.listener.map((l) => [l.record, l.before, l.after])).toEqual([
+    ['venture-nudge-service (source side)', 0, 0],
+    ['venture-nudge-service-rds (RDS side)', 100, 100],
+  ]);
+  expect(c.tasks).toEqual([
+    { service: 'venture-nudge-service (source side)', before: '2..10', after: '0..0' },
+    { service: 'venture-nudge-service-rds (RDS side)', before: '2..10', after: '2..10' },
+  ]);
 });
 
 test('config rejects stage rds with Vercel still taking traffic, and says why', () => {

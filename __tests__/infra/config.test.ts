@@ -111,7 +111,7 @@ describe('configuration validation names the field and the allowed values', () =
   });
 
   test('an unknown cutover stage', () => {
-    expect(errorOf(prod({ cutover: { stage: '75' } }))).toMatch(/cutover\.stage: must be one of vercel, canary, 25, 50, aws, ready, rds, rollback/);
+    expect(errorOf(prod({ cutover: { stage: '75' } }))).toMatch(/cutover\.stage: must be one of vercel, canary, 25, 50, aws, ready, rds, rds-only, rollback/);
   });
 
   test('a pinned minor engine version', () => {

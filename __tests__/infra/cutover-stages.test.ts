@@ -1,7 +1,7 @@
 /**
  * One writer at every stage, in the synthesized JSON: at web stages no app task definition
- * references the RDS instance or its secrets; at ready and rds a second service reads the app
- * role's secret (never the master secret); the listener sends every request to exactly one of the
+ * references the RDS instance or its secrets; at ready, rds and rds-only a second service reads the
+ * app role's secret (never the master secret), and at rds-only the source side runs no task; the listener sends every request to exactly one of the
  * two services' target groups, the one of the database of record; unsafe combinations fail at
  * synth, saying why.
  */
@@ -32,19 +32,45 @@ function listenerWeightsByService(json: TfJson): Record<string, number> {
 
 const DATABASE_VARS = ['DATABASE_URL', 'POSTGRES_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
 
-describe.each(['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rollback'])('at stage %s, one writer behind the listener', (stage) => {
+/** Each service's autoscaling range, `min..max`, by service name. */
+function taskRanges(json: TfJson): Record<string, string> {
+  const targets = Object.values(resourcesOf(json, 'aws_appautoscaling_target'));
+  // resource_id is service/<cluster>/${aws_ecs_service.<id>.name}
+  return Object.fromEntries(
+    Object.entries(resourcesOf(json, 'aws_ecs_service')).map(([id, s]) => {
+      const t = targets.filter((x) => String(x.resource_id).includes(`aws_ecs_service.${id}.name`));
+      if (t.length !== 1) throw new Error(`expected one scalable target of service ${s.name}, found ${t.length}`);
+      return [s.name, `${t[0].min_capacity}..${t[0].max_capacity}`];
+    }),
+  );
+}
+
+const BOTH = ['ready', 'rds', 'rds-only'];
+/** With an image tag: a service out of bootstrap registers its scalable target. */
+const TAGGED = { service: { imageTag: 'abc123' } };
+
+describe.each(['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rds-only', 'rollback'])('at stage %s, one writer behind the listener', (stage) => {
   const json = at(stage);
+  const onRds = stage === 'rds' || stage === 'rds-only';
 
   test('the listener sends every request to one service, the one whose settings name the database of record', () => {
     const weights = listenerWeightsByService(json);
     const taking = Object.entries(weights).filter(([, w]) => w > 0);
     expect(taking).toHaveLength(1);
-    expect(taking[0]).toEqual([stage === 'rds' ? 'venture-nudge-service-rds' : 'venture-nudge-service', 100]);
+    expect(taking[0]).toEqual([onRds ? 'venture-nudge-service-rds' : 'venture-nudge-service', 100]);
   });
 
-  test(`${stage === 'ready' || stage === 'rds' ? 'two services run: the source side and the RDS side' : 'one service runs: the source side'}`, () => {
+  test(`${BOTH.includes(stage) ? 'two services are defined: the source side and the RDS side' : 'one service is defined: the source side'}`, () => {
     const names = Object.values(resourcesOf(json, 'aws_ecs_service')).map((s) => s.name).sort();
-    expect(names).toEqual(stage === 'ready' || stage === 'rds' ? ['venture-nudge-service', 'venture-nudge-service-rds'] : ['venture-nudge-service']);
+    expect(names).toEqual(BOTH.includes(stage) ? ['venture-nudge-service', 'venture-nudge-service-rds'] : ['venture-nudge-service']);
+  });
+
+  test(`${stage === 'rds-only' ? 'the source side scales within 0..0 (no task), the RDS side within the config\'s 2..10' : 'every service scales within the config\'s 2..10'}`, () => {
+    const ranges = taskRanges(at(stage, TAGGED));
+    expect(ranges).toEqual({
+      'venture-nudge-service': stage === 'rds-only' ? '0..0' : '2..10',
+      ...(BOTH.includes(stage) ? { 'venture-nudge-service-rds': '2..10' } : {}),
+    });
   });
 
   test('the source-side service reads the source at every stage', () => {
@@ -63,6 +89,24 @@ test('ready -> rds changes only the listener weights, the alarms and the outputs
     for (const id of new Set([...Object.keys(a), ...Object.keys(b)])) if (JSON.stringify(a[id]) !== JSON.stringify(b[id])) changed.push(type);
   }
   expect([...new Set(changed)].sort()).toEqual(['aws_cloudwatch_dashboard', 'aws_cloudwatch_metric_alarm', 'aws_lb_listener_rule']);
+});
+
+test('rds -> rds-only changes only the source side\'s autoscaling range and its service\'s initial count: no listener weight, no database setting', () => {
+  const before = at('rds', TAGGED);
+  const after = at('rds-only', TAGGED);
+  const changed: string[] = [];
+  for (const type of new Set([...Object.keys(before.resource), ...Object.keys(after.resource)])) {
+    const a = resourcesOf(before, type);
+    const b = resourcesOf(after, type);
+    for (const id of new Set([...Object.keys(a), ...Object.keys(b)])) if (JSON.stringify(a[id]) !== JSON.stringify(b[id])) changed.push(`${type}.${id}`);
+  }
+  // and the budget, whose alerts follow the cost estimate: the source side's tasks priced at 0
+  expect(changed.sort()).toEqual([expect.stringMatching(/^aws_appautoscaling_target\.service_scaling-target/), expect.stringMatching(/^aws_budgets_budget\.observability_budget/), expect.stringMatching(/^aws_ecs_service\.service_[0-9A-F]{8}$/)]);
+  const budget = (j: TfJson) => Number(Object.values(resourcesOf(j, 'aws_budgets_budget'))[0].limit_amount);
+  expect(budget(after)).toBeLessThan(budget(before));
+  const service = Object.values(resourcesOf(after, 'aws_ecs_service')).find((s) => s.name === 'venture-nudge-service')!;
+  expect(service.desired_count).toBe(0);
+  expect(service.lifecycle.ignore_changes).toContain('desired_count');
 });
 
 describe.each(['vercel', 'canary', '25', '50', 'aws', 'rollback'])('web stage %s', (stage) => {

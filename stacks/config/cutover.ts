@@ -23,11 +23,11 @@ export const CutoverSchema = z
     if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
     }
-    if (c.stage === 'rds' && c.weights && c.weights.vercel > 0) {
+    if ((c.stage === 'rds' || c.stage === 'rds-only') && c.weights && c.weights.vercel > 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['weights'],
-        message: `stage rds makes RDS the database of record, but vercel weight ${c.weights.vercel} keeps sending users to Vercel, which writes to Vercel Postgres: two databases would take writes. Remove weights (rds is 100 % AWS) or go back to stage aws`,
+        message: `stage ${c.stage} makes RDS the database of record, but vercel weight ${c.weights.vercel} keeps sending users to Vercel, which writes to Vercel Postgres: two databases would take writes. Remove weights (${c.stage} is 100 % AWS) or go back to stage aws`,
       });
     }
   });

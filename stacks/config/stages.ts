@@ -5,24 +5,39 @@
  * group, connected and healthy but taking no traffic (listener weight 0), before the freeze;
  * `rds` moves the database of record to RDS with web at 100 % AWS (allowed only after a
  * successful `db:sync finish`): the listener's weights flip to that service in one targeted
- * change. `rollback` returns all weight to Vercel (same weights as `vercel`, kept as its own
- * name so the intent is visible in the config and the plan).
+ * change. `rds-only` (allowed only once that finish is verified) scales the idle source-side
+ * service to zero tasks: it is kept, with its target group at weight 0, so `--to rds` brings it
+ * back before a rollback. `rollback` returns all weight to Vercel (same weights as `vercel`, kept
+ * as its own name so the intent is visible in the config and the plan).
  */
-export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rollback'] as const;
+export const CUTOVER_STAGES = ['vercel', 'canary', '25', '50', 'aws', 'ready', 'rds', 'rds-only', 'rollback'] as const;
 export type CutoverStage = (typeof CUTOVER_STAGES)[number];
 
 /** The one database that takes writes at a stage. */
 export function databaseOfRecord(stage: CutoverStage): 'source' | 'rds' {
-  return stage === 'rds' ? 'rds' : 'source';
+  return stage === 'rds' || stage === 'rds-only' ? 'rds' : 'source';
 }
 
-/** Stages at which the RDS-side service runs beside the source-side one (`ready`, `rds`). */
+/** Stages at which the RDS-side service exists beside the source-side one (`ready`, `rds`, `rds-only`). */
 export function standbyRuns(stage: CutoverStage): boolean {
-  return stage === 'ready' || stage === 'rds';
+  return stage === 'ready' || stage === 'rds' || stage === 'rds-only';
+}
+
+/**
+ * Whether the source-side service runs its tasks (its autoscaling range is the config's
+ * minTasks..maxTasks); false at `rds-only`, where the range is 0..0 and it runs none.
+ */
+export function sourceSideRuns(stage: CutoverStage): boolean {
+  return stage !== 'rds-only';
 }
 
 /** Name prefix of the RDS-side service's target group (ELB allows 6 characters; `cutover`'s standby check finds it by it). */
 export const RDS_TARGET_GROUP_PREFIX = 'vn-rd-';
+/** Name prefix of the source-side service's target group (`cutover`'s source-standby check finds it by it). */
+export const SOURCE_TARGET_GROUP_PREFIX = 'vn-tg-';
+
+/** The target group name prefix of each side's service. */
+export const TARGET_GROUP_PREFIX: Readonly<Record<'source' | 'rds', string>> = { source: SOURCE_TARGET_GROUP_PREFIX, rds: RDS_TARGET_GROUP_PREFIX };
 
 /**
  * The ALB listener's weights between the two services' target groups: all on the service of the
@@ -41,5 +56,6 @@ export const STAGE_WEIGHTS: Readonly<Record<CutoverStage, { aws: number; vercel:
   aws: { aws: 100, vercel: 0 },
   ready: { aws: 100, vercel: 0 },
   rds: { aws: 100, vercel: 0 },
+  'rds-only': { aws: 100, vercel: 0 },
   rollback: { aws: 0, vercel: 100 },
 };

@@ -1,12 +1,12 @@
 /**
  * What a stage change does, shown before it is applied: the Route 53 weight of each weighted
  * record, before and after; the ECS services that run and the ALB listener's weight on each
- * one's target group; for a change of the database of record the database settings of the
+ * one's target group; each service's task range (its autoscaling minimum..maximum); for a change of the database of record the database settings of the
  * service taking requests, before and after (from stacks/app-database.ts, the same function the
  * service construct deploys).
  */
 import { appDatabaseSettings, type AppDatabaseSettings } from '../../../stacks/app-database';
-import { cutoverWeights, listenerWeights, namesFor, standbyRuns, type Config, type CutoverStage } from '../../../stacks/config';
+import { cutoverWeights, listenerWeights, namesFor, sourceSideRuns, standbyRuns, type Config, type CutoverStage } from '../../../stacks/config';
 
 export interface RecordWeight {
   /** e.g. `venturenudge.com A (aws)`. */
@@ -19,6 +19,8 @@ export interface StageChange {
   readonly weights: RecordWeight[];
   /** The ALB listener's weight on each service's target group (absent: the service does not run). */
   readonly listener: RecordWeight[];
+  /** Each service's task range, `min..max` (absent: the service does not run; 0..0: scaled to zero at rds-only). */
+  readonly tasks: { readonly service: string; readonly before: string | null; readonly after: string | null }[];
   /** The change is the listener's weights alone (the database switch): applied first as a targeted change. */
   readonly switchOnly: boolean;
   readonly database: { readonly before: AppDatabaseSettings; readonly after: AppDatabaseSettings } | null;
@@ -57,6 +59,17 @@ function listener(config: Config, envName: string): Map<string, number> {
   return out;
 }
 
+/** The services that run at a stage and each one's task range (the source side's is 0..0 at rds-only). */
+function taskRanges(config: Config, envName: string): Map<string, string> {
+  const names = namesFor(config, envName);
+  const env = config.environments[envName];
+  const stage: CutoverStage = env.cutover.stage;
+  const range = `${env.service.minTasks}..${env.service.maxTasks}`;
+  const out = new Map<string, string>([[`${names.service} (source side)`, sourceSideRuns(stage) ? range : '0..0']]);
+  if (standbyRuns(stage)) out.set(`${names.rdsService} (RDS side)`, range);
+  return out;
+}
+
 function diff(a: Map<string, number>, b: Map<string, number>): RecordWeight[] {
   return [...new Set([...a.keys(), ...b.keys()])].map((record) => ({ record, before: a.get(record) ?? null, after: b.get(record) ?? null }));
 }
@@ -69,8 +82,11 @@ export function stageChange(before: Config, after: Config, envName: string): Sta
   const sb = settings(after, envName);
   const moved = (x: RecordWeight[]) => x.some((r) => r.before !== r.after);
   // Both services run before and after, only the weights move: the switch between ready and rds.
-  const switchOnly = !moved(weights) && moved(listenerWeights) && listenerWeights.every((r) => r.before !== null && r.after !== null);
-  return { weights, listener: listenerWeights, switchOnly, database: sa.databaseOfRecord === sb.databaseOfRecord ? null : { before: sa, after: sb } };
+  const ta = taskRanges(before, envName);
+  const tb = taskRanges(after, envName);
+  const tasks = [...new Set([...ta.keys(), ...tb.keys()])].map((service) => ({ service, before: ta.get(service) ?? null, after: tb.get(service) ?? null }));
+  const switchOnly = !moved(weights) && moved(listenerWeights) && listenerWeights.every((r) => r.before !== null && r.after !== null) && tasks.every((t) => t.before === t.after);
+  return { weights, listener: listenerWeights, tasks, switchOnly, database: sa.databaseOfRecord === sb.databaseOfRecord ? null : { before: sa, after: sb } };
 }
 
 /** Text lines for the operator. */
@@ -82,6 +98,11 @@ export function renderChange(c: StageChange): string[] {
   lines.push('', 'ECS services and the ALB listener\'s weight on each one\'s target group (before -> after; absent: not running):');
   const l = Math.max(w, ...c.listener.map((x) => x.record.length));
   for (const r of c.listener) lines.push(`  ${r.record.padEnd(l)}  ${fmt(r.before).padStart(6)} -> ${fmt(r.after)}${r.before === r.after ? '' : '   *'}`);
+  if (c.tasks.some((t) => t.before !== t.after)) {
+    lines.push('', 'ECS services\' task range, autoscaling minimum..maximum (before -> after):');
+    const fmtRange = (r: string | null) => r ?? 'absent';
+    for (const t of c.tasks) lines.push(`  ${t.service.padEnd(l)}  ${fmtRange(t.before).padStart(6)} -> ${fmtRange(t.after)}${t.before === t.after ? '' : '   *'}`);
+  }
   if (c.switchOnly) lines.push('  the switch: applied first as a targeted change of the listener alone, then the rest of the plan');
   if (c.database) {
     lines.push('', `database settings of the service taking requests (database of record ${c.database.before.databaseOfRecord} -> ${c.database.after.databaseOfRecord}):`);

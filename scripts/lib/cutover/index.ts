@@ -105,7 +105,7 @@ export interface CutoverResult {
 function transitionFor(from: CutoverStage, to: CutoverStage, apply: boolean, applied: CutoverStage | undefined): Transition {
   const t = planTransition(from, to);
   if (t.allowed || !apply || from !== to) return t;
-  if (!applied && databaseOfRecord(to) === 'rds') return { ...t, reason: `the config is already at stage rds but no applied stage is recorded: set the config back to stage ready and run --to rds again, with its checks` };
+  if (!applied && databaseOfRecord(to) === 'rds') return { ...t, reason: `the config is already at stage ${to} but no applied stage is recorded: set the config back to stage ready and run --to rds again, with its checks` };
   return { ...t, allowed: true, reason: `re-applies stage ${to} (${applied ? 'the stage last applied' : 'the config\'s stage; nothing recorded yet'}): no move, no precondition`, preconditions: [] };
 }
 

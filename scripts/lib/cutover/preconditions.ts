@@ -11,10 +11,14 @@
  *   reverse-sync  the record says db:rollback succeeded
  *   standby       the RDS-side service's target group has at least the service's minimum of healthy
  *                 targets (ELB's own health checks of /api/health), before the listener sends it requests
+ *   source-standby  the same of the source-side service's group, before the listener sends it requests
+ *                 again (rds -> ready: after rds-only its tasks start again with stage rds)
+ *   verified      the record says the last db:sync finish is verified (never "open, verifying"), before
+ *                 rds-only scales the source-side service to zero
  */
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RDS_TARGET_GROUP_PREFIX } from '../../../stacks/config';
+import { TARGET_GROUP_PREFIX } from '../../../stacks/config/stages';
 import { checkHealth } from '../http/health';
 import type { EnvironmentState } from './ledger';
 import { checkSourceUrl, type LiveFinding } from './source';
@@ -52,7 +56,7 @@ export async function checkAlarms(client: CloudWatchClient, prefix: string): Pro
   return { check: 'alarms', ok: true, detail: `${alarms.length} alarm(s) OK` };
 }
 
-/** Where the standby check looks: the environment's ALB and how many healthy targets the RDS side needs. */
+/** Where the standby check looks: the environment's ALB and how many healthy targets a side needs. */
 export interface StandbyTarget {
   readonly client: ElasticLoadBalancingV2Client;
   /** e.g. `venture-nudge-production-alb`. */
@@ -61,9 +65,15 @@ export interface StandbyTarget {
   readonly minHealthy: number;
 }
 
-/** The RDS-side target group (name prefix RDS_TARGET_GROUP_PREFIX) of the ALB has at least `minHealthy` healthy targets. */
-export async function checkStandby(t: StandbyTarget): Promise<CheckResult> {
-  const fail = (detail: string): CheckResult => ({ check: 'standby', ok: false, detail });
+/**
+ * The side's target group (name prefix TARGET_GROUP_PREFIX[side]) of the ALB has at least
+ * `minHealthy` healthy targets: the RDS side's before ready -> rds, the source side's before rds -> ready.
+ */
+export async function checkStandby(t: StandbyTarget, side: 'source' | 'rds' = 'rds'): Promise<CheckResult> {
+  const check: Precondition = side === 'rds' ? 'standby' : 'source-standby';
+  const who = side === 'rds' ? 'the RDS-side service' : 'the source-side service';
+  const prefix = TARGET_GROUP_PREFIX[side];
+  const fail = (detail: string): CheckResult => ({ check, ok: false, detail });
   const lbs = await t.client.send(new DescribeLoadBalancersCommand({ Names: [t.loadBalancerName] })).catch((e: Error) => e);
   if (lbs instanceof Error) return fail(`load balancer ${t.loadBalancerName} cannot be read (${lbs.name}: ${lbs.message}): apply the stack, or check --env and the region`);
   const lb = lbs.LoadBalancers?.[0]?.LoadBalancerArn;
@@ -77,16 +87,19 @@ export async function checkStandby(t: StandbyTarget): Promise<CheckResult> {
     }
   }
   const groups = arns.size ? await t.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] })) : { TargetGroups: [] };
-  const group = groups.TargetGroups?.find((g) => g.TargetGroupName?.startsWith(RDS_TARGET_GROUP_PREFIX));
-  if (!group?.TargetGroupArn) return fail(`the HTTPS listener of ${t.loadBalancerName} forwards to no RDS-side target group (${RDS_TARGET_GROUP_PREFIX}*): apply stage ready first (npm run cutover -- --env <env> --to ready --apply)`);
+  const group = groups.TargetGroups?.find((g) => g.TargetGroupName?.startsWith(prefix));
+  if (!group?.TargetGroupArn) {
+    return fail(`the HTTPS listener of ${t.loadBalancerName} forwards to no ${side === 'rds' ? 'RDS' : 'source'}-side target group (${prefix}*): ${side === 'rds' ? 'apply stage ready first (npm run cutover -- --env <env> --to ready --apply)' : 'apply the stack, or check --env and the region'}`);
+  }
   const health = await t.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
   const states = (health.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? 'unknown');
   const healthy = states.filter((s) => s === 'healthy').length;
   const others = states.filter((s) => s !== 'healthy');
   if (healthy < t.minHealthy) {
-    return fail(`the RDS-side service has ${healthy} healthy target(s) in ${group.TargetGroupName}, fewer than its minimum of ${t.minHealthy}${others.length ? ` (others: ${others.join(', ')})` : ''}: wait for its tasks to pass /api/health (aws ecs wait services-stable), or read their logs`);
+    const zero = side === 'source' ? ' (after stage rds-only, stage rds starts its tasks again: apply it and wait)' : '';
+    return fail(`${who} has ${healthy} healthy target(s) in ${group.TargetGroupName}, fewer than its minimum of ${t.minHealthy}${others.length ? ` (others: ${others.join(', ')})` : ''}: wait for its tasks to pass /api/health (aws ecs wait services-stable), or read their logs${zero}`);
   }
-  return { check: 'standby', ok: true, detail: `the RDS-side service has ${healthy} healthy target(s) in ${group.TargetGroupName} (minimum ${t.minHealthy})` };
+  return { check, ok: true, detail: `${who} has ${healthy} healthy target(s) in ${group.TargetGroupName} (minimum ${t.minHealthy})` };
 }
 
 /** The last recorded data move is a success in the wanted direction. */
@@ -149,5 +162,8 @@ export const PRECONDITIONS: Readonly<Record<Precondition, Check>> = {
   alarms: async (ctx) => [await checkAlarms(ctx.cloudwatch, ctx.alarmPrefix)],
   'forward-sync': forwardSync,
   'reverse-sync': async (ctx) => [checkLastSync(ctx.record, 'reverse', ctx.recordWhere)],
-  standby: async (ctx) => [ctx.standby ? await checkStandby(ctx.standby) : { check: 'standby', ok: false, detail: 'the standby check needs the ALB (an ELBv2 client): run it through npm run cutover' }],
+  standby: async (ctx) => [ctx.standby ? await checkStandby(ctx.standby, 'rds') : { check: 'standby', ok: false, detail: 'the standby check needs the ALB (an ELBv2 client): run it through npm run cutover' }],
+  'source-standby': async (ctx) => [ctx.standby ? await checkStandby(ctx.standby, 'source') : { check: 'source-standby', ok: false, detail: 'the source-standby check needs the ALB (an ELBv2 client): run it through npm run cutover' }],
+  // The verdict itself, --before-verdict or not: a failed one needs the source side's tasks.
+  verified: async (ctx) => [{ ...checkLastSync(ctx.record, 'forward', ctx.recordWhere), check: 'verified' }],
 };

@@ -127,12 +127,11 @@ export async function rollout(run: DayRun, label: string, side: 'source' | 'rds'
     const settings = await resolveSettings(run.stackJson, containerSettings(run.stackJson, side === 'rds' ? RDS_TASK_FAMILY : TASK_FAMILY), clients);
     const fresh = await Promise.all(Array.from({ length: run.tasks }, (_, i) => startApp(`${label}-${i + 1}`, settings, run.fleet)));
     const old = side === 'rds' ? run.standby : run.aws;
-    if (side === 'rds') {
-      run.standby = fresh;
-      await run.alb.registerStandby(fresh.map((a) => a.port));
-    } else run.aws = fresh;
+    if (side === 'rds') run.standby = fresh;
+    else run.aws = fresh;
+    await run.alb.registerTargets(side, fresh.map((a) => a.port));
     route(run);
-    run.log(`rollout ${label} (${side} side): ${fresh.map((a) => `${a.name} :${a.port}`).join(', ')} healthy${side === 'rds' ? ' and registered in the RDS-side target group' : ' and taking traffic'}; stopping ${old.map((a) => a.name).join(', ') || 'nothing'}`);
+    run.log(`rollout ${label} (${side} side): ${fresh.map((a) => `${a.name} :${a.port}`).join(', ')} healthy${side === 'rds' ? ' and registered in the RDS-side target group' : ', registered in the source-side target group and taking traffic'}; stopping ${old.map((a) => a.name).join(', ') || 'nothing'}`);
     await Promise.all(old.map((a) => a.process.stop()));
   } finally {
     clients.ssm.destroy();

@@ -15,7 +15,7 @@ import {
   RegisterTargetsCommand,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RDS_TARGET_GROUP_PREFIX } from '../../../../stacks/config';
+import { RDS_TARGET_GROUP_PREFIX, TARGET_GROUP_PREFIX } from '../../../../stacks/config';
 
 export interface ListenerWeights {
   readonly source: number;
@@ -25,8 +25,8 @@ export interface ListenerWeights {
 export interface AlbView {
   /** The listener's weights now (one target group: all on the source side). */
   weights(): Promise<ListenerWeights>;
-  /** Registers `ports` on 127.0.0.1 in the RDS-side target group. */
-  registerStandby(ports: readonly number[]): Promise<void>;
+  /** Registers `ports` on 127.0.0.1 in one side's target group (what ECS does for a service's tasks; cutover's standby checks read them). */
+  registerTargets(side: 'source' | 'rds', ports: readonly number[]): Promise<void>;
   close(): void;
 }
 
@@ -90,10 +90,11 @@ export function albView(aws: Endpoint, loadBalancerName: string): AlbView {
       }
       throw new Error(`moto's ${loadBalancerName} has no HTTPS listener rule that forwards`);
     },
-    async registerStandby(ports) {
+    async registerTargets(side, ports) {
       cached = await lookup();
-      const group = [...cached.groups].find(([, name]) => name.startsWith(RDS_TARGET_GROUP_PREFIX))?.[0];
-      if (!group) throw new Error(`moto's ${loadBalancerName} has no RDS-side target group (${RDS_TARGET_GROUP_PREFIX}*): was stage ready applied?`);
+      const prefix = TARGET_GROUP_PREFIX[side];
+      const group = [...cached.groups].find(([, name]) => name.startsWith(prefix))?.[0];
+      if (!group) throw new Error(`moto's ${loadBalancerName} has no ${side}-side target group (${prefix}*)${side === 'rds' ? ': was stage ready applied?' : ''}`);
       await client.send(new RegisterTargetsCommand({ TargetGroupArn: group, Targets: ports.map((Port) => ({ Id: '127.0.0.1', Port })) }));
     },
     close: () => client.destroy(),

@@ -46,11 +46,12 @@ export const RUNBOOK: readonly RunbookStep[] = [
   { id: 'rollback', command: 'db:rollback -- --env production' },
   { id: 'back-to-ready', command: `${CUT} ready --apply` },
   { id: 'start-again', command: 'db:sync -- start --truncate' },
+  { id: 'rds-only', command: `${CUT} rds-only --apply` },
 ];
 
 /**
  * The rehearsal's walk: vercel -> canary -> 25 -> 50 -> aws -> ready -> rds, back to ready,
- * forward to rds again; each database switch prepared before its freeze (`--prepare`), and the
+ * forward to rds again, then rds-only (the source side scaled to zero); each database switch prepared before its freeze (`--prepare`), and the
  * forward one started before finish (`--at-open`: it waits for finish to open writes on RDS, and
  * the walk runs finish beside it). `status` waits between start and the web stages (the runbook's `status --watch`: the
  * rehearsal runs `db:sync -- status --json` until every table is ready).
@@ -76,6 +77,8 @@ export const DAY_PATH: readonly string[] = [
   'prepare-rds',
   'rds',
   'finish',
+  // the day is over: the idle source side scaled to zero (runbook step 8)
+  'rds-only',
 ];
 
 export function step(id: string): RunbookStep {

@@ -23,7 +23,7 @@ import { judge, type Comparison, type DayReport, type StepResult } from './repor
 import { DAY_PATH, step } from './steps';
 import { apexWeights, startTraffic } from './traffic';
 
-const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', ready: 'ready', rds: 'rds', 'back-to-ready': 'ready' };
+const CUTOVER_STEPS: Record<string, string> = { canary: 'canary', '25': '25', '50': '50', aws: 'aws', ready: 'ready', rds: 'rds', 'back-to-ready': 'ready', 'rds-only': 'rds-only' };
 /** `cutover --prepare` steps: they check and plan like a stage step, and change nothing. */
 const PREPARE_STEPS = new Set(['prepare-rds', 'prepare-ready']);
 
@@ -192,8 +192,22 @@ async function afterStage(run: DayRun, id: string, name: string): Promise<void> 
   run.stages.push({ at: Date.now(), stage: name === id ? stage : `${stage} (${name})` });
   // Stage ready starts the RDS-side service's tasks (first time; they keep running after a rollback).
   if (id === 'ready' && run.standby.length === 0) await rollout(run, 'rds', 'rds');
+  else if (stage === 'rds-only') await scaleToZero(run);
   else route(run);
   run.log(`stage ${stage}: Route 53 weights vercel ${run.weights.vercel} / aws ${run.weights.aws}; listener source side ${run.listener.source} / RDS side ${run.listener.rds}`);
+}
+
+/**
+ * Stage rds-only: the source side's tasks stop, as ECS stops them when the autoscaling range becomes
+ * 0..0 (the listener sent them no request since rds). The traffic goes on through the RDS side.
+ */
+async function scaleToZero(run: DayRun): Promise<void> {
+  const idle = run.aws;
+  if (run.listener.source !== 0) throw new Error(`stage rds-only with listener weight ${run.listener.source} on the source side: it must be 0`);
+  run.aws = [];
+  route(run);
+  await Promise.all(idle.map((a) => a.process.stop()));
+  run.log(`scaled to zero (source side): stopped ${idle.map((a) => a.name).join(', ') || 'nothing'}`);
 }
 
 /** Runs one step (with the step started beside it, if any); true when both succeeded. */
