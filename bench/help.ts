@@ -13,6 +13,7 @@ import { join } from 'path';
 import { parseCli, runCli, UsageError } from '../scripts/lib/cli/args';
 import { runProcess } from '../scripts/lib/proc/run';
 import { projectRoot } from '../scripts/lib/cli/root';
+import { median } from './copy';
 
 const ROOT = projectRoot(__dirname);
 
@@ -33,11 +34,6 @@ export function launcherScripts(packageJson: string = join(ROOT, 'package.json')
     return entry ? [[name, entry] as [string, string]] : [];
   });
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function timed(command: string, args: string[]): Promise<number> {
   const r = await runProcess(command, args, { cwd: ROOT });
