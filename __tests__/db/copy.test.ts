@@ -11,7 +11,7 @@ import { schemaSignature } from '../../scripts/lib/db/schema/ddl';
 import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { useClusters } from '../support/postgres';
 import { shapeVercel } from '../support/shapes';
-import { createRdsTarget, createVercelFixture, FIXTURE_SQL, relationCount } from './fixture';
+import { createRdsTarget, createVercelFixture, FIXTURE_SQL, killFirstDataWorkerAt, pausedBigTableSql, relationCount } from './fixture';
 
 const [source, target] = useClusters(2);
 let fixtureUrl: string;
@@ -252,27 +252,17 @@ describe('a worker backend killed mid-copy', () => {
     const victim = await shapeVercel(source(), { database: db });
     const src = victim.url;
     // The check constraint pauses the load at row 100 so the kill lands while COPY runs.
-    await victim.sql(
-      `CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
-       CREATE TABLE big (id int, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-       INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 100000) g;
-       CREATE TABLE small (id int PRIMARY KEY); INSERT INTO small VALUES (1)`,
-    );
+    await victim.sql(`${pausedBigTableSql({ rows: 100000, primaryKey: false })}
+       CREATE TABLE small (id int PRIMARY KEY); INSERT INTO small VALUES (1)`);
     const dst = await freshTarget();
-    let killing: Promise<unknown> | undefined;
-    const onEvent = (e: CopyEvent) => {
-      if (e.type === 'table-start' && e.table === 'public.big' && !killing) {
-        const cluster = side === 'target' ? target() : source();
-        killing = cluster.sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-copy data 1'`);
-      }
-    };
+    const { onEvent, killed } = killFirstDataWorkerAt(side === 'target' ? target() : source());
     let error: unknown;
     try {
       await copyDatabase({ from: src, to: dst.url, jobs: 1, onEvent });
     } catch (err) {
       error = err;
     }
-    await killing;
+    await killed();
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as MigrationError).phase).toBe('data');
     expect((error as MigrationError).table).toBe('public.big');

@@ -11,7 +11,7 @@ import { withSync } from '../../scripts/lib/db/sync/index';
 import { verifyDatabases } from '../../scripts/lib/db/verify';
 import { compareDatabases, contentHashes, expectSameDatabase, schemaDump } from '../support/compare';
 import { PASSWORD, useClusters } from '../support/postgres';
-import { relationCount } from './fixture';
+import { killFirstDataWorkerAt, pausedBigTableSql, relationCount } from './fixture';
 
 const [source, target] = useClusters(2);
 let n = 0;
@@ -96,9 +96,7 @@ test('a TRUNCATE on the source during the copy waits for the copy, and the targe
   const src = await source().createDatabase('trunc');
   await source().sql(
     'trunc',
-    `CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
-     CREATE TABLE big (id int, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-     INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 20000) g;
+    `${pausedBigTableSql({ rows: 20000, primaryKey: false })}
      CREATE TABLE small (id int PRIMARY KEY); INSERT INTO small SELECT generate_series(1, 10)`,
   );
   const dst = await freshTarget();
@@ -130,13 +128,8 @@ describe('a target backend killed mid-copy', () => {
     CREATE TABLE big (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent (id), pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
     INSERT INTO big SELECT g, 1 + g % 10, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g;`;
   const killOn = (table: string) => {
-    let killing: Promise<unknown> | undefined;
-    const onEvent = (e: CopyEvent) => {
-      if (e.type === 'table-start' && e.table === table && !killing) {
-        killing = target().sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-copy data 1'`);
-      }
-    };
-    return { onEvent, done: () => killing };
+    const { onEvent, killed } = killFirstDataWorkerAt(target(), table);
+    return { onEvent, done: killed };
   };
 
   test('in full mode: the run fails naming data and the table, the target holds nothing half-made, and a rerun equals the source', async () => {

@@ -140,13 +140,19 @@ export async function relationCount(cluster: Cluster, db: string): Promise<numbe
 }
 
 /**
- * A table whose load pauses 1 s at row 100 (a CHECK calling pg_sleep), so a test can lose the
- * copy's data connection mid-table: 30,000 rows of `public.big`.
+ * A table `public.big` whose load pauses at row 100 (a CHECK calling pg_sleep), so a test can lose
+ * the copy's data connection (or another of its sessions) mid-table.
  */
-export const PAUSED_BIG_TABLE_SQL = `
-  CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
-  CREATE TABLE big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-  INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g;`;
+export function pausedBigTableSql(o: { readonly rows?: number; readonly primaryKey?: boolean; readonly sleepSeconds?: number } = {}): string {
+  const { rows = 30000, primaryKey = true, sleepSeconds = 1 } = o;
+  return `
+  CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(${sleepSeconds}); END IF; RETURN true; END $$;
+  CREATE TABLE big (id int${primaryKey ? ' PRIMARY KEY' : ''}, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
+  INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, ${rows}) g;`;
+}
+
+/** The paused table as most interruption tests use it: 30,000 rows with a primary key, 1 s pause. */
+export const PAUSED_BIG_TABLE_SQL = pausedBigTableSql();
 
 /** A copy's onEvent that terminates its first data worker on `target` when `table` starts; `killed` resolves once it has. */
 export function killFirstDataWorkerAt(target: Cluster, table = 'public.big'): { onEvent: (e: { type: string; table?: string }) => void; killed: () => Promise<unknown> } {

@@ -8,12 +8,12 @@
  * support/compare.ts.
  */
 import { MigrationError } from '../../scripts/lib/db/connection';
-import { copyDatabase, type CopyEvent } from '../../scripts/lib/db/copy/index';
+import { copyDatabase } from '../../scripts/lib/db/copy/index';
 import { dropRoutine } from '../../scripts/lib/db/schema/kinds/functions';
 import { expectSameDatabase, schemaDump } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { shapeRds, shapeVercel, type ShapedDatabase } from '../support/shapes';
-import { relationCount } from './fixture';
+import { killFirstDataWorkerAt, PAUSED_BIG_TABLE_SQL, relationCount } from './fixture';
 
 jest.setTimeout(120_000);
 const [srcCluster, dstCluster] = useClusters(2);
@@ -71,20 +71,12 @@ test('the undo of a run holding those routines drops them, so a plain rerun succ
   const id = ++n;
   const src = await shapeVercel(srcCluster(), { database: `fsrc${id}` });
   await src.sql(
-    `${ROUTINES}
-     CREATE FUNCTION public.pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(1); END IF; RETURN true; END $$;
-     CREATE TABLE public.big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-     INSERT INTO public.big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 30000) g; ANALYZE;`,
+    `${ROUTINES}${PAUSED_BIG_TABLE_SQL} ANALYZE;`,
   );
   const dst = await shapeRds(dstCluster(), { database: `fdst${id}` });
-  let killing: Promise<unknown> | undefined;
-  const onEvent = (e: CopyEvent) => {
-    if (e.type === 'table-start' && e.table === 'public.big' && !killing) {
-      killing = dstCluster().sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-copy data 1'`);
-    }
-  };
+  const { onEvent, killed } = killFirstDataWorkerAt(dstCluster());
   const err = await copyDatabase({ from: src.url, to: dst.url, jobs: 1, onEvent }).catch((e: unknown) => e);
-  await killing;
+  await killed();
   expect((err as Error).message).toMatch(/undo: the \d+ object\(s\) this run created were dropped again/);
   expect((await dstCluster().sql(dst.database, `SELECT count(*)::int AS n FROM pg_proc WHERE pronamespace = 'public'::regnamespace`))[0].n).toBe(0);
   expect((await copyDatabase({ from: src.url, to: dst.url, jobs: 1 })).ok).toBe(true);

@@ -235,6 +235,15 @@ describe('--force and the undo of a failed run', () => {
     expect((err as Error).message).toMatch(/not the source's: cast from public\.mood2 to public\.mood/);
   });
 
+  test('a --force rerun refuses, naming it, when the CASCADE of a copied cast would take a view that is only the target\'s, and the view survives', async () => {
+    const { vercel, rds } = await copied();
+    await rds.sql(`CREATE VIEW public.scores AS SELECT 'happy'::public.mood::integer AS score`);
+    const err = await copyDatabase({ from: vercel.url, to: rds.url, jobs: 1, force: true }).catch((e: unknown) => e);
+    expect((err as MigrationError).phase).toBe('preflight');
+    expect((err as Error).message).toMatch(/not the source's: .*view public\.scores/);
+    expect(await rds.sql('SELECT score FROM public.scores')).toEqual([{ score: 3 }]);
+  });
+
   test('a --force --tables rerun keeps the equal casts the target holds and reloads the tables', async () => {
     const { db, vercel, rds } = await copied();
     const again = await copyDatabase({ from: vercel.url, to: rds.url, jobs: 1, force: true, tables: { include: ['t', 'other'] } });

@@ -10,6 +10,7 @@ import { startWalFlusher } from '../../scripts/lib/db/copy/wal-flusher';
 import { expectSameDatabase } from '../support/compare';
 import { useClusters } from '../support/postgres';
 import { shapeRds, shapeVercel } from '../support/shapes';
+import { pausedBigTableSql } from './fixture';
 
 const QUIET = { wal_writer_delay: '10s', bgwriter_lru_maxpages: '0', checkpoint_timeout: '1h', autovacuum: 'off' };
 const [cluster] = useClusters(1, { settings: QUIET });
@@ -64,9 +65,7 @@ test('a flusher whose session dies does not fail the copy: the run warns, and th
   const source = await shapeVercel(cluster(), { database: 'flush_src' });
   const src = source.url;
   await source.sql(
-    `CREATE FUNCTION pause_at(i int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF i = 100 THEN PERFORM pg_sleep(0.5); END IF; RETURN true; END $$;
-     CREATE TABLE big (id int PRIMARY KEY, pad text, CONSTRAINT paused CHECK (public.pause_at(id)));
-     INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 5000) g;`,
+    pausedBigTableSql({ rows: 5000, sleepSeconds: 0.5 }),
   );
   const dst = (await shapeRds(cluster(), { database: 'flush_dst' })).url;
   let killing: Promise<unknown> | undefined;

@@ -28,7 +28,7 @@ function appDatabase(json: TfJson, prefix = 'service_'): 'source' | 'rds' {
 
 describe.each(CUTOVER_STAGES)('at stage %s', (stage) => {
   const json = synthEnvironment({ environments: { production: { ...TAGGED, cutover: { stage } } } });
-  const standby = stage === 'ready' || stage === 'rds';
+  const standby = ['ready', 'rds', 'rds-only'].includes(stage);
 
   test("the source-side service's PostgreSQL egress admits exactly the source, the database its settings name", () => {
     expect(appDatabase(json)).toBe('source');
