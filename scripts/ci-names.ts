@@ -6,6 +6,7 @@
  */
 import type { Config } from '../stacks/config';
 import { namesFor } from '../stacks/config/naming';
+import { standbyRuns } from '../stacks/config/stages';
 import { parseCli, runCli, UsageError } from './lib/cli/args';
 
 const spec = {
@@ -31,6 +32,8 @@ export function ciNames(env: string, account: string, config: Config): Record<st
     toolkit_repository: n.toolkitRepository,
     /** The committed cutover stage (the deploy checks the app image's RDS CA bundle before `rds`). */
     cutover_stage: config.environments[env].cutover.stage,
+    /** Whether the RDS-side service runs at that stage (ready, rds, rds-only): its tasks verify RDS with the image's CA bundle. */
+    rds_side: String(standbyRuns(config.environments[env].cutover.stage)),
     deploy_role_arn: `arn:aws:iam::${account}:role/${n.prefix}-github-deploy`,
     plan_role_arn: `arn:aws:iam::${account}:role/${n.prefix}-github-plan`,
   };

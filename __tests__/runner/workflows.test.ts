@@ -85,11 +85,26 @@ test('production is given staging\'s image digests and copies them, never builds
   expect(read('deploy-environment.yml')).toMatch(/app-digest:\n\s+description: [^\n]+\n\s+value: \$\{\{ jobs\.deploy\.outputs\.app-digest \}\}/);
 });
 
-test('the app image\'s RDS CA bundle is checked before the apply, and refused at stage rds', () => {
+test('the app image\'s RDS CA bundle is checked before the apply, and refused wherever the RDS-side service runs', () => {
   const ca = step('deploy-environment.yml', "The app image's RDS CA bundle");
   expect(ca).toContain('sha256sum "$IMAGE" /app/certs/rds-global-bundle.pem');
-  expect(ca).toMatch(/elif \[ "\$STAGE" = "rds" \]; then[\s\S]*::error::[\s\S]*exit 1/);
-  expect(ca).toMatch(/STAGE: \$\{\{ steps\.names\.outputs\.cutover_stage \}\}/);
+  expect(ca).toMatch(/elif \[ "\$RDS_SIDE" = "true" \]; then[\s\S]*::error::[\s\S]*exit 1/);
+  expect(ca).toMatch(/RDS_SIDE: \$\{\{ steps\.names\.outputs\.rds_side \}\}/);
+});
+
+test.each([
+  ['aws', 'false'],
+  ['ready', 'true'],
+  ['rds', 'true'],
+  ['rds-only', 'true'],
+  ['rollback', 'false'],
+] as const)('at stage %s ci:names says rds_side=%s, as the stack runs the RDS-side service there or not', (stage, rdsSide) => {
+  const { ciNames } = require('../../scripts/ci-names') as typeof import('../../scripts/ci-names');
+  const { resolveConfig } = require('../../stacks/config') as typeof import('../../stacks/config');
+  const { resourcesOf, synthEnvironment } = require('../support/synth') as typeof import('../support/synth');
+  expect(ciNames('production', '123456789012', resolveConfig({ environments: { production: { cutover: { stage } } } })).rds_side).toBe(rdsSide);
+  const services = Object.values(resourcesOf(synthEnvironment({ environments: { production: { cutover: { stage } } } }), 'aws_ecs_service')).map((s) => s.name);
+  expect(services.includes('venture-nudge-service-rds')).toBe(rdsSide === 'true');
 });
 
 test('the committed cutover stage is checked against the applied one before anything is applied', () => {

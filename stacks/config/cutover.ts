@@ -1,7 +1,7 @@
 /** Which cutover stage the weighted records express, and what they point at on the Vercel side. */
 import { z } from 'zod';
 import { HOSTNAME, IPV4, LABEL, weight } from './fields';
-import { CUTOVER_STAGES, STAGE_WEIGHTS } from './stages';
+import { CUTOVER_STAGES, databaseOfRecord, STAGE_WEIGHTS } from './stages';
 
 export const CutoverSchema = z
   .object({
@@ -23,7 +23,7 @@ export const CutoverSchema = z
     if (c.weights && c.weights.aws === 0 && c.weights.vercel === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'aws and vercel weights are both 0; Route 53 would then split evenly. Use stage "50" for that' });
     }
-    if ((c.stage === 'rds' || c.stage === 'rds-only') && c.weights && c.weights.vercel > 0) {
+    if (databaseOfRecord(c.stage) === 'rds' && c.weights && c.weights.vercel > 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['weights'],
