@@ -38,19 +38,23 @@ export function sources(root = ROOT): string[] {
   return [join(root, 'main.ts'), ...FOLDERS.flatMap((f) => tsFiles(join(root, f)))];
 }
 
-const parse = (file: string) => typescript().createSourceFile(file, readFileSync(file, 'utf8'), typescript().ScriptTarget.Latest, true);
+const parse = (file: string) => {
+  const t = typescript();
+  return t.createSourceFile(file, readFileSync(file, 'utf8'), t.ScriptTarget.Latest, true);
+};
 
 /** Every function, method and constructor of a file with its length in lines. */
 export function functionLengths(file: string): { where: string; name: string; lines: number }[] {
+  const t = typescript();
   const source = parse(file);
   const found: { where: string; name: string; lines: number }[] = [];
   const visit = (node: ts.Node): void => {
-    if (typescript().isFunctionDeclaration(node) || typescript().isMethodDeclaration(node) || typescript().isConstructorDeclaration(node) || typescript().isArrowFunction(node) || typescript().isFunctionExpression(node)) {
+    if (t.isFunctionDeclaration(node) || t.isMethodDeclaration(node) || t.isConstructorDeclaration(node) || t.isArrowFunction(node) || t.isFunctionExpression(node)) {
       const lines = source.getLineAndCharacterOfPosition(node.end).line - source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-      const name = typescript().isConstructorDeclaration(node) ? 'constructor' : ((node as ts.FunctionDeclaration).name?.getText() ?? `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+      const name = t.isConstructorDeclaration(node) ? 'constructor' : ((node as ts.FunctionDeclaration).name?.getText() ?? `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
       found.push({ where: `${relative(ROOT, file)}:${name}`, name, lines });
     }
-    typescript().forEachChild(node, visit);
+    t.forEachChild(node, visit);
   };
   visit(source);
   return found;
@@ -65,9 +69,10 @@ export function longFunctions(file: string): { where: string; lines: number }[] 
 
 /** The project files a module imports (relative specifiers only; `import type` and re-exports included). */
 export function importsOf(file: string): string[] {
+  const t = typescript();
   const out: string[] = [];
   for (const st of parse(file).statements) {
-    const spec = (typescript().isImportDeclaration(st) || typescript().isExportDeclaration(st)) && st.moduleSpecifier && typescript().isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+    const spec = (t.isImportDeclaration(st) || t.isExportDeclaration(st)) && st.moduleSpecifier && t.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
     if (!spec?.startsWith('.')) continue;
     const base = resolve(dirname(file), spec);
     const hit = [`${base}.ts`, join(base, 'index.ts')].find((f) => existsSync(f));

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, listenerWeights, namesFor, sourceSideRuns, standbyRuns } from './config';
+import { awaitingDelegation, BOOTSTRAP_TAG, businessMetricsNamespace, Config, cutoverWeights, databaseOfRecord, listenerWeights, namesFor, standbyRuns, taskRange } from './config';
 import { Certificate } from './certificate';
 import { DELEGATION_OUTPUT, DELEGATION_PENDING } from './delegation-output';
 import { Database } from './database';
@@ -376,7 +376,7 @@ export class EnvironmentStack extends TerraformStack {
     const rds = side === 'rds';
     const targetGroup = rds ? { arn: d.loadBalancer.rdsTargetGroupArn!, suffix: d.loadBalancer.rdsTargetGroupArnSuffix! } : { arn: d.loadBalancer.targetGroupArn, suffix: d.loadBalancer.targetGroupArnSuffix };
     // At rds-only the idle source side keeps its service and target group, scaled to zero tasks.
-    const idle = !rds && !sourceSideRuns(env.cutover.stage);
+    const range = taskRange(env.cutover.stage, side, env.service);
     const service = new AutoscaledService(this, rds ? 'service-rds' : 'service', {
       ...(rds ? { side: 'rds', cluster: first ? { name: first.clusterName, arn: first.clusterArn } : undefined } : {}),
       permissionsBoundary: d.boundaryArn,
@@ -403,8 +403,8 @@ export class EnvironmentStack extends TerraformStack {
       environment: { ...env.service.environment, METRICS_NAMESPACE: businessMetricsNamespace(config, environment) },
       cpu: env.service.cpu,
       memory: env.service.memory,
-      minTasks: idle ? 0 : env.service.minTasks,
-      maxTasks: idle ? 0 : env.service.maxTasks,
+      minTasks: range.min,
+      maxTasks: range.max,
       cpuTargetPercent: env.service.cpuTargetPercent,
       requestsPerTarget: env.service.requestsPerTarget,
       containerPort: env.service.containerPort,

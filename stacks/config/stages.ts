@@ -24,11 +24,11 @@ export function standbyRuns(stage: CutoverStage): boolean {
 }
 
 /**
- * Whether the source-side service runs its tasks (its autoscaling range is the config's
- * minTasks..maxTasks); false at `rds-only`, where the range is 0..0 and it runs none.
+ * A side's autoscaling range at a stage: the config's minTasks..maxTasks, except the idle source
+ * side at `rds-only` (0..0: it runs no task). The stack deploys it and `cutover` shows it.
  */
-export function sourceSideRuns(stage: CutoverStage): boolean {
-  return stage !== 'rds-only';
+export function taskRange(stage: CutoverStage, side: 'source' | 'rds', tasks: { readonly minTasks: number; readonly maxTasks: number }): { min: number; max: number } {
+  return side === 'source' && stage === 'rds-only' ? { min: 0, max: 0 } : { min: tasks.minTasks, max: tasks.maxTasks };
 }
 
 /** Name prefix of the RDS-side service's target group (ELB allows 6 characters; `cutover`'s standby check finds it by it). */

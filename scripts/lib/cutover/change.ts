@@ -6,7 +6,7 @@
  * service construct deploys).
  */
 import { appDatabaseSettings, type AppDatabaseSettings } from '../../../stacks/app-database';
-import { cutoverWeights, listenerWeights, namesFor, sourceSideRuns, standbyRuns, type Config, type CutoverStage } from '../../../stacks/config';
+import { cutoverWeights, listenerWeights, namesFor, standbyRuns, taskRange, type Config, type CutoverStage } from '../../../stacks/config';
 
 export interface RecordWeight {
   /** e.g. `venturenudge.com A (aws)`. */
@@ -59,14 +59,17 @@ function listener(config: Config, envName: string): Map<string, number> {
   return out;
 }
 
-/** The services that run at a stage and each one's task range (the source side's is 0..0 at rds-only). */
+/** The services that run at a stage and each one's task range, as the stack deploys it (taskRange). */
 function taskRanges(config: Config, envName: string): Map<string, string> {
   const names = namesFor(config, envName);
   const env = config.environments[envName];
   const stage: CutoverStage = env.cutover.stage;
-  const range = `${env.service.minTasks}..${env.service.maxTasks}`;
-  const out = new Map<string, string>([[`${names.service} (source side)`, sourceSideRuns(stage) ? range : '0..0']]);
-  if (standbyRuns(stage)) out.set(`${names.rdsService} (RDS side)`, range);
+  const range = (side: 'source' | 'rds') => {
+    const r = taskRange(stage, side, env.service);
+    return `${r.min}..${r.max}`;
+  };
+  const out = new Map<string, string>([[`${names.service} (source side)`, range('source')]]);
+  if (standbyRuns(stage)) out.set(`${names.rdsService} (RDS side)`, range('rds'));
   return out;
 }
 

@@ -42,6 +42,7 @@ import { maskSecrets } from '../proc/mask';
 import { terraform, TerraformResult } from '../terraform/run';
 import { DEPLOY_WORKFLOW, PLAN_WORKFLOW } from '../../../stacks/github-deploy';
 import { CredentialEnv, FAKE_AWS_KEYS, MOTO_PATCHES, MotoServer, appliedPatches, assumeRoleWithWebIdentity, enableIamEvaluation, startMoto } from './moto';
+import { DEFAULT_PHASE_TIMEOUT_SECONDS } from './limits';
 
 export const PHASES = ['synth', 'init', 'zone', 'bootstrap', 'trust', 'apply', 'plan', 'unprotect', 'destroy', 'teardown', 'state'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -85,8 +86,6 @@ export interface RehearsalReport {
   readonly logDir: string;
   readonly seconds: number;
 }
-
-import { DEFAULT_PHASE_TIMEOUT_SECONDS } from './limits';
 
 export { DEFAULT_PHASE_TIMEOUT_SECONDS };
 

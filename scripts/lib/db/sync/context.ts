@@ -16,7 +16,6 @@ import type { PhaseTiming } from '../phase';
 import { readSchema, type SchemaModel } from '../schema/catalog';
 import { closePair, openPair, parsePair, type Pair } from '../session';
 import { selectTables, type TableFilter } from '../schema/selection';
-
 import { DEFAULT_PREFIX } from './prefix';
 
 export { DEFAULT_PREFIX };
